@@ -1,0 +1,137 @@
+-- Foundation: directory, clients, episodes, documents, contacts.
+-- IDs are UUIDv7 text made in Rust; times are UTC; dates are calendar dates in Japan.
+
+CREATE TABLE facilities (
+    id          TEXT PRIMARY KEY NOT NULL,
+    code        TEXT NOT NULL UNIQUE,
+    name        TEXT NOT NULL,
+    kind        TEXT NOT NULL CHECK (kind IN ('hospital', 'care_office', 'support_center', 'small_multi', 'city')),
+    area        TEXT,
+    in_city     BOOLEAN NOT NULL DEFAULT TRUE,
+    created_at  TIMESTAMP NOT NULL
+);
+
+CREATE TABLE contact_windows (
+    id            TEXT PRIMARY KEY NOT NULL,
+    facility_id   TEXT NOT NULL REFERENCES facilities (id),
+    label         TEXT NOT NULL,
+    email         TEXT,
+    phone         TEXT,
+    fax           TEXT,
+    hours_note    TEXT,
+    position      INTEGER NOT NULL,
+    created_at    TIMESTAMP NOT NULL
+);
+CREATE INDEX contact_windows_facility ON contact_windows (facility_id);
+
+CREATE TABLE users (
+    id           TEXT PRIMARY KEY NOT NULL,
+    facility_id  TEXT NOT NULL REFERENCES facilities (id),
+    name         TEXT NOT NULL,
+    email        TEXT NOT NULL UNIQUE,
+    role         TEXT NOT NULL CHECK (role IN ('discharge_nurse', 'care_manager', 'coordinator', 'admin')),
+    created_at   TIMESTAMP NOT NULL
+);
+CREATE INDEX users_facility ON users (facility_id);
+
+CREATE TABLE api_tokens (
+    id           TEXT PRIMARY KEY NOT NULL,
+    user_id      TEXT NOT NULL REFERENCES users (id),
+    token_hash   TEXT NOT NULL UNIQUE,
+    label        TEXT NOT NULL,
+    created_at   TIMESTAMP NOT NULL,
+    revoked_at   TIMESTAMP
+);
+CREATE INDEX api_tokens_user ON api_tokens (user_id);
+
+CREATE TABLE clients (
+    id                TEXT PRIMARY KEY NOT NULL,
+    name              TEXT NOT NULL,
+    name_kana         TEXT NOT NULL,
+    birth_date        DATE NOT NULL,
+    sex               TEXT NOT NULL CHECK (sex IN ('male', 'female')),
+    insurance_number  TEXT,
+    care_level        TEXT,
+    care_office_id    TEXT REFERENCES facilities (id),
+    care_manager_id   TEXT REFERENCES users (id),
+    created_at        TIMESTAMP NOT NULL
+);
+CREATE INDEX clients_care_office ON clients (care_office_id);
+CREATE INDEX clients_insurance_number ON clients (insurance_number);
+
+CREATE TABLE episodes (
+    id                     TEXT PRIMARY KEY NOT NULL,
+    client_id              TEXT NOT NULL REFERENCES clients (id),
+    hospital_id            TEXT NOT NULL REFERENCES facilities (id),
+    care_office_id         TEXT REFERENCES facilities (id),
+    care_manager_id        TEXT REFERENCES users (id),
+    care_level             TEXT,
+    admitted_on            DATE NOT NULL,
+    admitted_at            TIMESTAMP,
+    planned_discharge_on   DATE,
+    discharged_on          DATE,
+    destination            TEXT CHECK (destination IN ('home', 'facility', 'transfer', 'death')),
+    excluded               BOOLEAN NOT NULL DEFAULT FALSE,
+    external_ref           TEXT UNIQUE,
+    created_by             TEXT REFERENCES users (id),
+    created_at             TIMESTAMP NOT NULL,
+    updated_at             TIMESTAMP NOT NULL,
+    CHECK (discharged_on IS NULL OR discharged_on >= admitted_on)
+);
+CREATE INDEX episodes_client ON episodes (client_id);
+CREATE INDEX episodes_hospital ON episodes (hospital_id);
+CREATE INDEX episodes_admitted_on ON episodes (admitted_on);
+CREATE INDEX episodes_discharged_on ON episodes (discharged_on);
+
+-- Which facilities take part in an episode: the hospital, the client's care office, and every
+-- sender and recipient of a document about it. Visibility is decided here and nowhere else.
+CREATE TABLE episode_parties (
+    episode_id   TEXT NOT NULL REFERENCES episodes (id),
+    facility_id  TEXT NOT NULL REFERENCES facilities (id),
+    PRIMARY KEY (episode_id, facility_id)
+);
+CREATE INDEX episode_parties_facility ON episode_parties (facility_id);
+
+CREATE TABLE documents (
+    id                      TEXT PRIMARY KEY NOT NULL,
+    kind                    TEXT NOT NULL,
+    episode_id              TEXT NOT NULL REFERENCES episodes (id),
+    sender_facility_id      TEXT NOT NULL REFERENCES facilities (id),
+    sender_user_id          TEXT NOT NULL REFERENCES users (id),
+    recipient_facility_id   TEXT NOT NULL REFERENCES facilities (id),
+    current_revision        INTEGER NOT NULL,
+    sent_at                 TIMESTAMP NOT NULL,
+    read_revision           INTEGER,
+    first_read_at           TIMESTAMP,
+    acknowledged_at         TIMESTAMP,
+    acknowledged_by         TEXT REFERENCES users (id),
+    acknowledged_revision   INTEGER
+);
+CREATE INDEX documents_recipient ON documents (recipient_facility_id, sent_at);
+CREATE INDEX documents_sender ON documents (sender_facility_id, sent_at);
+CREATE INDEX documents_episode ON documents (episode_id);
+
+-- Every revision of a document, never updated: an amendment adds a row.
+CREATE TABLE document_revisions (
+    document_id      TEXT NOT NULL REFERENCES documents (id),
+    revision         INTEGER NOT NULL,
+    schema_version   INTEGER NOT NULL,
+    payload          TEXT NOT NULL,
+    created_by       TEXT NOT NULL REFERENCES users (id),
+    created_at       TIMESTAMP NOT NULL,
+    PRIMARY KEY (document_id, revision)
+);
+
+CREATE TABLE contacts (
+    id                TEXT PRIMARY KEY NOT NULL,
+    episode_id        TEXT NOT NULL REFERENCES episodes (id),
+    direction         TEXT NOT NULL CHECK (direction IN ('cm_to_hospital', 'hospital_to_cm')),
+    kind              TEXT NOT NULL CHECK (kind IN ('admission_info', 'admission_notice', 'discharge_notice', 'discharge_conference', 'discharge_referral', 'discharge_record', 'other')),
+    method            TEXT NOT NULL CHECK (method IN ('system', 'fax', 'phone', 'visit', 'mail', 'video', 'conference')),
+    contacted_on      DATE,
+    contacted_at      TIMESTAMP,
+    document_id       TEXT REFERENCES documents (id),
+    recorded_by       TEXT REFERENCES users (id),
+    created_at        TIMESTAMP NOT NULL
+);
+CREATE INDEX contacts_episode ON contacts (episode_id);

@@ -1,0 +1,10 @@
+DROP TABLE contacts;
+DROP TABLE document_revisions;
+DROP TABLE documents;
+DROP TABLE episode_parties;
+DROP TABLE episodes;
+DROP TABLE clients;
+DROP TABLE api_tokens;
+DROP TABLE users;
+DROP TABLE contact_windows;
+DROP TABLE facilities;

@@ -1,0 +1,42 @@
+//! API tokens in the database.
+
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::Principal;
+use crate::calendar;
+use crate::db::schema::{api_tokens, facilities, users};
+use crate::db::{DbConnection, new_id, to_enum, to_uuid};
+
+pub fn insert_token(conn: &mut DbConnection, user_id: Uuid, token_hash: &str, label: &str) -> QueryResult<Uuid> {
+    let id = new_id();
+    diesel::insert_into(api_tokens::table)
+        .values((
+            api_tokens::id.eq(id.to_string()),
+            api_tokens::user_id.eq(user_id.to_string()),
+            api_tokens::token_hash.eq(token_hash),
+            api_tokens::label.eq(label),
+            api_tokens::created_at.eq(calendar::now()),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+pub fn find_principal(conn: &mut DbConnection, token_hash: &str) -> QueryResult<Option<Principal>> {
+    let row: Option<(String, String, String, String)> = api_tokens::table
+        .inner_join(users::table.inner_join(facilities::table))
+        .filter(api_tokens::token_hash.eq(token_hash))
+        .filter(api_tokens::revoked_at.is_null())
+        .select((users::id, users::role, facilities::id, facilities::kind))
+        .first(conn)
+        .optional()?;
+    row.map(|(user_id, role, facility_id, kind)| {
+        Ok(Principal {
+            user_id: to_uuid(&user_id)?,
+            role: to_enum(&role)?,
+            facility_id: to_uuid(&facility_id)?,
+            facility_kind: to_enum(&kind)?,
+        })
+    })
+    .transpose()
+}

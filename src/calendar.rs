@@ -1,0 +1,73 @@
+//! Time and the calendar. Instants are stored in UTC; the calendar date that the handbook rules
+//! and the survey use is the date in Japan, derived here and nowhere else. Japan has no daylight
+//! saving time (none since 1951), so Asia/Tokyo is a fixed UTC+09:00.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
+
+/// Japan Standard Time, UTC+09:00 (checked when compiling).
+pub const JAPAN: FixedOffset = match FixedOffset::east_opt(9 * 3600) {
+    Some(offset) => offset,
+    None => panic!("UTC+09:00 is a valid offset"),
+};
+
+/// Now, in UTC, at the microsecond precision that both database engines keep.
+pub fn now() -> NaiveDateTime {
+    let now = Utc::now().naive_utc();
+    now.with_nanosecond_micros()
+}
+
+/// The date in Japan of a UTC instant.
+pub fn japan_date(utc: NaiveDateTime) -> NaiveDate {
+    utc.and_utc().with_timezone(&JAPAN).date_naive()
+}
+
+/// Today in Japan.
+pub fn today() -> NaiveDate {
+    japan_date(now())
+}
+
+/// A timestamp with an offset, as sent by clients, to UTC.
+pub fn to_utc(at: DateTime<FixedOffset>) -> NaiveDateTime {
+    at.naive_utc().with_nanosecond_micros()
+}
+
+/// A stored UTC instant, shown in Japan time.
+pub fn in_japan(utc: NaiveDateTime) -> DateTime<FixedOffset> {
+    utc.and_utc().with_timezone(&JAPAN)
+}
+
+trait Micros {
+    fn with_nanosecond_micros(self) -> Self;
+}
+
+impl Micros for NaiveDateTime {
+    fn with_nanosecond_micros(self) -> Self {
+        use chrono::Timelike;
+        let micros = self.nanosecond() / 1_000 * 1_000;
+        self.with_nanosecond(micros).unwrap_or(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn the_japanese_date_turns_at_15_00_utc() {
+        assert_eq!(japan_date(utc("2026-03-31 14:59:59")).to_string(), "2026-03-31");
+        assert_eq!(japan_date(utc("2026-03-31 15:00:00")).to_string(), "2026-04-01");
+    }
+
+    #[test]
+    fn instants_round_trip_through_japan_time() {
+        let at = DateTime::parse_from_rfc3339("2026-11-20T23:30:00+09:00").unwrap_or_else(|e| panic!("{e}"));
+        let stored = to_utc(at);
+        assert_eq!(stored, utc("2026-11-20 14:30:00"));
+        assert_eq!(in_japan(stored), at);
+        assert_eq!(japan_date(stored).to_string(), "2026-11-20");
+    }
+}

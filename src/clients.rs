@@ -1,0 +1,144 @@
+//! Clients (利用者): the people a care office looks after. A facility sees a client when it is
+//! the client's care office or takes part in one of the client's hospital stays.
+
+pub mod store;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::Principal;
+use crate::calendar;
+use crate::db::DbConnection;
+use crate::directory::{FacilityRef, Role, UserRef};
+use crate::error::{AppError, FieldError};
+
+/// 要介護度 as recorded: the form's own words.
+pub const CARE_LEVELS: [&str; 10] =
+    ["要支援1", "要支援2", "要介護1", "要介護2", "要介護3", "要介護4", "要介護5", "申請中", "区分変更", "未申請"];
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, strum::EnumString, strum::IntoStaticStr,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Sex {
+    Male,
+    Female,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Client {
+    pub id: Uuid,
+    pub name: String,
+    pub name_kana: String,
+    pub birth_date: NaiveDate,
+    pub sex: Sex,
+    /// 介護保険被保険者番号 (10 digits).
+    pub insurance_number: Option<String>,
+    /// 要介護度, e.g. 要介護2.
+    pub care_level: Option<String>,
+    pub care_office: Option<FacilityRef>,
+    pub care_manager: Option<UserRef>,
+}
+
+/// The person as a form or a registration describes them.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewClient {
+    /// 氏名
+    pub name: String,
+    /// フリガナ (katakana)
+    pub name_kana: String,
+    pub birth_date: NaiveDate,
+    pub sex: Sex,
+    /// 介護保険被保険者番号: 10 digits.
+    #[serde(default)]
+    pub insurance_number: Option<String>,
+    /// One of 要支援1–2, 要介護1–5, 申請中, 区分変更, 未申請.
+    #[serde(default)]
+    pub care_level: Option<String>,
+    /// The care manager in charge (a user of the care office); default: the user registering.
+    #[serde(default)]
+    pub care_manager_id: Option<Uuid>,
+}
+
+impl NewClient {
+    /// Every problem with the person's details, pointers under `base`.
+    pub fn problems(&self, base: &str) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        let mut push = |field: &str, keyword: &str, message: String| {
+            errors.push(FieldError::new(format!("{base}/{field}"), keyword, message))
+        };
+        if self.name.trim().is_empty() || self.name.chars().count() > 100 {
+            push("name", "required", "「氏名」を100文字以内で入力してください".into());
+        }
+        let kana_ok = !self.name_kana.trim().is_empty()
+            && self.name_kana.chars().all(|c| matches!(c, 'ァ'..='ヶ' | 'ー' | '・' | ' ' | '　'));
+        if !kana_ok {
+            push("name_kana", "pattern", "「フリガナ」はカタカナで入力してください".into());
+        }
+        let today = calendar::today();
+        if self.birth_date > today {
+            push("birth_date", "not_in_future", format!("「生年月日」{} は未来の日付です", self.birth_date));
+        }
+        if let Some(number) = &self.insurance_number
+            && (number.len() != 10 || !number.chars().all(|c| c.is_ascii_digit()))
+        {
+            push("insurance_number", "pattern", "「被保険者番号」は10桁の数字で入力してください".into());
+        }
+        if let Some(level) = &self.care_level
+            && !CARE_LEVELS.contains(&level.as_str())
+        {
+            push(
+                "care_level",
+                "enum",
+                format!("「要介護度」は次のいずれかを選んでください: {}", CARE_LEVELS.join("、")),
+            );
+        }
+        errors
+    }
+}
+
+/// A care manager registers a client of their own care office.
+pub fn register(conn: &mut DbConnection, principal: &Principal, new: NewClient) -> Result<Client, AppError> {
+    principal.require(&[Role::CareManager], "利用者の登録")?;
+    let errors = new.problems("");
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    crate::db::write(conn, |conn| {
+        let manager = new.care_manager_id.unwrap_or(principal.user_id);
+        let manager_user = crate::directory::store::find_user(conn, manager)?;
+        if manager_user.is_none_or(|u| u.facility_id != principal.facility_id || u.role != Role::CareManager) {
+            return Err(AppError::invalid(
+                "/care_manager_id",
+                "exists",
+                "担当ケアマネジャーはこの事業所のケアマネジャーから選んでください",
+            ));
+        }
+        if let Some(number) = &new.insurance_number
+            && store::find_by_insurance_number(conn, number, Some(principal.facility_id))?.is_some()
+        {
+            return Err(AppError::Conflict(format!(
+                "被保険者番号 {number} の利用者はこの事業所にすでに登録されています"
+            )));
+        }
+        let id = store::insert(conn, &new, Some(principal.facility_id), Some(manager))?;
+        Ok(store::get(conn, id)?)
+    })
+}
+
+/// The clients this facility may see.
+pub fn list(conn: &mut DbConnection, principal: &Principal) -> Result<Vec<Client>, AppError> {
+    Ok(store::list_visible(conn, principal.facility_id)?)
+}
+
+/// One client, if this facility may see them.
+pub fn get(conn: &mut DbConnection, principal: &Principal, id: Uuid) -> Result<Client, AppError> {
+    if !store::is_visible(conn, id, principal.facility_id)? {
+        return Err(AppError::NotFound("client"));
+    }
+    Ok(store::get(conn, id)?)
+}

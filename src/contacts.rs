@@ -1,0 +1,142 @@
+//! Contacts (連絡): every liaison event of a stay, made through a document in Renkei or
+//! recorded as made by phone, FAX, visit, mail, video or conference, so that the survey counts
+//! all of them.
+
+pub mod store;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::Principal;
+use crate::calendar;
+use crate::db::DbConnection;
+use crate::directory::Role;
+use crate::error::AppError;
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, strum::EnumString, strum::IntoStaticStr,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Direction {
+    /// ケアマネジャー → 医療機関
+    CmToHospital,
+    /// 医療機関 → ケアマネジャー
+    HospitalToCm,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, strum::EnumString, strum::IntoStaticStr,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum ContactKind {
+    /// 入院時情報提供
+    AdmissionInfo,
+    /// 入院連絡
+    AdmissionNotice,
+    /// 退院連絡
+    DischargeNotice,
+    /// 退院前カンファレンス
+    DischargeConference,
+    /// 診療情報提供書(退院時)
+    DischargeReferral,
+    /// 退院・退所情報記録
+    DischargeRecord,
+    /// その他
+    Other,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, strum::EnumString, strum::IntoStaticStr,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Method {
+    /// Through a document in Renkei (set by Renkei itself, never recorded by hand).
+    System,
+    Fax,
+    Phone,
+    Visit,
+    Mail,
+    Video,
+    Conference,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Contact {
+    pub id: Uuid,
+    pub episode_id: Uuid,
+    pub direction: Direction,
+    pub kind: ContactKind,
+    pub method: Method,
+    /// The date in Japan; absent for paper records without a date.
+    pub contacted_on: Option<NaiveDate>,
+    pub contacted_at: Option<DateTime<FixedOffset>>,
+    /// The document that made this contact, for `method = system`.
+    pub document_id: Option<Uuid>,
+    pub recorded_by: Option<Uuid>,
+    pub created_at: NaiveDateTime,
+}
+
+/// A contact made outside Renkei, as a user records it.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewContact {
+    pub direction: Direction,
+    pub kind: ContactKind,
+    /// How it was made: fax, phone, visit, mail, video or conference.
+    pub method: Method,
+    /// The date in Japan it was made.
+    pub contacted_on: NaiveDate,
+    /// The time, if known, e.g. 2026-11-20T10:30:00+09:00 (its date must be `contacted_on`).
+    #[serde(default)]
+    pub contacted_at: Option<DateTime<FixedOffset>>,
+}
+
+/// A nurse or care manager taking part in the stay records a contact made outside Renkei.
+pub fn record(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    episode_id: Uuid,
+    new: NewContact,
+) -> Result<Contact, AppError> {
+    principal.require(&[Role::DischargeNurse, Role::CareManager], "連絡の記録")?;
+    if new.method == Method::System {
+        return Err(AppError::invalid(
+            "/method",
+            "enum",
+            "「system」は Renkei で送った書類の連絡にだけ使われます。fax, phone, visit, mail, video, conference から選んでください",
+        ));
+    }
+    if let Some(at) = new.contacted_at
+        && at.with_timezone(&calendar::JAPAN).date_naive() != new.contacted_on
+    {
+        return Err(AppError::invalid("/contacted_at", "matches_date", "「連絡日時」の日付が「連絡日」と一致しません"));
+    }
+    let errors = crate::forms::checks::happened("/contacted_on", "連絡日", new.contacted_on, None, calendar::today());
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    crate::db::write(conn, |conn| {
+        if !crate::episodes::store::is_party(conn, episode_id, principal.facility_id)? {
+            return Err(AppError::NotFound("episode"));
+        }
+        let id = store::insert(
+            conn,
+            &store::ContactRecord {
+                episode_id,
+                direction: new.direction,
+                kind: new.kind,
+                method: new.method,
+                contacted_on: Some(new.contacted_on),
+                contacted_at: new.contacted_at.map(calendar::to_utc),
+                document_id: None,
+                recorded_by: Some(principal.user_id),
+            },
+        )?;
+        Ok(store::get(conn, id)?)
+    })
+}

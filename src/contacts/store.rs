@@ -1,0 +1,91 @@
+//! Contacts in the database.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::{Contact, ContactKind, Direction, Method};
+use crate::calendar;
+use crate::db::schema::contacts;
+use crate::db::{DbConnection, new_id, to_enum, to_uuid};
+
+pub struct ContactRecord {
+    pub episode_id: Uuid,
+    pub direction: Direction,
+    pub kind: ContactKind,
+    pub method: Method,
+    pub contacted_on: Option<NaiveDate>,
+    pub contacted_at: Option<NaiveDateTime>,
+    pub document_id: Option<Uuid>,
+    pub recorded_by: Option<Uuid>,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = contacts)]
+struct ContactRow {
+    id: String,
+    episode_id: String,
+    direction: String,
+    kind: String,
+    method: String,
+    contacted_on: Option<NaiveDate>,
+    contacted_at: Option<NaiveDateTime>,
+    document_id: Option<String>,
+    recorded_by: Option<String>,
+    created_at: NaiveDateTime,
+}
+
+impl ContactRow {
+    fn into_contact(self) -> QueryResult<Contact> {
+        Ok(Contact {
+            id: to_uuid(&self.id)?,
+            episode_id: to_uuid(&self.episode_id)?,
+            direction: to_enum(&self.direction)?,
+            kind: to_enum(&self.kind)?,
+            method: to_enum(&self.method)?,
+            contacted_on: self.contacted_on,
+            contacted_at: self.contacted_at.map(calendar::in_japan),
+            document_id: self.document_id.as_deref().map(to_uuid).transpose()?,
+            recorded_by: self.recorded_by.as_deref().map(to_uuid).transpose()?,
+            created_at: self.created_at,
+        })
+    }
+}
+
+pub fn insert(conn: &mut DbConnection, record: &ContactRecord) -> QueryResult<Uuid> {
+    let id = new_id();
+    let direction: &'static str = record.direction.into();
+    let kind: &'static str = record.kind.into();
+    let method: &'static str = record.method.into();
+    diesel::insert_into(contacts::table)
+        .values((
+            contacts::id.eq(id.to_string()),
+            contacts::episode_id.eq(record.episode_id.to_string()),
+            contacts::direction.eq(direction),
+            contacts::kind.eq(kind),
+            contacts::method.eq(method),
+            contacts::contacted_on.eq(record.contacted_on),
+            contacts::contacted_at.eq(record.contacted_at),
+            contacts::document_id.eq(record.document_id.map(|u| u.to_string())),
+            contacts::recorded_by.eq(record.recorded_by.map(|u| u.to_string())),
+            contacts::created_at.eq(calendar::now()),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+pub fn get(conn: &mut DbConnection, id: Uuid) -> QueryResult<Contact> {
+    contacts::table.find(id.to_string()).select(ContactRow::as_select()).first(conn)?.into_contact()
+}
+
+/// The contacts of a stay, oldest first.
+pub fn of_episode(conn: &mut DbConnection, episode_id: Uuid) -> QueryResult<Vec<Contact>> {
+    contacts::table
+        .filter(contacts::episode_id.eq(episode_id.to_string()))
+        .order((contacts::contacted_on, contacts::created_at))
+        .select(ContactRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(ContactRow::into_contact)
+        .collect()
+}

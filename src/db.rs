@@ -1,0 +1,217 @@
+//! The database: one connection type for SQLite and PostgreSQL, chosen by the URL scheme; the
+//! pool; migrations; and the write transaction every use case runs in.
+
+pub mod schema;
+
+use std::fmt;
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// SQLite settings applied to every connection. `synchronous = FULL` makes each commit durable
+/// on power loss too (NORMAL in WAL mode may lose the last commits); see docs/operations.md.
+/// busy_timeout comes first: switching to WAL needs a lock that other new connections may hold.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
+     PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;";
+
+/// A connection to either engine. Queries written with diesel's DSL run on both unchanged.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub type Pool = r2d2::Pool<ConnectionManager>;
+pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
+
+/// Where the data lives, parsed from `DATABASE_URL`.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// `sqlite://PATH` (relative to the working directory) or `sqlite:///ABSOLUTE/PATH`.
+    Sqlite { path: String },
+    /// `postgres://…` or `postgresql://…`, passed to libpq as it is.
+    Postgres { url: String },
+}
+
+impl DatabaseUrl {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            return Ok(Self::Postgres { url: raw.to_owned() });
+        }
+        if let Some(path) = raw.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err("sqlite:// の後にファイルのパスがありません (例: sqlite://renkei.db)".into());
+            }
+            return Ok(Self::Sqlite { path: path.to_owned() });
+        }
+        Err("使えるのは sqlite://ファイル名 (例: sqlite://renkei.db) または postgres://… だけです".into())
+    }
+
+    pub fn engine(&self) -> &'static str {
+        match self {
+            Self::Sqlite { .. } => "sqlite",
+            Self::Postgres { .. } => "postgres",
+        }
+    }
+}
+
+/// Shown in logs and messages: the password of a PostgreSQL URL is hidden.
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Sqlite { path } => write!(f, "sqlite://{path}"),
+            Self::Postgres { url } => match url::Url::parse(url) {
+                Ok(mut parsed) if parsed.password().is_some() => {
+                    let _ = parsed.set_password(Some("***"));
+                    write!(f, "{parsed}")
+                }
+                _ => f.write_str(url),
+            },
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// Opens one connection of the engine that the URL names, never guessing from its shape.
+pub fn establish(url: &DatabaseUrl) -> ConnectionResult<DbConnection> {
+    match url {
+        DatabaseUrl::Postgres { url } => PgConnection::establish(url).map(DbConnection::Postgres),
+        DatabaseUrl::Sqlite { path } => {
+            let mut conn = SqliteConnection::establish(path)?;
+            conn.batch_execute(SQLITE_PRAGMAS).map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
+            Ok(DbConnection::Sqlite(conn))
+        }
+    }
+}
+
+/// The r2d2 manager: like diesel's own, but it opens the engine named by the scheme.
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        establish(&self.url).map_err(r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        std::thread::panicking()
+            || <DbConnection as Connection>::TransactionManager::is_broken_transaction_manager(conn)
+    }
+}
+
+/// Builds the pool and checks that the database answers.
+pub fn pool(url: &DatabaseUrl, max_size: u32) -> Result<Pool, r2d2::PoolError> {
+    r2d2::Pool::builder()
+        .max_size(max_size)
+        .connection_timeout(Duration::from_secs(10))
+        .build(ConnectionManager { url: url.clone() })
+}
+
+/// Applies the migrations not yet applied; returns their versions.
+pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
+    let applied = match conn {
+        DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+    }
+    .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+    Ok(applied.iter().map(ToString::to_string).collect())
+}
+
+/// Runs `work` in one transaction that intends to write. On SQLite it starts with
+/// `BEGIN IMMEDIATE`, so that two writers wait for each other (busy_timeout) instead of one
+/// failing when its read turns into a write.
+pub fn write<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    type Manager = DbConnection;
+    match conn {
+        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConnection::Postgres(_) => <Manager as Connection>::TransactionManager::begin_transaction(conn)?,
+    }
+    match work(conn) {
+        Ok(value) => {
+            <Manager as Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => {
+            <Manager as Connection>::TransactionManager::rollback_transaction(conn)?;
+            Err(error)
+        }
+    }
+}
+
+/// True when the database has no facility yet (a fresh installation).
+pub fn is_empty(conn: &mut DbConnection) -> QueryResult<bool> {
+    use schema::facilities::dsl::*;
+    let count: i64 = facilities.count().get_result(conn)?;
+    Ok(count == 0)
+}
+
+/// A new identifier: UUIDv7, so that rows sort by creation time.
+pub fn new_id() -> uuid::Uuid {
+    uuid::Uuid::now_v7()
+}
+
+/// Reads an identifier stored as text.
+pub fn to_uuid(text: &str) -> QueryResult<uuid::Uuid> {
+    uuid::Uuid::parse_str(text).map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
+}
+
+/// Reads a text column holding one of our enums.
+pub fn to_enum<T: std::str::FromStr>(text: &str) -> QueryResult<T> {
+    text.parse().map_err(|_| {
+        diesel::result::Error::DeserializationError(format!("unknown value {text:?} in an enum column").into())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_and_postgres_urls_are_recognised() {
+        assert_eq!(DatabaseUrl::parse("sqlite://renkei.db"), Ok(DatabaseUrl::Sqlite { path: "renkei.db".into() }));
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///var/lib/renkei/renkei.db"),
+            Ok(DatabaseUrl::Sqlite { path: "/var/lib/renkei/renkei.db".into() })
+        );
+        assert_eq!(DatabaseUrl::parse("postgresql://u@h/db").map(|u| u.engine()), Ok("postgres"));
+    }
+
+    #[test]
+    fn other_schemes_are_refused() {
+        for raw in ["mysql://u@h/db", "renkei.db", "sqlite://", "file:renkei.db"] {
+            assert!(DatabaseUrl::parse(raw).is_err(), "{raw} should be refused");
+        }
+    }
+
+    #[test]
+    fn the_password_never_shows() {
+        let url = DatabaseUrl::parse("postgres://renkei:s3cret@db.local:5432/renkei").unwrap_or_else(|e| panic!("{e}"));
+        let shown = format!("{url} {url:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("db.local"));
+    }
+}

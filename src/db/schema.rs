@@ -1,0 +1,159 @@
+//! The tables, written by hand for both engines: only types that SQLite and PostgreSQL share
+//! (Text, Integer, Bool, Date, Timestamp). Only `store.rs` files use this module.
+
+diesel::table! {
+    facilities (id) {
+        id -> Text,
+        code -> Text,
+        name -> Text,
+        kind -> Text,
+        area -> Nullable<Text>,
+        in_city -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    contact_windows (id) {
+        id -> Text,
+        facility_id -> Text,
+        label -> Text,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        fax -> Nullable<Text>,
+        hours_note -> Nullable<Text>,
+        position -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        facility_id -> Text,
+        name -> Text,
+        email -> Text,
+        role -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Text,
+        user_id -> Text,
+        token_hash -> Text,
+        label -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    clients (id) {
+        id -> Text,
+        name -> Text,
+        name_kana -> Text,
+        birth_date -> Date,
+        sex -> Text,
+        insurance_number -> Nullable<Text>,
+        care_level -> Nullable<Text>,
+        care_office_id -> Nullable<Text>,
+        care_manager_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    episodes (id) {
+        id -> Text,
+        client_id -> Text,
+        hospital_id -> Text,
+        care_office_id -> Nullable<Text>,
+        care_manager_id -> Nullable<Text>,
+        care_level -> Nullable<Text>,
+        admitted_on -> Date,
+        admitted_at -> Nullable<Timestamp>,
+        planned_discharge_on -> Nullable<Date>,
+        discharged_on -> Nullable<Date>,
+        destination -> Nullable<Text>,
+        excluded -> Bool,
+        external_ref -> Nullable<Text>,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    episode_parties (episode_id, facility_id) {
+        episode_id -> Text,
+        facility_id -> Text,
+    }
+}
+
+diesel::table! {
+    documents (id) {
+        id -> Text,
+        kind -> Text,
+        episode_id -> Text,
+        sender_facility_id -> Text,
+        sender_user_id -> Text,
+        recipient_facility_id -> Text,
+        current_revision -> Integer,
+        sent_at -> Timestamp,
+        read_revision -> Nullable<Integer>,
+        first_read_at -> Nullable<Timestamp>,
+        acknowledged_at -> Nullable<Timestamp>,
+        acknowledged_by -> Nullable<Text>,
+        acknowledged_revision -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    document_revisions (document_id, revision) {
+        document_id -> Text,
+        revision -> Integer,
+        schema_version -> Integer,
+        payload -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    contacts (id) {
+        id -> Text,
+        episode_id -> Text,
+        direction -> Text,
+        kind -> Text,
+        method -> Text,
+        contacted_on -> Nullable<Date>,
+        contacted_at -> Nullable<Timestamp>,
+        document_id -> Nullable<Text>,
+        recorded_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(contact_windows -> facilities (facility_id));
+diesel::joinable!(users -> facilities (facility_id));
+diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(episodes -> clients (client_id));
+diesel::joinable!(episode_parties -> episodes (episode_id));
+diesel::joinable!(document_revisions -> documents (document_id));
+diesel::joinable!(contacts -> episodes (episode_id));
+diesel::joinable!(documents -> episodes (episode_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    facilities,
+    contact_windows,
+    users,
+    api_tokens,
+    clients,
+    episodes,
+    episode_parties,
+    documents,
+    document_revisions,
+    contacts,
+);

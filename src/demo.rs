@@ -1,0 +1,327 @@
+//! The demo city (連携市) that `renkei serve --demo` loads into an empty database: two
+//! hospitals, three care-side offices, the city, a user of each role, clients, stays, documents
+//! and a phone contact. Everything goes through the same use cases as the API, so the demo
+//! data is valid by construction. Dates are relative to today, so the demo always looks current.
+
+use chrono::{Duration, NaiveDate};
+use serde_json::{Value, json};
+
+use crate::auth::{self, Principal};
+use crate::calendar;
+use crate::clients::{self, NewClient, Sex};
+use crate::contacts::{self, ContactKind, Direction, Method, NewContact};
+use crate::db::{self, DbConnection};
+use crate::directory::{self, ContactWindow, FacilityKind, NewFacility, NewUser, Role, User};
+use crate::documents::{self, SendDocument};
+use crate::episodes::{self, Destination, Discharge, NewAdmission};
+use crate::error::AppError;
+use crate::forms::DocumentKind;
+use crate::forms::registry::SchemaRegistry;
+
+/// The code of the city's facility: its presence marks a database holding the demo.
+const DEMO_MARKER: &str = "DEMO-CITY";
+
+const FACILITIES: [(&str, &str, FacilityKind, &str, bool, &str, &str); 6] = [
+    (
+        "DEMO-H1",
+        "連携市民病院",
+        FacilityKind::Hospital,
+        "中央圏域",
+        true,
+        "地域医療連携室",
+        "renkeishitsu@hospital1.example",
+    ),
+    (
+        "DEMO-H2",
+        "みなみ総合病院",
+        FacilityKind::Hospital,
+        "南部圏域",
+        false,
+        "患者支援センター",
+        "shien@hospital2.example",
+    ),
+    (
+        "DEMO-C1",
+        "居宅介護支援事業所さくら",
+        FacilityKind::CareOffice,
+        "中央圏域",
+        true,
+        "事務所",
+        "sakura@care1.example",
+    ),
+    ("DEMO-C2", "ケアプランセンターあおば", FacilityKind::CareOffice, "南部圏域", true, "事務所", "aoba@care2.example"),
+    (
+        "DEMO-S1",
+        "連携市中央地域包括支援センター",
+        FacilityKind::SupportCenter,
+        "中央圏域",
+        true,
+        "相談窓口",
+        "houkatsu@city.example",
+    ),
+    (
+        DEMO_MARKER,
+        "連携市 長寿介護課・在宅医療介護連携支援センター",
+        FacilityKind::City,
+        "中央圏域",
+        true,
+        "連携支援センター",
+        "renkei-center@city.example",
+    ),
+];
+
+const USERS: [(&str, &str, &str, Role); 7] = [
+    ("DEMO-H1", "看護 ゆかり", "nurse@hospital1.example", Role::DischargeNurse),
+    ("DEMO-H2", "相談 まこと", "msw@hospital2.example", Role::DischargeNurse),
+    ("DEMO-C1", "支援 健一", "cm@care1.example", Role::CareManager),
+    ("DEMO-C2", "居宅 美和", "cm@care2.example", Role::CareManager),
+    ("DEMO-S1", "包括 翔太", "cm@houkatsu.example", Role::CareManager),
+    (DEMO_MARKER, "調整 恵", "coordinator@city.example", Role::Coordinator),
+    (DEMO_MARKER, "管理 大輔", "admin@city.example", Role::Admin),
+];
+
+/// Loads the demo into an empty database, or finds it already loaded; either way issues fresh
+/// tokens for the demo users and returns what to print.
+pub fn prepare(conn: &mut DbConnection, public_url: &str) -> anyhow::Result<String> {
+    let present = directory::store::find_by_code(conn, DEMO_MARKER)?.is_some();
+    let loaded_now = if present {
+        false
+    } else if db::is_empty(conn)? {
+        load(conn).map_err(|e| anyhow::anyhow!("デモデータを読み込めません: {e:?}"))?;
+        true
+    } else {
+        anyhow::bail!(
+            "--demo は空のデータベースにだけデモデータを読み込みます。このデータベースにはすでにデータがあります。DATABASE_URL で別のファイルを指定してください"
+        );
+    };
+    let mut lines = vec![
+        if loaded_now {
+            "デモ: 連携市のデモデータを読み込みました。"
+        } else {
+            "デモ: 連携市のデモデータはすでに読み込まれています。"
+        }
+        .to_owned(),
+    ];
+    lines.push("デモ用 API トークン（今回の起動で新しく発行。以前のものも有効です）:".into());
+    let mut first_token = None;
+    for (_, name, email, role) in USERS {
+        let token = auth::issue_token(conn, email, "demo").map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        lines.push(format!("  {:<22} {name:<8} {email:<28} {}", role.label(), token.secret));
+        if role == Role::DischargeNurse && first_token.is_none() {
+            first_token = Some(token.secret);
+        }
+    }
+    let token = first_token.unwrap_or_default();
+    lines.push("試してみる（連携市民病院の受信箱）:".into());
+    lines.push(format!("  curl -s {public_url}/api/v1/documents/inbox -H 'Authorization: Bearer {token}'"));
+    lines.push(format!("API の説明: {public_url}/api/openapi.json  (docs/api.md)"));
+    Ok(lines.join("\n"))
+}
+
+fn load(conn: &mut DbConnection) -> Result<(), AppError> {
+    for (code, name, kind, area, in_city, window, email) in FACILITIES {
+        directory::create_facility(
+            conn,
+            NewFacility {
+                code: code.into(),
+                name: name.into(),
+                kind,
+                area: Some(area.into()),
+                in_city,
+                contact_windows: vec![ContactWindow {
+                    label: window.into(),
+                    email: Some(email.into()),
+                    phone: Some("0157-00-0000".into()),
+                    fax: Some("0157-00-0001".into()),
+                    hours_note: (kind == FacilityKind::Hospital).then(|| "12時〜13時は避けてください".into()),
+                }],
+            },
+        )?;
+    }
+    let mut principals = Vec::new();
+    for (facility_code, name, email, role) in USERS {
+        let user = directory::create_user(
+            conn,
+            NewUser { facility_code: facility_code.into(), name: name.into(), email: email.into(), role },
+        )?;
+        principals.push(principal(conn, &user)?);
+    }
+    let [nurse1, nurse2, cm1, cm2, ..] = principals.as_slice() else {
+        return Err(AppError::Unexpected(anyhow::anyhow!("demo users missing")));
+    };
+    let schemas = SchemaRegistry::load()?;
+    let today = calendar::today();
+    let day = |offset: i64| today + Duration::days(offset);
+    let hospital1 = facility_id(conn, "DEMO-H1")?;
+    let hospital2 = facility_id(conn, "DEMO-H2")?;
+    let office1 = facility_id(conn, "DEMO-C1")?;
+
+    let hanako = clients::register(
+        conn,
+        cm1,
+        person("連携 花子", "レンケイ ハナコ", "1940-02-11", Sex::Female, "0100000001", "要介護2"),
+    )?;
+    let ichiro = clients::register(
+        conn,
+        cm1,
+        person("北見 一郎", "キタミ イチロウ", "1936-07-03", Sex::Male, "0100000002", "要介護3"),
+    )?;
+    let fumi = clients::register(
+        conn,
+        cm2,
+        person("南 ふみ", "ミナミ フミ", "1944-12-24", Sex::Female, "0100000003", "要支援2"),
+    )?;
+    clients::register(conn, cm2, person("青葉 茂", "アオバ シゲル", "1939-05-05", Sex::Male, "0100000004", "要介護1"))?;
+
+    // 1. The hospital registers 花子's admission three days ago; her care manager sends the
+    //    admission sheet the same day, and the hospital acknowledges it.
+    let stay = episodes::register_admission(conn, nurse1, admission(&hanako, day(-3)))?;
+    let sheet = admission_sheet(&hanako, day(-3), "連携市民病院", "居宅介護支援事業所さくら", "支援 健一");
+    let sent = documents::send(
+        conn,
+        &schemas,
+        cm1,
+        SendDocument {
+            kind: DocumentKind::AdmissionInfo,
+            schema_version: None,
+            recipient_facility_id: hospital1,
+            episode_id: Some(stay.episode.id),
+            client_id: None,
+            payload: sheet,
+        },
+    )?;
+    documents::acknowledge(conn, nurse1, sent.summary.id)?;
+
+    // 2. 一郎 was admitted ten days ago to みなみ総合病院, not yet registered there: his care
+    //    manager's sheet creates the stay. The hospital then announces discharge in six days.
+    let sheet = admission_sheet(&ichiro, day(-10), "みなみ総合病院", "居宅介護支援事業所さくら", "支援 健一");
+    let sent = documents::send(
+        conn,
+        &schemas,
+        cm1,
+        SendDocument {
+            kind: DocumentKind::AdmissionInfo,
+            schema_version: None,
+            recipient_facility_id: hospital2,
+            episode_id: None,
+            client_id: Some(ichiro.id),
+            payload: sheet,
+        },
+    )?;
+    let notice = discharge_notice(day(6), day(3));
+    documents::send(
+        conn,
+        &schemas,
+        nurse2,
+        SendDocument {
+            kind: DocumentKind::DischargeNotice,
+            schema_version: None,
+            recipient_facility_id: office1,
+            episode_id: Some(sent.summary.episode_id),
+            client_id: None,
+            payload: notice,
+        },
+    )?;
+
+    // 3. ふみ stayed 20 days at 連携市民病院; the hospital phoned her care manager three days
+    //    before her discharge two days ago.
+    let stay = episodes::register_admission(conn, nurse1, admission(&fumi, day(-20)))?;
+    contacts::record(
+        conn,
+        cm2,
+        stay.episode.id,
+        NewContact {
+            direction: Direction::HospitalToCm,
+            kind: ContactKind::DischargeNotice,
+            method: Method::Phone,
+            contacted_on: day(-5),
+            contacted_at: None,
+        },
+    )?;
+    episodes::record_discharge(
+        conn,
+        nurse1,
+        stay.episode.id,
+        Discharge { discharged_on: day(-2), destination: Destination::Home },
+    )?;
+    Ok(())
+}
+
+fn principal(conn: &mut DbConnection, user: &User) -> Result<Principal, AppError> {
+    let facility = directory::store::find(conn, user.facility_id)?.ok_or(AppError::NotFound("facility"))?;
+    Ok(Principal { user_id: user.id, role: user.role, facility_id: facility.id, facility_kind: facility.kind })
+}
+
+fn facility_id(conn: &mut DbConnection, code: &str) -> Result<uuid::Uuid, AppError> {
+    Ok(directory::store::find_by_code(conn, code)?.ok_or(AppError::NotFound("facility"))?.id)
+}
+
+fn person(name: &str, kana: &str, birth: &str, sex: Sex, number: &str, level: &str) -> NewClient {
+    NewClient {
+        name: name.into(),
+        name_kana: kana.into(),
+        birth_date: birth.parse().unwrap_or_default(),
+        sex,
+        insurance_number: Some(number.into()),
+        care_level: Some(level.into()),
+        care_manager_id: None,
+    }
+}
+
+fn admission(client: &clients::Client, on: NaiveDate) -> NewAdmission {
+    NewAdmission {
+        client: NewClient {
+            name: client.name.clone(),
+            name_kana: client.name_kana.clone(),
+            birth_date: client.birth_date,
+            sex: client.sex,
+            insurance_number: client.insurance_number.clone(),
+            care_level: None,
+            care_manager_id: None,
+        },
+        care_office_id: None,
+        admitted_on: on,
+        admitted_at: None,
+        planned_discharge_on: None,
+    }
+}
+
+fn set(payload: &mut Value, pointer: &str, value: Value) {
+    if let Some(slot) = payload.pointer_mut(pointer) {
+        *slot = value;
+    }
+}
+
+/// The full example sheet of `tests/fixtures`, rewritten for this client and stay.
+fn admission_sheet(
+    client: &clients::Client,
+    admitted: NaiveDate,
+    hospital: &str,
+    office: &str,
+    manager: &str,
+) -> Value {
+    let mut sheet: Value =
+        serde_json::from_str(include_str!("../tests/fixtures/admission_info_v1_full.json")).unwrap_or_default();
+    let date = json!(admitted.to_string());
+    for pointer in ["/header/written_on", "/header/admission_date", "/header/provided_on"] {
+        set(&mut sheet, pointer, date.clone());
+    }
+    set(&mut sheet, "/header/hospital/name", json!(hospital));
+    set(&mut sheet, "/header/care_office/name", json!(office));
+    set(&mut sheet, "/header/care_office/care_manager_name", json!(manager));
+    set(&mut sheet, "/patient/name", json!(client.name));
+    set(&mut sheet, "/patient/name_kana", json!(client.name_kana));
+    set(&mut sheet, "/patient/birth_date", json!(client.birth_date.to_string()));
+    set(&mut sheet, "/patient/sex", json!(if client.sex == Sex::Male { "男" } else { "女" }));
+    let age = calendar::today().years_since(client.birth_date).unwrap_or_default();
+    set(&mut sheet, "/patient/age", json!(age));
+    sheet
+}
+
+fn discharge_notice(planned: NaiveDate, conference: NaiveDate) -> Value {
+    let mut notice: Value =
+        serde_json::from_str(include_str!("../tests/fixtures/discharge_notice_v1_full.json")).unwrap_or_default();
+    set(&mut notice, "/planned_discharge_date", json!(planned.to_string()));
+    set(&mut notice, "/conference/candidates", json!([format!("{conference}T16:00:00+09:00")]));
+    notice
+}

@@ -1,0 +1,221 @@
+//! The directory: facilities (hospitals, care offices, …), their contact windows, and the users
+//! who belong to them with their roles.
+
+pub mod store;
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::error::AppError;
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum FacilityKind {
+    /// 有床医療機関 (hospital with beds)
+    Hospital,
+    /// 居宅介護支援事業所 (home-care management office)
+    CareOffice,
+    /// 地域包括支援センター (community comprehensive support centre)
+    SupportCenter,
+    /// 小規模多機能型居宅介護・看護小規模多機能 (small multi-function)
+    SmallMulti,
+    /// 市・在宅医療介護連携支援センター (the city / the coordination centre)
+    City,
+}
+
+impl FacilityKind {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Hospital => "医療機関",
+            Self::CareOffice => "居宅介護支援事業所",
+            Self::SupportCenter => "地域包括支援センター",
+            Self::SmallMulti => "小規模多機能型居宅介護",
+            Self::City => "市・連携支援センター",
+        }
+    }
+
+    /// Facilities whose care managers hold clients and receive discharge notices.
+    pub fn is_care_side(self) -> bool {
+        matches!(self, Self::CareOffice | Self::SupportCenter | Self::SmallMulti)
+    }
+}
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Role {
+    /// 退院調整看護師・医療ソーシャルワーカー (works at a hospital)
+    DischargeNurse,
+    /// 介護支援専門員 (works at a care-side facility)
+    CareManager,
+    /// 連携コーディネーター: directory and statistics, no document contents
+    Coordinator,
+    /// 管理者: accounts and facilities
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::DischargeNurse => "退院調整看護師・MSW",
+            Self::CareManager => "ケアマネジャー",
+            Self::Coordinator => "コーディネーター",
+            Self::Admin => "管理者",
+        }
+    }
+
+    /// Whether a user of this role may belong to a facility of that kind.
+    pub fn fits(self, kind: FacilityKind) -> bool {
+        match self {
+            Self::DischargeNurse => kind == FacilityKind::Hospital,
+            Self::CareManager => kind.is_care_side(),
+            Self::Coordinator | Self::Admin => true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Facility {
+    pub id: Uuid,
+    /// The facility's own code (e.g. 介護保険事業所番号 or the city's code), unique.
+    pub code: String,
+    pub name: String,
+    pub kind: FacilityKind,
+    /// 圏域 (area) used for survey breakdowns.
+    pub area: Option<String>,
+    /// Inside the city (市内) or outside (市外).
+    pub in_city: bool,
+    /// Where to reach the facility: wards, 地域医療連携室, hours to avoid.
+    pub contact_windows: Vec<ContactWindow>,
+}
+
+/// A contact window (連絡窓口): one of possibly several places to reach a facility.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct ContactWindow {
+    /// e.g. 地域医療連携室, 3階病棟
+    pub label: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub fax: Option<String>,
+    /// e.g. 「12時〜13時は避けてください」
+    pub hours_note: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewFacility {
+    pub code: String,
+    pub name: String,
+    pub kind: FacilityKind,
+    pub area: Option<String>,
+    pub in_city: bool,
+    pub contact_windows: Vec<ContactWindow>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct User {
+    pub id: Uuid,
+    pub facility_id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub facility_code: String,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+}
+
+/// Registers a facility with its contact windows.
+pub fn create_facility(conn: &mut crate::db::DbConnection, new: NewFacility) -> Result<Facility, AppError> {
+    let code = new.code.trim();
+    if code.is_empty() || new.name.trim().is_empty() {
+        return Err(AppError::invalid("/code", "required", "事業所コードと名称は必須です"));
+    }
+    crate::db::write(conn, |conn| {
+        if store::find_by_code(conn, code)?.is_some() {
+            return Err(AppError::Conflict(format!("事業所コード {code} はすでに登録されています")));
+        }
+        Ok(store::insert_facility(conn, &NewFacility { code: code.to_owned(), ..new })?)
+    })
+}
+
+/// Registers a user at an existing facility; the role must fit the facility's kind.
+pub fn create_user(conn: &mut crate::db::DbConnection, new: NewUser) -> Result<User, AppError> {
+    let email = new.email.trim().to_lowercase();
+    if email.parse::<lettre::Address>().is_err() {
+        return Err(AppError::invalid("/email", "format", "メールアドレスの形式ではありません"));
+    }
+    if new.name.trim().is_empty() {
+        return Err(AppError::invalid("/name", "required", "氏名は必須です"));
+    }
+    crate::db::write(conn, |conn| {
+        let facility = store::find_by_code(conn, &new.facility_code)?.ok_or_else(|| {
+            AppError::invalid("/facility", "exists", format!("事業所コード {} は登録されていません", new.facility_code))
+        })?;
+        if !new.role.fits(facility.kind) {
+            return Err(AppError::invalid(
+                "/role",
+                "role_fits_facility",
+                format!("{}は{}に所属できません", new.role.label(), facility.kind.label()),
+            ));
+        }
+        if store::find_user_by_email(conn, &email)?.is_some() {
+            return Err(AppError::Conflict(format!("メールアドレス {email} はすでに登録されています")));
+        }
+        store::insert_user(conn, facility.id, new.name.trim(), &email, new.role)
+    })
+}
+
+/// A facility as other records mention it.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+pub struct FacilityRef {
+    pub id: Uuid,
+    pub code: String,
+    pub name: String,
+}
+
+/// A staff member as other records mention them (e.g. the client's care manager).
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+pub struct UserRef {
+    pub id: Uuid,
+    pub name: String,
+}

@@ -1,0 +1,234 @@
+//! Facilities, contact windows and users in the database.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::{ContactWindow, Facility, FacilityKind, NewFacility, Role, User};
+use crate::calendar;
+use crate::db::schema::{contact_windows, facilities, users};
+use crate::db::{DbConnection, new_id, to_enum, to_uuid};
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = facilities)]
+struct FacilityRow {
+    id: String,
+    code: String,
+    name: String,
+    kind: String,
+    area: Option<String>,
+    in_city: bool,
+    created_at: chrono::NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = contact_windows)]
+struct WindowRow {
+    id: String,
+    facility_id: String,
+    label: String,
+    email: Option<String>,
+    phone: Option<String>,
+    fax: Option<String>,
+    hours_note: Option<String>,
+    position: i32,
+    created_at: chrono::NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = users)]
+struct UserRow {
+    id: String,
+    facility_id: String,
+    name: String,
+    email: String,
+    role: String,
+    created_at: chrono::NaiveDateTime,
+}
+
+impl UserRow {
+    fn into_user(self) -> QueryResult<User> {
+        Ok(User {
+            id: to_uuid(&self.id)?,
+            facility_id: to_uuid(&self.facility_id)?,
+            name: self.name,
+            email: self.email,
+            role: to_enum(&self.role)?,
+            created_at: self.created_at,
+        })
+    }
+}
+
+fn to_facility(row: FacilityRow, windows: Vec<WindowRow>) -> QueryResult<Facility> {
+    Ok(Facility {
+        id: to_uuid(&row.id)?,
+        code: row.code,
+        name: row.name,
+        kind: to_enum(&row.kind)?,
+        area: row.area,
+        in_city: row.in_city,
+        contact_windows: windows
+            .into_iter()
+            .map(|w| ContactWindow {
+                label: w.label,
+                email: w.email,
+                phone: w.phone,
+                fax: w.fax,
+                hours_note: w.hours_note,
+            })
+            .collect(),
+    })
+}
+
+fn windows_of(conn: &mut DbConnection, facility_ids: &[String]) -> QueryResult<Vec<WindowRow>> {
+    contact_windows::table
+        .filter(contact_windows::facility_id.eq_any(facility_ids))
+        .order((contact_windows::facility_id, contact_windows::position))
+        .select(WindowRow::as_select())
+        .load(conn)
+}
+
+fn with_windows(conn: &mut DbConnection, rows: Vec<FacilityRow>) -> QueryResult<Vec<Facility>> {
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut by_facility: HashMap<String, Vec<WindowRow>> = HashMap::new();
+    for window in windows_of(conn, &ids)? {
+        by_facility.entry(window.facility_id.clone()).or_default().push(window);
+    }
+    rows.into_iter()
+        .map(|row| {
+            let windows = by_facility.remove(&row.id).unwrap_or_default();
+            to_facility(row, windows)
+        })
+        .collect()
+}
+
+pub fn insert_facility(conn: &mut DbConnection, new: &NewFacility) -> QueryResult<Facility> {
+    let now = calendar::now();
+    let id = new_id().to_string();
+    diesel::insert_into(facilities::table)
+        .values(FacilityRow {
+            id: id.clone(),
+            code: new.code.clone(),
+            name: new.name.trim().to_owned(),
+            kind: new.kind.as_str().to_owned(),
+            area: new.area.clone(),
+            in_city: new.in_city,
+            created_at: now,
+        })
+        .execute(conn)?;
+    let windows: Vec<WindowRow> = new
+        .contact_windows
+        .iter()
+        .enumerate()
+        .map(|(position, w)| WindowRow {
+            id: new_id().to_string(),
+            facility_id: id.clone(),
+            label: w.label.clone(),
+            email: w.email.clone(),
+            phone: w.phone.clone(),
+            fax: w.fax.clone(),
+            hours_note: w.hours_note.clone(),
+            position: i32::try_from(position).unwrap_or(i32::MAX),
+            created_at: now,
+        })
+        .collect();
+    for window in windows {
+        diesel::insert_into(contact_windows::table).values(window).execute(conn)?;
+    }
+    find(conn, to_uuid(&id)?)?.ok_or(diesel::result::Error::NotFound)
+}
+
+pub fn find(conn: &mut DbConnection, id: Uuid) -> QueryResult<Option<Facility>> {
+    let row = facilities::table.find(id.to_string()).select(FacilityRow::as_select()).first(conn).optional()?;
+    Ok(with_windows(conn, row.into_iter().collect())?.pop())
+}
+
+pub fn find_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<Facility>> {
+    let row =
+        facilities::table.filter(facilities::code.eq(code)).select(FacilityRow::as_select()).first(conn).optional()?;
+    Ok(with_windows(conn, row.into_iter().collect())?.pop())
+}
+
+/// Every facility, by kind then code, optionally of one kind.
+pub fn list(conn: &mut DbConnection, kind: Option<FacilityKind>) -> QueryResult<Vec<Facility>> {
+    let mut query =
+        facilities::table.select(FacilityRow::as_select()).order((facilities::kind, facilities::code)).into_boxed();
+    if let Some(kind) = kind {
+        query = query.filter(facilities::kind.eq(kind.as_str()));
+    }
+    let rows = query.load(conn)?;
+    with_windows(conn, rows)
+}
+
+pub fn insert_user(
+    conn: &mut DbConnection,
+    facility_id: Uuid,
+    name: &str,
+    email: &str,
+    role: Role,
+) -> Result<User, crate::error::AppError> {
+    let row = UserRow {
+        id: new_id().to_string(),
+        facility_id: facility_id.to_string(),
+        name: name.to_owned(),
+        email: email.to_owned(),
+        role: role.as_str().to_owned(),
+        created_at: calendar::now(),
+    };
+    diesel::insert_into(users::table).values(&row).execute(conn)?;
+    Ok(row.into_user()?)
+}
+
+pub fn find_user(conn: &mut DbConnection, id: Uuid) -> QueryResult<Option<User>> {
+    users::table
+        .find(id.to_string())
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(UserRow::into_user)
+        .transpose()
+}
+
+pub fn find_user_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::email.eq(email.trim().to_lowercase()))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(UserRow::into_user)
+        .transpose()
+}
+
+pub fn users_of(conn: &mut DbConnection, facility_id: Uuid) -> QueryResult<Vec<User>> {
+    users::table
+        .filter(users::facility_id.eq(facility_id.to_string()))
+        .order(users::created_at)
+        .select(UserRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(UserRow::into_user)
+        .collect()
+}
+
+/// The facilities with these ids, by id.
+pub fn facility_refs(conn: &mut DbConnection, ids: &[String]) -> QueryResult<HashMap<String, super::FacilityRef>> {
+    facilities::table
+        .filter(facilities::id.eq_any(ids))
+        .select((facilities::id, facilities::code, facilities::name))
+        .load::<(String, String, String)>(conn)?
+        .into_iter()
+        .map(|(id, code, name)| Ok((id.clone(), super::FacilityRef { id: to_uuid(&id)?, code, name })))
+        .collect()
+}
+
+/// The users with these ids, by id.
+pub fn user_refs(conn: &mut DbConnection, ids: &[String]) -> QueryResult<HashMap<String, super::UserRef>> {
+    users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .map(|(id, name)| Ok((id.clone(), super::UserRef { id: to_uuid(&id)?, name })))
+        .collect()
+}

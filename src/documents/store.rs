@@ -1,0 +1,279 @@
+//! Documents and their revisions in the database.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::{Document, DocumentStatus, DocumentSummary, ListFilter, RevisionInfo};
+use crate::auth::Principal;
+use crate::calendar;
+use crate::db::schema::{clients, document_revisions, documents, episodes};
+use crate::db::{DbConnection, new_id, to_enum, to_uuid};
+use crate::directory::store::{facility_refs, user_refs};
+use crate::forms::DocumentKind;
+
+pub enum Side {
+    Sender,
+    Recipient,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = documents)]
+struct DocumentRow {
+    id: String,
+    kind: String,
+    episode_id: String,
+    sender_facility_id: String,
+    sender_user_id: String,
+    recipient_facility_id: String,
+    current_revision: i32,
+    sent_at: NaiveDateTime,
+    read_revision: Option<i32>,
+    first_read_at: Option<NaiveDateTime>,
+    acknowledged_at: Option<NaiveDateTime>,
+    acknowledged_revision: Option<i32>,
+}
+
+type SummaryRow = (DocumentRow, String, String, i32);
+
+fn status(row: &DocumentRow) -> DocumentStatus {
+    if row.acknowledged_revision == Some(row.current_revision) {
+        DocumentStatus::Acknowledged
+    } else if row.read_revision == Some(row.current_revision) {
+        DocumentStatus::Read
+    } else {
+        DocumentStatus::Sent
+    }
+}
+
+fn summaries(conn: &mut DbConnection, rows: Vec<SummaryRow>) -> QueryResult<Vec<DocumentSummary>> {
+    let facility_ids: Vec<String> =
+        rows.iter().flat_map(|(d, ..)| [d.sender_facility_id.clone(), d.recipient_facility_id.clone()]).collect();
+    let user_ids: Vec<String> = rows.iter().map(|(d, ..)| d.sender_user_id.clone()).collect();
+    let facilities = facility_refs(conn, &facility_ids)?;
+    let users = user_refs(conn, &user_ids)?;
+    let missing = || diesel::result::Error::NotFound;
+    rows.into_iter()
+        .map(|(row, client_id, client_name, schema_version)| {
+            let status = status(&row);
+            let kind: DocumentKind = to_enum(&row.kind)?;
+            Ok(DocumentSummary {
+                id: to_uuid(&row.id)?,
+                kind,
+                kind_label: kind.label().to_owned(),
+                episode_id: to_uuid(&row.episode_id)?,
+                client_id: to_uuid(&client_id)?,
+                client_name,
+                sender: facilities.get(&row.sender_facility_id).cloned().ok_or_else(missing)?,
+                sender_user: users.get(&row.sender_user_id).cloned().ok_or_else(missing)?,
+                recipient: facilities.get(&row.recipient_facility_id).cloned().ok_or_else(missing)?,
+                revision: row.current_revision,
+                schema_version,
+                status,
+                status_label: status.label().to_owned(),
+                sent_at: calendar::in_japan(row.sent_at),
+                first_read_at: row.first_read_at.map(calendar::in_japan),
+                acknowledged_at: row.acknowledged_at.map(calendar::in_japan),
+            })
+        })
+        .collect()
+}
+
+macro_rules! summary_query {
+    () => {
+        documents::table
+            .inner_join(episodes::table.inner_join(clients::table))
+            .inner_join(
+                document_revisions::table.on(document_revisions::document_id
+                    .eq(documents::id)
+                    .and(document_revisions::revision.eq(documents::current_revision))),
+            )
+            .select((DocumentRow::as_select(), clients::id, clients::name, document_revisions::schema_version))
+    };
+}
+
+pub fn summary(conn: &mut DbConnection, id: Uuid) -> QueryResult<Option<DocumentSummary>> {
+    let rows: Vec<SummaryRow> = summary_query!().filter(documents::id.eq(id.to_string())).load(conn)?;
+    Ok(summaries(conn, rows)?.pop())
+}
+
+/// One side's documents, newest first, filtered.
+pub fn list(
+    conn: &mut DbConnection,
+    side: Side,
+    facility: Uuid,
+    filter: &ListFilter,
+) -> QueryResult<Vec<DocumentSummary>> {
+    let mut query = summary_query!().into_boxed();
+    query = match side {
+        Side::Sender => query.filter(documents::sender_facility_id.eq(facility.to_string())),
+        Side::Recipient => query.filter(documents::recipient_facility_id.eq(facility.to_string())),
+    };
+    if let Some(kind) = filter.kind {
+        query = query.filter(documents::kind.eq(kind.as_str()));
+    }
+    if let Some(episode) = filter.episode_id {
+        query = query.filter(documents::episode_id.eq(episode.to_string()));
+    }
+    let current = documents::current_revision.nullable();
+    query = match filter.status {
+        None => query,
+        Some(DocumentStatus::Acknowledged) => query.filter(documents::acknowledged_revision.eq(current)),
+        Some(DocumentStatus::Read) => query.filter(
+            documents::read_revision
+                .eq(current)
+                .and(documents::acknowledged_revision.is_null().or(documents::acknowledged_revision.ne(current))),
+        ),
+        Some(DocumentStatus::Sent) => {
+            query.filter(documents::read_revision.is_null().or(documents::read_revision.ne(current)))
+        }
+    };
+    let rows: Vec<SummaryRow> = query
+        .order((documents::sent_at.desc(), documents::id.desc()))
+        .limit(filter.limit.unwrap_or(100).clamp(1, 500))
+        .offset(filter.offset.unwrap_or(0).max(0))
+        .load(conn)?;
+    summaries(conn, rows)
+}
+
+/// The documents of a stay that this facility sent or received.
+pub fn summaries_of_episode(
+    conn: &mut DbConnection,
+    episode: Uuid,
+    facility: Uuid,
+) -> QueryResult<Vec<DocumentSummary>> {
+    let facility = facility.to_string();
+    let rows: Vec<SummaryRow> = summary_query!()
+        .filter(documents::episode_id.eq(episode.to_string()))
+        .filter(documents::sender_facility_id.eq(&facility).or(documents::recipient_facility_id.eq(&facility)))
+        .order(documents::sent_at)
+        .load(conn)?;
+    summaries(conn, rows)
+}
+
+/// The document with the payload of `revision` (default: the current one).
+pub fn document(conn: &mut DbConnection, id: Uuid, revision: Option<i32>) -> QueryResult<Document> {
+    let summary = summary(conn, id)?.ok_or(diesel::result::Error::NotFound)?;
+    let revisions: Vec<(i32, i32, NaiveDateTime, String, String)> = document_revisions::table
+        .filter(document_revisions::document_id.eq(id.to_string()))
+        .order(document_revisions::revision)
+        .select((
+            document_revisions::revision,
+            document_revisions::schema_version,
+            document_revisions::created_at,
+            document_revisions::created_by,
+            document_revisions::payload,
+        ))
+        .load(conn)?;
+    let wanted = revision.unwrap_or(summary.revision);
+    let authors = user_refs(conn, &revisions.iter().map(|r| r.3.clone()).collect::<Vec<_>>())?;
+    let (payload_schema_version, payload) =
+        revisions.iter().find(|r| r.0 == wanted).map(|r| (r.1, r.4.clone())).ok_or(diesel::result::Error::NotFound)?;
+    let payload: Value =
+        serde_json::from_str(&payload).map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+    let revisions = revisions
+        .into_iter()
+        .map(|(revision, schema_version, created_at, created_by, _)| {
+            Ok(RevisionInfo {
+                revision,
+                schema_version,
+                created_at: calendar::in_japan(created_at),
+                created_by: authors.get(&created_by).cloned().ok_or(diesel::result::Error::NotFound)?,
+            })
+        })
+        .collect::<QueryResult<Vec<_>>>()?;
+    Ok(Document { summary, payload_revision: wanted, payload_schema_version, payload, revisions })
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn insert(
+    conn: &mut DbConnection,
+    kind: DocumentKind,
+    episode_id: Uuid,
+    sender: &Principal,
+    recipient: Uuid,
+    schema_version: u32,
+    payload: &Value,
+    now: NaiveDateTime,
+) -> QueryResult<Uuid> {
+    let id = new_id();
+    diesel::insert_into(documents::table)
+        .values((
+            documents::id.eq(id.to_string()),
+            documents::kind.eq(kind.as_str()),
+            documents::episode_id.eq(episode_id.to_string()),
+            documents::sender_facility_id.eq(sender.facility_id.to_string()),
+            documents::sender_user_id.eq(sender.user_id.to_string()),
+            documents::recipient_facility_id.eq(recipient.to_string()),
+            documents::current_revision.eq(1),
+            documents::sent_at.eq(now),
+        ))
+        .execute(conn)?;
+    insert_revision(conn, id, 1, schema_version, payload, sender.user_id, now)?;
+    Ok(id)
+}
+
+fn insert_revision(
+    conn: &mut DbConnection,
+    id: Uuid,
+    revision: i32,
+    schema_version: u32,
+    payload: &Value,
+    author: Uuid,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(document_revisions::table)
+        .values((
+            document_revisions::document_id.eq(id.to_string()),
+            document_revisions::revision.eq(revision),
+            document_revisions::schema_version.eq(i32::try_from(schema_version).unwrap_or(i32::MAX)),
+            document_revisions::payload.eq(payload.to_string()),
+            document_revisions::created_by.eq(author.to_string()),
+            document_revisions::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Adds a revision and makes it current; the earlier ones stay as they were.
+pub fn add_revision(
+    conn: &mut DbConnection,
+    id: Uuid,
+    revision: i32,
+    schema_version: u32,
+    payload: &Value,
+    author: Uuid,
+) -> QueryResult<()> {
+    insert_revision(conn, id, revision, schema_version, payload, author, calendar::now())?;
+    diesel::update(documents::table.find(id.to_string()))
+        .set(documents::current_revision.eq(revision))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn mark_read(conn: &mut DbConnection, id: Uuid, revision: i32, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(documents::table.find(id.to_string())).set(documents::read_revision.eq(revision)).execute(conn)?;
+    diesel::update(documents::table.find(id.to_string()).filter(documents::first_read_at.is_null()))
+        .set(documents::first_read_at.eq(now))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn acknowledge(
+    conn: &mut DbConnection,
+    id: Uuid,
+    revision: i32,
+    user: Uuid,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    mark_read(conn, id, revision, now)?;
+    diesel::update(documents::table.find(id.to_string()))
+        .set((
+            documents::acknowledged_revision.eq(revision),
+            documents::acknowledged_at.eq(now),
+            documents::acknowledged_by.eq(user.to_string()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,238 @@
+//! Episodes: one hospital stay of a client, from admission to discharge (or death). A facility
+//! sees a stay when it is one of its parties: the hospital, the client's care office, or a
+//! sender or recipient of a document about it.
+
+pub mod store;
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::Principal;
+use crate::calendar;
+use crate::clients::{self, Client, NewClient};
+use crate::contacts::Contact;
+use crate::db::DbConnection;
+use crate::directory::{FacilityRef, Role, UserRef};
+use crate::documents::DocumentSummary;
+use crate::error::AppError;
+use crate::forms::checks;
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, strum::EnumString, strum::IntoStaticStr,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Destination {
+    /// 自宅
+    Home,
+    /// 施設
+    Facility,
+    /// 転院
+    Transfer,
+    /// 死亡退院 (reported apart from discharges home)
+    Death,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Episode {
+    pub id: Uuid,
+    pub client: Client,
+    pub hospital: FacilityRef,
+    /// The client's care office at admission.
+    pub care_office: Option<FacilityRef>,
+    pub care_manager: Option<UserRef>,
+    /// 要介護度 at admission.
+    pub care_level: Option<String>,
+    pub admitted_on: NaiveDate,
+    pub admitted_at: Option<DateTime<FixedOffset>>,
+    pub planned_discharge_on: Option<NaiveDate>,
+    pub discharged_on: Option<NaiveDate>,
+    pub destination: Option<Destination>,
+}
+
+/// A stay with everything exchanged and recorded about it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EpisodeDetail {
+    #[serde(flatten)]
+    pub episode: Episode,
+    /// Documents about this stay that the caller's facility sent or received.
+    pub documents: Vec<DocumentSummary>,
+    pub contacts: Vec<Contact>,
+}
+
+/// A hospital registers an admission.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAdmission {
+    /// The patient. With a care-insurance number and birth date that match a known client, the
+    /// stay is linked to that client and their care office and care manager.
+    pub client: NewClient,
+    /// The client's care office, when known (e.g. from the care manager's card) and the client
+    /// is not yet known to Renkei.
+    #[serde(default)]
+    pub care_office_id: Option<Uuid>,
+    /// 入院日 (date in Japan).
+    pub admitted_on: NaiveDate,
+    /// 入院日時, e.g. 2026-11-20T21:15:00+09:00; its date must be `admitted_on`.
+    #[serde(default)]
+    pub admitted_at: Option<DateTime<FixedOffset>>,
+    /// 退院予定日, when already known.
+    #[serde(default)]
+    pub planned_discharge_on: Option<NaiveDate>,
+}
+
+/// The hospital records the discharge.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Discharge {
+    /// 退院日 (date in Japan); not before admission, not in the future.
+    pub discharged_on: NaiveDate,
+    pub destination: Destination,
+}
+
+pub fn register_admission(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    new: NewAdmission,
+) -> Result<EpisodeDetail, AppError> {
+    principal.require(&[Role::DischargeNurse], "入院の登録")?;
+    let today = calendar::today();
+    let mut errors = new.client.problems("/client");
+    if new.client.care_manager_id.is_some() {
+        errors.push(crate::error::FieldError::new(
+            "/client/care_manager_id",
+            "not_allowed",
+            "担当ケアマネジャーは居宅介護支援事業所が登録します",
+        ));
+    }
+    if new.client.birth_date > new.admitted_on {
+        errors.push(crate::error::FieldError::new(
+            "/client/birth_date",
+            "date_order",
+            "「生年月日」が「入院日」より後です",
+        ));
+    }
+    if (new.admitted_on - today).num_days() > checks::MAX_DAYS_AHEAD {
+        errors.push(crate::error::FieldError::new(
+            "/admitted_on",
+            "not_too_far_ahead",
+            format!("「入院日」は{}日より先にできません", checks::MAX_DAYS_AHEAD),
+        ));
+    }
+    if new.admitted_at.is_some_and(|at| at.with_timezone(&calendar::JAPAN).date_naive() != new.admitted_on) {
+        errors.push(crate::error::FieldError::new(
+            "/admitted_at",
+            "matches_date",
+            "「入院日時」の日付が「入院日」と一致しません",
+        ));
+    }
+    if new.planned_discharge_on.is_some_and(|p| p < new.admitted_on) {
+        errors.push(crate::error::FieldError::new(
+            "/planned_discharge_on",
+            "date_order",
+            "「退院予定日」が「入院日」より前です",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let id = crate::db::write(conn, |conn| {
+        let known = match &new.client.insurance_number {
+            Some(number) => clients::store::identify(conn, number, new.client.birth_date)?,
+            None => None,
+        };
+        let client_id = match known {
+            Some(id) => id,
+            None => {
+                if let Some(office) = new.care_office_id {
+                    let facility = crate::directory::store::find(conn, office)?;
+                    if !facility.is_some_and(|f| f.kind.is_care_side()) {
+                        return Err(AppError::invalid(
+                            "/care_office_id",
+                            "exists",
+                            "「居宅介護支援事業所」が見つかりません",
+                        ));
+                    }
+                }
+                clients::store::insert(conn, &new.client, new.care_office_id, None)?
+            }
+        };
+        if store::open_stay(conn, client_id, principal.facility_id)?.is_some() {
+            return Err(AppError::Conflict(
+                "この利用者は貴院に入院中として登録済みです。退院を記録してから新しい入院を登録してください".into(),
+            ));
+        }
+        let id = store::insert(
+            conn,
+            &store::NewEpisode {
+                client_id,
+                hospital_id: principal.facility_id,
+                admitted_on: new.admitted_on,
+                admitted_at: new.admitted_at.map(calendar::to_utc),
+                planned_discharge_on: new.planned_discharge_on,
+                care_level_on_sheet: new.client.care_level.clone(),
+                created_by: Some(principal.user_id),
+            },
+        )?;
+        Ok(id)
+    })?;
+    detail(conn, principal, id)
+}
+
+pub fn record_discharge(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    id: Uuid,
+    discharge: Discharge,
+) -> Result<EpisodeDetail, AppError> {
+    principal.require(&[Role::DischargeNurse], "退院の記録")?;
+    crate::db::write(conn, |conn| {
+        let episode = visible(conn, principal, id)?;
+        if episode.hospital.id != principal.facility_id {
+            return Err(AppError::Forbidden("退院はその入院先の医療機関だけが記録できます".into()));
+        }
+        if let Some(done) = episode.discharged_on {
+            let same = done == discharge.discharged_on && episode.destination == Some(discharge.destination);
+            return if same {
+                Ok(())
+            } else {
+                Err(AppError::Conflict(format!("退院はすでに {done} で記録されています")))
+            };
+        }
+        let errors = checks::happened(
+            "/discharged_on",
+            "退院日",
+            discharge.discharged_on,
+            Some((episode.admitted_on, "入院日")),
+            calendar::today(),
+        );
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
+        Ok(store::set_discharge(conn, id, discharge.discharged_on, discharge.destination)?)
+    })?;
+    detail(conn, principal, id)
+}
+
+/// The stays this facility takes part in, newest admission first.
+pub fn list(conn: &mut DbConnection, principal: &Principal) -> Result<Vec<Episode>, AppError> {
+    Ok(store::list_visible(conn, principal.facility_id)?)
+}
+
+/// One stay with its documents and contacts, if this facility takes part in it.
+pub fn detail(conn: &mut DbConnection, principal: &Principal, id: Uuid) -> Result<EpisodeDetail, AppError> {
+    let episode = visible(conn, principal, id)?;
+    let documents = crate::documents::store::summaries_of_episode(conn, id, principal.facility_id)?;
+    let contacts = crate::contacts::store::of_episode(conn, id)?;
+    Ok(EpisodeDetail { episode, documents, contacts })
+}
+
+/// The stay, or 404 when the facility does not take part in it.
+pub fn visible(conn: &mut DbConnection, principal: &Principal, id: Uuid) -> Result<Episode, AppError> {
+    if !store::is_party(conn, id, principal.facility_id)? {
+        return Err(AppError::NotFound("episode"));
+    }
+    Ok(store::get(conn, id)?)
+}

@@ -1,0 +1,163 @@
+//! Stays and their parties in the database.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::{Destination, Episode};
+use crate::calendar;
+use crate::clients;
+use crate::db::schema::{episode_parties, episodes};
+use crate::db::{DbConnection, new_id, to_enum, to_uuid};
+use crate::directory::store::{facility_refs, user_refs};
+
+pub struct NewEpisode {
+    pub client_id: Uuid,
+    pub hospital_id: Uuid,
+    pub admitted_on: NaiveDate,
+    pub admitted_at: Option<NaiveDateTime>,
+    pub planned_discharge_on: Option<NaiveDate>,
+    /// The care level the sheet or the registration states; else the client's.
+    pub care_level_on_sheet: Option<String>,
+    pub created_by: Option<Uuid>,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = episodes)]
+struct EpisodeRow {
+    id: String,
+    client_id: String,
+    hospital_id: String,
+    care_office_id: Option<String>,
+    care_manager_id: Option<String>,
+    care_level: Option<String>,
+    admitted_on: NaiveDate,
+    admitted_at: Option<NaiveDateTime>,
+    planned_discharge_on: Option<NaiveDate>,
+    discharged_on: Option<NaiveDate>,
+    destination: Option<String>,
+}
+
+fn to_episodes(conn: &mut DbConnection, rows: Vec<EpisodeRow>) -> QueryResult<Vec<Episode>> {
+    let facility_ids: Vec<String> =
+        rows.iter().flat_map(|r| [Some(r.hospital_id.clone()), r.care_office_id.clone()]).flatten().collect();
+    let user_ids: Vec<String> = rows.iter().filter_map(|r| r.care_manager_id.clone()).collect();
+    let facilities = facility_refs(conn, &facility_ids)?;
+    let users = user_refs(conn, &user_ids)?;
+    rows.into_iter()
+        .map(|row| {
+            Ok(Episode {
+                id: to_uuid(&row.id)?,
+                client: clients::store::get(conn, to_uuid(&row.client_id)?)?,
+                hospital: facilities.get(&row.hospital_id).cloned().ok_or(diesel::result::Error::NotFound)?,
+                care_office: row.care_office_id.and_then(|id| facilities.get(&id).cloned()),
+                care_manager: row.care_manager_id.and_then(|id| users.get(&id).cloned()),
+                care_level: row.care_level,
+                admitted_on: row.admitted_on,
+                admitted_at: row.admitted_at.map(calendar::in_japan),
+                planned_discharge_on: row.planned_discharge_on,
+                discharged_on: row.discharged_on,
+                destination: row.destination.as_deref().map(to_enum::<Destination>).transpose()?,
+            })
+        })
+        .collect()
+}
+
+/// Inserts a stay, copying the client's care office, care manager and care level as they are
+/// at admission, and makes the hospital and the care office its parties.
+pub fn insert(conn: &mut DbConnection, new: &NewEpisode) -> QueryResult<Uuid> {
+    let id = new_id();
+    let now = calendar::now();
+    let (care_office, care_manager, client_level) = clients::store::care_of(conn, new.client_id)?;
+    diesel::insert_into(episodes::table)
+        .values((
+            episodes::id.eq(id.to_string()),
+            episodes::client_id.eq(new.client_id.to_string()),
+            episodes::hospital_id.eq(new.hospital_id.to_string()),
+            episodes::care_office_id.eq(&care_office),
+            episodes::care_manager_id.eq(care_manager),
+            episodes::care_level.eq(new.care_level_on_sheet.clone().or(client_level)),
+            episodes::admitted_on.eq(new.admitted_on),
+            episodes::admitted_at.eq(new.admitted_at),
+            episodes::planned_discharge_on.eq(new.planned_discharge_on),
+            episodes::excluded.eq(false),
+            episodes::created_by.eq(new.created_by.map(|u| u.to_string())),
+            episodes::created_at.eq(now),
+            episodes::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    add_party(conn, id, new.hospital_id)?;
+    if let Some(office) = care_office {
+        add_party(conn, id, to_uuid(&office)?)?;
+    }
+    Ok(id)
+}
+
+/// Makes a facility a party of the stay (idempotent).
+pub fn add_party(conn: &mut DbConnection, episode_id: Uuid, facility_id: Uuid) -> QueryResult<()> {
+    if !is_party(conn, episode_id, facility_id)? {
+        diesel::insert_into(episode_parties::table)
+            .values((
+                episode_parties::episode_id.eq(episode_id.to_string()),
+                episode_parties::facility_id.eq(facility_id.to_string()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn is_party(conn: &mut DbConnection, episode_id: Uuid, facility_id: Uuid) -> QueryResult<bool> {
+    let count: i64 = episode_parties::table
+        .filter(episode_parties::episode_id.eq(episode_id.to_string()))
+        .filter(episode_parties::facility_id.eq(facility_id.to_string()))
+        .count()
+        .get_result(conn)?;
+    Ok(count > 0)
+}
+
+pub fn get(conn: &mut DbConnection, id: Uuid) -> QueryResult<Episode> {
+    let row = episodes::table.find(id.to_string()).select(EpisodeRow::as_select()).first(conn)?;
+    to_episodes(conn, vec![row])?.pop().ok_or(diesel::result::Error::NotFound)
+}
+
+/// The client's stay at this hospital that has no discharge yet.
+pub fn open_stay(conn: &mut DbConnection, client_id: Uuid, hospital_id: Uuid) -> QueryResult<Option<Uuid>> {
+    episodes::table
+        .filter(episodes::client_id.eq(client_id.to_string()))
+        .filter(episodes::hospital_id.eq(hospital_id.to_string()))
+        .filter(episodes::discharged_on.is_null())
+        .select(episodes::id)
+        .first::<String>(conn)
+        .optional()?
+        .map(|id| to_uuid(&id))
+        .transpose()
+}
+
+pub fn list_visible(conn: &mut DbConnection, facility: Uuid) -> QueryResult<Vec<Episode>> {
+    let rows = episodes::table
+        .inner_join(episode_parties::table)
+        .filter(episode_parties::facility_id.eq(facility.to_string()))
+        .order((episodes::admitted_on.desc(), episodes::id.desc()))
+        .select(EpisodeRow::as_select())
+        .load(conn)?;
+    to_episodes(conn, rows)
+}
+
+pub fn set_discharge(conn: &mut DbConnection, id: Uuid, day: NaiveDate, destination: Destination) -> QueryResult<()> {
+    let destination: &'static str = destination.into();
+    diesel::update(episodes::table.find(id.to_string()))
+        .set((
+            episodes::discharged_on.eq(day),
+            episodes::destination.eq(destination),
+            episodes::updated_at.eq(calendar::now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_planned_discharge(conn: &mut DbConnection, id: Uuid, day: NaiveDate) -> QueryResult<()> {
+    diesel::update(episodes::table.find(id.to_string()))
+        .set((episodes::planned_discharge_on.eq(day), episodes::updated_at.eq(calendar::now())))
+        .execute(conn)?;
+    Ok(())
+}

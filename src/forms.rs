@@ -1,0 +1,47 @@
+//! Forms: the kinds of document, their versioned JSON Schemas (compiled once into a
+//! [`registry::SchemaRegistry`]), and validation whose every error names the field by JSON
+//! pointer and says, in Japanese, what is wrong.
+
+pub mod checks;
+pub mod messages;
+pub mod registry;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A kind of document that can be exchanged: one folder under `schemas/`.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::EnumIter,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum DocumentKind {
+    /// 入院時情報提供書: care manager → hospital, on admission.
+    AdmissionInfo,
+    /// 退院連絡: hospital → care manager, days before discharge.
+    DischargeNotice,
+}
+
+impl DocumentKind {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::AdmissionInfo => "入院時情報提供書",
+            Self::DischargeNotice => "退院連絡",
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! The HTTP API: the route table (which is also the OpenAPI document), shared state, and the
+//! bridge that runs a use case on a pooled connection off the async workers.
+
+pub mod clients;
+pub mod documents;
+pub mod episodes;
+pub mod extract;
+pub mod meta;
+
+use actix_web::web;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::db::{DbConnection, Pool};
+use crate::error::AppError;
+use crate::forms::registry::SchemaRegistry;
+
+pub struct AppState {
+    pub pool: Pool,
+    pub schemas: SchemaRegistry,
+    /// The OpenAPI document, rendered once.
+    pub openapi: String,
+}
+
+/// Runs `work` with a pooled connection on the blocking thread pool.
+pub async fn blocking<T, F>(state: &web::Data<AppState>, work: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConnection, &AppState) -> Result<T, AppError> + Send + 'static,
+{
+    let state = state.clone();
+    web::block(move || {
+        let mut conn = state.pool.get()?;
+        work(&mut conn, &state)
+    })
+    .await?
+}
+
+/// Every route. Adding one here adds it to `/api/openapi.json`.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(meta::healthz).service(meta::openapi_json).service(
+        scope("/api/v1")
+            .service(meta::list_schemas)
+            .service(meta::get_schema)
+            .service(meta::me)
+            .service(meta::list_facilities)
+            .service(clients::register)
+            .service(clients::list)
+            .service(clients::get)
+            .service(episodes::register)
+            .service(episodes::list)
+            .service(episodes::get)
+            .service(episodes::discharge)
+            .service(episodes::record_contact)
+            .service(documents::send)
+            .service(documents::inbox)
+            .service(documents::outbox)
+            .service(documents::get)
+            .service(documents::get_revision)
+            .service(documents::acknowledge)
+            .service(documents::amend),
+    );
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Renkei API",
+        description = "入退院連携: admission/discharge liaison between hospitals and care managers. \
+            Errors are application/problem+json with Japanese messages; every field error has a JSON pointer.",
+    ),
+    modifiers(&BearerToken),
+    components(schemas(crate::error::Problem, crate::error::FieldError))
+)]
+struct ApiDoc;
+
+struct BearerToken;
+
+impl utoipa::Modify for BearerToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The OpenAPI document of [`routes`].
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    use utoipa_actix_web::AppExt;
+    let (_, api) =
+        actix_web::App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(routes).split_for_parts();
+    api
+}
+
+/// Query strings and path segments that do not parse: 400 and 404, as problem documents.
+pub fn extractor_config(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::QueryConfig::default().error_handler(|error, _| {
+        AppError::BadRequest(format!("クエリパラメーターが正しくありません: {error}")).into()
+    }))
+    .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound("path").into()))
+    .app_data(web::PayloadConfig::new(MAX_BODY_BYTES));
+}
+
+/// The largest request body accepted (a full admission sheet is about 10 KiB).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;

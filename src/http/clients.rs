@@ -1,0 +1,42 @@
+//! Clients (利用者) of the caller's facility and of the stays it takes part in.
+
+use actix_web::{HttpResponse, get, post, web};
+use uuid::Uuid;
+
+use super::extract::{CurrentUser, JsonBody};
+use super::{AppState, blocking};
+use crate::clients::{self, Client, NewClient};
+use crate::error::{AppError, Problem};
+
+/// A care manager registers a client of their care office.
+#[utoipa::path(tag = "clients", security(("bearer" = [])), request_body = NewClient,
+    responses((status = 201, body = Client), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[post("/clients")]
+pub async fn register(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    body: JsonBody<NewClient>,
+) -> Result<HttpResponse, AppError> {
+    let client = blocking(&state, move |conn, _| clients::register(conn, &user.0, body.0)).await?;
+    Ok(HttpResponse::Created().json(client))
+}
+
+/// The clients the caller's facility may see.
+#[utoipa::path(tag = "clients", security(("bearer" = [])), responses((status = 200, body = Vec<Client>), (status = 401, body = Problem)))]
+#[get("/clients")]
+pub async fn list(state: web::Data<AppState>, user: CurrentUser) -> Result<web::Json<Vec<Client>>, AppError> {
+    Ok(web::Json(blocking(&state, move |conn, _| clients::list(conn, &user.0)).await?))
+}
+
+/// One client.
+#[utoipa::path(tag = "clients", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = Client), (status = 401, body = Problem), (status = 404, body = Problem)))]
+#[get("/clients/{id}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<Client>, AppError> {
+    let id = id.into_inner();
+    Ok(web::Json(blocking(&state, move |conn, _| clients::get(conn, &user.0, id)).await?))
+}

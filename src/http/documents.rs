@@ -1,0 +1,106 @@
+//! Sending, listing, reading, acknowledging and amending documents.
+
+use actix_web::{HttpResponse, get, post, web};
+use uuid::Uuid;
+
+use super::extract::{CurrentUser, JsonBody};
+use super::{AppState, blocking};
+use crate::documents::{self, Amendment, Document, DocumentSummary, ListFilter, SendDocument};
+use crate::error::{AppError, Problem};
+
+/// Sends a document. The payload is validated against its schema and the stay; on any error
+/// the answer is 422 listing every error, and nothing is stored.
+#[utoipa::path(tag = "documents", security(("bearer" = [])), request_body = SendDocument,
+    responses((status = 201, body = Document), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[post("/documents")]
+pub async fn send(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    body: JsonBody<SendDocument>,
+) -> Result<HttpResponse, AppError> {
+    let document = blocking(&state, move |conn, state| documents::send(conn, &state.schemas, &user.0, body.0)).await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/documents/{}", document.summary.id)))
+        .json(document))
+}
+
+/// Documents received by the caller's facility, newest first.
+#[utoipa::path(tag = "documents", security(("bearer" = [])), params(ListFilter),
+    responses((status = 200, body = Vec<DocumentSummary>), (status = 400, body = Problem), (status = 401, body = Problem)))]
+#[get("/documents/inbox")]
+pub async fn inbox(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    filter: web::Query<ListFilter>,
+) -> Result<web::Json<Vec<DocumentSummary>>, AppError> {
+    let filter = filter.into_inner();
+    Ok(web::Json(blocking(&state, move |conn, _| documents::inbox(conn, &user.0, &filter)).await?))
+}
+
+/// Documents sent by the caller's facility, newest first, with their read state.
+#[utoipa::path(tag = "documents", security(("bearer" = [])), params(ListFilter),
+    responses((status = 200, body = Vec<DocumentSummary>), (status = 400, body = Problem), (status = 401, body = Problem)))]
+#[get("/documents/outbox")]
+pub async fn outbox(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    filter: web::Query<ListFilter>,
+) -> Result<web::Json<Vec<DocumentSummary>>, AppError> {
+    let filter = filter.into_inner();
+    Ok(web::Json(blocking(&state, move |conn, _| documents::outbox(conn, &user.0, &filter)).await?))
+}
+
+/// One document, current revision. Opening it from the recipient facility marks it 既読.
+#[utoipa::path(tag = "documents", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = Document), (status = 401, body = Problem), (status = 404, body = Problem)))]
+#[get("/documents/{id}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<Document>, AppError> {
+    let id = id.into_inner();
+    Ok(web::Json(blocking(&state, move |conn, _| documents::read(conn, &user.0, id, None)).await?))
+}
+
+/// One earlier (or the current) revision of a document.
+#[utoipa::path(tag = "documents", security(("bearer" = [])), params(("id" = Uuid, Path), ("revision" = i32, Path)),
+    responses((status = 200, body = Document), (status = 401, body = Problem), (status = 404, body = Problem)))]
+#[get("/documents/{id}/revisions/{revision}")]
+pub async fn get_revision(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(Uuid, i32)>,
+) -> Result<web::Json<Document>, AppError> {
+    let (id, revision) = path.into_inner();
+    Ok(web::Json(blocking(&state, move |conn, _| documents::read(conn, &user.0, id, Some(revision))).await?))
+}
+
+/// The recipient acknowledges (確認) the current revision.
+#[utoipa::path(tag = "documents", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = Document), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[post("/documents/{id}/acknowledge")]
+pub async fn acknowledge(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<Document>, AppError> {
+    let id = id.into_inner();
+    Ok(web::Json(blocking(&state, move |conn, _| documents::acknowledge(conn, &user.0, id)).await?))
+}
+
+/// The sender amends a document: a new revision supersedes the current one, which stays readable.
+#[utoipa::path(tag = "documents", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = Amendment,
+    responses((status = 201, body = Document), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[post("/documents/{id}/amendments")]
+pub async fn amend(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Uuid>,
+    body: JsonBody<Amendment>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let document =
+        blocking(&state, move |conn, state| documents::amend(conn, &state.schemas, &user.0, id, body.0)).await?;
+    Ok(HttpResponse::Created().json(document))
+}

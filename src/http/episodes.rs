@@ -1,0 +1,73 @@
+//! Hospital stays: admission, discharge, and contacts made outside Renkei.
+
+use actix_web::{HttpResponse, get, post, web};
+use uuid::Uuid;
+
+use super::extract::{CurrentUser, JsonBody};
+use super::{AppState, blocking};
+use crate::contacts::{self, Contact, NewContact};
+use crate::episodes::{self, Discharge, Episode, EpisodeDetail, NewAdmission};
+use crate::error::{AppError, Problem};
+
+/// A hospital registers an admission; a known client (care-insurance number and birth date)
+/// brings their care office and care manager.
+#[utoipa::path(tag = "episodes", security(("bearer" = [])), request_body = NewAdmission,
+    responses((status = 201, body = EpisodeDetail), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[post("/episodes")]
+pub async fn register(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    body: JsonBody<NewAdmission>,
+) -> Result<HttpResponse, AppError> {
+    let episode = blocking(&state, move |conn, _| episodes::register_admission(conn, &user.0, body.0)).await?;
+    Ok(HttpResponse::Created().json(episode))
+}
+
+/// The stays the caller's facility takes part in, newest admission first.
+#[utoipa::path(tag = "episodes", security(("bearer" = [])), responses((status = 200, body = Vec<Episode>), (status = 401, body = Problem)))]
+#[get("/episodes")]
+pub async fn list(state: web::Data<AppState>, user: CurrentUser) -> Result<web::Json<Vec<Episode>>, AppError> {
+    Ok(web::Json(blocking(&state, move |conn, _| episodes::list(conn, &user.0)).await?))
+}
+
+/// One stay with its documents and contacts.
+#[utoipa::path(tag = "episodes", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = EpisodeDetail), (status = 401, body = Problem), (status = 404, body = Problem)))]
+#[get("/episodes/{id}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<EpisodeDetail>, AppError> {
+    let id = id.into_inner();
+    Ok(web::Json(blocking(&state, move |conn, _| episodes::detail(conn, &user.0, id)).await?))
+}
+
+/// The hospital records the discharge (date and destination, death included).
+#[utoipa::path(tag = "episodes", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = Discharge,
+    responses((status = 200, body = EpisodeDetail), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[post("/episodes/{id}/discharge")]
+pub async fn discharge(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Uuid>,
+    body: JsonBody<Discharge>,
+) -> Result<web::Json<EpisodeDetail>, AppError> {
+    let id = id.into_inner();
+    Ok(web::Json(blocking(&state, move |conn, _| episodes::record_discharge(conn, &user.0, id, body.0)).await?))
+}
+
+/// Records a contact made by phone, FAX, visit, mail, video or conference.
+#[utoipa::path(tag = "episodes", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = NewContact,
+    responses((status = 201, body = Contact), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[post("/episodes/{id}/contacts")]
+pub async fn record_contact(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Uuid>,
+    body: JsonBody<NewContact>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let contact = blocking(&state, move |conn, _| contacts::record(conn, &user.0, id, body.0)).await?;
+    Ok(HttpResponse::Created().json(contact))
+}

@@ -1,0 +1,140 @@
+//! Request extractors: the acting user from the bearer token, and JSON bodies whose errors
+//! name the field by JSON pointer.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use serde::de::DeserializeOwned;
+
+use super::{AppState, blocking};
+use crate::auth::{self, Principal};
+use crate::error::AppError;
+
+type Boxed<T> = Pin<Box<dyn Future<Output = Result<T, AppError>>>>;
+
+/// The user acting through a valid `Authorization: Bearer` API token; 401 otherwise.
+pub struct CurrentUser(pub Principal);
+
+impl FromRequest for CurrentUser {
+    type Error = AppError;
+    type Future = Boxed<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| t.trim().to_owned());
+        Box::pin(async move {
+            let (Some(state), Some(token)) = (state, token) else {
+                return Err(AppError::Unauthorized);
+            };
+            let principal = blocking(&state, move |conn, _| auth::authenticate(conn, &token)).await?;
+            principal.map(CurrentUser).ok_or(AppError::Unauthorized)
+        })
+    }
+}
+
+/// A JSON request body. Not JSON: 400. JSON of the wrong shape: 422 with the pointer of the
+/// field and a Japanese message.
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = AppError;
+    type Future = Boxed<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let is_json =
+            req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
+                v.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+            });
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !is_json {
+                return Err(AppError::BadRequest("Content-Type: application/json で JSON を送ってください".into()));
+            }
+            let bytes = body.await.map_err(|e| AppError::BadRequest(format!("本文を受け取れません: {e}")))?;
+            parse(&bytes).map(JsonBody)
+        })
+    }
+}
+
+/// Parses a JSON body into `T`, turning serde's error into a pointer and a Japanese message.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        AppError::BadRequest(format!("JSON として読み取れません（{}行 {}文字目）", e.line(), e.column()))
+    })?;
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let mut pointer: String = error
+            .path()
+            .iter()
+            .filter_map(|segment| match segment {
+                serde_path_to_error::Segment::Seq { index } => Some(format!("/{index}")),
+                serde_path_to_error::Segment::Map { key } => {
+                    Some(format!("/{}", key.replace('~', "~0").replace('/', "~1")))
+                }
+                _ => None,
+            })
+            .collect();
+        let detail = error.inner().to_string();
+        let quoted = detail.split('`').nth(1).unwrap_or_default().to_owned();
+        let (keyword, message) = if detail.starts_with("missing field") {
+            pointer = format!("{pointer}/{quoted}");
+            ("required", format!("「{quoted}」は必須です"))
+        } else if detail.starts_with("unknown field") {
+            ("additionalProperties", format!("「{quoted}」という項目はありません"))
+        } else if detail.starts_with("unknown variant") {
+            let choices = detail.split("expected").nth(1).unwrap_or_default().replace('`', "");
+            ("enum", format!("「{quoted}」は選べません。次から選んでください:{choices}"))
+        } else {
+            let field = pointer.rsplit('/').next().unwrap_or_default().to_owned();
+            ("type", format!("「{field}」の値が正しくありません（日付は YYYY-MM-DD、ID は UUID）"))
+        };
+        AppError::invalid(if pointer.is_empty() { "/" } else { &pointer }, keyword, message)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        outer: Inner,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        day: chrono::NaiveDate,
+    }
+
+    fn pointer_of(json: &str) -> (String, String) {
+        match parse::<Body>(json.as_bytes()) {
+            Err(AppError::Invalid(errors)) => (errors[0].pointer.clone(), errors[0].keyword.clone()),
+            other => panic!("expected 422, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn shape_errors_point_at_the_field() {
+        assert_eq!(pointer_of(r#"{"outer": {"day": "2026-02-30"}}"#), ("/outer/day".into(), "type".into()));
+        assert_eq!(pointer_of(r#"{"outer": {}}"#), ("/outer/day".into(), "required".into()));
+        assert_eq!(
+            pointer_of(r#"{"outer": {"day": "2026-01-01", "x": 1}}"#),
+            ("/outer/x".into(), "additionalProperties".into())
+        );
+    }
+
+    #[test]
+    fn broken_json_is_a_bad_request() {
+        assert!(matches!(parse::<Body>(b"{\"outer\": "), Err(AppError::BadRequest(_))));
+    }
+}

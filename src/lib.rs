@@ -1,0 +1,18 @@
+//! Renkei (連携): admission/discharge liaison between hospitals and care managers.
+//! docs/ARCHITECTURE.md has the map of these modules and the rules they keep.
+
+pub mod app;
+pub mod auth;
+pub mod calendar;
+pub mod cli;
+pub mod clients;
+pub mod contacts;
+pub mod db;
+pub mod demo;
+pub mod directory;
+pub mod documents;
+pub mod episodes;
+pub mod error;
+pub mod forms;
+pub mod http;
+pub mod settings;

@@ -1,0 +1,135 @@
+//! Configuration from environment variables, each documented in docs/configuration.md. A bad
+//! value stops start-up with a message that names the variable.
+
+use std::net::SocketAddr;
+
+use lettre::message::Mailbox;
+
+use crate::db::DatabaseUrl;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://renkei.db";
+pub const DEFAULT_BIND_ADDR: &str = "127.0.0.1:8080";
+pub const DEFAULT_MAIL_FROM: &str = "Renkei <renkei@localhost>";
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: DatabaseUrl,
+    pub bind_addr: SocketAddr,
+    /// The address users reach Renkei at, used in links in mails (no trailing slash).
+    pub public_url: String,
+    /// `None`: mail is written to files (development).
+    pub smtp_url: Option<String>,
+    pub mail_from: Mailbox,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("設定エラー: 環境変数 {variable} の値が正しくありません: {reason}")]
+pub struct SettingsError {
+    pub variable: &'static str,
+    pub reason: String,
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, SettingsError> {
+        Self::from_lookup(|name| std::env::var(name))
+    }
+
+    /// Reads each variable through `lookup`; an empty value counts as unset.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Result<String, std::env::VarError>) -> Result<Self, SettingsError> {
+        let get = |variable: &'static str| -> Result<Option<String>, SettingsError> {
+            match lookup(variable) {
+                Ok(value) if value.trim().is_empty() => Ok(None),
+                Ok(value) => Ok(Some(value.trim().to_owned())),
+                Err(std::env::VarError::NotPresent) => Ok(None),
+                Err(std::env::VarError::NotUnicode(_)) => {
+                    Err(SettingsError { variable, reason: "UTF-8 の文字列ではありません".into() })
+                }
+            }
+        };
+        let fail = |variable: &'static str, reason: String| SettingsError { variable, reason };
+
+        let database_url = get("DATABASE_URL")?.unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
+        let database_url = DatabaseUrl::parse(&database_url).map_err(|r| fail("DATABASE_URL", r))?;
+
+        let bind_raw = get("BIND_ADDR")?.unwrap_or_else(|| DEFAULT_BIND_ADDR.into());
+        let bind_addr: SocketAddr = bind_raw.parse().map_err(|_| {
+            fail("BIND_ADDR", format!("\"{bind_raw}\" は「IPアドレス:ポート」の形ではありません (例: 127.0.0.1:8080)"))
+        })?;
+
+        let public_url = match get("PUBLIC_URL")? {
+            Some(raw) => parse_public_url(&raw).map_err(|r| fail("PUBLIC_URL", r))?,
+            None => format!("http://{bind_addr}"),
+        };
+
+        let smtp_url = get("SMTP_URL")?;
+        if let Some(raw) = &smtp_url {
+            lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(raw).map_err(|e| {
+                fail(
+                    "SMTP_URL",
+                    format!("smtp://、smtp://…?tls=required (STARTTLS) または smtps:// の URL ではありません ({e})"),
+                )
+            })?;
+        }
+
+        let mail_from_raw = get("MAIL_FROM")?.unwrap_or_else(|| DEFAULT_MAIL_FROM.into());
+        let mail_from: Mailbox = mail_from_raw.parse().map_err(|_| {
+            fail(
+                "MAIL_FROM",
+                format!("\"{mail_from_raw}\" はメールアドレスではありません (例: Renkei <renkei@example.jp>)"),
+            )
+        })?;
+
+        Ok(Self { database_url, bind_addr, public_url, smtp_url, mail_from })
+    }
+}
+
+fn parse_public_url(raw: &str) -> Result<String, String> {
+    let parsed =
+        url::Url::parse(raw).map_err(|_| format!("\"{raw}\" は URL ではありません (例: https://renkei.example.jp)"))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+        return Err(format!("\"{raw}\" は http:// または https:// で始まる URL ではありません"));
+    }
+    Ok(raw.trim_end_matches('/').to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::env::VarError;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        Settings::from_lookup(|name| {
+            pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned()).ok_or(VarError::NotPresent)
+        })
+    }
+
+    #[test]
+    fn defaults_run_on_a_laptop() {
+        let s = settings(&[]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.database_url, DatabaseUrl::Sqlite { path: "renkei.db".into() });
+        assert_eq!(s.bind_addr.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.public_url, "http://127.0.0.1:8080");
+        assert_eq!(s.smtp_url, None);
+    }
+
+    #[test]
+    fn each_bad_value_names_its_variable() {
+        for (variable, value) in [
+            ("DATABASE_URL", "mysql://localhost/renkei"),
+            ("BIND_ADDR", "localhost"),
+            ("PUBLIC_URL", "renkei.example.jp"),
+            ("SMTP_URL", "http://mail.example.jp"),
+            ("MAIL_FROM", "not an address"),
+        ] {
+            let error = settings(&[(variable, value)]).err().unwrap_or_else(|| panic!("{variable}={value} accepted"));
+            assert_eq!(error.variable, variable);
+            assert!(error.to_string().contains(variable));
+        }
+    }
+
+    #[test]
+    fn public_url_loses_its_trailing_slash() {
+        let s = settings(&[("PUBLIC_URL", "https://renkei.example.jp/")]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.public_url, "https://renkei.example.jp");
+    }
+}
