@@ -1,0 +1,193 @@
+//! The binary as its users run it: configuration errors, migrate, admin, serve and serve --demo.
+
+use std::process::Stdio;
+
+use renkei::db::DatabaseUrl;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+use crate::helpers::TestDatabase;
+
+fn url_of(database: &TestDatabase) -> String {
+    match &database.url {
+        DatabaseUrl::Postgres { url } => url.clone(),
+        DatabaseUrl::Sqlite { path } => format!("sqlite://{path}"),
+    }
+}
+
+fn renkei(database: &TestDatabase) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_renkei"));
+    command.env_clear().env("DATABASE_URL", url_of(database)).env("RUST_LOG", "warn").kill_on_drop(true);
+    command
+}
+
+async fn run(database: &TestDatabase, args: &[&str]) -> (i32, String, String) {
+    let output = renkei(database).args(args).output().await.unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into(),
+        String::from_utf8_lossy(&output.stderr).into(),
+    )
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Waits until the server at `port` answers /healthz with 200 (at most 30 s).
+async fn wait_healthy(port: u16) {
+    for _ in 0..300 {
+        let answer = reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await;
+        if answer.is_ok_and(|a| a.status().as_u16() == 200) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the server on port {port} never became healthy");
+}
+
+/// Starts `renkei serve …`, returns it with the lines it printed up to `until`, once healthy.
+async fn serve(database: &TestDatabase, args: &[&str], port: u16, until: &str) -> (Child, Vec<String>) {
+    let mut child = renkei(database)
+        .args(args)
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    while let Some(line) = lines.next_line().await.unwrap() {
+        let done = line.contains(until);
+        seen.push(line);
+        if done {
+            break;
+        }
+    }
+    wait_healthy(port).await;
+    (child, seen)
+}
+
+#[tokio::test]
+async fn a_bad_setting_stops_start_up_naming_the_variable() {
+    let database = TestDatabase::new();
+    let output =
+        renkei(&database).env("DATABASE_URL", "mysql://localhost/renkei").arg("migrate").output().await.unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("DATABASE_URL") && stderr.contains("設定エラー"), "{stderr}");
+    let output = renkei(&database).env("BIND_ADDR", "everywhere").args(["serve"]).output().await.unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("BIND_ADDR"));
+}
+
+#[tokio::test]
+async fn an_administrator_sets_up_a_facility_a_user_and_a_token_that_works() {
+    let database = TestDatabase::new();
+    let (code, stdout, _) = run(&database, &["migrate"]).await;
+    assert_eq!(code, 0, "{stdout}");
+    let (code, stdout, stderr) = run(
+        &database,
+        &[
+            "admin",
+            "create-facility",
+            "--code",
+            "0110000001",
+            "--name",
+            "北見連携病院",
+            "--kind",
+            "hospital",
+            "--window-label",
+            "地域医療連携室",
+            "--email",
+            "renkei@hospital.example.jp",
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let (code, _, stderr) =
+        run(&database, &["admin", "create-facility", "--code", "0110000001", "--name", "二重", "--kind", "hospital"])
+            .await;
+    assert_ne!(code, 0);
+    assert!(stderr.contains("すでに登録"), "{stderr}");
+    let (code, _, stderr) = run(
+        &database,
+        &[
+            "admin",
+            "create-user",
+            "--facility",
+            "0110000001",
+            "--name",
+            "看護 花子",
+            "--email",
+            "hanako@hospital.example.jp",
+            "--role",
+            "care_manager",
+        ],
+    )
+    .await;
+    assert_ne!(code, 0, "a care manager cannot belong to a hospital");
+    assert!(stderr.contains("所属できません"), "{stderr}");
+    let (code, _, _) = run(
+        &database,
+        &[
+            "admin",
+            "create-user",
+            "--facility",
+            "0110000001",
+            "--name",
+            "看護 花子",
+            "--email",
+            "hanako@hospital.example.jp",
+            "--role",
+            "discharge_nurse",
+        ],
+    )
+    .await;
+    assert_eq!(code, 0);
+    let (code, stdout, _) = run(&database, &["admin", "create-token", "--email", "hanako@hospital.example.jp"]).await;
+    assert_eq!(code, 0);
+    let token = stdout.lines().last().unwrap().trim().to_owned();
+    assert!(token.starts_with("renkei_"), "{stdout}");
+
+    let port = free_port();
+    let (_server, _) = serve(&database, &["serve"], port, "Renkei を起動しました").await;
+    let me: serde_json::Value = reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{port}/api/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["facility"]["name"], "北見連携病院");
+    assert_eq!(me["role"], "discharge_nurse");
+}
+
+#[tokio::test]
+async fn serve_demo_loads_a_city_and_prints_tokens_that_work() {
+    let database = TestDatabase::new();
+    let port = free_port();
+    let (mut server, lines) = serve(&database, &["serve", "--demo"], port, "curl").await;
+    let curl = lines.last().unwrap();
+    let token = curl.split("Bearer ").nth(1).unwrap().trim_end_matches('\'').to_owned();
+    let http = reqwest::Client::new();
+    let inbox: serde_json::Value = http
+        .get(format!("http://127.0.0.1:{port}/api/v1/documents/inbox"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(inbox[0]["kind_label"], "入院時情報提供書", "{inbox}");
+    let tokens = lines.iter().filter(|l| l.contains(" renkei_")).count();
+    assert_eq!(tokens, 8, "seven users and the curl line: {lines:?}");
+    server.kill().await.unwrap();
+
+    // Started again on the same database: the demo is found, not loaded twice.
+    let (_server, lines) = serve(&database, &["serve", "--demo"], free_port(), "curl").await;
+    assert!(lines.iter().any(|l| l.contains("すでに読み込まれています")), "{lines:?}");
+}

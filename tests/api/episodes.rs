@@ -1,0 +1,100 @@
+//! Admissions, discharges and contacts recorded outside Renkei.
+
+use serde_json::json;
+
+use crate::helpers::{day, pointers, spawn_app};
+
+#[tokio::test]
+async fn a_hospital_finds_the_care_office_and_care_manager_of_a_known_client() {
+    let app = spawn_app().await;
+    app.client_of_care_office("0100000001").await;
+    let stay = app.admission("0100000001", &day(-1)).await;
+    assert_eq!(stay["care_office"]["name"], "さくら居宅");
+    assert_eq!(stay["care_manager"]["name"], "担当者");
+    assert_eq!(stay["client"]["care_level"], "要介護2");
+    // The care office now sees the stay too.
+    let seen = app.get(&format!("/api/v1/episodes/{}", stay["id"].as_str().unwrap()), &app.city.care_manager).await;
+    assert_eq!(seen.status, 200);
+
+    let again = app
+        .post(
+            "/api/v1/episodes",
+            &app.city.nurse,
+            &json!({"client": {"name": "連携 花子", "name_kana": "レンケイ ハナコ", "birth_date": "1940-02-11", "sex": "female", "insurance_number": "0100000001"},
+                    "admitted_on": day(0)}),
+        )
+        .await;
+    assert_eq!(again.status, 409, "a second open stay at the same hospital is refused");
+}
+
+#[tokio::test]
+async fn a_discharge_before_admission_or_in_the_future_is_refused_and_a_proper_one_recorded() {
+    let app = spawn_app().await;
+    app.client_of_care_office("0100000001").await;
+    let stay = app.admission("0100000001", &day(-10)).await;
+    let path = format!("/api/v1/episodes/{}/discharge", stay["id"].as_str().unwrap());
+
+    for bad in [day(-11), day(1)] {
+        let refused = app.post(&path, &app.city.nurse, &json!({"discharged_on": bad, "destination": "home"})).await;
+        assert_eq!(refused.status, 422, "{bad}: {}", refused.body);
+        assert_eq!(pointers(&refused), ["/discharged_on"]);
+    }
+    let by_care_manager =
+        app.post(&path, &app.city.care_manager, &json!({"discharged_on": day(-1), "destination": "home"})).await;
+    assert_eq!(by_care_manager.status, 403);
+    let recorded = app.post(&path, &app.city.nurse, &json!({"discharged_on": day(-1), "destination": "death"})).await;
+    assert_eq!(recorded.status, 200, "{}", recorded.body);
+    assert_eq!(recorded.body["destination"], "death");
+    let changed = app.post(&path, &app.city.nurse, &json!({"discharged_on": day(0), "destination": "home"})).await;
+    assert_eq!(changed.status, 409, "a recorded discharge is not overwritten");
+}
+
+#[tokio::test]
+async fn a_phone_call_is_recorded_as_a_contact_by_either_party_only() {
+    let app = spawn_app().await;
+    app.client_of_care_office("0100000001").await;
+    let stay = app.admission("0100000001", &day(-4)).await;
+    let path = format!("/api/v1/episodes/{}/contacts", stay["id"].as_str().unwrap());
+    let call =
+        json!({"direction": "hospital_to_cm", "kind": "discharge_notice", "method": "phone", "contacted_on": day(-1)});
+
+    let recorded = app.post(&path, &app.city.care_manager, &call).await;
+    assert_eq!(recorded.status, 201, "{}", recorded.body);
+    assert_eq!(recorded.body["method"], "phone");
+    let outsider = app.post(&path, &app.city.other_care_manager, &call).await;
+    assert_eq!(outsider.status, 404);
+    let system = app.post(&path, &app.city.nurse, &json!({"direction": "hospital_to_cm", "kind": "discharge_notice", "method": "system", "contacted_on": day(-1)})).await;
+    assert_eq!(system.status, 422);
+    let future = app
+        .post(
+            &path,
+            &app.city.nurse,
+            &json!({"direction": "hospital_to_cm", "kind": "other", "method": "fax", "contacted_on": day(3)}),
+        )
+        .await;
+    assert_eq!(pointers(&future), ["/contacted_on"]);
+    assert_eq!(app.count("contacts"), 1);
+}
+
+#[tokio::test]
+async fn a_client_with_bad_details_is_refused_field_by_field() {
+    let app = spawn_app().await;
+    let refused = app
+        .post(
+            "/api/v1/clients",
+            &app.city.care_manager,
+            &json!({"name": "", "name_kana": "hanako", "birth_date": day(3), "sex": "female", "insurance_number": "12AB", "care_level": "要介護9"}),
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert_eq!(pointers(&refused), ["/name", "/name_kana", "/birth_date", "/insurance_number", "/care_level"]);
+    let by_nurse = app
+        .post(
+            "/api/v1/clients",
+            &app.city.nurse,
+            &json!({"name": "連携 花子", "name_kana": "レンケイ ハナコ", "birth_date": "1940-02-11", "sex": "female"}),
+        )
+        .await;
+    assert_eq!(by_nurse.status, 403);
+    assert_eq!(app.count("clients"), 0);
+}

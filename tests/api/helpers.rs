@@ -1,0 +1,247 @@
+//! spawn_app(), the seeded little city each test starts with, and one request helper a verb.
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use renkei::app::{self, Application};
+use renkei::db::{DatabaseUrl, Pool};
+use renkei::directory::{self, ContactWindow, FacilityKind, NewFacility, NewUser, Role};
+use renkei::settings::Settings;
+use serde_json::{Value, json};
+
+/// A database that exists only for one test.
+pub struct TestDatabase {
+    pub url: DatabaseUrl,
+    admin_url: Option<String>,
+    name: String,
+}
+
+impl TestDatabase {
+    pub fn new() -> Self {
+        let name = format!("renkei_test_{}", uuid::Uuid::new_v4().simple());
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(admin_url) if !admin_url.is_empty() => {
+                let mut admin = PgConnection::establish(&admin_url).expect("TEST_DATABASE_URL answers");
+                admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
+                let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
+                url.set_path(&name);
+                Self { url: DatabaseUrl::Postgres { url: url.to_string() }, admin_url: Some(admin_url), name }
+            }
+            _ => {
+                let path = std::env::temp_dir().join(format!("{name}.db"));
+                Self { url: DatabaseUrl::Sqlite { path: path.display().to_string() }, admin_url: None, name }
+            }
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.admin_url.is_some()
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        match (&self.admin_url, &self.url) {
+            (Some(admin_url), _) => {
+                if let Ok(mut admin) = PgConnection::establish(admin_url) {
+                    let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+                }
+            }
+            (None, DatabaseUrl::Sqlite { path }) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{path}{suffix}"));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The facilities and people every test starts with, and their API tokens.
+pub struct City {
+    pub hospital: uuid::Uuid,
+    pub other_hospital: uuid::Uuid,
+    pub care_office: uuid::Uuid,
+    pub nurse: String,
+    pub other_nurse: String,
+    pub care_manager: String,
+    pub other_care_manager: String,
+    pub coordinator: String,
+    pub admin: String,
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub pool: Pool,
+    pub city: City,
+    /// Dropped with the app: the test database goes with it.
+    _database: TestDatabase,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let db = TestDatabase::new();
+    let url = db.url.to_string();
+    let url = match &db.url {
+        DatabaseUrl::Postgres { url } => url.clone(),
+        DatabaseUrl::Sqlite { .. } => url,
+    };
+    let settings = Settings::from_lookup(|name| match name {
+        "DATABASE_URL" => Ok(url.clone()),
+        "BIND_ADDR" => Ok("127.0.0.1:0".into()),
+        _ => Err(std::env::VarError::NotPresent),
+    })
+    .expect("test settings");
+    let pool = app::prepare_database(&settings).expect("database prepared");
+    let city = seed(&pool);
+    let application = Application::build(&settings, pool.clone()).expect("application builds");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    tokio::spawn(application.run_until_stopped());
+    TestApp { address, client: reqwest::Client::new(), pool, city, _database: db }
+}
+
+fn seed(pool: &Pool) -> City {
+    let conn = &mut *pool.get().expect("connection");
+    let facility = |conn: &mut renkei::db::DbConnection, code: &str, name: &str, kind| {
+        directory::create_facility(
+            conn,
+            NewFacility {
+                code: code.into(),
+                name: name.into(),
+                kind,
+                area: Some("中央圏域".into()),
+                in_city: true,
+                contact_windows: vec![ContactWindow {
+                    label: "連携窓口".into(),
+                    email: Some(format!("{}@example.jp", code.to_lowercase())),
+                    phone: None,
+                    fax: None,
+                    hours_note: None,
+                }],
+            },
+        )
+        .expect("facility")
+        .id
+    };
+    let hospital = facility(conn, "H1", "連携病院", FacilityKind::Hospital);
+    let other_hospital = facility(conn, "H2", "別の病院", FacilityKind::Hospital);
+    let care_office = facility(conn, "C1", "さくら居宅", FacilityKind::CareOffice);
+    facility(conn, "C2", "あおば居宅", FacilityKind::CareOffice);
+    facility(conn, "CITY", "市役所", FacilityKind::City);
+    let mut person = |code: &str, email: &str, role| {
+        directory::create_user(
+            conn,
+            NewUser { facility_code: code.into(), name: "担当者".into(), email: email.into(), role },
+        )
+        .expect("user");
+        renkei::auth::issue_token(conn, email, "test").expect("token").secret
+    };
+    City {
+        hospital,
+        other_hospital,
+        care_office,
+        nurse: person("H1", "nurse@h1.example.jp", Role::DischargeNurse),
+        other_nurse: person("H2", "nurse@h2.example.jp", Role::DischargeNurse),
+        care_manager: person("C1", "cm@c1.example.jp", Role::CareManager),
+        other_care_manager: person("C2", "cm@c2.example.jp", Role::CareManager),
+        coordinator: person("CITY", "coordinator@city.example.jp", Role::Coordinator),
+        admin: person("CITY", "admin@city.example.jp", Role::Admin),
+    }
+}
+
+pub struct Answer {
+    pub status: u16,
+    pub content_type: String,
+    pub body: Value,
+}
+
+impl TestApp {
+    pub async fn get(&self, path: &str, token: &str) -> Answer {
+        let request = self.client.get(format!("{}{path}", self.address));
+        answer(if token.is_empty() { request } else { request.bearer_auth(token) }).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: &Value) -> Answer {
+        let request = self.client.post(format!("{}{path}", self.address)).json(body);
+        answer(if token.is_empty() { request } else { request.bearer_auth(token) }).await
+    }
+
+    /// How many rows a table holds: to prove that a refused request stored nothing.
+    pub fn count(&self, table: &str) -> i64 {
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let conn = &mut *self.pool.get().expect("connection");
+        diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}")).get_result::<Count>(conn).expect("count").n
+    }
+
+    /// A care manager of C1 registers a client.
+    pub async fn client_of_care_office(&self, insurance_number: &str) -> Value {
+        let answer = self
+            .post(
+                "/api/v1/clients",
+                &self.city.care_manager,
+                &json!({"name": "連携 花子", "name_kana": "レンケイ ハナコ", "birth_date": "1940-02-11", "sex": "female",
+                        "insurance_number": insurance_number, "care_level": "要介護2"}),
+            )
+            .await;
+        assert_eq!(answer.status, 201, "{}", answer.body);
+        answer.body
+    }
+
+    /// The hospital H1 registers the admission of a known client, `days_ago` days ago.
+    pub async fn admission(&self, insurance_number: &str, admitted_on: &str) -> Value {
+        let answer = self
+            .post(
+                "/api/v1/episodes",
+                &self.city.nurse,
+                &json!({"client": {"name": "連携 花子", "name_kana": "レンケイ ハナコ", "birth_date": "1940-02-11", "sex": "female",
+                                   "insurance_number": insurance_number},
+                        "admitted_on": admitted_on}),
+            )
+            .await;
+        assert_eq!(answer.status, 201, "{}", answer.body);
+        answer.body
+    }
+}
+
+async fn answer(request: reqwest::RequestBuilder) -> Answer {
+    let response = request.send().await.expect("request sent");
+    let status = response.status().as_u16();
+    let content_type =
+        response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let text = response.text().await.expect("body");
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    Answer { status, content_type, body }
+}
+
+/// A fixture payload from tests/fixtures.
+pub fn fixture(name: &str) -> Value {
+    let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture exists")).expect("fixture is JSON")
+}
+
+/// The full admission sheet, dated for an admission on `day` (YYYY-MM-DD).
+pub fn admission_sheet(day: &str) -> Value {
+    let mut sheet = fixture("admission_info_v1_full");
+    for pointer in ["/header/written_on", "/header/admission_date", "/header/provided_on"] {
+        *sheet.pointer_mut(pointer).expect("header date") = json!(day);
+    }
+    sheet
+}
+
+/// A date `offset` days from today in Japan.
+pub fn day(offset: i64) -> String {
+    (renkei::calendar::today() + chrono::Duration::days(offset)).to_string()
+}
+
+/// The pointers of a 422 answer's errors.
+pub fn pointers(answer: &Answer) -> Vec<String> {
+    answer.body["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["pointer"].as_str().map(str::to_owned))
+        .collect()
+}

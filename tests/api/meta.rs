@@ -1,0 +1,71 @@
+//! Health, routing, the OpenAPI document and the directory.
+
+use serde_json::Value;
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn healthz_answers_when_the_database_does() {
+    let app = spawn_app().await;
+    let health = app.get("/healthz", "").await;
+    assert_eq!(health.status, 200);
+    assert_eq!(health.body["status"], "ok");
+}
+
+#[tokio::test]
+async fn an_unknown_route_is_a_problem_document() {
+    let app = spawn_app().await;
+    let missing = app.get("/api/v1/nothing-here", "").await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.content_type, "application/problem+json");
+    assert_eq!(missing.body["title"], "見つかりません");
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_endpoint_and_its_security() {
+    let app = spawn_app().await;
+    let spec = app.get("/api/openapi.json", "").await.body;
+    assert!(spec["openapi"].as_str().unwrap().starts_with("3.1"));
+    let operations: Vec<(String, String, &Value)> = spec["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object().unwrap().iter().map(move |(method, op)| (path.clone(), method.clone(), op))
+        })
+        .collect();
+    assert_eq!(operations.len(), 21, "{:?}", operations.iter().map(|(p, m, _)| format!("{m} {p}")).collect::<Vec<_>>());
+    let public = ["/healthz", "/api/openapi.json", "/api/v1/schemas", "/api/v1/schemas/{kind}/{version}"];
+    for (path, method, operation) in &operations {
+        assert!(operation["responses"].as_object().is_some_and(|r| !r.is_empty()), "{method} {path} has no responses");
+        if !public.contains(&path.as_str()) {
+            assert_eq!(
+                operation["security"][0]["bearer"],
+                serde_json::json!([]),
+                "{method} {path} does not declare its token"
+            );
+            // Every protected endpoint really refuses a request without a token.
+            let url = format!(
+                "{}{}",
+                app.address,
+                path.replace("{id}", "01a20000-0000-7000-8000-000000000000").replace("{revision}", "1")
+            );
+            let status = app.client.request(method.to_uppercase().parse().unwrap(), url).send().await.unwrap().status();
+            assert_eq!(status.as_u16(), 401, "{method} {path}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_directory_lists_facilities_with_their_windows_to_any_user_and_nobody_else() {
+    let app = spawn_app().await;
+    let hospitals = app.get("/api/v1/facilities?kind=hospital", &app.city.care_manager).await;
+    assert_eq!(hospitals.status, 200);
+    let codes: Vec<&str> = hospitals.body.as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["H1", "H2"]);
+    assert_eq!(hospitals.body[0]["contact_windows"][0]["email"], "h1@example.jp");
+    assert_eq!(app.get("/api/v1/facilities", "").await.status, 401);
+    let me = app.get("/api/v1/me", &app.city.coordinator).await;
+    assert_eq!(me.body["role"], "coordinator");
+    assert_eq!(me.body["facility"]["code"], "CITY");
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The whole test suite, as the README gives it: formatting and lints, every test on SQLite,
+# every test again on a throwaway PostgreSQL server on 127.0.0.1, and the independent check of
+# the published JSON Schemas with Python's jsonschema. Installs what a fresh Debian lacks when
+# it can (as root, or with sudo); otherwise says what to install.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\n== %s\n' "$*"; }
+
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+
+missing=()
+[ -n "$(pg_bin)" ] && [ -x "$(pg_bin)/initdb" ] || missing+=(postgresql)
+dpkg -s libpq-dev >/dev/null 2>&1 || missing+=(libpq-dev)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${missing[*]}"
+  if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+    echo "Missing: ${missing[*]}. Install them with: apt-get install ${missing[*]}" >&2; exit 1
+  fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+say "formatting and lints"
+cargo fmt --all -- --check
+cargo clippy --all-targets --quiet -- -D warnings
+
+say "tests on SQLite"
+cargo test --quiet
+
+say "tests on PostgreSQL"
+pg="$(pg_bin)"
+scratch="$(mktemp -d /tmp/renkei-pg.XXXXXX)"
+as_postgres=()
+if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$scratch"; as_postgres=(runuser -u postgres --); fi
+port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+"${as_postgres[@]}" "$pg/initdb" -D "$scratch/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+stop_postgres() { "${as_postgres[@]}" "$pg/pg_ctl" -D "$scratch/data" -m fast stop >/dev/null 2>&1 || true; rm -rf "$scratch"; }
+trap stop_postgres EXIT
+"${as_postgres[@]}" "$pg/pg_ctl" -D "$scratch/data" -l "$scratch/postgres.log" -w \
+  -o "-p $port -k $scratch -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres" cargo test --quiet --test api
+
+say "published schemas, checked by an independent validator (Python jsonschema)"
+venv=target/schema-check-venv
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/python" -c 'import jsonschema' 2>/dev/null || "$venv/bin/pip" install --quiet jsonschema
+"$venv/bin/python" tests/schemas/check_schemas.py
+
+say "all checks passed"
