@@ -1,6 +1,5 @@
 //! spawn_app(), the seeded little city each test starts with, and one request helper a verb.
 
-use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use renkei::app::{self, Application};
 use renkei::db::{DatabaseUrl, Pool};
@@ -8,53 +7,7 @@ use renkei::directory::{self, ContactWindow, FacilityKind, NewFacility, NewUser,
 use renkei::settings::Settings;
 use serde_json::{Value, json};
 
-/// A database that exists only for one test.
-pub struct TestDatabase {
-    pub url: DatabaseUrl,
-    admin_url: Option<String>,
-    name: String,
-}
-
-impl TestDatabase {
-    pub fn new() -> Self {
-        let name = format!("renkei_test_{}", uuid::Uuid::new_v4().simple());
-        match std::env::var("TEST_DATABASE_URL") {
-            Ok(admin_url) if !admin_url.is_empty() => {
-                let mut admin = PgConnection::establish(&admin_url).expect("TEST_DATABASE_URL answers");
-                admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
-                let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
-                url.set_path(&name);
-                Self { url: DatabaseUrl::Postgres { url: url.to_string() }, admin_url: Some(admin_url), name }
-            }
-            _ => {
-                let path = std::env::temp_dir().join(format!("{name}.db"));
-                Self { url: DatabaseUrl::Sqlite { path: path.display().to_string() }, admin_url: None, name }
-            }
-        }
-    }
-
-    pub fn is_postgres(&self) -> bool {
-        self.admin_url.is_some()
-    }
-}
-
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        match (&self.admin_url, &self.url) {
-            (Some(admin_url), _) => {
-                if let Ok(mut admin) = PgConnection::establish(admin_url) {
-                    let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
-                }
-            }
-            (None, DatabaseUrl::Sqlite { path }) => {
-                for suffix in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{path}{suffix}"));
-                }
-            }
-            _ => {}
-        }
-    }
-}
+pub use crate::database::TestDatabase;
 
 /// The facilities and people every test starts with, and their API tokens.
 pub struct City {

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cli;
+mod database;
 mod documents;
 mod episodes;
 mod helpers;
