@@ -35,7 +35,8 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("{} で待ち受けできません (BIND_ADDR): {e}", settings.bind_addr))?;
         let port = listener.local_addr()?.port();
         let openapi = serde_json::to_string_pretty(&http::openapi())?;
-        let state = web::Data::new(AppState { pool, schemas: SchemaRegistry::load()?, openapi });
+        let tokens = crate::auth::TokenCache::new(http::TOKEN_CACHE_TTL);
+        let state = web::Data::new(AppState { pool, schemas: SchemaRegistry::load()?, openapi, tokens });
         let server = HttpServer::new(move || {
             use utoipa_actix_web::AppExt;
             App::new()

@@ -3,6 +3,10 @@
 
 pub mod store;
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -16,12 +20,29 @@ const TOKEN_PREFIX: &str = "renkei_";
 #[derive(Debug, Clone)]
 pub struct Principal {
     pub user_id: Uuid,
+    pub user_name: String,
     pub role: Role,
     pub facility_id: Uuid,
     pub facility_kind: FacilityKind,
+    pub facility_code: String,
+    pub facility_name: String,
 }
 
 impl Principal {
+    /// The acting user, loaded by id (for the demo and tools acting without a token).
+    pub fn of_user(conn: &mut DbConnection, user_id: Uuid) -> Result<Self, AppError> {
+        store::principal_of_user(conn, user_id)?.ok_or(AppError::NotFound("user"))
+    }
+
+    /// The facility acting, as documents mention it.
+    pub fn facility_ref(&self) -> crate::directory::FacilityRef {
+        crate::directory::FacilityRef {
+            id: self.facility_id,
+            code: self.facility_code.clone(),
+            name: self.facility_name.clone(),
+        }
+    }
+
     /// Refuses the action unless the user has one of the roles.
     pub fn require(&self, roles: &[Role], action: &str) -> Result<(), AppError> {
         if roles.contains(&self.role) {
@@ -65,6 +86,35 @@ pub fn authenticate(conn: &mut DbConnection, secret: &str) -> Result<Option<Prin
     Ok(store::find_principal(conn, &hash(secret))?)
 }
 
+/// Recently resolved tokens, so that most requests need no database round trip to know who is
+/// acting. An entry lives `ttl` (a revoked token or a changed role takes effect after at most
+/// that long). Keys are token hashes, never the secrets themselves.
+pub struct TokenCache {
+    ttl: Duration,
+    entries: Mutex<HashMap<String, (Principal, Instant)>>,
+}
+
+impl TokenCache {
+    const MAX_ENTRIES: usize = 10_000;
+
+    pub fn new(ttl: Duration) -> Self {
+        Self { ttl, entries: Mutex::new(HashMap::new()) }
+    }
+
+    pub fn get(&self, secret: &str) -> Option<Principal> {
+        let entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        entries.get(&hash(secret)).filter(|(_, at)| at.elapsed() < self.ttl).map(|(principal, _)| principal.clone())
+    }
+
+    pub fn put(&self, secret: &str, principal: Principal) {
+        let mut entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if entries.len() >= Self::MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(hash(secret), (principal, Instant::now()));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::hash;
@@ -76,5 +126,24 @@ mod tests {
         assert_eq!(stored.len(), 64);
         assert!(!stored.contains("00112233"));
         assert_eq!(stored, hash(secret));
+    }
+
+    #[test]
+    fn a_cached_token_expires() {
+        let principal = super::Principal {
+            user_id: uuid::Uuid::nil(),
+            user_name: "支援 健一".into(),
+            role: crate::directory::Role::CareManager,
+            facility_id: uuid::Uuid::nil(),
+            facility_kind: crate::directory::FacilityKind::CareOffice,
+            facility_code: "C1".into(),
+            facility_name: "さくら".into(),
+        };
+        let cache = super::TokenCache::new(std::time::Duration::from_millis(50));
+        cache.put("renkei_a", principal);
+        assert!(cache.get("renkei_a").is_some());
+        assert!(cache.get("renkei_b").is_none());
+        std::thread::sleep(std::time::Duration::from_millis(60));
+        assert!(cache.get("renkei_a").is_none());
     }
 }

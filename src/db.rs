@@ -137,6 +137,8 @@ pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
     Ok(applied.iter().map(ToString::to_string).collect())
 }
 
+static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Runs `work` in one transaction that intends to write. On SQLite it starts with
 /// `BEGIN IMMEDIATE`, so that two writers wait for each other (busy_timeout) instead of one
 /// failing when its read turns into a write.
@@ -146,6 +148,13 @@ where
     E: From<diesel::result::Error>,
 {
     type Manager = DbConnection;
+    // SQLite has one writer at a time. This process's writers queue on a mutex, in turn, rather
+    // than in SQLite's busy handler, which sleeps up to 100 ms between tries. Other processes
+    // (an admin command beside the server) still meet busy_timeout.
+    let _writer = match conn {
+        DbConnection::Sqlite(_) => Some(SQLITE_WRITER.lock().unwrap_or_else(std::sync::PoisonError::into_inner)),
+        DbConnection::Postgres(_) => None,
+    };
     match conn {
         DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
         DbConnection::Postgres(_) => <Manager as Connection>::TransactionManager::begin_transaction(conn)?,

@@ -190,7 +190,7 @@ fn load(conn: &mut DbConnection) -> Result<(), AppError> {
             payload: sheet,
         },
     )?;
-    documents::acknowledge(conn, nurse1, sent.summary.id)?;
+    documents::acknowledge(conn, nurse1, sent.id)?;
 
     // 2. 一郎 was admitted ten days ago to みなみ総合病院, not yet registered there: his care
     //    manager's sheet creates the stay. The hospital then announces discharge in six days.
@@ -217,7 +217,7 @@ fn load(conn: &mut DbConnection) -> Result<(), AppError> {
             kind: DocumentKind::DischargeNotice,
             schema_version: None,
             recipient_facility_id: office1,
-            episode_id: Some(sent.summary.episode_id),
+            episode_id: Some(sent.episode_id),
             client_id: None,
             payload: notice,
         },
@@ -248,8 +248,7 @@ fn load(conn: &mut DbConnection) -> Result<(), AppError> {
 }
 
 fn principal(conn: &mut DbConnection, user: &User) -> Result<Principal, AppError> {
-    let facility = directory::store::find(conn, user.facility_id)?.ok_or(AppError::NotFound("facility"))?;
-    Ok(Principal { user_id: user.id, role: user.role, facility_id: facility.id, facility_kind: facility.kind })
+    Principal::of_user(conn, user.id)
 }
 
 fn facility_id(conn: &mut DbConnection, code: &str) -> Result<uuid::Uuid, AppError> {

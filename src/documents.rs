@@ -177,17 +177,19 @@ pub fn send(
     schemas: &SchemaRegistry,
     principal: &Principal,
     request: SendDocument,
-) -> Result<Document, AppError> {
+) -> Result<DocumentSummary, AppError> {
     let kind = request.kind;
     let rule = exchange(kind);
     principal.require(&[rule.sender_role], &format!("{}の送付", kind.label()))?;
     let schema = schema_for(schemas, kind, request.schema_version)?;
     let mut errors = schema.validate(&request.payload, "/payload");
     let today = calendar::today();
-    let id = crate::db::write(conn, |conn| {
-        let recipient = crate::directory::store::find(conn, request.recipient_facility_id)?
-            .ok_or_else(|| AppError::invalid("/recipient_facility_id", "exists", "送付先の事業所が見つかりません"))?;
-        if !(rule.recipient_is)(recipient.kind) {
+    crate::db::write(conn, |conn| {
+        let (recipient_kind, recipient) = crate::directory::store::kind_and_ref(conn, request.recipient_facility_id)?
+            .ok_or_else(|| {
+            AppError::invalid("/recipient_facility_id", "exists", "送付先の事業所が見つかりません")
+        })?;
+        if !(rule.recipient_is)(recipient_kind) {
             return Err(AppError::invalid(
                 "/recipient_facility_id",
                 "recipient_kind",
@@ -196,93 +198,22 @@ pub fn send(
                     kind.label(),
                     rule.recipient_name,
                     recipient.name,
-                    recipient.kind.label()
+                    recipient_kind.label()
                 ),
             ));
         }
-        let episode_id = match (request.episode_id, request.client_id) {
-            (Some(episode_id), None) => {
-                let episode = episodes::visible(conn, principal, episode_id)?;
-                let (hospital, counterpart) = match kind {
-                    DocumentKind::AdmissionInfo => (recipient.id, "送付先"),
-                    DocumentKind::DischargeNotice => (principal.facility_id, "送付元"),
-                };
-                if episode.hospital.id != hospital {
-                    return Err(AppError::invalid(
-                        "/episode_id",
-                        "episode_hospital",
-                        format!("この入院の医療機関と{counterpart}が一致しません"),
-                    ));
-                }
-                errors.extend(consistency(kind, &request.payload, today, episode.admitted_on));
-                episode_id
-            }
-            (None, Some(client_id)) if kind == DocumentKind::AdmissionInfo => {
-                if !crate::clients::store::is_visible(conn, client_id, principal.facility_id)? {
-                    return Err(AppError::NotFound("client"));
-                }
-                match episodes::store::open_stay(conn, client_id, recipient.id)? {
-                    Some(open) => {
-                        let registered = episodes::store::get(conn, open)?.admitted_on;
-                        errors.extend(consistency(kind, &request.payload, today, registered));
-                        open
-                    }
-                    None => {
-                        errors.extend(checks::admission_info(&request.payload, "/payload", today, None));
-                        if !errors.is_empty() {
-                            return Err(AppError::Invalid(std::mem::take(&mut errors)));
-                        }
-                        let admitted_on = request
-                            .payload
-                            .pointer("/header/admission_date")
-                            .and_then(Value::as_str)
-                            .and_then(|d| d.parse().ok());
-                        let admitted_on = admitted_on.ok_or_else(|| {
-                            AppError::invalid(
-                                "/payload/header/admission_date",
-                                "required",
-                                "「入院日」を入力してください",
-                            )
-                        })?;
-                        episodes::store::insert(
-                            conn,
-                            &NewEpisode {
-                                client_id,
-                                hospital_id: recipient.id,
-                                admitted_on,
-                                admitted_at: None,
-                                planned_discharge_on: None,
-                                care_level_on_sheet: request
-                                    .payload
-                                    .pointer("/care_insurance/care_level")
-                                    .and_then(Value::as_str)
-                                    .map(str::to_owned),
-                                created_by: Some(principal.user_id),
-                            },
-                        )?
-                    }
-                }
-            }
-            _ => {
-                let allowed = if kind == DocumentKind::AdmissionInfo {
-                    "episode_id か client_id のどちらか一方"
-                } else {
-                    "episode_id"
-                };
-                return Err(AppError::invalid("/episode_id", "required", format!("{allowed}を指定してください")));
-            }
-        };
+        let stay = resolve_stay(conn, principal, &request, recipient.id, today, &mut errors)?;
         if !errors.is_empty() {
             return Err(AppError::Invalid(std::mem::take(&mut errors)));
         }
         let now = calendar::now();
-        let id = store::insert(conn, kind, episode_id, principal, recipient.id, schema.version, &request.payload, now)?;
-        episodes::store::add_party(conn, episode_id, principal.facility_id)?;
-        episodes::store::add_party(conn, episode_id, recipient.id)?;
+        let id =
+            store::insert(conn, kind, stay.episode_id, principal, recipient.id, schema.version, &request.payload, now)?;
+        episodes::store::add_parties(conn, stay.episode_id, &[principal.facility_id, recipient.id])?;
         contacts::store::insert(
             conn,
             &contacts::store::ContactRecord {
-                episode_id,
+                episode_id: stay.episode_id,
                 direction: rule.direction,
                 kind: rule.contact,
                 method: Method::System,
@@ -292,10 +223,105 @@ pub fn send(
                 recorded_by: Some(principal.user_id),
             },
         )?;
-        after_write(conn, kind, episode_id, &request.payload)?;
-        Ok(id)
-    })?;
-    Ok(store::document(conn, id, None)?)
+        after_write(conn, kind, stay.episode_id, &request.payload)?;
+        // What was just committed, without reading it back.
+        Ok(DocumentSummary {
+            id,
+            kind,
+            kind_label: kind.label().to_owned(),
+            episode_id: stay.episode_id,
+            client_id: stay.client_id,
+            client_name: stay.client_name,
+            sender: principal.facility_ref(),
+            sender_user: UserRef { id: principal.user_id, name: principal.user_name.clone() },
+            recipient,
+            revision: 1,
+            schema_version: i32::try_from(schema.version).unwrap_or(i32::MAX),
+            status: DocumentStatus::Sent,
+            status_label: DocumentStatus::Sent.label().to_owned(),
+            sent_at: calendar::in_japan(now),
+            first_read_at: None,
+            acknowledged_at: None,
+        })
+    })
+}
+
+/// The stay a new document is about.
+struct Stay {
+    episode_id: Uuid,
+    client_id: Uuid,
+    client_name: String,
+}
+
+/// Finds the stay a document is about: the one named, which the sender takes part in and whose
+/// hospital is the right side of the exchange; or, for an admission sheet naming a client, the
+/// client's open stay at the recipient hospital, created from the sheet's 入院日 when there is
+/// none. Rules across the payload and the stay go into `errors`.
+fn resolve_stay(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    request: &SendDocument,
+    recipient: Uuid,
+    today: chrono::NaiveDate,
+    errors: &mut Vec<FieldError>,
+) -> Result<Stay, AppError> {
+    let kind = request.kind;
+    match (request.episode_id, request.client_id) {
+        (Some(episode_id), None) => {
+            let facts = episodes::store::stay_for(conn, episode_id, principal.facility_id)?
+                .ok_or(AppError::NotFound("episode"))?;
+            let (hospital, counterpart) = match kind {
+                DocumentKind::AdmissionInfo => (recipient, "送付先"),
+                DocumentKind::DischargeNotice => (principal.facility_id, "送付元"),
+            };
+            if facts.hospital != hospital {
+                return Err(AppError::invalid(
+                    "/episode_id",
+                    "episode_hospital",
+                    format!("この入院の医療機関と{counterpart}が一致しません"),
+                ));
+            }
+            errors.extend(consistency(kind, &request.payload, today, facts.admitted_on));
+            Ok(Stay { episode_id, client_id: facts.client_id, client_name: facts.client_name })
+        }
+        (None, Some(client_id)) if kind == DocumentKind::AdmissionInfo => {
+            if !crate::clients::store::is_visible(conn, client_id, principal.facility_id)? {
+                return Err(AppError::NotFound("client"));
+            }
+            let client_name = crate::clients::store::name_of(conn, client_id)?;
+            if let Some(open) = episodes::store::open_stay(conn, client_id, recipient)? {
+                let registered = episodes::store::get(conn, open)?.admitted_on;
+                errors.extend(consistency(kind, &request.payload, today, registered));
+                return Ok(Stay { episode_id: open, client_id, client_name });
+            }
+            errors.extend(checks::admission_info(&request.payload, "/payload", today, None));
+            if !errors.is_empty() {
+                return Err(AppError::Invalid(std::mem::take(errors)));
+            }
+            let text = |pointer: &str| request.payload.pointer(pointer).and_then(Value::as_str);
+            let admitted_on = text("/header/admission_date").and_then(|d| d.parse().ok()).ok_or_else(|| {
+                AppError::invalid("/payload/header/admission_date", "required", "「入院日」を入力してください")
+            })?;
+            let new = NewEpisode {
+                client_id,
+                hospital_id: recipient,
+                admitted_on,
+                admitted_at: None,
+                planned_discharge_on: None,
+                care_level_on_sheet: text("/care_insurance/care_level").map(str::to_owned),
+                created_by: Some(principal.user_id),
+            };
+            Ok(Stay { episode_id: episodes::store::insert(conn, &new)?, client_id, client_name })
+        }
+        _ => {
+            let allowed = if kind == DocumentKind::AdmissionInfo {
+                "episode_id か client_id のどちらか一方"
+            } else {
+                "episode_id"
+            };
+            Err(AppError::invalid("/episode_id", "required", format!("{allowed}を指定してください")))
+        }
+    }
 }
 
 /// Rules across the payload and the stay it is about.

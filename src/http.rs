@@ -22,7 +22,11 @@ pub struct AppState {
     pub schemas: SchemaRegistry,
     /// The OpenAPI document, rendered once.
     pub openapi: String,
+    pub tokens: crate::auth::TokenCache,
 }
+
+/// How long a resolved API token is trusted without asking the database again.
+pub const TOKEN_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Runs `work` with a pooled connection on the blocking thread pool.
 pub async fn blocking<T, F>(state: &web::Data<AppState>, work: F) -> Result<T, AppError>

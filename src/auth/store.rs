@@ -22,21 +22,57 @@ pub fn insert_token(conn: &mut DbConnection, user_id: Uuid, token_hash: &str, la
     Ok(id)
 }
 
+type PrincipalRow = (String, String, String, String, String, String, String);
+
+fn to_principal(row: PrincipalRow) -> QueryResult<Principal> {
+    let (user_id, user_name, role, facility_id, kind, facility_code, facility_name) = row;
+    Ok(Principal {
+        user_id: to_uuid(&user_id)?,
+        user_name,
+        role: to_enum(&role)?,
+        facility_id: to_uuid(&facility_id)?,
+        facility_kind: to_enum(&kind)?,
+        facility_code,
+        facility_name,
+    })
+}
+
+/// The principal behind an unrevoked token, by the token's hash.
 pub fn find_principal(conn: &mut DbConnection, token_hash: &str) -> QueryResult<Option<Principal>> {
-    let row: Option<(String, String, String, String)> = api_tokens::table
+    api_tokens::table
         .inner_join(users::table.inner_join(facilities::table))
         .filter(api_tokens::token_hash.eq(token_hash))
         .filter(api_tokens::revoked_at.is_null())
-        .select((users::id, users::role, facilities::id, facilities::kind))
-        .first(conn)
-        .optional()?;
-    row.map(|(user_id, role, facility_id, kind)| {
-        Ok(Principal {
-            user_id: to_uuid(&user_id)?,
-            role: to_enum(&role)?,
-            facility_id: to_uuid(&facility_id)?,
-            facility_kind: to_enum(&kind)?,
-        })
-    })
-    .transpose()
+        .select((
+            users::id,
+            users::name,
+            users::role,
+            facilities::id,
+            facilities::kind,
+            facilities::code,
+            facilities::name,
+        ))
+        .first::<PrincipalRow>(conn)
+        .optional()?
+        .map(to_principal)
+        .transpose()
+}
+
+pub fn principal_of_user(conn: &mut DbConnection, user_id: Uuid) -> QueryResult<Option<Principal>> {
+    users::table
+        .inner_join(facilities::table)
+        .filter(users::id.eq(user_id.to_string()))
+        .select((
+            users::id,
+            users::name,
+            users::role,
+            facilities::id,
+            facilities::kind,
+            facilities::code,
+            facilities::name,
+        ))
+        .first::<PrincipalRow>(conn)
+        .optional()?
+        .map(to_principal)
+        .transpose()
 }

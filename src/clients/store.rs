@@ -75,6 +75,10 @@ pub fn get(conn: &mut DbConnection, id: Uuid) -> QueryResult<Client> {
     to_clients(conn, vec![row])?.pop().ok_or(diesel::result::Error::NotFound)
 }
 
+pub fn name_of(conn: &mut DbConnection, id: Uuid) -> QueryResult<String> {
+    clients::table.find(id.to_string()).select(clients::name).first(conn)
+}
+
 /// The client with this care-insurance number, optionally only among one office's clients.
 pub fn find_by_insurance_number(
     conn: &mut DbConnection,

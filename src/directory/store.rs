@@ -232,3 +232,14 @@ pub fn user_refs(conn: &mut DbConnection, ids: &[String]) -> QueryResult<HashMap
         .map(|(id, name)| Ok((id.clone(), super::UserRef { id: to_uuid(&id)?, name })))
         .collect()
 }
+
+/// A facility's kind and how others mention it, in one query without its windows.
+pub fn kind_and_ref(conn: &mut DbConnection, id: Uuid) -> QueryResult<Option<(FacilityKind, super::FacilityRef)>> {
+    facilities::table
+        .find(id.to_string())
+        .select((facilities::kind, facilities::code, facilities::name))
+        .first::<(String, String, String)>(conn)
+        .optional()?
+        .map(|(kind, code, name)| Ok((to_enum(&kind)?, super::FacilityRef { id, code, name })))
+        .transpose()
+}

@@ -93,6 +93,48 @@ pub fn insert(conn: &mut DbConnection, new: &NewEpisode) -> QueryResult<Uuid> {
     Ok(id)
 }
 
+/// What a document about a stay needs to know of it.
+pub struct StayFacts {
+    pub hospital: Uuid,
+    pub admitted_on: NaiveDate,
+    pub client_id: Uuid,
+    pub client_name: String,
+}
+
+/// The stay's hospital, admission date and client, if `facility` takes part in it (one query).
+pub fn stay_for(conn: &mut DbConnection, episode_id: Uuid, facility: Uuid) -> QueryResult<Option<StayFacts>> {
+    episodes::table
+        .inner_join(episode_parties::table)
+        .inner_join(crate::db::schema::clients::table)
+        .filter(episodes::id.eq(episode_id.to_string()))
+        .filter(episode_parties::facility_id.eq(facility.to_string()))
+        .select((episodes::hospital_id, episodes::admitted_on, episodes::client_id, crate::db::schema::clients::name))
+        .first::<(String, NaiveDate, String, String)>(conn)
+        .optional()?
+        .map(|(hospital, admitted_on, client, client_name)| {
+            Ok(StayFacts { hospital: to_uuid(&hospital)?, admitted_on, client_id: to_uuid(&client)?, client_name })
+        })
+        .transpose()
+}
+
+/// Makes each facility a party of the stay; those that already are stay as they are.
+pub fn add_parties(conn: &mut DbConnection, episode_id: Uuid, facilities: &[Uuid]) -> QueryResult<()> {
+    let wanted: Vec<String> = facilities.iter().map(Uuid::to_string).collect();
+    let present: Vec<String> = episode_parties::table
+        .filter(episode_parties::episode_id.eq(episode_id.to_string()))
+        .filter(episode_parties::facility_id.eq_any(&wanted))
+        .select(episode_parties::facility_id)
+        .load(conn)?;
+    let mut missing: Vec<&String> = wanted.iter().filter(|f| !present.contains(f)).collect();
+    missing.dedup();
+    for facility in missing {
+        diesel::insert_into(episode_parties::table)
+            .values((episode_parties::episode_id.eq(episode_id.to_string()), episode_parties::facility_id.eq(facility)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Makes a facility a party of the stay (idempotent).
 pub fn add_party(conn: &mut DbConnection, episode_id: Uuid, facility_id: Uuid) -> QueryResult<()> {
     if !is_party(conn, episode_id, facility_id)? {

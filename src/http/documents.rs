@@ -9,9 +9,10 @@ use crate::documents::{self, Amendment, Document, DocumentSummary, ListFilter, S
 use crate::error::{AppError, Problem};
 
 /// Sends a document. The payload is validated against its schema and the stay; on any error
-/// the answer is 422 listing every error, and nothing is stored.
+/// the answer is 422 listing every error, and nothing is stored. 201 carries the summary; the
+/// Location header names the document.
 #[utoipa::path(tag = "documents", security(("bearer" = [])), request_body = SendDocument,
-    responses((status = 201, body = Document), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = DocumentSummary), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 #[post("/documents")]
 pub async fn send(
     state: web::Data<AppState>,
@@ -19,9 +20,7 @@ pub async fn send(
     body: JsonBody<SendDocument>,
 ) -> Result<HttpResponse, AppError> {
     let document = blocking(&state, move |conn, state| documents::send(conn, &state.schemas, &user.0, body.0)).await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/documents/{}", document.summary.id)))
-        .json(document))
+    Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/documents/{}", document.id))).json(document))
 }
 
 /// Documents received by the caller's facility, newest first.

@@ -33,8 +33,14 @@ impl FromRequest for CurrentUser {
             let (Some(state), Some(token)) = (state, token) else {
                 return Err(AppError::Unauthorized);
             };
-            let principal = blocking(&state, move |conn, _| auth::authenticate(conn, &token)).await?;
-            principal.map(CurrentUser).ok_or(AppError::Unauthorized)
+            if let Some(principal) = state.tokens.get(&token) {
+                return Ok(CurrentUser(principal));
+            }
+            let secret = token.clone();
+            let principal = blocking(&state, move |conn, _| auth::authenticate(conn, &secret)).await?;
+            let principal = principal.ok_or(AppError::Unauthorized)?;
+            state.tokens.put(&token, principal.clone());
+            Ok(CurrentUser(principal))
         })
     }
 }
@@ -63,12 +69,26 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     }
 }
 
-/// Parses a JSON body into `T`, turning serde's error into a pointer and a Japanese message.
+/// Parses a JSON body into `T` in one pass, turning serde's error into a pointer and a Japanese
+/// message: not JSON at all is 400, JSON of the wrong shape is 422.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+    let unreadable = |e: &serde_json::Error| {
         AppError::BadRequest(format!("JSON として読み取れません（{}行 {}文字目）", e.line(), e.column()))
-    })?;
-    serde_path_to_error::deserialize(value).map_err(|error| {
+    };
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let parsed = serde_path_to_error::deserialize(&mut deserializer);
+    if parsed.is_ok() {
+        deserializer.end().map_err(|e| unreadable(&e))?;
+    }
+    parsed.map_err(|error| {
+        if !error.inner().is_data() {
+            let inner = error.inner();
+            return AppError::BadRequest(format!(
+                "JSON として読み取れません（{}行 {}文字目）",
+                inner.line(),
+                inner.column()
+            ));
+        }
         let mut pointer: String = error
             .path()
             .iter()
@@ -81,15 +101,15 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
             })
             .collect();
         let detail = error.inner().to_string();
-        let quoted = detail.split('`').nth(1).unwrap_or_default().to_owned();
+        let quoted: Vec<&str> = detail.split('`').skip(1).step_by(2).collect();
+        let first = quoted.first().copied().unwrap_or_default();
         let (keyword, message) = if detail.starts_with("missing field") {
-            pointer = format!("{pointer}/{quoted}");
-            ("required", format!("「{quoted}」は必須です"))
+            pointer = format!("{pointer}/{first}");
+            ("required", format!("「{first}」は必須です"))
         } else if detail.starts_with("unknown field") {
-            ("additionalProperties", format!("「{quoted}」という項目はありません"))
+            ("additionalProperties", format!("「{first}」という項目はありません"))
         } else if detail.starts_with("unknown variant") {
-            let choices = detail.split("expected").nth(1).unwrap_or_default().replace('`', "");
-            ("enum", format!("「{quoted}」は選べません。次から選んでください:{choices}"))
+            ("enum", format!("「{first}」は選べません。次から選んでください: {}", quoted[1..].join("、")))
         } else {
             let field = pointer.rsplit('/').next().unwrap_or_default().to_owned();
             ("type", format!("「{field}」の値が正しくありません（日付は YYYY-MM-DD、ID は UUID）"))
@@ -136,5 +156,25 @@ mod tests {
     #[test]
     fn broken_json_is_a_bad_request() {
         assert!(matches!(parse::<Body>(b"{\"outer\": "), Err(AppError::BadRequest(_))));
+        assert!(matches!(
+            parse::<Body>(b"{\"outer\": {\"day\": \"2026-01-01\"}} trailing"),
+            Err(AppError::BadRequest(_))
+        ));
+    }
+
+    #[test]
+    fn a_wrong_choice_lists_the_choices_in_japanese() {
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        enum Sex {
+            Male,
+            Female,
+        }
+        match parse::<Sex>(b"\"other\"") {
+            Err(AppError::Invalid(errors)) => {
+                assert_eq!(errors[0].message, "「other」は選べません。次から選んでください: male、female")
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }
