@@ -43,6 +43,13 @@ impl Principal {
         }
     }
 
+    /// Refuses unless the user is a discharge nurse or a care manager: only they read client
+    /// data (documents, stays, clients). Coordinators and administrators see the directory and,
+    /// later, survey figures.
+    pub fn require_liaison(&self) -> Result<(), AppError> {
+        self.require(&[Role::DischargeNurse, Role::CareManager], "利用者の情報・書類の閲覧")
+    }
+
     /// Refuses the action unless the user has one of the roles.
     pub fn require(&self, roles: &[Role], action: &str) -> Result<(), AppError> {
         if roles.contains(&self.role) {

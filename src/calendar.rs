@@ -21,6 +21,12 @@ pub fn japan_date(utc: NaiveDateTime) -> NaiveDate {
     utc.and_utc().with_timezone(&JAPAN).date_naive()
 }
 
+/// The date in Japan of an instant given with any offset (e.g. 2026-11-20T23:30:00Z is the
+/// 21st in Japan).
+pub fn japan_date_of(at: DateTime<FixedOffset>) -> NaiveDate {
+    at.with_timezone(&JAPAN).date_naive()
+}
+
 /// Today in Japan.
 pub fn today() -> NaiveDate {
     japan_date(now())

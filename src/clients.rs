@@ -132,11 +132,13 @@ pub fn register(conn: &mut DbConnection, principal: &Principal, new: NewClient) 
 
 /// The clients this facility may see.
 pub fn list(conn: &mut DbConnection, principal: &Principal) -> Result<Vec<Client>, AppError> {
+    principal.require_liaison()?;
     Ok(store::list_visible(conn, principal.facility_id)?)
 }
 
 /// One client, if this facility may see them.
 pub fn get(conn: &mut DbConnection, principal: &Principal, id: Uuid) -> Result<Client, AppError> {
+    principal.require_liaison()?;
     if !store::is_visible(conn, id, principal.facility_id)? {
         return Err(AppError::NotFound("client"));
     }

@@ -4,7 +4,7 @@
 
 pub mod store;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -78,7 +78,8 @@ pub struct Contact {
     /// The document that made this contact, for `method = system`.
     pub document_id: Option<Uuid>,
     pub recorded_by: Option<Uuid>,
-    pub created_at: NaiveDateTime,
+    /// When it was recorded.
+    pub created_at: DateTime<FixedOffset>,
 }
 
 /// A contact made outside Renkei, as a user records it.
@@ -112,7 +113,7 @@ pub fn record(
         ));
     }
     if let Some(at) = new.contacted_at
-        && at.with_timezone(&calendar::JAPAN).date_naive() != new.contacted_on
+        && calendar::japan_date_of(at) != new.contacted_on
     {
         return Err(AppError::invalid("/contacted_at", "matches_date", "「連絡日時」の日付が「連絡日」と一致しません"));
     }

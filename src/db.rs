@@ -171,13 +171,6 @@ where
     }
 }
 
-/// True when the database has no facility yet (a fresh installation).
-pub fn is_empty(conn: &mut DbConnection) -> QueryResult<bool> {
-    use schema::facilities::dsl::*;
-    let count: i64 = facilities.count().get_result(conn)?;
-    Ok(count == 0)
-}
-
 /// A new identifier: UUIDv7, so that rows sort by creation time.
 pub fn new_id() -> uuid::Uuid {
     uuid::Uuid::now_v7()

@@ -10,7 +10,7 @@ use crate::auth::{self, Principal};
 use crate::calendar;
 use crate::clients::{self, NewClient, Sex};
 use crate::contacts::{self, ContactKind, Direction, Method, NewContact};
-use crate::db::{self, DbConnection};
+use crate::db::DbConnection;
 use crate::directory::{self, ContactWindow, FacilityKind, NewFacility, NewUser, Role, User};
 use crate::documents::{self, SendDocument};
 use crate::episodes::{self, Destination, Discharge, NewAdmission};
@@ -86,7 +86,7 @@ pub fn prepare(conn: &mut DbConnection, public_url: &str) -> anyhow::Result<Stri
     let present = directory::store::find_by_code(conn, DEMO_MARKER)?.is_some();
     let loaded_now = if present {
         false
-    } else if db::is_empty(conn)? {
+    } else if directory::store::is_empty(conn)? {
         load(conn).map_err(|e| anyhow::anyhow!("デモデータを読み込めません: {e:?}"))?;
         true
     } else {
@@ -183,7 +183,7 @@ fn load(conn: &mut DbConnection) -> Result<(), AppError> {
         cm1,
         SendDocument {
             kind: DocumentKind::AdmissionInfo,
-            schema_version: None,
+            schema_version: Some(1),
             recipient_facility_id: hospital1,
             episode_id: Some(stay.episode.id),
             client_id: None,
@@ -201,7 +201,7 @@ fn load(conn: &mut DbConnection) -> Result<(), AppError> {
         cm1,
         SendDocument {
             kind: DocumentKind::AdmissionInfo,
-            schema_version: None,
+            schema_version: Some(1),
             recipient_facility_id: hospital2,
             episode_id: None,
             client_id: Some(ichiro.id),
@@ -215,7 +215,7 @@ fn load(conn: &mut DbConnection) -> Result<(), AppError> {
         nurse2,
         SendDocument {
             kind: DocumentKind::DischargeNotice,
-            schema_version: None,
+            schema_version: Some(1),
             recipient_facility_id: office1,
             episode_id: Some(sent.episode_id),
             client_id: None,

@@ -164,6 +164,16 @@ pub struct NewUser {
     pub role: Role,
 }
 
+/// The directory: every facility, optionally of one kind, with its contact windows.
+pub fn list(conn: &mut crate::db::DbConnection, kind: Option<FacilityKind>) -> Result<Vec<Facility>, AppError> {
+    Ok(store::list(conn, kind)?)
+}
+
+/// One facility with its contact windows.
+pub fn get(conn: &mut crate::db::DbConnection, id: Uuid) -> Result<Facility, AppError> {
+    store::find(conn, id)?.ok_or(AppError::NotFound("facility"))
+}
+
 /// Registers a facility with its contact windows.
 pub fn create_facility(conn: &mut crate::db::DbConnection, new: NewFacility) -> Result<Facility, AppError> {
     let code = new.code.trim();

@@ -384,6 +384,7 @@ pub fn inbox(
     principal: &Principal,
     filter: &ListFilter,
 ) -> Result<Vec<DocumentSummary>, AppError> {
+    principal.require_liaison()?;
     Ok(store::list(conn, store::Side::Recipient, principal.facility_id, filter)?)
 }
 
@@ -393,6 +394,7 @@ pub fn outbox(
     principal: &Principal,
     filter: &ListFilter,
 ) -> Result<Vec<DocumentSummary>, AppError> {
+    principal.require_liaison()?;
     Ok(store::list(conn, store::Side::Sender, principal.facility_id, filter)?)
 }
 
@@ -437,6 +439,7 @@ pub fn acknowledge(conn: &mut DbConnection, principal: &Principal, id: Uuid) -> 
 
 /// The summary, or 404 unless the caller's facility sent or received the document.
 fn visible(conn: &mut DbConnection, principal: &Principal, id: Uuid) -> Result<DocumentSummary, AppError> {
+    principal.require_liaison()?;
     store::summary(conn, id)?
         .filter(|s| s.sender.id == principal.facility_id || s.recipient.id == principal.facility_id)
         .ok_or(AppError::NotFound("document"))

@@ -121,7 +121,7 @@ pub fn register_admission(
             format!("「入院日」は{}日より先にできません", checks::MAX_DAYS_AHEAD),
         ));
     }
-    if new.admitted_at.is_some_and(|at| at.with_timezone(&calendar::JAPAN).date_naive() != new.admitted_on) {
+    if new.admitted_at.is_some_and(|at| calendar::japan_date_of(at) != new.admitted_on) {
         errors.push(crate::error::FieldError::new(
             "/admitted_at",
             "matches_date",
@@ -218,6 +218,7 @@ pub fn record_discharge(
 
 /// The stays this facility takes part in, newest admission first.
 pub fn list(conn: &mut DbConnection, principal: &Principal) -> Result<Vec<Episode>, AppError> {
+    principal.require_liaison()?;
     Ok(store::list_visible(conn, principal.facility_id)?)
 }
 
@@ -231,6 +232,7 @@ pub fn detail(conn: &mut DbConnection, principal: &Principal, id: Uuid) -> Resul
 
 /// The stay, or 404 when the facility does not take part in it.
 pub fn visible(conn: &mut DbConnection, principal: &Principal, id: Uuid) -> Result<Episode, AppError> {
+    principal.require_liaison()?;
     if !store::is_party(conn, id, principal.facility_id)? {
         return Err(AppError::NotFound("episode"));
     }

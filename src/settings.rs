@@ -17,7 +17,8 @@ pub struct Settings {
     pub bind_addr: SocketAddr,
     /// The address users reach Renkei at, used in links in mails (no trailing slash).
     pub public_url: String,
-    /// `None`: mail is written to files (development).
+    /// The SMTP server for notification mail (validated at start-up; mail delivery itself comes
+    /// with the notification outbox).
     pub smtp_url: Option<String>,
     pub mail_from: Mailbox,
 }

@@ -47,7 +47,7 @@ impl ContactRow {
             contacted_at: self.contacted_at.map(calendar::in_japan),
             document_id: self.document_id.as_deref().map(to_uuid).transpose()?,
             recorded_by: self.recorded_by.as_deref().map(to_uuid).transpose()?,
-            created_at: self.created_at,
+            created_at: calendar::in_japan(self.created_at),
         })
     }
 }

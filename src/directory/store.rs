@@ -139,6 +139,12 @@ pub fn insert_facility(conn: &mut DbConnection, new: &NewFacility) -> QueryResul
     find(conn, to_uuid(&id)?)?.ok_or(diesel::result::Error::NotFound)
 }
 
+/// True when no facility is registered yet (a fresh installation).
+pub fn is_empty(conn: &mut DbConnection) -> QueryResult<bool> {
+    let count: i64 = facilities::table.count().get_result(conn)?;
+    Ok(count == 0)
+}
+
 pub fn find(conn: &mut DbConnection, id: Uuid) -> QueryResult<Option<Facility>> {
     let row = facilities::table.find(id.to_string()).select(FacilityRow::as_select()).first(conn).optional()?;
     Ok(with_windows(conn, row.into_iter().collect())?.pop())

@@ -80,21 +80,26 @@ fn summaries(conn: &mut DbConnection, rows: Vec<SummaryRow>) -> QueryResult<Vec<
         .collect()
 }
 
-macro_rules! summary_query {
-    () => {
-        documents::table
-            .inner_join(episodes::table.inner_join(clients::table))
-            .inner_join(
-                document_revisions::table.on(document_revisions::document_id
-                    .eq(documents::id)
-                    .and(document_revisions::revision.eq(documents::current_revision))),
-            )
-            .select((DocumentRow::as_select(), clients::id, clients::name, document_revisions::schema_version))
-    };
+type Backend = <DbConnection as diesel::Connection>::Backend;
+
+/// A document's row with its client and the schema version of its current revision.
+#[diesel::dsl::auto_type(no_type_alias)]
+fn summary_query() -> _ {
+    let current_revision: diesel::dsl::And<
+        diesel::dsl::Eq<document_revisions::document_id, documents::id>,
+        diesel::dsl::Eq<document_revisions::revision, documents::current_revision>,
+    > = document_revisions::document_id
+        .eq(documents::id)
+        .and(document_revisions::revision.eq(documents::current_revision));
+    let row: diesel::dsl::AsSelect<DocumentRow, Backend> = DocumentRow::as_select();
+    documents::table
+        .inner_join(episodes::table.inner_join(clients::table))
+        .inner_join(document_revisions::table.on(current_revision))
+        .select((row, clients::id, clients::name, document_revisions::schema_version))
 }
 
 pub fn summary(conn: &mut DbConnection, id: Uuid) -> QueryResult<Option<DocumentSummary>> {
-    let rows: Vec<SummaryRow> = summary_query!().filter(documents::id.eq(id.to_string())).load(conn)?;
+    let rows: Vec<SummaryRow> = summary_query().filter(documents::id.eq(id.to_string())).load(conn)?;
     Ok(summaries(conn, rows)?.pop())
 }
 
@@ -105,7 +110,7 @@ pub fn list(
     facility: Uuid,
     filter: &ListFilter,
 ) -> QueryResult<Vec<DocumentSummary>> {
-    let mut query = summary_query!().into_boxed();
+    let mut query = summary_query().into_boxed();
     query = match side {
         Side::Sender => query.filter(documents::sender_facility_id.eq(facility.to_string())),
         Side::Recipient => query.filter(documents::recipient_facility_id.eq(facility.to_string())),
@@ -144,7 +149,7 @@ pub fn summaries_of_episode(
     facility: Uuid,
 ) -> QueryResult<Vec<DocumentSummary>> {
     let facility = facility.to_string();
-    let rows: Vec<SummaryRow> = summary_query!()
+    let rows: Vec<SummaryRow> = summary_query()
         .filter(documents::episode_id.eq(episode.to_string()))
         .filter(documents::sender_facility_id.eq(&facility).or(documents::recipient_facility_id.eq(&facility)))
         .order(documents::sent_at)

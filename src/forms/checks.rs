@@ -42,7 +42,7 @@ pub fn admission_info(
         }
     }
     if let (Some(birth), Some(admission)) = (birth, admission)
-        && birth >= admission
+        && birth > admission
     {
         errors.push(error(
             base,
@@ -98,10 +98,8 @@ pub fn discharge_notice(payload: &Value, base: &str, admitted_on: NaiveDate) -> 
     }
     let candidates = payload.pointer("/conference/candidates").and_then(Value::as_array).cloned().unwrap_or_default();
     for (index, candidate) in candidates.iter().enumerate() {
-        let Some(day) = candidate
-            .as_str()
-            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-            .map(|at| at.with_timezone(&crate::calendar::JAPAN).date_naive())
+        let Some(day) =
+            candidate.as_str().and_then(|s| DateTime::parse_from_rfc3339(s).ok()).map(crate::calendar::japan_date_of)
         else {
             continue;
         };

@@ -99,10 +99,7 @@ pub struct Me {
 #[get("/me")]
 pub async fn me(state: web::Data<AppState>, user: CurrentUser) -> Result<web::Json<Me>, AppError> {
     let principal = user.0;
-    let facility = blocking(&state, move |conn, _| {
-        crate::directory::store::find(conn, principal.facility_id)?.ok_or(AppError::NotFound("facility"))
-    })
-    .await?;
+    let facility = blocking(&state, move |conn, _| crate::directory::get(conn, principal.facility_id)).await?;
     Ok(web::Json(Me {
         user_id: principal.user_id,
         role: principal.role,
@@ -127,5 +124,5 @@ pub async fn list_facilities(
     filter: web::Query<FacilityFilter>,
 ) -> Result<web::Json<Vec<Facility>>, AppError> {
     let kind = filter.into_inner().kind;
-    Ok(web::Json(blocking(&state, move |conn, _| Ok(crate::directory::store::list(conn, kind)?)).await?))
+    Ok(web::Json(blocking(&state, move |conn, _| crate::directory::list(conn, kind)).await?))
 }

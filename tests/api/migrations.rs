@@ -40,5 +40,5 @@ fn every_migration_reverts_and_applies_again() {
         }
     }
     assert_eq!(db::run_migrations(&mut conn).unwrap(), applied, "down.sql leaves the database as it was");
-    assert!(db::is_empty(&mut conn).unwrap());
+    assert!(renkei::directory::store::is_empty(&mut conn).unwrap());
 }

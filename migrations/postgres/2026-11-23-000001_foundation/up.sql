@@ -84,7 +84,8 @@ CREATE INDEX episodes_admitted_on ON episodes (admitted_on);
 CREATE INDEX episodes_discharged_on ON episodes (discharged_on);
 
 -- Which facilities take part in an episode: the hospital, the client's care office, and every
--- sender and recipient of a document about it. Visibility is decided here and nowhere else.
+-- sender and recipient of a document about it. A stay is visible to its parties; a document to
+-- its sender and recipient; a client to their care office and the parties of their stays.
 CREATE TABLE episode_parties (
     episode_id   TEXT NOT NULL REFERENCES episodes (id),
     facility_id  TEXT NOT NULL REFERENCES facilities (id),
@@ -94,7 +95,7 @@ CREATE INDEX episode_parties_facility ON episode_parties (facility_id);
 
 CREATE TABLE documents (
     id                      TEXT PRIMARY KEY NOT NULL,
-    kind                    TEXT NOT NULL,
+    kind                    TEXT NOT NULL CHECK (kind IN ('admission_info', 'discharge_notice')),
     episode_id              TEXT NOT NULL REFERENCES episodes (id),
     sender_facility_id      TEXT NOT NULL REFERENCES facilities (id),
     sender_user_id          TEXT NOT NULL REFERENCES users (id),
