@@ -36,7 +36,8 @@ impl Application {
         let port = listener.local_addr()?.port();
         let openapi = serde_json::to_string_pretty(&http::openapi())?;
         let tokens = crate::auth::TokenCache::new(http::TOKEN_CACHE_TTL);
-        let state = web::Data::new(AppState { pool, schemas: SchemaRegistry::load()?, openapi, tokens });
+        let rules = crate::survey::rules::select(&settings.handbook_rules)?;
+        let state = web::Data::new(AppState { pool, schemas: SchemaRegistry::load()?, openapi, tokens, rules });
         let server = HttpServer::new(move || {
             use utoipa_actix_web::AppExt;
             App::new()

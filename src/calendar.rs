@@ -27,6 +27,17 @@ pub fn japan_date_of(at: DateTime<FixedOffset>) -> NaiveDate {
     at.with_timezone(&JAPAN).date_naive()
 }
 
+/// A date as a day number: days since 1970-01-01. The survey does its day arithmetic on these,
+/// so that the same SQL runs on both engines.
+pub fn day_number(date: NaiveDate) -> i32 {
+    i32::try_from(date.signed_duration_since(NaiveDate::default()).num_days()).unwrap_or(i32::MAX)
+}
+
+/// The date of a day number.
+pub fn from_day_number(day: i32) -> NaiveDate {
+    NaiveDate::default() + chrono::Duration::days(i64::from(day))
+}
+
 /// Today in Japan.
 pub fn today() -> NaiveDate {
     japan_date(now())
@@ -66,6 +77,14 @@ mod tests {
     fn the_japanese_date_turns_at_15_00_utc() {
         assert_eq!(japan_date(utc("2026-03-31 14:59:59")).to_string(), "2026-03-31");
         assert_eq!(japan_date(utc("2026-03-31 15:00:00")).to_string(), "2026-04-01");
+    }
+
+    #[test]
+    fn day_numbers_count_from_1970() {
+        let date: NaiveDate = "2026-03-31".parse().unwrap_or_default();
+        assert_eq!(day_number("1970-01-02".parse().unwrap_or_default()), 1);
+        assert_eq!(from_day_number(day_number(date)), date);
+        assert_eq!(day_number("2026-04-01".parse().unwrap_or_default()) - day_number(date), 1);
     }
 
     #[test]

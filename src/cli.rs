@@ -1,6 +1,8 @@
 //! The command line: `serve [--demo]`, `migrate`, `admin …`. Messages are in Japanese for the
 //! people who run Renkei; the configuration comes from environment variables (docs/configuration.md).
 
+mod data;
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -31,6 +33,10 @@ enum Command {
     },
     /// Apply pending migrations and exit.
     Migrate,
+    /// Import records kept outside Renkei: facilities, episodes or contacts from a CSV file.
+    Import(data::ImportArgs),
+    /// Compute the connection survey (入退院連絡状況調査) for a period.
+    Survey(data::SurveyArgs),
     /// Manage facilities, users and API tokens.
     Admin {
         #[command(subcommand)]
@@ -122,6 +128,10 @@ fn run(command: Command, settings: &Settings) -> anyhow::Result<()> {
             let applied = db::run_migrations(&mut *pool.get()?)?;
             println!("{}: {} 件のマイグレーションを適用しました {applied:?}", settings.database_url, applied.len());
             Ok(())
+        }
+        Command::Import(args) => data::run_import(&mut *app::prepare_database(settings)?.get()?, args),
+        Command::Survey(args) => {
+            data::run_survey(&mut *app::prepare_database(settings)?.get()?, &settings.handbook_rules, args)
         }
         Command::Admin { command } => {
             let pool = app::prepare_database(settings)?;

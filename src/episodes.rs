@@ -38,7 +38,10 @@ pub enum Destination {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Episode {
     pub id: Uuid,
-    pub client: Client,
+    /// The client; absent only for stays imported from records kept outside Renkei.
+    pub client: Option<Client>,
+    /// The source's reference of the client, for imported stays.
+    pub client_ref: Option<String>,
     pub hospital: FacilityRef,
     /// The client's care office at admission.
     pub care_office: Option<FacilityRef>,

@@ -6,6 +6,7 @@ pub mod documents;
 pub mod episodes;
 pub mod extract;
 pub mod meta;
+pub mod survey;
 
 use actix_web::web;
 use utoipa::OpenApi;
@@ -23,6 +24,8 @@ pub struct AppState {
     /// The OpenAPI document, rendered once.
     pub openapi: String,
     pub tokens: crate::auth::TokenCache,
+    /// The handbook rules in force.
+    pub rules: crate::survey::rules::RuleSet,
 }
 
 /// How long a resolved API token is trusted without asking the database again.
@@ -64,7 +67,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(documents::get)
             .service(documents::get_revision)
             .service(documents::acknowledge)
-            .service(documents::amend),
+            .service(documents::amend)
+            .service(survey::get),
     );
 }
 

@@ -15,4 +15,6 @@ pub mod episodes;
 pub mod error;
 pub mod forms;
 pub mod http;
+pub mod import;
 pub mod settings;
+pub mod survey;

@@ -21,6 +21,8 @@ pub struct Settings {
     /// with the notification outbox).
     pub smtp_url: Option<String>,
     pub mail_from: Mailbox,
+    /// The handbook rule set in force (`schemas/handbook/rules/`), e.g. `default` or `paper-survey.v1`.
+    pub handbook_rules: String,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -80,7 +82,16 @@ impl Settings {
             )
         })?;
 
-        Ok(Self { database_url, bind_addr, public_url, smtp_url, mail_from })
+        let handbook_rules = get("HANDBOOK_RULES")?.unwrap_or_else(|| crate::survey::rules::DEFAULT.into());
+        if !crate::survey::rules::is_known(&handbook_rules) {
+            let known: Vec<&str> = crate::survey::rules::PUBLISHED.iter().map(|(name, _)| *name).collect();
+            return Err(fail(
+                "HANDBOOK_RULES",
+                format!("\"{handbook_rules}\" というルールはありません（{}）", known.join(", ")),
+            ));
+        }
+
+        Ok(Self { database_url, bind_addr, public_url, smtp_url, mail_from, handbook_rules })
     }
 }
 
@@ -121,6 +132,7 @@ mod tests {
             ("PUBLIC_URL", "renkei.example.jp"),
             ("SMTP_URL", "http://mail.example.jp"),
             ("MAIL_FROM", "not an address"),
+            ("HANDBOOK_RULES", "atlantis"),
         ] {
             let error = settings(&[(variable, value)]).err().unwrap_or_else(|| panic!("{variable}={value} accepted"));
             assert_eq!(error.variable, variable);

@@ -138,7 +138,7 @@ pub fn list_visible(conn: &mut DbConnection, facility: Uuid) -> QueryResult<Vec<
         .filter(episode_parties::facility_id.eq(facility.to_string()))
         .select(episodes::client_id);
     let rows = clients::table
-        .filter(clients::care_office_id.eq(facility.to_string()).or(clients::id.eq_any(through_stays)))
+        .filter(clients::care_office_id.eq(facility.to_string()).or(clients::id.nullable().eq_any(through_stays)))
         .order((clients::name_kana, clients::id))
         .select(ClientRow::as_select())
         .load(conn)?;

@@ -65,12 +65,14 @@ pub fn insert(conn: &mut DbConnection, record: &ContactRecord) -> QueryResult<Uu
             contacts::kind.eq(kind),
             contacts::method.eq(method),
             contacts::contacted_on.eq(record.contacted_on),
+            contacts::contacted_day.eq(record.contacted_on.map(calendar::day_number)),
             contacts::contacted_at.eq(record.contacted_at),
             contacts::document_id.eq(record.document_id.map(|u| u.to_string())),
             contacts::recorded_by.eq(record.recorded_by.map(|u| u.to_string())),
             contacts::created_at.eq(calendar::now()),
         ))
         .execute(conn)?;
+    crate::episodes::store::refresh_contact_summary(conn, crate::episodes::store::Stays::One(record.episode_id))?;
     Ok(id)
 }
 

@@ -26,7 +26,8 @@ pub struct NewEpisode {
 #[diesel(table_name = episodes)]
 struct EpisodeRow {
     id: String,
-    client_id: String,
+    client_id: Option<String>,
+    client_ref: Option<String>,
     hospital_id: String,
     care_office_id: Option<String>,
     care_manager_id: Option<String>,
@@ -48,7 +49,8 @@ fn to_episodes(conn: &mut DbConnection, rows: Vec<EpisodeRow>) -> QueryResult<Ve
         .map(|row| {
             Ok(Episode {
                 id: to_uuid(&row.id)?,
-                client: clients::store::get(conn, to_uuid(&row.client_id)?)?,
+                client: row.client_id.as_deref().map(|id| clients::store::get(conn, to_uuid(id)?)).transpose()?,
+                client_ref: row.client_ref,
                 hospital: facilities.get(&row.hospital_id).cloned().ok_or(diesel::result::Error::NotFound)?,
                 care_office: row.care_office_id.and_then(|id| facilities.get(&id).cloned()),
                 care_manager: row.care_manager_id.and_then(|id| users.get(&id).cloned()),
@@ -72,12 +74,13 @@ pub fn insert(conn: &mut DbConnection, new: &NewEpisode) -> QueryResult<Uuid> {
     diesel::insert_into(episodes::table)
         .values((
             episodes::id.eq(id.to_string()),
-            episodes::client_id.eq(new.client_id.to_string()),
+            episodes::client_id.eq(Some(new.client_id.to_string())),
             episodes::hospital_id.eq(new.hospital_id.to_string()),
             episodes::care_office_id.eq(&care_office),
             episodes::care_manager_id.eq(care_manager),
             episodes::care_level.eq(new.care_level_on_sheet.clone().or(client_level)),
             episodes::admitted_on.eq(new.admitted_on),
+            episodes::admitted_day.eq(calendar::day_number(new.admitted_on)),
             episodes::admitted_at.eq(new.admitted_at),
             episodes::planned_discharge_on.eq(new.planned_discharge_on),
             episodes::excluded.eq(false),
@@ -109,8 +112,12 @@ pub fn stay_for(conn: &mut DbConnection, episode_id: Uuid, facility: Uuid) -> Qu
         .filter(episodes::id.eq(episode_id.to_string()))
         .filter(episode_parties::facility_id.eq(facility.to_string()))
         .select((episodes::hospital_id, episodes::admitted_on, episodes::client_id, crate::db::schema::clients::name))
-        .first::<(String, NaiveDate, String, String)>(conn)
+        .first::<(String, NaiveDate, Option<String>, String)>(conn)
         .optional()?
+        // Imported stays have no client (and no parties, so they are not found here anyway).
+        .and_then(|(hospital, admitted_on, client, client_name)| {
+            client.map(|c| (hospital, admitted_on, c, client_name))
+        })
         .map(|(hospital, admitted_on, client, client_name)| {
             Ok(StayFacts { hospital: to_uuid(&hospital)?, admitted_on, client_id: to_uuid(&client)?, client_name })
         })
@@ -133,6 +140,46 @@ pub fn add_parties(conn: &mut DbConnection, episode_id: Uuid, facilities: &[Uuid
             .execute(conn)?;
     }
     Ok(())
+}
+
+/// Which stays' contact summaries to bring up to date.
+pub enum Stays<'a> {
+    One(Uuid),
+    /// Every stay with a contact of this import batch (`contacts.import_batch`).
+    ImportedIn(&'a str),
+}
+
+/// Recomputes, from the contacts, the first dated CM → hospital admission sheet contact and the
+/// first dated hospital → CM discharge contact of the stays, and whether undated ones exist.
+/// The survey reads only these columns, so it never scans contacts. One statement, the same
+/// SQL on both engines; the only values spliced in are a UUID and a batch tag we made ourselves.
+pub fn refresh_contact_summary(conn: &mut DbConnection, stays: Stays<'_>) -> QueryResult<usize> {
+    const ADMISSION: &str = "c.direction = 'cm_to_hospital' AND c.kind = 'admission_info'";
+    const DISCHARGE: &str = "c.direction = 'hospital_to_cm' AND c.kind IN ('discharge_notice', 'discharge_conference', 'discharge_referral')";
+    let which = match stays {
+        Stays::One(id) => format!("id = '{}'", id.hyphenated()),
+        Stays::ImportedIn(batch) => {
+            debug_assert!(batch.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+            format!("id IN (SELECT episode_id FROM contacts WHERE import_batch = '{batch}')")
+        }
+    };
+    let first = |side: &str| {
+        format!("(SELECT MIN(c.contacted_day) FROM contacts c WHERE c.episode_id = episodes.id AND {side})")
+    };
+    let undated = |side: &str| {
+        format!(
+            "EXISTS (SELECT 1 FROM contacts c WHERE c.episode_id = episodes.id AND {side} AND c.contacted_day IS NULL)"
+        )
+    };
+    diesel::sql_query(format!(
+        "UPDATE episodes SET first_admission_info_day = {}, undated_admission_info = {}, \
+         first_discharge_contact_day = {}, undated_discharge_contact = {} WHERE {which}",
+        first(ADMISSION),
+        undated(ADMISSION),
+        first(DISCHARGE),
+        undated(DISCHARGE)
+    ))
+    .execute(conn)
 }
 
 /// Makes a facility a party of the stay (idempotent).
@@ -190,6 +237,7 @@ pub fn set_discharge(conn: &mut DbConnection, id: Uuid, day: NaiveDate, destinat
     diesel::update(episodes::table.find(id.to_string()))
         .set((
             episodes::discharged_on.eq(day),
+            episodes::discharged_day.eq(calendar::day_number(day)),
             episodes::destination.eq(destination),
             episodes::updated_at.eq(calendar::now()),
         ))

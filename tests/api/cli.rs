@@ -2,33 +2,11 @@
 
 use std::process::Stdio;
 
-use renkei::db::DatabaseUrl;
 use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 
+use crate::cli_support::{command as renkei, run};
 use crate::helpers::TestDatabase;
-
-fn url_of(database: &TestDatabase) -> String {
-    match &database.url {
-        DatabaseUrl::Postgres { url } => url.clone(),
-        DatabaseUrl::Sqlite { path } => format!("sqlite://{path}"),
-    }
-}
-
-fn renkei(database: &TestDatabase) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_renkei"));
-    command.env_clear().env("DATABASE_URL", url_of(database)).env("RUST_LOG", "warn").kill_on_drop(true);
-    command
-}
-
-async fn run(database: &TestDatabase, args: &[&str]) -> (i32, String, String) {
-    let output = renkei(database).args(args).output().await.unwrap();
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into(),
-        String::from_utf8_lossy(&output.stderr).into(),
-    )
-}
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()

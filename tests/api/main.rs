@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cli;
+mod cli_support;
 mod database;
 mod documents;
 mod episodes;
@@ -10,3 +11,4 @@ mod helpers;
 mod meta;
 mod migrations;
 mod schemas;
+mod survey;

@@ -9,29 +9,37 @@ use crate::helpers::{fixture, spawn_app};
 const PINNED: &[(&str, &str)] = &[
     ("admission_info/v1.json", "18c5a4bb29a0f08616321987fb81b53046144fc44afe3815c61de1363f77ac52"),
     ("discharge_notice/v1.json", "076a766e559d30672233fcc8753067445b1dd0db0f4556bf486afd85bd0115fa"),
+    ("handbook/v1.json", "a989deb0b7e9768f46423d8fcd7ed9c6e97b39cff167d61e39e07332de47b097"),
+    ("handbook/rules/default.v1.json", "d199634d1428877604137154eaabbc64b93a4cb15d444cb622510541de1d74c8"),
+    ("handbook/rules/paper-survey.v1.json", "e47a2d3f097c9588720f98b43d672cd0eb32add05b56154d4141c29bc739a4b6"),
+    ("handbook/rules/seven-days.v1.json", "e72a11bdb020650eba02f007b5337fe33c5ea2ef3e47a01851e837a14ba95ae7"),
+    ("survey/v1.json", "05b7734215cfccda7b31b3edf41bd5979db22aeda17e6342bb5e4d63d34a2b92"),
 ];
 
 fn schema_files() -> Vec<String> {
-    let root = format!("{}/schemas", env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    for kind in std::fs::read_dir(&root).unwrap() {
-        let kind = kind.unwrap();
-        for file in std::fs::read_dir(kind.path()).unwrap() {
-            files.push(format!(
-                "{}/{}",
-                kind.file_name().to_string_lossy(),
-                file.unwrap().file_name().to_string_lossy()
-            ));
+    fn walk(dir: &std::path::Path, prefix: &str, files: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let entry = entry.unwrap();
+            let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
+            if entry.file_type().unwrap().is_dir() {
+                walk(&entry.path(), &format!("{name}/"), files);
+            } else {
+                files.push(name);
+            }
         }
     }
+    let mut files = Vec::new();
+    walk(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/schemas")), "", &mut files);
     files.sort();
     files
 }
 
 #[test]
 fn every_schema_file_is_registered_and_every_registration_has_a_file() {
-    let mut registered: Vec<String> =
-        PUBLISHED.iter().map(|(kind, version, _)| format!("{}/v{version}.json", kind.as_str())).collect();
+    let forms = PUBLISHED.iter().map(|(kind, version, _)| format!("{}/v{version}.json", kind.as_str()));
+    let rules = renkei::survey::rules::PUBLISHED.iter().map(|(name, _)| format!("handbook/rules/{name}.json"));
+    let own = ["handbook/v1.json".to_owned(), "survey/v1.json".to_owned()];
+    let mut registered: Vec<String> = forms.chain(rules).chain(own).collect();
     registered.sort();
     assert_eq!(registered, schema_files());
 }

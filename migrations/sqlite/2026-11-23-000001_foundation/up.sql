@@ -59,29 +59,43 @@ CREATE TABLE clients (
 CREATE INDEX clients_care_office ON clients (care_office_id);
 CREATE INDEX clients_insurance_number ON clients (insurance_number);
 
+-- A stay. Stays exchanged in Renkei belong to a client; stays imported from records kept
+-- outside Renkei (paper surveys, spreadsheets) carry only the source's client_ref and take part
+-- in the survey, not in the exchange. Dates are also kept as day numbers (days since
+-- 1970-01-01) so that the survey's day arithmetic is the same SQL on both engines, and the
+-- first contacts of each side are summarised here when contacts are written.
 CREATE TABLE episodes (
-    id                     TEXT PRIMARY KEY NOT NULL,
-    client_id              TEXT NOT NULL REFERENCES clients (id),
-    hospital_id            TEXT NOT NULL REFERENCES facilities (id),
-    care_office_id         TEXT REFERENCES facilities (id),
-    care_manager_id        TEXT REFERENCES users (id),
-    care_level             TEXT,
-    admitted_on            DATE NOT NULL,
-    admitted_at            TIMESTAMP,
-    planned_discharge_on   DATE,
-    discharged_on          DATE,
-    destination            TEXT CHECK (destination IN ('home', 'facility', 'transfer', 'death')),
-    excluded               BOOLEAN NOT NULL DEFAULT 0,
-    external_ref           TEXT UNIQUE,
-    created_by             TEXT REFERENCES users (id),
-    created_at             TIMESTAMP NOT NULL,
-    updated_at             TIMESTAMP NOT NULL,
+    id                           TEXT PRIMARY KEY NOT NULL,
+    client_id                    TEXT REFERENCES clients (id),
+    client_ref                   TEXT,
+    hospital_id                  TEXT NOT NULL REFERENCES facilities (id),
+    care_office_id               TEXT REFERENCES facilities (id),
+    care_manager_id              TEXT REFERENCES users (id),
+    care_level                   TEXT,
+    admitted_on                  DATE NOT NULL,
+    admitted_day                 INTEGER NOT NULL,
+    admitted_at                  TIMESTAMP,
+    planned_discharge_on         DATE,
+    discharged_on                DATE,
+    discharged_day               INTEGER,
+    destination                  TEXT CHECK (destination IN ('home', 'facility', 'transfer', 'death')),
+    excluded                     BOOLEAN NOT NULL DEFAULT 0,
+    planned_respite              BOOLEAN NOT NULL DEFAULT 0,
+    first_admission_info_day     INTEGER,
+    undated_admission_info       BOOLEAN NOT NULL DEFAULT 0,
+    first_discharge_contact_day  INTEGER,
+    undated_discharge_contact    BOOLEAN NOT NULL DEFAULT 0,
+    external_ref                 TEXT UNIQUE,
+    created_by                   TEXT REFERENCES users (id),
+    created_at                   TIMESTAMP NOT NULL,
+    updated_at                   TIMESTAMP NOT NULL,
+    CHECK (client_id IS NOT NULL OR client_ref IS NOT NULL),
     CHECK (discharged_on IS NULL OR discharged_on >= admitted_on)
 );
 CREATE INDEX episodes_client ON episodes (client_id);
 CREATE INDEX episodes_hospital ON episodes (hospital_id);
-CREATE INDEX episodes_admitted_on ON episodes (admitted_on);
-CREATE INDEX episodes_discharged_on ON episodes (discharged_on);
+CREATE INDEX episodes_admitted_day ON episodes (admitted_day);
+CREATE INDEX episodes_discharged_day ON episodes (discharged_day);
 
 -- Which facilities take part in an episode: the hospital, the client's care office, and every
 -- sender and recipient of a document about it. A stay is visible to its parties; a document to
@@ -130,9 +144,13 @@ CREATE TABLE contacts (
     kind              TEXT NOT NULL CHECK (kind IN ('admission_info', 'admission_notice', 'discharge_notice', 'discharge_conference', 'discharge_referral', 'discharge_record', 'other')),
     method            TEXT NOT NULL CHECK (method IN ('system', 'fax', 'phone', 'visit', 'mail', 'video', 'conference')),
     contacted_on      DATE,
+    contacted_day     INTEGER,
     contacted_at      TIMESTAMP,
     document_id       TEXT REFERENCES documents (id),
     recorded_by       TEXT REFERENCES users (id),
+    import_key        TEXT UNIQUE,
+    import_batch      TEXT,
     created_at        TIMESTAMP NOT NULL
 );
 CREATE INDEX contacts_episode ON contacts (episode_id);
+CREATE INDEX contacts_import_batch ON contacts (import_batch);

@@ -1,0 +1,99 @@
+//! The data commands: `import` of records kept outside Renkei, and the `survey`.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::Args;
+
+use crate::db::DbConnection;
+use crate::import::{self, ImportError, Table};
+use crate::survey::report::{self, Encoding, Format};
+use crate::survey::{self, GroupBy, SurveyQuery};
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// facilities, episodes or contacts.
+    pub table: Table,
+    /// A CSV file with a header row, UTF-8 or Shift_JIS.
+    pub file: PathBuf,
+    /// Import the good rows and write the bad ones to --rejects instead of refusing the file.
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// Where rejected rows go (default: FILE's name with .rejected.csv).
+    #[arg(long)]
+    pub rejects: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct SurveyArgs {
+    /// First day of the period, YYYY-MM-DD.
+    #[arg(long)]
+    pub from: Option<NaiveDate>,
+    /// Last day of the period, included.
+    #[arg(long)]
+    pub to: Option<NaiveDate>,
+    /// A fiscal year instead of --from/--to: 2025 is 令和7年度 (2025-04-01 to 2026-03-31).
+    #[arg(long)]
+    pub fiscal_year: Option<i32>,
+    #[arg(long, value_enum)]
+    pub group_by: Option<GroupBy>,
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: Format,
+    /// For --format csv.
+    #[arg(long, value_enum, default_value = "utf-8")]
+    pub encoding: Encoding,
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+}
+
+pub fn run_import(conn: &mut DbConnection, args: ImportArgs) -> anyhow::Result<()> {
+    match import::import(conn, args.table, &args.file, args.skip_invalid) {
+        Ok(outcome) => {
+            println!(
+                "{}: {} 行を読み、追加 {}、更新 {}、変更なし {}、取り込まなかった行 {}",
+                args.file.display(),
+                outcome.read,
+                outcome.inserted,
+                outcome.updated,
+                outcome.unchanged,
+                outcome.rejected.len()
+            );
+            if !outcome.rejected.is_empty() {
+                let path = args.rejects.unwrap_or_else(|| import::default_rejects_path(&args.file));
+                import::write_rejects(&path, args.table, &outcome.rejected)?;
+                println!("取り込まなかった行とその理由: {}", path.display());
+            }
+            Ok(())
+        }
+        Err(ImportError::BadRows(rejected)) => {
+            for row in &rejected {
+                eprintln!("{} 行目: {}", row.line, row.reasons.join(" / "));
+            }
+            anyhow::bail!("{}", ImportError::BadRows(rejected))
+        }
+        Err(other) => Err(anyhow::anyhow!("{other}")),
+    }
+}
+
+pub fn run_survey(conn: &mut DbConnection, rules: &str, args: SurveyArgs) -> anyhow::Result<()> {
+    let rules = survey::rules::select(rules)?;
+    let shown = |e: crate::error::AppError| anyhow::anyhow!("{}", super::describe(&e));
+    let query = SurveyQuery::new(args.from, args.to, args.fiscal_year, args.group_by).map_err(shown)?;
+    let rendered = match args.format {
+        Format::Html => report::html(&survey::report_data(conn, &rules, &query).map_err(shown)?),
+        format => report::render(&survey::compute(conn, &rules, &query).map_err(shown)?, format, args.encoding)
+            .map_err(shown)?,
+    };
+    match args.output {
+        Some(path) => {
+            std::fs::write(&path, &rendered.body)?;
+            eprintln!("{} に書き出しました", path.display());
+        }
+        None => {
+            use std::io::Write;
+            std::io::stdout().write_all(&rendered.body)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,254 @@
+//! The rows of the three import files, checked field by field. A row is either a typed record
+//! or the list of what is wrong with it (in Japanese, naming the column).
+
+use chrono::NaiveDate;
+
+use crate::clients::CARE_LEVELS;
+use crate::contacts::{ContactKind, Direction, Method};
+use crate::directory::FacilityKind;
+use crate::episodes::Destination;
+
+/// The columns of each file, in the order the header must give them.
+pub const FACILITY_COLUMNS: [&str; 5] = ["code", "name", "kind", "area", "in_city"];
+pub const EPISODE_COLUMNS: [&str; 9] = [
+    "episode_ref",
+    "client_ref",
+    "care_level",
+    "care_office",
+    "hospital",
+    "admitted_on",
+    "discharged_on",
+    "destination",
+    "excluded",
+];
+pub const CONTACT_COLUMNS: [&str; 5] = ["episode_ref", "direction", "kind", "contacted_on", "method"];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FacilityRow {
+    pub code: String,
+    pub name: String,
+    pub kind: FacilityKind,
+    pub area: Option<String>,
+    pub in_city: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EpisodeRow {
+    pub episode_ref: String,
+    pub client_ref: String,
+    pub care_level: Option<String>,
+    pub care_office: Option<String>,
+    pub hospital: String,
+    pub admitted_on: NaiveDate,
+    pub discharged_on: Option<NaiveDate>,
+    pub destination: Option<Destination>,
+    pub excluded: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactRow {
+    pub episode_ref: String,
+    pub direction: Direction,
+    pub kind: ContactKind,
+    pub contacted_on: Option<NaiveDate>,
+    pub method: Method,
+}
+
+/// Reads one field after another, collecting every problem instead of stopping at the first.
+pub struct Fields<'a> {
+    values: &'a [String],
+    columns: &'static [&'static str],
+    pub problems: Vec<String>,
+}
+
+impl<'a> Fields<'a> {
+    pub fn new(values: &'a [String], columns: &'static [&'static str]) -> Self {
+        Self { values, columns, problems: Vec::new() }
+    }
+
+    fn raw(&self, column: &str) -> &str {
+        self.columns.iter().position(|c| *c == column).and_then(|i| self.values.get(i)).map_or("", |v| v.trim())
+    }
+
+    fn problem(&mut self, column: &str, what: String) {
+        self.problems.push(format!("{column}: {what}"));
+    }
+
+    pub fn text(&mut self, column: &str, max: usize) -> String {
+        let value = self.raw(column).to_owned();
+        if value.is_empty() {
+            self.problem(column, "空欄です".into());
+        } else if value.chars().count() > max {
+            self.problem(column, format!("{max}文字を超えています"));
+        }
+        value
+    }
+
+    pub fn optional_text(&mut self, column: &str) -> Option<String> {
+        Some(self.raw(column).to_owned()).filter(|v| !v.is_empty())
+    }
+
+    pub fn choice<T: std::str::FromStr>(&mut self, column: &str, allowed: &str) -> Option<T> {
+        let value = self.raw(column).to_owned();
+        let parsed = value.parse().ok();
+        if parsed.is_none() {
+            self.problem(column, format!("\"{value}\" は使えません（{allowed}）"));
+        }
+        parsed
+    }
+
+    pub fn optional_choice<T: std::str::FromStr>(&mut self, column: &str, allowed: &str) -> Option<T> {
+        if self.raw(column).is_empty() { None } else { self.choice(column, allowed) }
+    }
+
+    pub fn flag(&mut self, column: &str) -> bool {
+        match self.raw(column) {
+            "true" => true,
+            "false" => false,
+            other => {
+                let other = other.to_owned();
+                self.problem(column, format!("\"{other}\" は true か false で書いてください"));
+                false
+            }
+        }
+    }
+
+    pub fn optional_date(&mut self, column: &str, today: NaiveDate) -> Option<NaiveDate> {
+        let value = self.raw(column).to_owned();
+        if value.is_empty() {
+            return None;
+        }
+        match NaiveDate::parse_from_str(&value, "%Y-%m-%d") {
+            Ok(date) if date > today => {
+                self.problem(column, format!("{date} は未来の日付です"));
+                None
+            }
+            Ok(date) => Some(date),
+            Err(_) => {
+                self.problem(column, format!("\"{value}\" は実在する YYYY-MM-DD の日付ではありません"));
+                None
+            }
+        }
+    }
+}
+
+pub fn facility(values: &[String]) -> Result<FacilityRow, Vec<String>> {
+    let mut f = Fields::new(values, &FACILITY_COLUMNS);
+    let code = f.text("code", 40);
+    let name = f.text("name", 200);
+    let kind: Option<FacilityKind> = f.choice("kind", "hospital, care_office, support_center, small_multi");
+    if kind == Some(FacilityKind::City) {
+        f.problem("kind", "\"city\" は取り込めません（hospital, care_office, support_center, small_multi）".into());
+    }
+    let area = f.optional_text("area");
+    let in_city = f.flag("in_city");
+    match kind {
+        Some(kind) if f.problems.is_empty() => Ok(FacilityRow { code, name, kind, area, in_city }),
+        _ => Err(f.problems),
+    }
+}
+
+pub fn episode(values: &[String], today: NaiveDate) -> Result<EpisodeRow, Vec<String>> {
+    let mut f = Fields::new(values, &EPISODE_COLUMNS);
+    let episode_ref = f.text("episode_ref", 100);
+    let client_ref = f.text("client_ref", 100);
+    let care_level = f.optional_text("care_level");
+    if let Some(level) = care_level.as_deref().filter(|l| !CARE_LEVELS[..8].contains(l)) {
+        f.problem("care_level", format!("\"{level}\" は使えません（要支援1〜2、要介護1〜5、申請中、空欄）"));
+    }
+    let care_office = f.optional_text("care_office");
+    let hospital = f.text("hospital", 40);
+    let admitted_on = f.optional_date("admitted_on", today);
+    if admitted_on.is_none() && f.problems.iter().all(|p| !p.starts_with("admitted_on")) {
+        f.problem("admitted_on", "空欄です".into());
+    }
+    let discharged_on = f.optional_date("discharged_on", today);
+    let destination: Option<Destination> = f.optional_choice("destination", "home, facility, transfer, death, 空欄");
+    let excluded = f.flag("excluded");
+    if let (Some(admitted), Some(discharged)) = (admitted_on, discharged_on)
+        && discharged < admitted
+    {
+        f.problem("discharged_on", format!("退院日 {discharged} が入院日 {admitted} より前です"));
+    }
+    if destination.is_some() && discharged_on.is_none() && f.problems.iter().all(|p| !p.starts_with("discharged_on")) {
+        f.problem("destination", "退院日が空欄なのに退院先があります".into());
+    }
+    match admitted_on {
+        Some(admitted_on) if f.problems.is_empty() => Ok(EpisodeRow {
+            episode_ref,
+            client_ref,
+            care_level,
+            care_office,
+            hospital,
+            admitted_on,
+            discharged_on,
+            destination,
+            excluded,
+        }),
+        _ => Err(f.problems),
+    }
+}
+
+pub fn contact(values: &[String], today: NaiveDate) -> Result<ContactRow, Vec<String>> {
+    let mut f = Fields::new(values, &CONTACT_COLUMNS);
+    let episode_ref = f.text("episode_ref", 100);
+    let direction: Option<Direction> = f.choice("direction", "cm_to_hospital, hospital_to_cm");
+    let kind: Option<ContactKind> = f.choice(
+        "kind",
+        "admission_info, admission_notice, discharge_notice, discharge_conference, discharge_referral, other",
+    );
+    let contacted_on = f.optional_date("contacted_on", today);
+    let method: Option<Method> = f.choice("method", "system, fax, phone, visit, mail, video, conference");
+    match (direction, kind, method) {
+        (Some(direction), Some(kind), Some(method)) if f.problems.is_empty() => {
+            Ok(ContactRow { episode_ref, direction, kind, contacted_on, method })
+        }
+        _ => Err(f.problems),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(values: &[&str]) -> Vec<String> {
+        values.iter().map(|v| (*v).to_owned()).collect()
+    }
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_good_episode_row_is_read() {
+        let read =
+            episode(&row(&["E1", "C1", "要介護2", "K01", "H01", "2025-04-01", "2025-04-20", "home", "false"]), today());
+        assert_eq!(
+            read.map(|r| (r.discharged_on.map(|d| d.to_string()), r.destination)),
+            Ok((Some("2025-04-20".into()), Some(Destination::Home)))
+        );
+        let open = episode(&row(&["E2", "C2", "", "", "H01", "2025-04-01", "", "", "true"]), today());
+        assert!(open.is_ok_and(|r| r.care_office.is_none() && r.excluded));
+    }
+
+    #[test]
+    fn every_problem_of_a_row_is_named() {
+        let problems =
+            episode(&row(&["E1", "", "要介護9", "K01", "H01", "2025-02-30", "2025-01-01", "home", "yes"]), today())
+                .err()
+                .unwrap_or_default();
+        let columns: Vec<&str> = problems.iter().map(|p| p.split(':').next().unwrap_or_default()).collect();
+        assert_eq!(columns, ["client_ref", "care_level", "admitted_on", "excluded"]);
+    }
+
+    #[test]
+    fn a_discharge_before_admission_and_future_dates_are_refused() {
+        let before =
+            episode(&row(&["E1", "C1", "", "K01", "H01", "2025-04-10", "2025-04-01", "home", "false"]), today());
+        assert!(before.is_err_and(|p| p[0].starts_with("discharged_on")));
+        let future = contact(&row(&["E1", "hospital_to_cm", "discharge_notice", "2027-01-01", "phone"]), today());
+        assert!(future.is_err_and(|p| p[0].contains("未来")));
+        let undated = contact(&row(&["E1", "cm_to_hospital", "admission_info", "", "fax"]), today());
+        assert!(undated.is_ok_and(|c| c.contacted_on.is_none()));
+    }
+}

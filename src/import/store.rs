@@ -1,0 +1,292 @@
+//! Bulk writes of imported rows: facilities by code, stays by episode_ref (inserted, or updated
+//! when the file says something new, e.g. a discharge), contacts by a key made of their content
+//! (so a second import of the same rows inserts nothing). Each import is one transaction.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+
+use super::rows::{ContactRow, EpisodeRow, FacilityRow};
+use super::{ImportError, Outcome, Rejected};
+use crate::calendar::{self, day_number};
+use crate::db::schema::{contacts, episodes, facilities};
+use crate::db::{DbConnection, new_id, to_enum};
+use crate::directory::{FacilityKind, NewFacility};
+use crate::episodes::store::{Stays, refresh_contact_summary};
+
+/// Rows per INSERT statement: well under both engines' limits on bound parameters.
+const BATCH: usize = 1000;
+
+/// Every facility by code: its id and kind.
+pub fn facility_kinds(conn: &mut DbConnection) -> QueryResult<HashMap<String, (String, FacilityKind)>> {
+    facilities::table
+        .select((facilities::code, facilities::id, facilities::kind))
+        .load::<(String, String, String)>(conn)?
+        .into_iter()
+        .map(|(code, id, kind)| Ok((code, (id, to_enum(&kind)?))))
+        .collect()
+}
+
+/// Every imported stay by its episode_ref.
+pub fn imported_episode_ids(conn: &mut DbConnection) -> QueryResult<HashMap<String, String>> {
+    Ok(episodes::table
+        .filter(episodes::external_ref.is_not_null())
+        .select((episodes::external_ref, episodes::id))
+        .load::<(Option<String>, String)>(conn)?
+        .into_iter()
+        .filter_map(|(reference, id)| reference.map(|r| (r, id)))
+        .collect())
+}
+
+pub fn facilities(
+    conn: &mut DbConnection,
+    rows: &[FacilityRow],
+    rejected: Vec<Rejected>,
+) -> Result<Outcome, ImportError> {
+    crate::db::write(conn, |conn| {
+        let mut outcome = Outcome { rejected, ..Outcome::default() };
+        for row in rows {
+            let existing: Option<(String, String, String, Option<String>, bool)> = facilities::table
+                .filter(facilities::code.eq(&row.code))
+                .select((facilities::id, facilities::name, facilities::kind, facilities::area, facilities::in_city))
+                .first(conn)
+                .optional()?;
+            match existing {
+                None => {
+                    let new = NewFacility {
+                        code: row.code.clone(),
+                        name: row.name.clone(),
+                        kind: row.kind,
+                        area: row.area.clone(),
+                        in_city: row.in_city,
+                        contact_windows: vec![],
+                    };
+                    crate::directory::store::insert_facility(conn, &new)?;
+                    outcome.inserted += 1;
+                }
+                Some((_, name, kind, area, in_city))
+                    if name == row.name && kind == row.kind.as_str() && area == row.area && in_city == row.in_city =>
+                {
+                    outcome.unchanged += 1;
+                }
+                Some((id, ..)) => {
+                    diesel::update(facilities::table.find(id))
+                        .set((
+                            facilities::name.eq(&row.name),
+                            facilities::kind.eq(row.kind.as_str()),
+                            facilities::area.eq(&row.area),
+                            facilities::in_city.eq(row.in_city),
+                        ))
+                        .execute(conn)?;
+                    outcome.updated += 1;
+                }
+            }
+        }
+        Ok(outcome)
+    })
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = episodes, treat_none_as_default_value = false)]
+struct NewEpisode {
+    id: String,
+    client_ref: Option<String>,
+    hospital_id: String,
+    care_office_id: Option<String>,
+    care_level: Option<String>,
+    admitted_on: chrono::NaiveDate,
+    admitted_day: i32,
+    discharged_on: Option<chrono::NaiveDate>,
+    discharged_day: Option<i32>,
+    destination: Option<String>,
+    excluded: bool,
+    planned_respite: bool,
+    undated_admission_info: bool,
+    undated_discharge_contact: bool,
+    external_ref: Option<String>,
+    created_at: chrono::NaiveDateTime,
+    updated_at: chrono::NaiveDateTime,
+}
+
+type Stored = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    chrono::NaiveDate,
+    Option<chrono::NaiveDate>,
+    Option<String>,
+    bool,
+);
+
+pub fn episodes(
+    conn: &mut DbConnection,
+    rows: &[EpisodeRow],
+    facilities: &HashMap<String, (String, FacilityKind)>,
+    rejected: Vec<Rejected>,
+) -> Result<Outcome, ImportError> {
+    let id_of = |code: &str| facilities.get(code).map(|(id, _)| id.clone()).unwrap_or_default();
+    crate::db::write(conn, |conn| {
+        let mut outcome = Outcome { rejected, ..Outcome::default() };
+        let now = calendar::now();
+        for chunk in rows.chunks(BATCH) {
+            let refs: Vec<&str> = chunk.iter().map(|r| r.episode_ref.as_str()).collect();
+            let stored: HashMap<String, Stored> = episodes::table
+                .filter(episodes::external_ref.eq_any(&refs))
+                .select((
+                    episodes::external_ref,
+                    (
+                        episodes::id,
+                        episodes::hospital_id,
+                        episodes::care_office_id,
+                        episodes::client_ref,
+                        episodes::care_level,
+                        episodes::admitted_on,
+                        episodes::discharged_on,
+                        episodes::destination,
+                        episodes::excluded,
+                    ),
+                ))
+                .load::<(Option<String>, Stored)>(conn)?
+                .into_iter()
+                .filter_map(|(reference, stored)| reference.map(|r| (r, stored)))
+                .collect();
+            let mut new = Vec::new();
+            for row in chunk {
+                let destination = row.destination.map(|d| <&str>::from(d).to_owned());
+                let office = row.care_office.as_deref().map(id_of);
+                let wanted = (
+                    id_of(&row.hospital),
+                    office.clone(),
+                    Some(row.client_ref.clone()),
+                    row.care_level.clone(),
+                    row.admitted_on,
+                    row.discharged_on,
+                    destination.clone(),
+                    row.excluded,
+                );
+                match stored.get(&row.episode_ref) {
+                    Some((_, h, o, c, l, a, d, dest, x))
+                        if (h.clone(), o.clone(), c.clone(), l.clone(), *a, *d, dest.clone(), *x) == wanted =>
+                    {
+                        outcome.unchanged += 1
+                    }
+                    Some((id, ..)) => {
+                        diesel::update(episodes::table.find(id))
+                            .set((
+                                episodes::hospital_id.eq(wanted.0),
+                                episodes::care_office_id.eq(wanted.1),
+                                episodes::client_ref.eq(wanted.2),
+                                episodes::care_level.eq(wanted.3),
+                                episodes::admitted_on.eq(row.admitted_on),
+                                episodes::admitted_day.eq(day_number(row.admitted_on)),
+                                episodes::discharged_on.eq(row.discharged_on),
+                                episodes::discharged_day.eq(row.discharged_on.map(day_number)),
+                                episodes::destination.eq(destination),
+                                episodes::excluded.eq(row.excluded),
+                                episodes::updated_at.eq(now),
+                            ))
+                            .execute(conn)?;
+                        outcome.updated += 1;
+                    }
+                    None => new.push(NewEpisode {
+                        id: new_id().to_string(),
+                        client_ref: Some(row.client_ref.clone()),
+                        hospital_id: wanted.0,
+                        care_office_id: office,
+                        care_level: row.care_level.clone(),
+                        admitted_on: row.admitted_on,
+                        admitted_day: day_number(row.admitted_on),
+                        discharged_on: row.discharged_on,
+                        discharged_day: row.discharged_on.map(day_number),
+                        destination,
+                        excluded: row.excluded,
+                        planned_respite: false,
+                        undated_admission_info: false,
+                        undated_discharge_contact: false,
+                        external_ref: Some(row.episode_ref.clone()),
+                        created_at: now,
+                        updated_at: now,
+                    }),
+                }
+            }
+            if !new.is_empty() {
+                // Multi-row INSERT: diesel's MultiConnection cannot batch, each engine's own can.
+                outcome.inserted += match conn {
+                    DbConnection::Sqlite(c) => diesel::insert_into(episodes::table).values(&new).execute(c)?,
+                    DbConnection::Postgres(c) => diesel::insert_into(episodes::table).values(&new).execute(c)?,
+                };
+            }
+        }
+        Ok(outcome)
+    })
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = contacts, treat_none_as_default_value = false)]
+struct NewContact {
+    id: String,
+    episode_id: String,
+    direction: &'static str,
+    kind: &'static str,
+    method: &'static str,
+    contacted_on: Option<chrono::NaiveDate>,
+    contacted_day: Option<i32>,
+    import_key: Option<String>,
+    import_batch: Option<String>,
+    created_at: chrono::NaiveDateTime,
+}
+
+pub fn contacts(
+    conn: &mut DbConnection,
+    rows: &[(String, ContactRow)],
+    rejected: Vec<Rejected>,
+) -> Result<Outcome, ImportError> {
+    let batch = format!("import-{}", new_id().simple());
+    let now = calendar::now();
+    // The same contact twice in a file is two contacts: the key counts occurrences.
+    let mut occurrences: HashMap<String, usize> = HashMap::new();
+    let new: Vec<NewContact> = rows
+        .iter()
+        .map(|(episode_id, row)| {
+            let (direction, kind, method): (&'static str, &'static str, &'static str) =
+                (row.direction.into(), row.kind.into(), row.method.into());
+            let content = format!(
+                "{}|{direction}|{kind}|{}|{method}",
+                row.episode_ref,
+                row.contacted_on.map(|d| d.to_string()).unwrap_or_default()
+            );
+            let n = occurrences.entry(content.clone()).and_modify(|n| *n += 1).or_insert(1);
+            NewContact {
+                id: new_id().to_string(),
+                episode_id: episode_id.clone(),
+                direction,
+                kind,
+                method,
+                contacted_on: row.contacted_on,
+                contacted_day: row.contacted_on.map(day_number),
+                import_key: Some(format!("{content}|{n}")),
+                import_batch: Some(batch.clone()),
+                created_at: now,
+            }
+        })
+        .collect();
+    crate::db::write(conn, |conn| {
+        let mut outcome = Outcome { rejected, ..Outcome::default() };
+        for chunk in new.chunks(BATCH) {
+            let inserted = match conn {
+                DbConnection::Sqlite(c) => {
+                    diesel::insert_into(contacts::table).values(chunk).on_conflict_do_nothing().execute(c)?
+                }
+                DbConnection::Postgres(c) => {
+                    diesel::insert_into(contacts::table).values(chunk).on_conflict_do_nothing().execute(c)?
+                }
+            };
+            outcome.inserted += inserted;
+            outcome.unchanged += chunk.len() - inserted;
+        }
+        refresh_contact_summary(conn, Stays::ImportedIn(&batch))?;
+        Ok(outcome)
+    })
+}

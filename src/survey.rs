@@ -1,0 +1,361 @@
+//! The connection survey (入退院連絡状況調査): notification rates and lead times for a period,
+//! computed exactly as docs/survey.md defines them, under the handbook rules in force
+//! ([`rules::RuleSet`]). The database counts stays per group and bucket in one pass per side
+//! (`store.rs`); this module folds those counts into the published shape
+//! (`schemas/survey/v1.json`).
+
+pub mod html;
+pub mod periods;
+pub mod report;
+pub mod rules;
+pub mod store;
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::DbConnection;
+use crate::error::AppError;
+use rules::{RuleSet, WindowMode};
+
+/// How to break the figures down.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    clap::ValueEnum,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum GroupBy {
+    /// 医療機関
+    Hospital,
+    /// 居宅介護支援事業所等
+    CareOffice,
+    /// 月 (the admission month on the admission side, the discharge month on the discharge side)
+    Month,
+    /// 圏域 of the care office
+    Area,
+    /// 要支援 / 要介護 / 申請中・その他 at admission
+    CareLevel,
+}
+
+impl GroupBy {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Hospital => "医療機関",
+            Self::CareOffice => "居宅介護支援事業所等",
+            Self::Month => "月",
+            Self::Area => "圏域",
+            Self::CareLevel => "要介護度",
+        }
+    }
+}
+
+/// What to compute: a period (both ends included) and an optional breakdown.
+#[derive(Debug, Clone)]
+pub struct SurveyQuery {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub fiscal_year: Option<i32>,
+    pub group_by: Option<GroupBy>,
+}
+
+impl SurveyQuery {
+    /// The period from `--from/--to` or from a fiscal year (April 1 to March 31).
+    pub fn new(
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+        fiscal_year: Option<i32>,
+        group_by: Option<GroupBy>,
+    ) -> Result<Self, AppError> {
+        let (from, to) = match (from, to, fiscal_year) {
+            (None, None, Some(year)) => periods::fiscal_year(year)
+                .ok_or_else(|| AppError::invalid("/fiscal_year", "range", format!("年度 {year} は扱えません")))?,
+            (Some(from), Some(to), None) => (from, to),
+            (Some(from), Some(to), Some(year)) if periods::fiscal_year(year) == Some((from, to)) => (from, to),
+            _ => {
+                return Err(AppError::invalid(
+                    "/from",
+                    "period",
+                    "期間は from と to の両方（YYYY-MM-DD）、または fiscal_year（例: 2025 = 令和7年度）で指定してください",
+                ));
+            }
+        };
+        if from > to {
+            return Err(AppError::invalid(
+                "/to",
+                "date_order",
+                format!("期間の終わり {to} が始まり {from} より前です"),
+            ));
+        }
+        let fiscal_year = fiscal_year.or_else(|| periods::fiscal_year_of_period(from, to));
+        Ok(Self { from, to, fiscal_year, group_by })
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct AdmissionTiming {
+    /// On or before the admission day (day 1).
+    pub same_day: i64,
+    /// Day 2 or 3.
+    pub day_2_3: i64,
+    /// Day 4 or after.
+    pub later: i64,
+    /// Only contacts whose date is unknown (imported paper records).
+    pub unknown: i64,
+    pub none: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct AdmissionFigures {
+    pub cohort: i64,
+    pub contacted: i64,
+    pub rate: Option<f64>,
+    pub excluded: i64,
+    pub timing: AdmissionTiming,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct LeadTime {
+    #[serde(rename = "8+")]
+    pub days_8_plus: i64,
+    #[serde(rename = "5-7")]
+    pub days_5_7: i64,
+    #[serde(rename = "2-4")]
+    pub days_2_4: i64,
+    /// 前日
+    #[serde(rename = "1")]
+    pub day_before: i64,
+    /// 当日
+    #[serde(rename = "0")]
+    pub same_day: i64,
+    /// The first contact came after the discharge.
+    pub after: i64,
+    pub unknown: i64,
+    pub none: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct DischargeFigures {
+    pub cohort: i64,
+    pub contacted: i64,
+    pub rate: Option<f64>,
+    /// At least the rule's number of days before the discharge.
+    pub on_time: i64,
+    pub on_time_rate: Option<f64>,
+    /// Deaths in hospital: reported apart, not in the cohort.
+    pub died: i64,
+    pub excluded: i64,
+    /// Stays of the admission cohort not ended by the end of the period (or the cut-off).
+    pub in_hospital: i64,
+    pub lead_time: LeadTime,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Period {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fiscal_year: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fiscal_year_label: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cutoff: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RulesInForce {
+    pub id: String,
+    pub version: i64,
+    pub title: String,
+    pub discharge_notice_min_days: i64,
+    pub survey_window: WindowMode,
+    pub short_stay_max_days: Option<i64>,
+    pub planned_respite_excluded: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Group {
+    pub key: String,
+    pub label: String,
+    pub admission: AdmissionFigures,
+    pub discharge: DischargeFigures,
+}
+
+/// The survey's result, as `schemas/survey/v1.json` describes it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SurveyResult {
+    pub period: Period,
+    pub rules: RulesInForce,
+    pub admission: AdmissionFigures,
+    pub discharge: DischargeFigures,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_by: Option<GroupBy>,
+    pub groups: Vec<Group>,
+}
+
+fn rate(part: i64, whole: i64) -> Option<f64> {
+    (whole > 0).then(|| part as f64 / whole as f64)
+}
+
+impl AdmissionFigures {
+    fn add(&mut self, bucket: &str, count: i64) {
+        let t = &mut self.timing;
+        match bucket {
+            "excluded" => self.excluded += count,
+            "same_day" => t.same_day += count,
+            "day_2_3" => t.day_2_3 += count,
+            "later" => t.later += count,
+            "unknown" => t.unknown += count,
+            _ => t.none += count,
+        }
+    }
+
+    fn finish(&mut self) {
+        let t = &self.timing;
+        self.contacted = t.same_day + t.day_2_3 + t.later + t.unknown;
+        self.cohort = self.contacted + t.none;
+        self.rate = rate(self.contacted, self.cohort);
+    }
+}
+
+impl DischargeFigures {
+    fn add(&mut self, bucket: &str, on_time: bool, count: i64) {
+        let l = &mut self.lead_time;
+        match bucket {
+            "excluded" => self.excluded += count,
+            "died" => self.died += count,
+            "8+" => l.days_8_plus += count,
+            "5-7" => l.days_5_7 += count,
+            "2-4" => l.days_2_4 += count,
+            "1" => l.day_before += count,
+            "0" => l.same_day += count,
+            "after" => l.after += count,
+            "unknown" => l.unknown += count,
+            _ => l.none += count,
+        }
+        if on_time && matches!(bucket, "8+" | "5-7" | "2-4" | "1" | "0") {
+            self.on_time += count;
+        }
+    }
+
+    fn finish(&mut self) {
+        let l = &self.lead_time;
+        self.contacted = l.days_8_plus + l.days_5_7 + l.days_2_4 + l.day_before + l.same_day;
+        self.cohort = self.contacted + l.after + l.unknown + l.none;
+        self.rate = rate(self.contacted, self.cohort);
+        self.on_time_rate = rate(self.on_time, self.cohort);
+    }
+}
+
+/// Computes the survey for the period under the rules.
+pub fn compute(conn: &mut DbConnection, rules: &RuleSet, query: &SurveyQuery) -> Result<SurveyResult, AppError> {
+    let window = store::Window::of(rules, query.from, query.to);
+    let counts = store::count(conn, rules, &window, query.group_by)?;
+    let mut total_admission = AdmissionFigures::default();
+    let mut total_discharge = DischargeFigures::default();
+    let mut groups: BTreeMap<String, (AdmissionFigures, DischargeFigures)> = BTreeMap::new();
+    for row in &counts.admission {
+        total_admission.add(&row.bucket, row.n);
+        let group = groups.entry(group_key(query.group_by, &row.key)).or_default();
+        group.0.add(&row.bucket, row.n);
+        if row.flag == 1 && row.bucket != "excluded" {
+            total_discharge.in_hospital += row.n;
+            group.1.in_hospital += row.n;
+        }
+    }
+    for row in &counts.discharge {
+        total_discharge.add(&row.bucket, row.flag == 1, row.n);
+        groups.entry(group_key(query.group_by, &row.key)).or_default().1.add(&row.bucket, row.flag == 1, row.n);
+    }
+    total_admission.finish();
+    total_discharge.finish();
+    let labels = match query.group_by {
+        Some(group_by) => store::labels(conn, group_by, groups.keys())?,
+        None => BTreeMap::new(),
+    };
+    let groups = match query.group_by {
+        None => Vec::new(),
+        Some(_) => groups
+            .into_iter()
+            .map(|(key, (mut admission, mut discharge))| {
+                admission.finish();
+                discharge.finish();
+                let (key, label) = labels.get(&key).cloned().unwrap_or_else(|| (key.clone(), key.clone()));
+                Group { key, label, admission, discharge }
+            })
+            .collect(),
+    };
+    let mut groups = groups;
+    groups.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(SurveyResult {
+        period: Period {
+            from: query.from,
+            to: query.to,
+            fiscal_year: query.fiscal_year,
+            fiscal_year_label: query.fiscal_year.map(periods::fiscal_year_label),
+            cutoff: window.cutoff,
+        },
+        rules: rules.in_force(),
+        admission: total_admission,
+        discharge: total_discharge,
+        group_by: query.group_by,
+        groups,
+    })
+}
+
+/// Everything the HTML report shows: the survey, the same period by hospital and by month, and
+/// each fiscal year from the first stay on record (at most the last ten) to the period's end.
+pub fn report_data(
+    conn: &mut DbConnection,
+    rules: &RuleSet,
+    query: &SurveyQuery,
+) -> Result<html::ReportData, AppError> {
+    let with = |group_by| SurveyQuery { group_by, ..query.clone() };
+    let main = compute(conn, rules, query)?;
+    let by_hospital = compute(conn, rules, &with(Some(GroupBy::Hospital)))?;
+    let by_month = compute(conn, rules, &with(Some(GroupBy::Month)))?;
+    let last = periods::fiscal_year_of(query.to);
+    let first = store::first_admission(conn)?.map_or(last, periods::fiscal_year_of).max(last - 9);
+    let mut by_fiscal_year = Vec::new();
+    for year in first..=last {
+        let year_query = SurveyQuery::new(None, None, Some(year), None)?;
+        by_fiscal_year.push((periods::fiscal_year_label(year), compute(conn, rules, &year_query)?));
+    }
+    Ok(html::ReportData { main, by_hospital, by_month, by_fiscal_year })
+}
+
+/// The group a database key falls in: days become months, care levels become 要支援/要介護.
+fn group_key(group_by: Option<GroupBy>, key: &str) -> String {
+    match group_by {
+        None => String::new(),
+        Some(GroupBy::Month) => key
+            .parse::<i32>()
+            .map(|day| crate::calendar::from_day_number(day).format("%Y-%m").to_string())
+            .unwrap_or_default(),
+        Some(GroupBy::CareLevel) => care_level_group(key).to_owned(),
+        Some(_) => key.to_owned(),
+    }
+}
+
+/// 要支援1–2 → 要支援, 要介護1–5 → 要介護, anything else (申請中, 区分変更, 未申請, unknown) →
+/// 申請中・その他: the 要介護 vs 要支援 breakdown of the surveys.
+fn care_level_group(level: &str) -> &'static str {
+    if level.starts_with("要支援") {
+        "要支援"
+    } else if level.starts_with("要介護") {
+        "要介護"
+    } else {
+        "申請中・その他"
+    }
+}

@@ -1,0 +1,150 @@
+//! Handbook rules as versioned data: `schemas/handbook/rules/<id>.v<N>.json`, each validated
+//! against `schemas/handbook/v1.json` when loaded. A deployment picks one with HANDBOOK_RULES;
+//! every survey result reports the rules it was computed under.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::RulesInForce;
+
+const HANDBOOK_SCHEMA: &str = include_str!("../../schemas/handbook/v1.json");
+
+/// Every published rule set: name (`<id>.v<version>`) and file. A test checks this list against
+/// the folder.
+pub const PUBLISHED: &[(&str, &str)] = &[
+    ("default.v1", include_str!("../../schemas/handbook/rules/default.v1.json")),
+    ("paper-survey.v1", include_str!("../../schemas/handbook/rules/paper-survey.v1.json")),
+    ("seven-days.v1", include_str!("../../schemas/handbook/rules/seven-days.v1.json")),
+];
+
+/// The rule set used when HANDBOOK_RULES is not set.
+pub const DEFAULT: &str = "default";
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RuleSet {
+    pub id: String,
+    pub version: i64,
+    pub title: String,
+    pub region: Option<String>,
+    pub effective_from: Option<NaiveDate>,
+    pub source: Option<String>,
+    /// A discharge contact is on time when made at least this many days before the discharge.
+    pub discharge_notice_min_days: i64,
+    pub admission_info_deadline: Deadline,
+    pub discharge_contact_criteria: Vec<String>,
+    pub caution_items: Vec<String>,
+    pub exclusions: Exclusions,
+    pub survey_window: SurveyWindow,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Deadline {
+    /// 入院時情報連携加算 (2024): the admission day, or the next when admitted after hours.
+    #[serde(rename = "kasan_2024")]
+    Kasan2024 { business_days: Vec<String>, closing_time: String, holidays: Option<Vec<NaiveDate>> },
+    /// Within K days, the admission day being day 1.
+    WithinDays { days: i64 },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Exclusions {
+    pub short_stay_max_days: Option<i64>,
+    pub planned_respite: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SurveyWindow {
+    pub mode: WindowMode,
+    pub follow_up_days: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WindowMode {
+    /// Admissions by admission date, discharges by discharge date.
+    Period,
+    /// Admissions in the period, followed to a cut-off.
+    AdmissionWindow,
+}
+
+impl RuleSet {
+    pub fn name(&self) -> String {
+        format!("{}.v{}", self.id, self.version)
+    }
+
+    pub fn in_force(&self) -> RulesInForce {
+        RulesInForce {
+            id: self.id.clone(),
+            version: self.version,
+            title: self.title.clone(),
+            discharge_notice_min_days: self.discharge_notice_min_days,
+            survey_window: self.survey_window.mode,
+            short_stay_max_days: self.exclusions.short_stay_max_days,
+            planned_respite_excluded: self.exclusions.planned_respite,
+        }
+    }
+}
+
+/// Whether `name` (`default`, or `default.v1`) names a published rule set.
+pub fn is_known(name: &str) -> bool {
+    PUBLISHED
+        .iter()
+        .any(|(published, _)| published == &name || published.split_once(".v").is_some_and(|(id, _)| id == name))
+}
+
+/// Loads and validates every published rule set.
+pub fn load_all() -> anyhow::Result<Vec<RuleSet>> {
+    let schema: serde_json::Value = serde_json::from_str(HANDBOOK_SCHEMA)?;
+    let validator = jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .map_err(|e| anyhow::anyhow!("schemas/handbook/v1.json: {e}"))?;
+    PUBLISHED
+        .iter()
+        .map(|(name, text)| {
+            let value: serde_json::Value = serde_json::from_str(text).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+            let errors: Vec<String> =
+                validator.iter_errors(&value).map(|e| format!("{} {e}", e.instance_path())).collect();
+            if !errors.is_empty() {
+                anyhow::bail!(
+                    "schemas/handbook/rules/{name}.json does not follow schemas/handbook/v1.json: {}",
+                    errors.join("; ")
+                );
+            }
+            let rules: RuleSet = serde_json::from_value(value).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+            if &rules.name() != name {
+                anyhow::bail!("schemas/handbook/rules/{name}.json says it is {}", rules.name());
+            }
+            Ok(rules)
+        })
+        .collect()
+}
+
+/// The rule set named `name`: `id.vN`, or `id` for its newest version.
+pub fn select(name: &str) -> anyhow::Result<RuleSet> {
+    let all = load_all()?;
+    all.iter().filter(|r| r.name() == name || r.id == name).max_by_key(|r| r.version).cloned().ok_or_else(|| {
+        anyhow::anyhow!(
+            "ルール {name} はありません。使えるもの: {}",
+            PUBLISHED.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_published_rule_set_follows_the_handbook_schema() {
+        let all = load_all().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(all.len(), PUBLISHED.len());
+        let default = select(DEFAULT).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(default.discharge_notice_min_days, 5);
+        assert_eq!(select("seven-days.v1").map(|r| r.discharge_notice_min_days).ok(), Some(7));
+        assert!(select("nowhere").is_err());
+        assert!(is_known("paper-survey") && is_known("paper-survey.v1") && !is_known("paper"));
+    }
+}

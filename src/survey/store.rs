@@ -1,0 +1,185 @@
+//! The survey's counting queries: one pass over `episodes` per side, grouped by the breakdown
+//! key and the bucket, in SQL that is the same on both engines (day numbers are integers, so
+//! day arithmetic is subtraction). Only numbers we computed and fixed words are spliced into the
+//! SQL text; nothing from a request is.
+
+use std::collections::BTreeMap;
+
+use chrono::{Duration, NaiveDate};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Text};
+
+use super::GroupBy;
+use super::rules::{RuleSet, WindowMode};
+use crate::calendar::day_number;
+use crate::db::DbConnection;
+use crate::db::schema::facilities;
+
+/// The days the survey looks at, under the rules' window mode.
+pub struct Window {
+    from: i32,
+    to: i32,
+    /// In admission_window mode: stays are followed to this day.
+    pub cutoff: Option<NaiveDate>,
+}
+
+impl Window {
+    pub fn of(rules: &RuleSet, from: NaiveDate, to: NaiveDate) -> Self {
+        let cutoff = match rules.survey_window.mode {
+            WindowMode::Period => None,
+            WindowMode::AdmissionWindow => Some(to + Duration::days(rules.survey_window.follow_up_days.unwrap_or(0))),
+        };
+        Self { from: day_number(from), to: day_number(to), cutoff }
+    }
+
+    /// The last day whose events count: the cut-off, or the end of the period.
+    fn end(&self) -> i32 {
+        self.cutoff.map_or(self.to, day_number)
+    }
+}
+
+#[derive(QueryableByName, Debug)]
+pub struct BucketCount {
+    #[diesel(sql_type = Text)]
+    pub key: String,
+    #[diesel(sql_type = Text)]
+    pub bucket: String,
+    /// Admission side: 1 when the stay had not ended by the end (in hospital).
+    /// Discharge side: 1 when the first contact was on time.
+    #[diesel(sql_type = Integer)]
+    pub flag: i32,
+    #[diesel(sql_type = BigInt)]
+    pub n: i64,
+}
+
+pub struct Counts {
+    pub admission: Vec<BucketCount>,
+    pub discharge: Vec<BucketCount>,
+}
+
+fn key_expression(group_by: Option<GroupBy>, day_column: &str) -> String {
+    match group_by {
+        None => "''".into(),
+        Some(GroupBy::Hospital) => "e.hospital_id".into(),
+        Some(GroupBy::CareOffice) => "e.care_office_id".into(),
+        Some(GroupBy::Area) => "COALESCE(o.area, '')".into(),
+        Some(GroupBy::CareLevel) => "COALESCE(e.care_level, '')".into(),
+        Some(GroupBy::Month) => format!("CAST({day_column} AS TEXT)"),
+    }
+}
+
+fn excluded_expression(rules: &RuleSet) -> String {
+    let mut parts = vec!["e.excluded".to_owned()];
+    if let Some(days) = rules.exclusions.short_stay_max_days {
+        parts.push(format!("(e.discharged_day IS NOT NULL AND e.discharged_day - e.admitted_day + 1 <= {days})"));
+    }
+    if rules.exclusions.planned_respite {
+        parts.push("e.planned_respite".into());
+    }
+    format!("({})", parts.join(" OR "))
+}
+
+/// Counts stays per group and bucket, for both sides.
+pub fn count(
+    conn: &mut DbConnection,
+    rules: &RuleSet,
+    window: &Window,
+    group_by: Option<GroupBy>,
+) -> QueryResult<Counts> {
+    let excluded = excluded_expression(rules);
+    let end = window.end();
+    let (from, to) = (window.from, window.to);
+    // Admission side: contacts count up to the discharge (or the cut-off for stays open then).
+    let bound = match window.cutoff {
+        None => "COALESCE(e.discharged_day, 2147483647)".to_owned(),
+        Some(_) => format!(
+            "CASE WHEN e.discharged_day IS NULL OR e.discharged_day > {end} THEN {end} ELSE e.discharged_day END"
+        ),
+    };
+    let admission = format!(
+        "SELECT {key} AS key, \
+           CASE WHEN {excluded} THEN 'excluded' \
+                WHEN e.first_admission_info_day IS NOT NULL AND e.first_admission_info_day <= {bound} THEN \
+                  CASE WHEN e.first_admission_info_day - e.admitted_day <= 0 THEN 'same_day' \
+                       WHEN e.first_admission_info_day - e.admitted_day <= 2 THEN 'day_2_3' \
+                       ELSE 'later' END \
+                WHEN e.undated_admission_info THEN 'unknown' \
+                ELSE 'none' END AS bucket, \
+           CASE WHEN e.discharged_day IS NULL OR e.discharged_day > {end} THEN 1 ELSE 0 END AS flag, \
+           COUNT(*) AS n \
+         FROM episodes e LEFT JOIN facilities o ON o.id = e.care_office_id \
+         WHERE e.care_office_id IS NOT NULL AND e.admitted_day BETWEEN {from} AND {to} \
+         GROUP BY 1, 2, 3",
+        key = key_expression(group_by, "e.admitted_day"),
+    );
+    let cohort = match window.cutoff {
+        None => format!("e.discharged_day BETWEEN {from} AND {to}"),
+        Some(_) => format!(
+            "e.admitted_day BETWEEN {from} AND {to} AND e.discharged_day IS NOT NULL AND e.discharged_day <= {end}"
+        ),
+    };
+    let lead = "(e.discharged_day - e.first_discharge_contact_day)";
+    let discharge = format!(
+        "SELECT {key} AS key, \
+           CASE WHEN {excluded} THEN 'excluded' \
+                WHEN e.destination = 'death' THEN 'died' \
+                WHEN e.first_discharge_contact_day IS NOT NULL THEN \
+                  CASE WHEN {lead} >= 8 THEN '8+' WHEN {lead} >= 5 THEN '5-7' WHEN {lead} >= 2 THEN '2-4' \
+                       WHEN {lead} = 1 THEN '1' WHEN {lead} = 0 THEN '0' ELSE 'after' END \
+                WHEN e.undated_discharge_contact THEN 'unknown' \
+                ELSE 'none' END AS bucket, \
+           CASE WHEN e.first_discharge_contact_day IS NOT NULL AND {lead} >= {min_days} THEN 1 ELSE 0 END AS flag, \
+           COUNT(*) AS n \
+         FROM episodes e LEFT JOIN facilities o ON o.id = e.care_office_id \
+         WHERE e.care_office_id IS NOT NULL AND {cohort} \
+         GROUP BY 1, 2, 3",
+        key = key_expression(group_by, "e.discharged_day"),
+        min_days = rules.discharge_notice_min_days,
+    );
+    Ok(Counts {
+        admission: diesel::sql_query(admission).load(conn)?,
+        discharge: diesel::sql_query(discharge).load(conn)?,
+    })
+}
+
+/// The admission date of the first stay on record.
+pub fn first_admission(conn: &mut DbConnection) -> QueryResult<Option<NaiveDate>> {
+    use crate::db::schema::episodes;
+    let day: Option<i32> = episodes::table.select(diesel::dsl::min(episodes::admitted_day)).first(conn)?;
+    Ok(day.map(crate::calendar::from_day_number))
+}
+
+/// Public key and label of each group key: facility ids become codes and names, months
+/// 2025年4月, an empty area or care level （未設定）.
+pub fn labels<'a>(
+    conn: &mut DbConnection,
+    group_by: GroupBy,
+    keys: impl Iterator<Item = &'a String>,
+) -> QueryResult<BTreeMap<String, (String, String)>> {
+    let keys: Vec<String> = keys.cloned().collect();
+    Ok(match group_by {
+        GroupBy::Hospital | GroupBy::CareOffice => facilities::table
+            .filter(facilities::id.eq_any(&keys))
+            .select((facilities::id, facilities::code, facilities::name))
+            .load::<(String, String, String)>(conn)?
+            .into_iter()
+            .map(|(id, code, name)| (id, (code, name)))
+            .collect(),
+        GroupBy::Month => keys
+            .into_iter()
+            .map(|key| {
+                let label = NaiveDate::parse_from_str(&format!("{key}-01"), "%Y-%m-%d")
+                    .map(|d| d.format("%Y年%-m月").to_string())
+                    .unwrap_or_else(|_| key.clone());
+                (key.clone(), (key, label))
+            })
+            .collect(),
+        GroupBy::Area | GroupBy::CareLevel => keys
+            .into_iter()
+            .map(|key| {
+                let label = if key.is_empty() { "（未設定）".to_owned() } else { key.clone() };
+                (key.clone(), (key, label))
+            })
+            .collect(),
+    })
+}

@@ -1,0 +1,35 @@
+//! Running the renkei binary as its users do, on a test database.
+
+use renkei::db::DatabaseUrl;
+use tokio::process::Command;
+
+use crate::helpers::TestDatabase;
+
+fn url_of(database: &TestDatabase) -> String {
+    match &database.url {
+        DatabaseUrl::Postgres { url } => url.clone(),
+        DatabaseUrl::Sqlite { path } => format!("sqlite://{path}"),
+    }
+}
+
+/// `renkei` with a clean environment pointing at the test database.
+pub fn command(database: &TestDatabase) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_renkei"));
+    command.env_clear().env("DATABASE_URL", url_of(database)).env("RUST_LOG", "warn").kill_on_drop(true);
+    command
+}
+
+/// Runs `renkei ARGS`: exit code, stdout, stderr.
+pub async fn run(database: &TestDatabase, args: &[&str]) -> (i32, String, String) {
+    run_with(database, &[], args).await
+}
+
+/// Runs `renkei ARGS` with extra environment variables.
+pub async fn run_with(database: &TestDatabase, env: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
+    let output = command(database).envs(env.iter().copied()).args(args).output().await.unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into(),
+        String::from_utf8_lossy(&output.stderr).into(),
+    )
+}
