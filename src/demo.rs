@@ -282,6 +282,7 @@ fn admission(client: &clients::Client, on: NaiveDate) -> NewAdmission {
         admitted_on: on,
         admitted_at: None,
         planned_discharge_on: None,
+        planned_respite: false,
     }
 }
 

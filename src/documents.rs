@@ -309,6 +309,7 @@ fn resolve_stay(
                 admitted_at: None,
                 planned_discharge_on: None,
                 care_level_on_sheet: text("/care_insurance/care_level").map(str::to_owned),
+                planned_respite: false,
                 created_by: Some(principal.user_id),
             };
             Ok(Stay { episode_id: episodes::store::insert(conn, &new)?, client_id, client_name })

@@ -84,6 +84,10 @@ pub struct NewAdmission {
     /// 退院予定日, when already known.
     #[serde(default)]
     pub planned_discharge_on: Option<NaiveDate>,
+    /// A planned respite admission (計画的なレスパイト入院), which handbook rules may leave out of
+    /// the survey.
+    #[serde(default)]
+    pub planned_respite: bool,
 }
 
 /// The hospital records the discharge.
@@ -176,6 +180,7 @@ pub fn register_admission(
                 admitted_at: new.admitted_at.map(calendar::to_utc),
                 planned_discharge_on: new.planned_discharge_on,
                 care_level_on_sheet: new.client.care_level.clone(),
+                planned_respite: new.planned_respite,
                 created_by: Some(principal.user_id),
             },
         )?;

@@ -19,6 +19,7 @@ pub struct NewEpisode {
     pub planned_discharge_on: Option<NaiveDate>,
     /// The care level the sheet or the registration states; else the client's.
     pub care_level_on_sheet: Option<String>,
+    pub planned_respite: bool,
     pub created_by: Option<Uuid>,
 }
 
@@ -84,6 +85,7 @@ pub fn insert(conn: &mut DbConnection, new: &NewEpisode) -> QueryResult<Uuid> {
             episodes::admitted_at.eq(new.admitted_at),
             episodes::planned_discharge_on.eq(new.planned_discharge_on),
             episodes::excluded.eq(false),
+            episodes::planned_respite.eq(new.planned_respite),
             episodes::created_by.eq(new.created_by.map(|u| u.to_string())),
             episodes::created_at.eq(now),
             episodes::updated_at.eq(now),

@@ -236,3 +236,31 @@ async fn live_exchanges_count_like_imported_records_and_only_coordinators_get_th
     assert_eq!(app.get(&format!("{path}&format=csv"), &app.city.admin).await.content_type, "text/csv; charset=utf-8");
     assert_eq!(app.get("/api/v1/survey?from=2025-04-30&to=2025-04-01", &app.city.coordinator).await.status, 422);
 }
+
+#[tokio::test]
+async fn a_planned_respite_stay_is_left_out_only_where_the_rules_say_so() {
+    let app = spawn_app().await;
+    app.client_of_care_office("0100000001").await;
+    let day = crate::helpers::day;
+    let respite = app
+        .post(
+            "/api/v1/episodes",
+            &app.city.nurse,
+            &json!({"client": {"name": "連携 花子", "name_kana": "レンケイ ハナコ", "birth_date": "1940-02-11", "sex": "female",
+                               "insurance_number": "0100000001"},
+                    "admitted_on": day(-3), "planned_respite": true}),
+        )
+        .await;
+    assert_eq!(respite.status, 201, "{}", respite.body);
+    let today = renkei::calendar::today();
+    let query =
+        renkei::survey::SurveyQuery::new(Some(today - chrono::Duration::days(30)), Some(today), None, None).unwrap();
+    let conn = &mut *app.pool.get().unwrap();
+    let mut under = |rules: &str| {
+        renkei::survey::compute(conn, &renkei::survey::rules::select(rules).unwrap(), &query).unwrap().admission
+    };
+    let default = under("default");
+    assert_eq!((default.cohort, default.excluded), (1, 0));
+    let paper = under("paper-survey");
+    assert_eq!((paper.cohort, paper.excluded), (0, 1));
+}

@@ -98,6 +98,7 @@ fn setup(database: &TestDatabase) -> (Settings, Setup) {
             admitted_on: today,
             admitted_at: None,
             planned_discharge_on: None,
+            planned_respite: false,
         };
         episodes.push(renkei::episodes::register_admission(conn, &nurse, admission).unwrap().episode.id);
     }

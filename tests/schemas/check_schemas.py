@@ -316,9 +316,33 @@ def broken_copies(root, instance):
     return copies
 
 
+# Schemas that are not forms: the handbook rule sets' schema (checked against the published rule
+# sets) and the survey result's schema (checked against example results).
+NOT_FORMS = ("handbook", "survey")
+
+
+def check_not_forms(others):
+    checked = 0
+    for (kind, version), validator in sorted(others.items()):
+        if kind == "handbook":
+            instances = sorted((SCHEMA_DIR / "handbook" / "rules").glob("*.json"))
+        else:
+            instances = sorted(FIXTURE_DIR.glob(f"{kind}_v{version}_*.json"))
+        if not instances:
+            fail(f"schemas/{kind}/v{version}.json: nothing to check it against")
+        for path in instances:
+            instance = load(path)
+            errors = [] if instance is None else list(validator.iter_errors(instance))
+            for e in errors:
+                fail(f"{rel(path)}: {e.message} at {pointer_of(list(e.absolute_path))}")
+            checked += 1
+    return checked
+
+
 # ---------------------------------------------------------------- main
 def main():
     schemas = {}
+    others = {}
     for path in sorted(SCHEMA_DIR.glob("*/*.json")):
         m = SCHEMA_FILE.match(path.name)
         if not m:
@@ -339,6 +363,9 @@ def main():
         except SchemaError as e:
             fail(f"{name}: not a valid draft 2020-12 schema: {e.message} at {pointer_of(list(e.absolute_path))}")
             continue
+        if kind in NOT_FORMS:
+            others[(kind, version)] = Draft202012Validator(root, format_checker=FORMATS)
+            continue
         check_conventions(name, root)
         check_contract(name, kind, version, root)
         schemas[(kind, version)] = (root, Draft202012Validator(root, format_checker=FORMATS))
@@ -353,6 +380,8 @@ def main():
             fail(f"{rel(path)}: fixture files are named <kind>_v<N>_<name>.json")
             continue
         key = (m.group(1), int(m.group(2)))
+        if key[0] in NOT_FORMS:
+            continue
         if key not in schemas:
             fail(f"{rel(path)}: no valid schema schemas/{key[0]}/v{key[1]}.json")
             continue
@@ -384,7 +413,9 @@ def main():
             else:
                 rejected += 1
 
-    summary = f"schemas: {len(schemas)} checked, fixtures: {valid} valid, {rejected} broken copies rejected"
+    other_instances = check_not_forms(others)
+    summary = (f"schemas: {len(schemas) + len(others)} checked, fixtures: {valid} valid, {rejected} broken copies rejected, "
+               f"{other_instances} rule sets and survey results valid")
     if failures:
         print(f"{summary}; {len(failures)} FAILURE(S)", file=sys.stderr)
         return 1
