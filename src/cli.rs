@@ -37,6 +37,8 @@ enum Command {
     Import(data::ImportArgs),
     /// Compute the connection survey (入退院連絡状況調査) for a period.
     Survey(data::SurveyArgs),
+    /// Write a realistic synthetic data set as CSV files for `import` (benchmarks, demonstrations).
+    Generate(data::GenerateArgs),
     /// Manage facilities, users and API tokens.
     Admin {
         #[command(subcommand)]
@@ -130,6 +132,7 @@ fn run(command: Command, settings: &Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Import(args) => data::run_import(&mut *app::prepare_database(settings)?.get()?, args),
+        Command::Generate(args) => data::run_generate(args),
         Command::Survey(args) => {
             data::run_survey(&mut *app::prepare_database(settings)?.get()?, &settings.handbook_rules, args)
         }

@@ -123,6 +123,7 @@ fn progress(total: usize, what: &str) -> indicatif::ProgressBar {
 pub fn import(conn: &mut DbConnection, table: Table, file: &Path, skip_invalid: bool) -> Result<Outcome, ImportError> {
     let bytes =
         std::fs::read(file).map_err(|e| ImportError::Unreadable(format!("{} を読めません: {e}", file.display())))?;
+    store::prepare_for_bulk(conn)?;
     let records = records(&decode(&bytes)?, table)?;
     let bar = progress(records.len(), "確認中");
     let today = calendar::today();

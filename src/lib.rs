@@ -14,6 +14,7 @@ pub mod documents;
 pub mod episodes;
 pub mod error;
 pub mod forms;
+pub mod generate;
 pub mod http;
 pub mod import;
 pub mod settings;

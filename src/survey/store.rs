@@ -87,6 +87,8 @@ pub fn count(
     group_by: Option<GroupBy>,
 ) -> QueryResult<Counts> {
     let excluded = excluded_expression(rules);
+    // The care office's area is needed only to group by it.
+    let join = if group_by == Some(GroupBy::Area) { "LEFT JOIN facilities o ON o.id = e.care_office_id" } else { "" };
     let end = window.end();
     let (from, to) = (window.from, window.to);
     // Admission side: contacts count up to the discharge (or the cut-off for stays open then).
@@ -107,7 +109,7 @@ pub fn count(
                 ELSE 'none' END AS bucket, \
            CASE WHEN e.discharged_day IS NULL OR e.discharged_day > {end} THEN 1 ELSE 0 END AS flag, \
            COUNT(*) AS n \
-         FROM episodes e LEFT JOIN facilities o ON o.id = e.care_office_id \
+         FROM episodes e {join} \
          WHERE e.care_office_id IS NOT NULL AND e.admitted_day BETWEEN {from} AND {to} \
          GROUP BY 1, 2, 3",
         key = key_expression(group_by, "e.admitted_day"),
@@ -130,7 +132,7 @@ pub fn count(
                 ELSE 'none' END AS bucket, \
            CASE WHEN e.first_discharge_contact_day IS NOT NULL AND {lead} >= {min_days} THEN 1 ELSE 0 END AS flag, \
            COUNT(*) AS n \
-         FROM episodes e LEFT JOIN facilities o ON o.id = e.care_office_id \
+         FROM episodes e {join} \
          WHERE e.care_office_id IS NOT NULL AND {cohort} \
          GROUP BY 1, 2, 3",
         key = key_expression(group_by, "e.discharged_day"),

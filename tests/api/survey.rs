@@ -264,3 +264,26 @@ async fn a_planned_respite_stay_is_left_out_only_where_the_rules_say_so() {
     let paper = under("paper-survey");
     assert_eq!((paper.cohort, paper.excluded), (0, 1));
 }
+
+#[tokio::test]
+async fn a_generated_data_set_imports_cleanly_and_gives_plausible_rates() {
+    let database = TestDatabase::new();
+    let dir = std::env::temp_dir().join(format!("renkei-generated-{}", uuid::Uuid::new_v4().simple()));
+    let (code, stdout, _) =
+        run(&database, &["generate", "--episodes", "2000", "--output", dir.to_str().unwrap()]).await;
+    assert_eq!(code, 0, "{stdout}");
+    for table in ["facilities", "episodes", "contacts"] {
+        let (code, stdout, stderr) =
+            run(&database, &["import", table, dir.join(format!("{table}.csv")).to_str().unwrap()]).await;
+        assert_eq!(code, 0, "{table}: {stdout}{stderr}");
+        assert!(stdout.contains("取り込まなかった行 0"), "{stdout}");
+    }
+    let (_, stdout, _) = run(&database, &["survey", "--from", "2016-04-01", "--to", "2026-03-31"]).await;
+    let result: Value = serde_json::from_str(&stdout).unwrap();
+    for side in ["admission", "discharge"] {
+        let rate = result[side]["rate"].as_f64().unwrap();
+        assert!((0.6..0.9).contains(&rate), "{side} rate {rate} is not like the published surveys");
+    }
+    assert!(result["discharge"]["died"].as_i64().unwrap() > 0);
+    std::fs::remove_dir_all(dir).unwrap();
+}
