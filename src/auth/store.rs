@@ -24,6 +24,17 @@ pub fn insert_token(conn: &mut DbConnection, user_id: Uuid, token_hash: &str, la
 
 type PrincipalRow = (String, String, String, String, String, String, String);
 
+/// What a principal is made of: the user and the facility they act for.
+const PRINCIPAL_COLUMNS: (
+    users::id,
+    users::name,
+    users::role,
+    facilities::id,
+    facilities::kind,
+    facilities::code,
+    facilities::name,
+) = (users::id, users::name, users::role, facilities::id, facilities::kind, facilities::code, facilities::name);
+
 fn to_principal(row: PrincipalRow) -> QueryResult<Principal> {
     let (user_id, user_name, role, facility_id, kind, facility_code, facility_name) = row;
     Ok(Principal {
@@ -43,15 +54,7 @@ pub fn find_principal(conn: &mut DbConnection, token_hash: &str) -> QueryResult<
         .inner_join(users::table.inner_join(facilities::table))
         .filter(api_tokens::token_hash.eq(token_hash))
         .filter(api_tokens::revoked_at.is_null())
-        .select((
-            users::id,
-            users::name,
-            users::role,
-            facilities::id,
-            facilities::kind,
-            facilities::code,
-            facilities::name,
-        ))
+        .select(PRINCIPAL_COLUMNS)
         .first::<PrincipalRow>(conn)
         .optional()?
         .map(to_principal)
@@ -62,15 +65,7 @@ pub fn principal_of_user(conn: &mut DbConnection, user_id: Uuid) -> QueryResult<
     users::table
         .inner_join(facilities::table)
         .filter(users::id.eq(user_id.to_string()))
-        .select((
-            users::id,
-            users::name,
-            users::role,
-            facilities::id,
-            facilities::kind,
-            facilities::code,
-            facilities::name,
-        ))
+        .select(PRINCIPAL_COLUMNS)
         .first::<PrincipalRow>(conn)
         .optional()?
         .map(to_principal)

@@ -8,6 +8,20 @@ use tokio::process::Child;
 use crate::cli_support::{command as renkei, run};
 use crate::helpers::TestDatabase;
 
+async fn create_user(database: &TestDatabase, role: &str) -> (i32, String, String) {
+    let args = [
+        "admin",
+        "create-user",
+        "--facility",
+        "0110000001",
+        "--name",
+        "看護 花子",
+        "--email",
+        "hanako@hospital.example.jp",
+    ];
+    run(database, &[&args[..], &["--role", role]].concat()).await
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
@@ -88,40 +102,10 @@ async fn an_administrator_sets_up_a_facility_a_user_and_a_token_that_works() {
             .await;
     assert_ne!(code, 0);
     assert!(stderr.contains("すでに登録"), "{stderr}");
-    let (code, _, stderr) = run(
-        &database,
-        &[
-            "admin",
-            "create-user",
-            "--facility",
-            "0110000001",
-            "--name",
-            "看護 花子",
-            "--email",
-            "hanako@hospital.example.jp",
-            "--role",
-            "care_manager",
-        ],
-    )
-    .await;
+    let (code, _, stderr) = create_user(&database, "care_manager").await;
     assert_ne!(code, 0, "a care manager cannot belong to a hospital");
     assert!(stderr.contains("所属できません"), "{stderr}");
-    let (code, _, _) = run(
-        &database,
-        &[
-            "admin",
-            "create-user",
-            "--facility",
-            "0110000001",
-            "--name",
-            "看護 花子",
-            "--email",
-            "hanako@hospital.example.jp",
-            "--role",
-            "discharge_nurse",
-        ],
-    )
-    .await;
+    let (code, _, _) = create_user(&database, "discharge_nurse").await;
     assert_eq!(code, 0);
     let (code, stdout, _) = run(&database, &["admin", "create-token", "--email", "hanako@hospital.example.jp"]).await;
     assert_eq!(code, 0);
