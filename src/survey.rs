@@ -36,6 +36,7 @@ use rules::{RuleSet, WindowMode};
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
+#[value(rename_all = "snake_case")]
 pub enum GroupBy {
     /// 医療機関
     Hospital,

@@ -85,6 +85,18 @@ async fn groups_by_hospital_add_up_to_the_whole() {
         (json!(4), json!(1))
     );
     assert_eq!(groups[1]["discharge"]["died"], 1);
+    let areas = survey(&database, "default", &["--group-by", "area"]).await;
+    let keys: Vec<&str> = areas["groups"].as_array().unwrap().iter().map(|g| g["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["中央", "南部"], "the care office's area");
+    assert_eq!(areas["groups"][0]["admission"]["cohort"], 6, "K01 (中央): E01 E02 E05 E06 E11 E12");
+    let levels = survey(&database, "default", &["--group-by", "care_level"]).await;
+    let by_level: Vec<(&str, i64)> = levels["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| (g["key"].as_str().unwrap(), g["admission"]["cohort"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(by_level, [("要介護", 8), ("要支援", 1)]);
     let months = survey(&database, "default", &["--group-by", "month"]).await;
     assert_eq!(months["groups"][0]["key"], "2025-04");
     assert_eq!(months["groups"][0]["label"], "2025年4月");
@@ -234,6 +246,9 @@ async fn live_exchanges_count_like_imported_records_and_only_coordinators_get_th
         assert_eq!(app.get(&path, token).await.status, 403);
     }
     assert_eq!(app.get(&format!("{path}&format=csv"), &app.city.admin).await.content_type, "text/csv; charset=utf-8");
+    let report = app.get(&format!("{path}&format=html"), &app.city.coordinator).await;
+    assert_eq!(report.content_type, "text/html; charset=utf-8");
+    assert!(report.body.as_str().is_some_and(|html| html.contains("<svg") && html.contains("連携病院")));
     assert_eq!(app.get("/api/v1/survey?from=2025-04-30&to=2025-04-01", &app.city.coordinator).await.status, 422);
 }
 
