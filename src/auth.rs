@@ -85,6 +85,30 @@ pub fn issue_token(conn: &mut DbConnection, email: &str, label: &str) -> Result<
     })
 }
 
+/// A token as an administrator sees it: never its secret.
+#[derive(Debug, Clone)]
+pub struct TokenInfo {
+    pub id: Uuid,
+    pub label: String,
+    pub created_at: chrono::NaiveDateTime,
+    pub revoked_at: Option<chrono::NaiveDateTime>,
+}
+
+/// The tokens of the user with that email address, oldest first.
+pub fn tokens_of(conn: &mut DbConnection, email: &str) -> Result<Vec<TokenInfo>, AppError> {
+    let user = crate::directory::store::find_user_by_email(conn, email)?
+        .ok_or_else(|| AppError::invalid("/user", "exists", format!("{email} の利用者は登録されていません")))?;
+    Ok(store::tokens_of(conn, user.id)?)
+}
+
+/// Revokes a token: requests with it are refused within [`crate::http::TOKEN_CACHE_TTL`].
+pub fn revoke_token(conn: &mut DbConnection, id: Uuid) -> Result<(), AppError> {
+    crate::db::write(conn, |conn| match store::revoke(conn, id)? {
+        0 => Err(AppError::invalid("/token", "exists", format!("トークン {id} はないか、すでに無効です"))),
+        _ => Ok(()),
+    })
+}
+
 /// The principal behind a bearer token, if the token is known and not revoked.
 pub fn authenticate(conn: &mut DbConnection, secret: &str) -> Result<Option<Principal>, AppError> {
     if !secret.starts_with(TOKEN_PREFIX) {

@@ -89,6 +89,17 @@ enum AdminCommand {
         #[arg(long)]
         role: String,
     },
+    /// List a user's API tokens (ids and labels; secrets are never stored).
+    ListTokens {
+        /// The user's email address.
+        #[arg(long)]
+        email: String,
+    },
+    /// Revoke an API token by its id (from list-tokens); refused within 30 seconds.
+    RevokeToken {
+        #[arg(long)]
+        id: uuid::Uuid,
+    },
     /// Issue an API token for a user; it is shown once and stored only as a hash.
     CreateToken {
         /// The user's email address.
@@ -201,6 +212,18 @@ fn admin(conn: &mut db::DbConnection, command: AdminCommand) -> anyhow::Result<(
             let user =
                 directory::create_user(conn, NewUser { facility_code: facility, name, email, role }).map_err(shown)?;
             println!("利用者を登録しました: {} ({}) id={}", user.email, user.role.label(), user.id);
+        }
+        AdminCommand::ListTokens { email } => {
+            for token in crate::auth::tokens_of(conn, &email).map_err(shown)? {
+                let state = token
+                    .revoked_at
+                    .map_or_else(|| "有効".to_owned(), |at| format!("無効 ({})", crate::calendar::in_japan(at)));
+                println!("{}\t{}\t{}\t{state}", token.id, token.label, crate::calendar::in_japan(token.created_at));
+            }
+        }
+        AdminCommand::RevokeToken { id } => {
+            crate::auth::revoke_token(conn, id).map_err(shown)?;
+            println!("トークン {id} を無効にしました（30秒以内にすべてのサーバーで拒否されます）");
         }
         AdminCommand::CreateToken { email, label } => {
             let token = crate::auth::issue_token(conn, &email, &label).map_err(shown)?;

@@ -71,3 +71,23 @@ pub fn principal_of_user(conn: &mut DbConnection, user_id: Uuid) -> QueryResult<
         .map(to_principal)
         .transpose()
 }
+
+pub fn tokens_of(conn: &mut DbConnection, user_id: Uuid) -> QueryResult<Vec<super::TokenInfo>> {
+    api_tokens::table
+        .filter(api_tokens::user_id.eq(user_id.to_string()))
+        .order(api_tokens::created_at)
+        .select((api_tokens::id, api_tokens::label, api_tokens::created_at, api_tokens::revoked_at))
+        .load::<(String, String, chrono::NaiveDateTime, Option<chrono::NaiveDateTime>)>(conn)?
+        .into_iter()
+        .map(|(id, label, created_at, revoked_at)| {
+            Ok(super::TokenInfo { id: to_uuid(&id)?, label, created_at, revoked_at })
+        })
+        .collect()
+}
+
+/// Marks an unrevoked token revoked; returns how many were.
+pub fn revoke(conn: &mut DbConnection, id: Uuid) -> QueryResult<usize> {
+    diesel::update(api_tokens::table.find(id.to_string()).filter(api_tokens::revoked_at.is_null()))
+        .set(api_tokens::revoked_at.eq(calendar::now()))
+        .execute(conn)
+}

@@ -125,6 +125,24 @@ async fn an_administrator_sets_up_a_facility_a_user_and_a_token_that_works() {
         .unwrap();
     assert_eq!(me["facility"]["name"], "北見連携病院");
     assert_eq!(me["role"], "discharge_nurse");
+
+    // Revoked, the token is refused (the running server within its 30-second token cache; a
+    // server started afterwards at once).
+    let (_, listed, _) = run(&database, &["admin", "list-tokens", "--email", "hanako@hospital.example.jp"]).await;
+    let id = listed.split('\t').next().unwrap().to_owned();
+    let (code, stdout, stderr) = run(&database, &["admin", "revoke-token", "--id", &id]).await;
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let (code, _, _) = run(&database, &["admin", "revoke-token", "--id", &id]).await;
+    assert_ne!(code, 0, "a token is revoked once");
+    let port = free_port();
+    let (_fresh, _) = serve(&database, &["serve"], port, "Renkei を起動しました").await;
+    let refused = reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{port}/api/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 401);
 }
 
 #[tokio::test]
