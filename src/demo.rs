@@ -11,7 +11,7 @@ use crate::calendar;
 use crate::clients::{self, NewClient, Sex};
 use crate::contacts::{self, ContactKind, Direction, Method, NewContact};
 use crate::db::DbConnection;
-use crate::directory::{self, ContactWindow, FacilityKind, NewFacility, NewUser, Role, User};
+use crate::directory::{self, ContactWindow, FacilityKind, NewFacility, NewUser, Role};
 use crate::documents::{self, SendDocument};
 use crate::episodes::{self, Destination, Discharge, NewAdmission};
 use crate::error::AppError;
@@ -144,7 +144,7 @@ fn load(conn: &mut DbConnection) -> Result<(), AppError> {
             conn,
             NewUser { facility_code: facility_code.into(), name: name.into(), email: email.into(), role },
         )?;
-        principals.push(principal(conn, &user)?);
+        principals.push(Principal::of_user(conn, user.id)?);
     }
     let [nurse1, nurse2, cm1, cm2, ..] = principals.as_slice() else {
         return Err(AppError::Unexpected(anyhow::anyhow!("demo users missing")));
@@ -245,10 +245,6 @@ fn load(conn: &mut DbConnection) -> Result<(), AppError> {
         Discharge { discharged_on: day(-2), destination: Destination::Home },
     )?;
     Ok(())
-}
-
-fn principal(conn: &mut DbConnection, user: &User) -> Result<Principal, AppError> {
-    Principal::of_user(conn, user.id)
 }
 
 fn facility_id(conn: &mut DbConnection, code: &str) -> Result<uuid::Uuid, AppError> {

@@ -315,6 +315,21 @@ pub fn compute(conn: &mut DbConnection, rules: &RuleSet, query: &SurveyQuery) ->
     })
 }
 
+/// The survey in the format asked for: JSON and CSV need the figures, the HTML report more.
+pub fn produce(
+    conn: &mut DbConnection,
+    rules: &RuleSet,
+    query: &SurveyQuery,
+    format: report::Format,
+    encoding: report::Encoding,
+) -> Result<report::Rendered, AppError> {
+    match format {
+        report::Format::Json => report::json(&compute(conn, rules, query)?),
+        report::Format::Csv => report::csv_file(&compute(conn, rules, query)?, encoding),
+        report::Format::Html => Ok(report::html(&report_data(conn, rules, query)?)),
+    }
+}
+
 /// Everything the HTML report shows: the survey, the same period by hospital and by month, and
 /// each fiscal year from the first stay on record (at most the last ten) to the period's end.
 pub fn report_data(

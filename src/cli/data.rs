@@ -7,7 +7,7 @@ use clap::Args;
 
 use crate::db::DbConnection;
 use crate::import::{self, ImportError, Table};
-use crate::survey::report::{self, Encoding, Format};
+use crate::survey::report::{Encoding, Format};
 use crate::survey::{self, GroupBy, SurveyQuery};
 
 #[derive(Args)]
@@ -107,11 +107,7 @@ pub fn run_survey(conn: &mut DbConnection, rules: &str, args: SurveyArgs) -> any
     let rules = survey::rules::select(rules)?;
     let shown = |e: crate::error::AppError| anyhow::anyhow!("{}", super::describe(&e));
     let query = SurveyQuery::new(args.from, args.to, args.fiscal_year, args.group_by).map_err(shown)?;
-    let rendered = match args.format {
-        Format::Html => report::html(&survey::report_data(conn, &rules, &query).map_err(shown)?),
-        format => report::render(&survey::compute(conn, &rules, &query).map_err(shown)?, format, args.encoding)
-            .map_err(shown)?,
-    };
+    let rendered = survey::produce(conn, &rules, &query, args.format, args.encoding).map_err(shown)?;
     match args.output {
         Some(path) => {
             std::fs::write(&path, &rendered.body)?;

@@ -91,10 +91,8 @@ pub fn insert(conn: &mut DbConnection, new: &NewEpisode) -> QueryResult<Uuid> {
             episodes::updated_at.eq(now),
         ))
         .execute(conn)?;
-    add_party(conn, id, new.hospital_id)?;
-    if let Some(office) = care_office {
-        add_party(conn, id, to_uuid(&office)?)?;
-    }
+    let office = care_office.as_deref().map(to_uuid).transpose()?;
+    add_parties(conn, id, &[Some(new.hospital_id), office].into_iter().flatten().collect::<Vec<_>>())?;
     Ok(id)
 }
 
@@ -182,19 +180,6 @@ pub fn refresh_contact_summary(conn: &mut DbConnection, stays: Stays<'_>) -> Que
         undated(DISCHARGE)
     ))
     .execute(conn)
-}
-
-/// Makes a facility a party of the stay (idempotent).
-pub fn add_party(conn: &mut DbConnection, episode_id: Uuid, facility_id: Uuid) -> QueryResult<()> {
-    if !is_party(conn, episode_id, facility_id)? {
-        diesel::insert_into(episode_parties::table)
-            .values((
-                episode_parties::episode_id.eq(episode_id.to_string()),
-                episode_parties::facility_id.eq(facility_id.to_string()),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
 }
 
 pub fn is_party(conn: &mut DbConnection, episode_id: Uuid, facility_id: Uuid) -> QueryResult<bool> {

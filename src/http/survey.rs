@@ -8,7 +8,7 @@ use super::extract::CurrentUser;
 use super::{AppState, blocking};
 use crate::directory::Role;
 use crate::error::{AppError, Problem};
-use crate::survey::report::{self, Encoding, Format};
+use crate::survey::report::{Encoding, Format};
 use crate::survey::{self, GroupBy, SurveyQuery, SurveyResult};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -43,11 +43,8 @@ pub async fn get(
     let query = SurveyQuery::new(params.from, params.to, params.fiscal_year, params.group_by)?;
     let format = params.format.unwrap_or(Format::Json);
     let encoding = params.encoding.unwrap_or(Encoding::Utf8);
-    let rendered = blocking(&state, move |conn, state| match format {
-        Format::Html => Ok(report::html(&survey::report_data(conn, &state.rules, &query)?)),
-        _ => report::render(&survey::compute(conn, &state.rules, &query)?, format, encoding),
-    })
-    .await?;
+    let rendered =
+        blocking(&state, move |conn, state| survey::produce(conn, &state.rules, &query, format, encoding)).await?;
     Ok(HttpResponse::Ok()
         .content_type(rendered.content_type)
         .insert_header(("Content-Disposition", format!("inline; filename=\"{}\"", rendered.file_name)))

@@ -38,26 +38,26 @@ fn file_stem(result: &SurveyResult) -> String {
     format!("renkei-survey-{}-{}{by}", result.period.from, result.period.to)
 }
 
-/// The result as JSON or CSV. (The HTML report needs more figures: see [`html`].)
-pub fn render(result: &SurveyResult, format: Format, encoding: Encoding) -> Result<Rendered, AppError> {
-    let stem = file_stem(result);
-    match format {
-        Format::Json => Ok(Rendered {
-            content_type: "application/json",
-            file_name: format!("{stem}.json"),
-            body: serde_json::to_vec_pretty(result).map_err(anyhow::Error::from)?,
-        }),
-        Format::Csv => Ok(Rendered {
-            content_type: if encoding == Encoding::ShiftJis {
-                "text/csv; charset=Shift_JIS"
-            } else {
-                "text/csv; charset=utf-8"
-            },
-            file_name: format!("{stem}.csv"),
-            body: csv(result, encoding)?,
-        }),
-        Format::Html => Err(AppError::BadRequest("HTML の報告書は html() で作ります".into())),
-    }
+/// The result as JSON (schemas/survey/v1.json).
+pub fn json(result: &SurveyResult) -> Result<Rendered, AppError> {
+    Ok(Rendered {
+        content_type: "application/json",
+        file_name: format!("{}.json", file_stem(result)),
+        body: serde_json::to_vec_pretty(result).map_err(anyhow::Error::from)?,
+    })
+}
+
+/// The result as a CSV file.
+pub fn csv_file(result: &SurveyResult, encoding: Encoding) -> Result<Rendered, AppError> {
+    Ok(Rendered {
+        content_type: if encoding == Encoding::ShiftJis {
+            "text/csv; charset=Shift_JIS"
+        } else {
+            "text/csv; charset=utf-8"
+        },
+        file_name: format!("{}.csv", file_stem(result)),
+        body: csv(result, encoding)?,
+    })
 }
 
 /// The self-contained HTML report.

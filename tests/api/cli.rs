@@ -22,6 +22,12 @@ async fn create_user(database: &TestDatabase, role: &str) -> (i32, String, Strin
     run(database, &[&args[..], &["--role", role]].concat()).await
 }
 
+async fn get_json(port: u16, path: &str, token: &str) -> serde_json::Value {
+    let answer =
+        reqwest::Client::new().get(format!("http://127.0.0.1:{port}{path}")).bearer_auth(token).send().await.unwrap();
+    answer.json().await.unwrap()
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
@@ -114,15 +120,7 @@ async fn an_administrator_sets_up_a_facility_a_user_and_a_token_that_works() {
 
     let port = free_port();
     let (_server, _) = serve(&database, &["serve"], port, "Renkei を起動しました").await;
-    let me: serde_json::Value = reqwest::Client::new()
-        .get(format!("http://127.0.0.1:{port}/api/v1/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me = get_json(port, "/api/v1/me", &token).await;
     assert_eq!(me["facility"]["name"], "北見連携病院");
     assert_eq!(me["role"], "discharge_nurse");
 
@@ -152,16 +150,7 @@ async fn serve_demo_loads_a_city_and_prints_tokens_that_work() {
     let (mut server, lines) = serve(&database, &["serve", "--demo"], port, "curl").await;
     let curl = lines.last().unwrap();
     let token = curl.split("Bearer ").nth(1).unwrap().trim_end_matches('\'').to_owned();
-    let http = reqwest::Client::new();
-    let inbox: serde_json::Value = http
-        .get(format!("http://127.0.0.1:{port}/api/v1/documents/inbox"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let inbox = get_json(port, "/api/v1/documents/inbox", &token).await;
     assert_eq!(inbox[0]["kind_label"], "入院時情報提供書", "{inbox}");
     let tokens = lines.iter().filter(|l| l.contains(" renkei_")).count();
     assert_eq!(tokens, 8, "seven users and the curl line: {lines:?}");
