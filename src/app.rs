@@ -2,6 +2,7 @@
 //! to its address (port 0 in tests: `port()` tells which one was given).
 
 use std::net::TcpListener;
+use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, middleware, web};
@@ -10,11 +11,24 @@ use crate::db::{self, Pool};
 use crate::error::AppError;
 use crate::forms::registry::SchemaRegistry;
 use crate::http::{self, AppState};
+use crate::notify::Notifier;
+use crate::notify::worker::Worker;
 use crate::settings::Settings;
 
 pub struct Application {
     port: u16,
     server: Server,
+    worker: Option<Worker>,
+    mail: String,
+}
+
+/// Where the outbox is delivered from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// By a worker in this process (the default of `renkei serve`).
+    InProcess,
+    /// By `renkei worker` processes running beside.
+    Elsewhere,
 }
 
 /// Connects, applies pending migrations, and returns the pool.
@@ -30,14 +44,24 @@ pub fn prepare_database(settings: &Settings) -> anyhow::Result<Pool> {
 }
 
 impl Application {
-    pub fn build(settings: &Settings, pool: Pool) -> anyhow::Result<Self> {
+    pub fn build(settings: &Settings, pool: Pool, delivery: Delivery) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(settings.bind_addr)
             .map_err(|e| anyhow::anyhow!("{} で待ち受けできません (BIND_ADDR): {e}", settings.bind_addr))?;
         let port = listener.local_addr()?.port();
         let openapi = serde_json::to_string_pretty(&http::openapi())?;
         let tokens = crate::auth::TokenCache::new(http::TOKEN_CACHE_TTL);
-        let rules = crate::survey::rules::select(&settings.handbook_rules)?;
-        let state = web::Data::new(AppState { pool, schemas: SchemaRegistry::load()?, openapi, tokens, rules });
+        let rules = Arc::new(crate::survey::rules::select(&settings.handbook_rules)?);
+        let notifier = Notifier::new(&settings.public_url);
+        let (worker, mail) = match delivery {
+            Delivery::InProcess => {
+                let worker = Worker::new(settings, pool.clone(), notifier.clone(), rules.clone())?;
+                let mail = worker.transport.describe();
+                (Some(worker), mail)
+            }
+            Delivery::Elsewhere => (None, "メールは別の renkei worker が送信します".to_owned()),
+        };
+        let state =
+            web::Data::new(AppState { pool, schemas: SchemaRegistry::load()?, openapi, tokens, rules, notifier });
         let server = HttpServer::new(move || {
             use utoipa_actix_web::AppExt;
             App::new()
@@ -51,14 +75,26 @@ impl Application {
         })
         .listen(listener)?
         .run();
-        Ok(Self { port, server })
+        Ok(Self { port, server, worker, mail })
+    }
+
+    /// How mail leaves this process, for the start-up message.
+    pub fn mail(&self) -> &str {
+        &self.mail
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
+    /// Serves (and delivers mail) until the server is stopped (SIGINT, SIGTERM).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let worker = self.worker.map(|w| tokio::spawn(w.run()));
+        let served = self.server.await;
+        if let Some(worker) = worker {
+            // Mail being sent at this moment is sent again after the lease, by whoever runs next.
+            worker.abort();
+        }
+        served
     }
 }

@@ -30,7 +30,13 @@ enum Command {
         /// On an empty database, load a small demo city and print tokens to try it with.
         #[arg(long)]
         demo: bool,
+        /// Do not deliver mail from this process (run `renkei worker` beside instead).
+        #[arg(long)]
+        no_worker: bool,
     },
+    /// Deliver the outbox's mail and decide reminders, without serving HTTP: for deployments
+    /// with several app servers started with `serve --no-worker` (any number may run).
+    Worker,
     /// Apply pending migrations and exit.
     Migrate,
     /// Import records kept outside Renkei: facilities, episodes or contacts from a CSV file.
@@ -135,7 +141,10 @@ pub fn main() -> ExitCode {
 
 fn run(command: Command, settings: &Settings) -> anyhow::Result<()> {
     match command {
-        Command::Serve { demo } => serve(settings, demo),
+        Command::Serve { demo, no_worker } => {
+            serve(settings, demo, if no_worker { app::Delivery::Elsewhere } else { app::Delivery::InProcess })
+        }
+        Command::Worker => work(settings),
         Command::Migrate => {
             let pool = db::pool(&settings.database_url, 1)?;
             let applied = db::run_migrations(&mut *pool.get()?)?;
@@ -154,21 +163,39 @@ fn run(command: Command, settings: &Settings) -> anyhow::Result<()> {
     }
 }
 
-fn serve(settings: &Settings, demo: bool) -> anyhow::Result<()> {
+fn serve(settings: &Settings, demo: bool, delivery: app::Delivery) -> anyhow::Result<()> {
     let pool = app::prepare_database(settings)?;
     let greeting = if demo { Some(crate::demo::prepare(&mut *pool.get()?, &settings.public_url)?) } else { None };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
-        let application = Application::build(settings, pool)?;
+        let application = Application::build(settings, pool, delivery)?;
         println!(
             "Renkei を起動しました: {} (待ち受け {}, データベース {})",
             settings.public_url, settings.bind_addr, settings.database_url
         );
+        println!("{}", application.mail());
         if let Some(greeting) = greeting {
             println!("{greeting}");
         }
         application.run_until_stopped().await?;
         Ok(())
+    })
+}
+
+fn work(settings: &Settings) -> anyhow::Result<()> {
+    use crate::notify::{Notifier, worker::Worker};
+    let pool = app::prepare_database(settings)?;
+    let rules = std::sync::Arc::new(crate::survey::rules::select(&settings.handbook_rules)?);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let worker = Worker::new(settings, pool, Notifier::new(&settings.public_url), rules)?;
+        println!("Renkei のメール送信を開始しました (データベース {})", settings.database_url);
+        println!("{}", worker.transport.describe());
+        tokio::select! {
+            () = worker.run() => {}
+            _ = tokio::signal::ctrl_c() => println!("停止します"),
+        }
+        anyhow::Ok(())
     })
 }
 

@@ -87,7 +87,8 @@ pub fn prepare(conn: &mut DbConnection, public_url: &str) -> anyhow::Result<Stri
     let loaded_now = if present {
         false
     } else if directory::store::is_empty(conn)? {
-        load(conn).map_err(|e| anyhow::anyhow!("デモデータを読み込めません: {e:?}"))?;
+        load(conn, &crate::notify::Notifier::new(public_url))
+            .map_err(|e| anyhow::anyhow!("デモデータを読み込めません: {e:?}"))?;
         true
     } else {
         anyhow::bail!(
@@ -118,7 +119,7 @@ pub fn prepare(conn: &mut DbConnection, public_url: &str) -> anyhow::Result<Stri
     Ok(lines.join("\n"))
 }
 
-fn load(conn: &mut DbConnection) -> Result<(), AppError> {
+fn load(conn: &mut DbConnection, notifier: &crate::notify::Notifier) -> Result<(), AppError> {
     for (code, name, kind, area, in_city, window, email) in FACILITIES {
         directory::create_facility(
             conn,
@@ -180,6 +181,7 @@ fn load(conn: &mut DbConnection) -> Result<(), AppError> {
     let sent = documents::send(
         conn,
         &schemas,
+        notifier,
         cm1,
         SendDocument {
             kind: DocumentKind::AdmissionInfo,
@@ -198,6 +200,7 @@ fn load(conn: &mut DbConnection) -> Result<(), AppError> {
     let sent = documents::send(
         conn,
         &schemas,
+        notifier,
         cm1,
         SendDocument {
             kind: DocumentKind::AdmissionInfo,
@@ -212,6 +215,7 @@ fn load(conn: &mut DbConnection) -> Result<(), AppError> {
     documents::send(
         conn,
         &schemas,
+        notifier,
         nurse2,
         SendDocument {
             kind: DocumentKind::DischargeNotice,

@@ -19,6 +19,8 @@ use crate::episodes::{self, store::NewEpisode};
 use crate::error::{AppError, FieldError};
 use crate::forms::registry::{Schema, SchemaRegistry};
 use crate::forms::{DocumentKind, checks};
+use crate::notify::outbox::DeliveryCounts;
+use crate::notify::{DocumentMail, Notifier};
 
 /// Who sends a kind of document to whom, and what contact it makes.
 struct Exchange {
@@ -54,8 +56,10 @@ fn exchange(kind: DocumentKind) -> Exchange {
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum DocumentStatus {
-    /// 送信済: not yet opened by the recipient (in its current revision).
+    /// 送信済: stored and announced; no mail about it accepted by an SMTP server yet.
     Sent,
+    /// 配信済: the mail announcing the current revision reached the recipient's mail server.
+    Delivered,
     /// 既読: opened by the recipient.
     Read,
     /// 確認済: acknowledged by the recipient.
@@ -66,6 +70,7 @@ impl DocumentStatus {
     pub fn label(self) -> &'static str {
         match self {
             Self::Sent => "送信済",
+            Self::Delivered => "配信済",
             Self::Read => "既読",
             Self::Acknowledged => "確認済",
         }
@@ -87,9 +92,13 @@ pub struct DocumentSummary {
     /// The current revision (1 for the first; each amendment adds one).
     pub revision: i32,
     pub schema_version: i32,
+    /// 送信済 → 配信済 → 既読 → 確認済, for the current revision.
     pub status: DocumentStatus,
-    /// 送信済 / 既読 / 確認済
+    /// 送信済 / 配信済 / 既読 / 確認済
     pub status_label: String,
+    /// The mails announcing the current revision: to how many addresses, and how they stand.
+    /// `failed` above 0 means someone was not told: reach them another way.
+    pub delivery: DeliveryCounts,
     pub sent_at: DateTime<FixedOffset>,
     pub first_read_at: Option<DateTime<FixedOffset>>,
     pub acknowledged_at: Option<DateTime<FixedOffset>>,
@@ -175,6 +184,7 @@ fn schema_for(schemas: &SchemaRegistry, kind: DocumentKind, version: Option<u32>
 pub fn send(
     conn: &mut DbConnection,
     schemas: &SchemaRegistry,
+    notifier: &Notifier,
     principal: &Principal,
     request: SendDocument,
 ) -> Result<DocumentSummary, AppError> {
@@ -224,6 +234,15 @@ pub fn send(
             },
         )?;
         after_write(conn, kind, stay.episode_id, &request.payload)?;
+        let mail = DocumentMail {
+            id,
+            kind,
+            revision: 1,
+            episode_id: stay.episode_id,
+            sender: principal.facility_ref(),
+            recipient: recipient.clone(),
+        };
+        let announced = i64::try_from(notifier.document(conn, &mail, now)?).unwrap_or(i64::MAX);
         // What was just committed, without reading it back.
         Ok(DocumentSummary {
             id,
@@ -239,6 +258,7 @@ pub fn send(
             schema_version: i32::try_from(schema.version).unwrap_or(i32::MAX),
             status: DocumentStatus::Sent,
             status_label: DocumentStatus::Sent.label().to_owned(),
+            delivery: DeliveryCounts { recipients: announced, pending: announced, ..DeliveryCounts::default() },
             sent_at: calendar::in_japan(now),
             first_read_at: None,
             acknowledged_at: None,
@@ -353,6 +373,7 @@ fn after_write(conn: &mut DbConnection, kind: DocumentKind, episode_id: Uuid, pa
 pub fn amend(
     conn: &mut DbConnection,
     schemas: &SchemaRegistry,
+    notifier: &Notifier,
     principal: &Principal,
     id: Uuid,
     amendment: Amendment,
@@ -372,8 +393,18 @@ pub fn amend(
         if !errors.is_empty() {
             return Err(AppError::Invalid(errors));
         }
-        store::add_revision(conn, id, current.revision + 1, schema.version, &amendment.payload, principal.user_id)?;
+        let revision = current.revision + 1;
+        store::add_revision(conn, id, revision, schema.version, &amendment.payload, principal.user_id)?;
         after_write(conn, kind, current.episode_id, &amendment.payload)?;
+        let mail = DocumentMail {
+            id,
+            kind,
+            revision,
+            episode_id: current.episode_id,
+            sender: current.sender.clone(),
+            recipient: current.recipient.clone(),
+        };
+        notifier.document(conn, &mail, calendar::now())?;
         Ok(())
     })?;
     Ok(store::document(conn, id, None)?)
@@ -414,7 +445,7 @@ pub fn read(
     let opens_current = revision.is_none_or(|r| r == summary.revision);
     if opens_current
         && summary.recipient.id == principal.facility_id
-        && summary.status == DocumentStatus::Sent
+        && matches!(summary.status, DocumentStatus::Sent | DocumentStatus::Delivered)
         && matches!(principal.role, Role::DischargeNurse | Role::CareManager)
     {
         crate::db::write(conn, |conn| store::mark_read(conn, id, summary.revision, calendar::now()))?;
@@ -436,6 +467,17 @@ pub fn acknowledge(conn: &mut DbConnection, principal: &Principal, id: Uuid) -> 
         Ok::<_, AppError>(())
     })?;
     Ok(store::document(conn, id, None)?)
+}
+
+/// Every mail about a document (announcements and reminders) with its delivery state, for the
+/// facilities that sent or received it.
+pub fn deliveries(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    id: Uuid,
+) -> Result<Vec<crate::notify::outbox::Delivery>, AppError> {
+    visible(conn, principal, id)?;
+    Ok(crate::notify::outbox::of_document(conn, id)?)
 }
 
 /// The summary, or 404 unless the caller's facility sent or received the document.

@@ -5,6 +5,7 @@ pub mod clients;
 pub mod documents;
 pub mod episodes;
 pub mod extract;
+pub mod mail;
 pub mod meta;
 pub mod survey;
 
@@ -25,7 +26,9 @@ pub struct AppState {
     pub openapi: String,
     pub tokens: crate::auth::TokenCache,
     /// The handbook rules in force.
-    pub rules: crate::survey::rules::RuleSet,
+    pub rules: std::sync::Arc<crate::survey::rules::RuleSet>,
+    /// Queues mail and wakes this process's delivery worker.
+    pub notifier: crate::notify::Notifier,
 }
 
 /// How long a resolved API token is trusted without asking the database again.
@@ -68,6 +71,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(documents::get_revision)
             .service(documents::acknowledge)
             .service(documents::amend)
+            .service(documents::deliveries)
+            .service(mail::list)
+            .service(mail::retry)
             .service(survey::get),
     );
 }

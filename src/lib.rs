@@ -17,5 +17,6 @@ pub mod forms;
 pub mod generate;
 pub mod http;
 pub mod import;
+pub mod notify;
 pub mod settings;
 pub mod survey;

@@ -10,6 +10,7 @@ use crate::db::DatabaseUrl;
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://renkei.db";
 pub const DEFAULT_BIND_ADDR: &str = "127.0.0.1:8080";
 pub const DEFAULT_MAIL_FROM: &str = "Renkei <renkei@localhost>";
+pub const DEFAULT_MAIL_DIR: &str = "renkei-mail";
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -17,10 +18,20 @@ pub struct Settings {
     pub bind_addr: SocketAddr,
     /// The address users reach Renkei at, used in links in mails (no trailing slash).
     pub public_url: String,
-    /// The SMTP server for notification mail (validated at start-up; mail delivery itself comes
-    /// with the notification outbox).
+    /// The SMTP server for notification mail: smtp:// (plain), smtp://…?tls=required (STARTTLS)
+    /// or smtps:// (TLS). Unset: mail is written to `mail_dir`.
     pub smtp_url: Option<String>,
     pub mail_from: Mailbox,
+    /// Where mail is written as `.eml` files when no SMTP server is configured.
+    pub mail_dir: std::path::PathBuf,
+    /// Attempts before a mail is given up as failed.
+    pub mail_max_attempts: i32,
+    /// The wait after a first failed attempt; it doubles with each further failure (at most 1 h).
+    pub mail_retry_wait: std::time::Duration,
+    /// Hours after which the recipient of an unacknowledged document is reminded.
+    pub ack_reminder_hours: u32,
+    /// Hours after which its sender is told it is still unacknowledged.
+    pub ack_escalation_hours: u32,
     /// The handbook rule set in force (`schemas/handbook/rules/`), e.g. `default` or `paper-survey.v1`.
     pub handbook_rules: String,
 }
@@ -91,7 +102,42 @@ impl Settings {
             ));
         }
 
-        Ok(Self { database_url, bind_addr, public_url, smtp_url, mail_from, handbook_rules })
+        let mail_dir = get("MAIL_DIR")?.unwrap_or_else(|| DEFAULT_MAIL_DIR.into()).into();
+        let number =
+            |variable: &'static str, default: u32, min: u32, max: u32| -> Result<u32, SettingsError> {
+                match get(variable)? {
+                    None => Ok(default),
+                    Some(raw) => raw.parse::<u32>().ok().filter(|n| (min..=max).contains(n)).ok_or_else(|| {
+                        fail(variable, format!("\"{raw}\" は {min} から {max} までの整数ではありません"))
+                    }),
+                }
+            };
+        let mail_max_attempts = i32::try_from(number("MAIL_MAX_ATTEMPTS", 12, 1, 100)?).unwrap_or(12);
+        let mail_retry_wait = std::time::Duration::from_secs(u64::from(number("MAIL_RETRY_SECONDS", 30, 1, 3600)?));
+        let ack_reminder_hours = number("ACK_REMINDER_HOURS", 24, 1, 24 * 30)?;
+        let ack_escalation_hours = number("ACK_ESCALATION_HOURS", 72, 1, 24 * 60)?;
+        if ack_escalation_hours < ack_reminder_hours {
+            return Err(fail(
+                "ACK_ESCALATION_HOURS",
+                format!(
+                    "送付元への報告 ({ack_escalation_hours} 時間) は受け手への督促 (ACK_REMINDER_HOURS={ack_reminder_hours}) より後にしてください"
+                ),
+            ));
+        }
+
+        Ok(Self {
+            database_url,
+            bind_addr,
+            public_url,
+            smtp_url,
+            mail_from,
+            mail_dir,
+            mail_max_attempts,
+            mail_retry_wait,
+            ack_reminder_hours,
+            ack_escalation_hours,
+            handbook_rules,
+        })
     }
 }
 
@@ -133,6 +179,9 @@ mod tests {
             ("SMTP_URL", "http://mail.example.jp"),
             ("MAIL_FROM", "not an address"),
             ("HANDBOOK_RULES", "atlantis"),
+            ("MAIL_MAX_ATTEMPTS", "0"),
+            ("MAIL_RETRY_SECONDS", "soon"),
+            ("ACK_REMINDER_HOURS", "-1"),
         ] {
             let error = settings(&[(variable, value)]).err().unwrap_or_else(|| panic!("{variable}={value} accepted"));
             assert_eq!(error.variable, variable);

@@ -115,6 +115,8 @@ diesel::table! {
         acknowledged_at -> Nullable<Timestamp>,
         acknowledged_by -> Nullable<Text>,
         acknowledged_revision -> Nullable<Integer>,
+        delivered_revision -> Nullable<Integer>,
+        first_delivered_at -> Nullable<Timestamp>,
     }
 }
 
@@ -147,6 +149,41 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    reminders (id) {
+        id -> Text,
+        kind -> Text,
+        subject_id -> Text,
+        occasion -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        message_id -> Text,
+        topic -> Text,
+        document_id -> Nullable<Text>,
+        document_revision -> Nullable<Integer>,
+        episode_id -> Nullable<Text>,
+        reminder_id -> Nullable<Text>,
+        facility_id -> Text,
+        user_id -> Nullable<Text>,
+        address -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(contact_windows -> facilities (facility_id));
 diesel::joinable!(users -> facilities (facility_id));
 diesel::joinable!(api_tokens -> users (user_id));
@@ -167,4 +204,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     documents,
     document_revisions,
     contacts,
+    reminders,
+    outbox,
 );

@@ -33,6 +33,7 @@ struct DocumentRow {
     first_read_at: Option<NaiveDateTime>,
     acknowledged_at: Option<NaiveDateTime>,
     acknowledged_revision: Option<i32>,
+    delivered_revision: Option<i32>,
 }
 
 type SummaryRow = (DocumentRow, String, String, i32);
@@ -42,6 +43,8 @@ fn status(row: &DocumentRow) -> DocumentStatus {
         DocumentStatus::Acknowledged
     } else if row.read_revision == Some(row.current_revision) {
         DocumentStatus::Read
+    } else if row.delivered_revision == Some(row.current_revision) {
+        DocumentStatus::Delivered
     } else {
         DocumentStatus::Sent
     }
@@ -53,6 +56,8 @@ fn summaries(conn: &mut DbConnection, rows: Vec<SummaryRow>) -> QueryResult<Vec<
     let user_ids: Vec<String> = rows.iter().map(|(d, ..)| d.sender_user_id.clone()).collect();
     let facilities = facility_refs(conn, &facility_ids)?;
     let users = user_refs(conn, &user_ids)?;
+    let revisions: Vec<(String, i32)> = rows.iter().map(|(d, ..)| (d.id.clone(), d.current_revision)).collect();
+    let mut deliveries = crate::notify::outbox::counts(conn, &revisions)?;
     let missing = || diesel::result::Error::NotFound;
     rows.into_iter()
         .map(|(row, client_id, client_name, schema_version)| {
@@ -72,6 +77,7 @@ fn summaries(conn: &mut DbConnection, rows: Vec<SummaryRow>) -> QueryResult<Vec<
                 schema_version,
                 status,
                 status_label: status.label().to_owned(),
+                delivery: deliveries.remove(&row.id).unwrap_or_default(),
                 sent_at: calendar::in_japan(row.sent_at),
                 first_read_at: row.first_read_at.map(calendar::in_japan),
                 acknowledged_at: row.acknowledged_at.map(calendar::in_japan),
@@ -130,9 +136,17 @@ pub fn list(
                 .eq(current)
                 .and(documents::acknowledged_revision.is_null().or(documents::acknowledged_revision.ne(current))),
         ),
-        Some(DocumentStatus::Sent) => {
-            query.filter(documents::read_revision.is_null().or(documents::read_revision.ne(current)))
-        }
+        Some(DocumentStatus::Delivered) => query.filter(
+            documents::delivered_revision
+                .eq(current)
+                .and(documents::read_revision.is_null().or(documents::read_revision.ne(current))),
+        ),
+        Some(DocumentStatus::Sent) => query.filter(
+            documents::read_revision
+                .is_null()
+                .or(documents::read_revision.ne(current))
+                .and(documents::delivered_revision.is_null().or(documents::delivered_revision.ne(current))),
+        ),
     };
     let rows: Vec<SummaryRow> = query
         .order((documents::sent_at.desc(), documents::id.desc()))

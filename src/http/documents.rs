@@ -7,6 +7,7 @@ use super::extract::{CurrentUser, JsonBody};
 use super::{AppState, blocking};
 use crate::documents::{self, Amendment, Document, DocumentSummary, ListFilter, SendDocument};
 use crate::error::{AppError, Problem};
+use crate::notify::outbox::Delivery;
 
 /// Sends a document. The payload is validated against its schema and the stay; on any error
 /// the answer is 422 listing every error, and nothing is stored. 201 carries the summary; the
@@ -19,7 +20,10 @@ pub async fn send(
     user: CurrentUser,
     body: JsonBody<SendDocument>,
 ) -> Result<HttpResponse, AppError> {
-    let document = blocking(&state, move |conn, state| documents::send(conn, &state.schemas, &user.0, body.0)).await?;
+    let document =
+        blocking(&state, move |conn, state| documents::send(conn, &state.schemas, &state.notifier, &user.0, body.0))
+            .await?;
+    state.notifier.wake();
     Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/documents/{}", document.id))).json(document))
 }
 
@@ -88,6 +92,20 @@ pub async fn acknowledge(
     Ok(web::Json(blocking(&state, move |conn, _| documents::acknowledge(conn, &user.0, id)).await?))
 }
 
+/// Every mail about a document, to each address: its announcement (送信待ち → 配信済, or
+/// 配信失敗 with the reason) and any reminders. For the facilities that sent or received it.
+#[utoipa::path(tag = "documents", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<Delivery>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[get("/documents/{id}/deliveries")]
+pub async fn deliveries(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<Vec<Delivery>>, AppError> {
+    let id = id.into_inner();
+    Ok(web::Json(blocking(&state, move |conn, _| documents::deliveries(conn, &user.0, id)).await?))
+}
+
 /// The sender amends a document: a new revision supersedes the current one, which stays readable.
 #[utoipa::path(tag = "documents", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = Amendment,
     responses((status = 201, body = Document), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
@@ -99,7 +117,10 @@ pub async fn amend(
     body: JsonBody<Amendment>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let document =
-        blocking(&state, move |conn, state| documents::amend(conn, &state.schemas, &user.0, id, body.0)).await?;
+    let document = blocking(&state, move |conn, state| {
+        documents::amend(conn, &state.schemas, &state.notifier, &user.0, id, body.0)
+    })
+    .await?;
+    state.notifier.wake();
     Ok(HttpResponse::Created().json(document))
 }

@@ -15,7 +15,12 @@ fn url_of(database: &TestDatabase) -> String {
 /// `renkei` with a clean environment pointing at the test database.
 pub fn command(database: &TestDatabase) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_renkei"));
-    command.env_clear().env("DATABASE_URL", url_of(database)).env("RUST_LOG", "warn").kill_on_drop(true);
+    command
+        .env_clear()
+        .env("DATABASE_URL", url_of(database))
+        .env("MAIL_DIR", database.mail_dir())
+        .env("RUST_LOG", "warn")
+        .kill_on_drop(true);
     command
 }
 

@@ -38,6 +38,12 @@ impl TestDatabase {
         Self { url: DatabaseUrl::Postgres { url: url.to_string() }, admin_url: Some(admin_url.to_owned()), name }
     }
 
+    /// A folder for this database's mail files (MAIL_DIR), removed with it.
+    #[allow(dead_code, reason = "the benchmarks deliver no mail")]
+    pub fn mail_dir(&self) -> std::path::PathBuf {
+        std::env::temp_dir().join(format!("{}-mail", self.name))
+    }
+
     #[allow(dead_code, reason = "the benchmark picks its engines itself")]
     pub fn is_postgres(&self) -> bool {
         self.admin_url.is_some()
@@ -46,6 +52,7 @@ impl TestDatabase {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(std::env::temp_dir().join(format!("{}-mail", self.name)));
         match (&self.admin_url, &self.url) {
             (Some(admin_url), _) => {
                 if let Ok(mut admin) = PgConnection::establish(admin_url) {

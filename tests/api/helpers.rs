@@ -1,6 +1,7 @@
 //! spawn_app(), the seeded little city each test starts with, and one request helper a verb.
 
 use diesel::prelude::*;
+pub use renkei::app::Delivery;
 use renkei::app::{self, Application};
 use renkei::db::{DatabaseUrl, Pool};
 use renkei::directory::{self, ContactWindow, FacilityKind, NewFacility, NewUser, Role};
@@ -27,12 +28,20 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub pool: Pool,
     pub city: City,
-    /// Dropped with the app: the test database goes with it.
-    _database: TestDatabase,
+    /// Dropped with the app: the test database (and its mail folder) goes with it.
+    pub database: TestDatabase,
 }
 
+/// The app on a fresh database, without a delivery worker: mail stays queued, so that what a
+/// test sees does not depend on how fast mail goes out (tests/api/mail.rs runs workers).
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[], Delivery::Elsewhere).await
+}
+
+/// The app with more settings (e.g. SMTP_URL), delivering mail itself or not.
+pub async fn spawn_app_with(env: &[(&str, &str)], delivery: Delivery) -> TestApp {
     let db = TestDatabase::new();
+    let mail_dir = db.mail_dir();
     let url = db.url.to_string();
     let url = match &db.url {
         DatabaseUrl::Postgres { url } => url.clone(),
@@ -41,15 +50,18 @@ pub async fn spawn_app() -> TestApp {
     let settings = Settings::from_lookup(|name| match name {
         "DATABASE_URL" => Ok(url.clone()),
         "BIND_ADDR" => Ok("127.0.0.1:0".into()),
-        _ => Err(std::env::VarError::NotPresent),
+        "MAIL_DIR" => Ok(mail_dir.display().to_string()),
+        other => {
+            env.iter().find(|(k, _)| *k == other).map(|(_, v)| (*v).to_owned()).ok_or(std::env::VarError::NotPresent)
+        }
     })
     .expect("test settings");
     let pool = app::prepare_database(&settings).expect("database prepared");
     let city = seed(&pool);
-    let application = Application::build(&settings, pool.clone()).expect("application builds");
+    let application = Application::build(&settings, pool.clone(), delivery).expect("application builds");
     let address = format!("http://127.0.0.1:{}", application.port());
     tokio::spawn(application.run_until_stopped());
-    TestApp { address, client: reqwest::Client::new(), pool, city, _database: db }
+    TestApp { address, client: reqwest::Client::new(), pool, city, database: db }
 }
 
 fn seed(pool: &Pool) -> City {

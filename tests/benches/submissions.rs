@@ -211,7 +211,8 @@ fn main() {
         };
         let (settings, setup) = setup(&database);
         let (api, p50, p95) = runtime.block_on(async {
-            let application = Application::build(&settings, setup.pool.clone()).unwrap();
+            let application =
+                Application::build(&settings, setup.pool.clone(), renkei::app::Delivery::Elsewhere).unwrap();
             let address = format!("http://127.0.0.1:{}", application.port());
             tokio::spawn(application.run_until_stopped());
             through_the_api(&address, &setup, 10).await; // warm-up

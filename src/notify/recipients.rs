@@ -1,0 +1,87 @@
+//! Who receives a mail: a facility's contact windows that have an address (a facility may have
+//! several, e.g. the ward and the 地域医療連携室), and named people (the client's care manager,
+//! the sender of a document). Each address receives one copy.
+
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::db::schema::{contact_windows, episodes, users};
+use crate::db::{DbConnection, to_uuid};
+use crate::forms::DocumentKind;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipient {
+    /// The facility the address belongs to.
+    pub facility_id: Uuid,
+    /// The person, when the address is a user's own.
+    pub user_id: Option<Uuid>,
+    pub address: String,
+}
+
+/// The addresses of a facility's contact windows.
+pub fn windows(conn: &mut DbConnection, facility: Uuid) -> QueryResult<Vec<Recipient>> {
+    let addresses: Vec<Option<String>> = contact_windows::table
+        .filter(contact_windows::facility_id.eq(facility.to_string()))
+        .order(contact_windows::position)
+        .select(contact_windows::email)
+        .load(conn)?;
+    Ok(addresses
+        .into_iter()
+        .flatten()
+        .filter(|a| !a.trim().is_empty())
+        .map(|address| Recipient { facility_id: facility, user_id: None, address })
+        .collect())
+}
+
+/// A user's own address.
+pub fn user(conn: &mut DbConnection, user: Uuid) -> QueryResult<Option<Recipient>> {
+    users::table
+        .find(user.to_string())
+        .select((users::facility_id, users::email))
+        .first::<(String, String)>(conn)
+        .optional()?
+        .map(|(facility, address)| Ok(Recipient { facility_id: to_uuid(&facility)?, user_id: Some(user), address }))
+        .transpose()
+}
+
+/// The care manager of a stay, when they work at `facility`.
+pub fn care_manager_at(conn: &mut DbConnection, episode: Uuid, facility: Uuid) -> QueryResult<Option<Recipient>> {
+    let manager: Option<Option<String>> =
+        episodes::table.find(episode.to_string()).select(episodes::care_manager_id).first(conn).optional()?;
+    let Some(manager) = manager.flatten() else { return Ok(None) };
+    Ok(user(conn, to_uuid(&manager)?)?.filter(|r| r.facility_id == facility))
+}
+
+/// Who is told of a document: the recipient facility's windows and, for a discharge notice, the
+/// client's care manager when they work there.
+pub fn of_document(
+    conn: &mut DbConnection,
+    kind: DocumentKind,
+    episode: Uuid,
+    recipient_facility: Uuid,
+) -> QueryResult<Vec<Recipient>> {
+    let mut all = windows(conn, recipient_facility)?;
+    if kind == DocumentKind::DischargeNotice {
+        all.extend(care_manager_at(conn, episode, recipient_facility)?);
+    }
+    Ok(distinct(all))
+}
+
+/// One copy per address (addresses compare without regard to case).
+pub fn distinct(all: Vec<Recipient>) -> Vec<Recipient> {
+    let mut seen = std::collections::HashSet::new();
+    all.into_iter().filter(|r| seen.insert(r.address.trim().to_lowercase())).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_is_mailed_once_whatever_its_case() {
+        let facility = Uuid::nil();
+        let at = |address: &str, user_id| Recipient { facility_id: facility, user_id, address: address.into() };
+        let kept = distinct(vec![at("renkei@example.jp", None), at("Renkei@Example.jp", Some(Uuid::nil()))]);
+        assert_eq!(kept, vec![at("renkei@example.jp", None)]);
+    }
+}

@@ -1,0 +1,157 @@
+//! Reminders decided from the handbook rules, each sent once: the admission sheet due, the
+//! discharge notice due, and documents left unacknowledged (the recipient first, then the sender).
+//! The reminder pass is run at chosen instants, as the worker runs it once a minute.
+
+use chrono::{Duration, NaiveDateTime};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, admission_sheet, day, spawn_app};
+use renkei::notify::outbox::{self, Delivery};
+use renkei::notify::reminders::{self, Timing};
+use renkei::notify::{Notifier, Topic};
+
+fn remind(app: &TestApp, now: NaiveDateTime) -> usize {
+    let conn = &mut *app.pool.get().unwrap();
+    let rules = renkei::survey::rules::select("default").unwrap();
+    let timing =
+        Timing { acknowledgement_reminder: Duration::hours(24), acknowledgement_escalation: Duration::hours(72) };
+    reminders::run(conn, &Notifier::new("https://renkei.example.jp"), &rules, timing, now).unwrap()
+}
+
+fn mails_about(app: &TestApp, topic: Topic) -> Vec<Delivery> {
+    let conn = &mut *app.pool.get().unwrap();
+    outbox::list(conn, None, 500, 0).unwrap().into_iter().filter(|d| d.topic == topic).collect()
+}
+
+fn addresses(mails: &[Delivery]) -> Vec<String> {
+    let mut all: Vec<String> = mails.iter().map(|m| m.address.clone()).collect();
+    all.sort();
+    all
+}
+
+/// A time of day in Japan on `date`, as the UTC instant the service keeps.
+fn japan(date: chrono::NaiveDate, hour: u32) -> NaiveDateTime {
+    date.and_hms_opt(hour, 0, 0).unwrap() - Duration::hours(9)
+}
+
+fn subject_of(app: &TestApp, mail: &Delivery) -> String {
+    use diesel::prelude::*;
+    use renkei::db::schema::outbox as table;
+    let conn = &mut *app.pool.get().unwrap();
+    table::table.find(mail.id.to_string()).select(table::subject).first(conn).unwrap()
+}
+
+#[tokio::test]
+async fn a_care_manager_whose_client_was_admitted_is_reminded_once_on_the_deadline_day() {
+    let app = spawn_app().await;
+    app.client_of_care_office("0100000001").await;
+    let stay = app.admission("0100000001", &day(0)).await;
+    let rules = renkei::survey::rules::select("default").unwrap();
+    let deadline = reminders::admission_info_deadline(&rules.admission_info_deadline, renkei::calendar::today(), None);
+
+    assert_eq!(remind(&app, japan(deadline, 8)), 0, "not before 09:00 on the deadline day");
+    assert_eq!(remind(&app, japan(deadline, 10)), 2);
+    let mails = mails_about(&app, Topic::AdmissionInfoDue);
+    assert_eq!(addresses(&mails), ["c1@example.jp", "cm@c1.example.jp"], "the office's window and the care manager");
+    let subject = subject_of(&app, &mails[0]);
+    assert!(subject.starts_with("【Renkei】入院時情報提供書の提出期限は") && subject.contains("連携病院"), "{subject}");
+    assert!(mails.iter().all(|m| m.state == outbox::MailState::Queued));
+    assert_eq!(remind(&app, japan(deadline, 11)), 0, "the same reminder is never sent twice");
+    assert_eq!(remind(&app, japan(deadline + Duration::days(1), 10)), 0);
+    assert_eq!(mails_about(&app, Topic::AdmissionInfoDue).len(), 2);
+    assert!(stay["id"].is_string());
+}
+
+#[tokio::test]
+async fn no_reminder_once_the_admission_sheet_or_a_phone_call_was_recorded() {
+    let app = spawn_app().await;
+    app.client_of_care_office("0100000001").await;
+    let stay = app.admission("0100000001", &day(0)).await;
+    let recorded = app
+        .post(
+            &format!("/api/v1/episodes/{}/contacts", stay["id"].as_str().unwrap()),
+            &app.city.care_manager,
+            &json!({"direction": "cm_to_hospital", "kind": "admission_info", "method": "phone", "contacted_on": day(0)}),
+        )
+        .await;
+    assert_eq!(recorded.status, 201, "{}", recorded.body);
+    let rules = renkei::survey::rules::select("default").unwrap();
+    let deadline = reminders::admission_info_deadline(&rules.admission_info_deadline, renkei::calendar::today(), None);
+    assert_eq!(remind(&app, japan(deadline, 10)), 0);
+}
+
+#[tokio::test]
+async fn a_hospital_with_a_discharge_within_n_days_and_no_notice_is_reminded_once() {
+    let app = spawn_app().await;
+    app.client_of_care_office("0100000001").await;
+    let registered = app
+        .post(
+            "/api/v1/episodes",
+            &app.city.nurse,
+            &json!({"client": {"name": "連携 花子", "name_kana": "レンケイ ハナコ", "birth_date": "1940-02-11", "sex": "female",
+                               "insurance_number": "0100000001"},
+                    "admitted_on": day(-10), "planned_discharge_on": day(7)}),
+        )
+        .await;
+    assert_eq!(registered.status, 201, "{}", registered.body);
+    let today = renkei::calendar::today();
+
+    assert_eq!(remind(&app, japan(today, 10)), 0, "7 days ahead: not yet within 5 days");
+    assert_eq!(remind(&app, japan(today + Duration::days(2), 10)), 2, "5 days ahead");
+    let mails = mails_about(&app, Topic::DischargeNoticeDue);
+    assert_eq!(addresses(&mails), ["h1@example.jp", "nurse@h1.example.jp"], "the hospital's window and the nurse");
+    let subject = subject_of(&app, &mails[0]);
+    assert!(subject.contains("退院連絡の期限") && subject.contains("退院5日前ルール"), "{subject}");
+    assert_eq!(remind(&app, japan(today + Duration::days(3), 10)), 0, "never twice for the same planned date");
+}
+
+async fn sent_admission_sheet(app: &TestApp) -> Value {
+    let client = app.client_of_care_office("0100000001").await;
+    let sent = app
+        .post(
+            "/api/v1/documents",
+            &app.city.care_manager,
+            &json!({"kind": "admission_info", "recipient_facility_id": app.city.hospital, "client_id": client["id"],
+                    "payload": admission_sheet(&day(-1))}),
+        )
+        .await;
+    assert_eq!(sent.status, 201, "{}", sent.body);
+    sent.body
+}
+
+#[tokio::test]
+async fn an_unacknowledged_document_is_reminded_to_the_recipient_then_reported_to_the_sender() {
+    let app = spawn_app().await;
+    let sent = sent_admission_sheet(&app).await;
+    let now = renkei::calendar::now();
+
+    assert_eq!(remind(&app, now + Duration::hours(23)), 0);
+    assert_eq!(remind(&app, now + Duration::hours(25)), 1);
+    let due = mails_about(&app, Topic::AcknowledgementDue);
+    assert_eq!(addresses(&due), ["h1@example.jp"]);
+    assert_eq!(due[0].document_id.map(|d| d.to_string()), sent["id"].as_str().map(str::to_owned));
+    assert_eq!(remind(&app, now + Duration::hours(30)), 0, "reminded once");
+
+    assert_eq!(remind(&app, now + Duration::hours(73)), 1);
+    let overdue = mails_about(&app, Topic::AcknowledgementOverdue);
+    assert_eq!(addresses(&overdue), ["cm@c1.example.jp"], "the sender hears of it");
+    assert!(subject_of(&app, &overdue[0]).contains("連携病院でまだ確認されていません"));
+    assert_eq!(remind(&app, now + Duration::hours(100)), 0, "reported once");
+
+    // The sender sees the reminders among the document's mails.
+    let mails = app
+        .get(&format!("/api/v1/documents/{}/deliveries", sent["id"].as_str().unwrap()), &app.city.care_manager)
+        .await;
+    let topics: Vec<&str> = mails.body.as_array().unwrap().iter().map(|m| m["topic"].as_str().unwrap()).collect();
+    assert_eq!(topics, ["document_sent", "acknowledgement_due", "acknowledgement_overdue"]);
+}
+
+#[tokio::test]
+async fn an_acknowledged_document_is_not_reminded() {
+    let app = spawn_app().await;
+    let sent = sent_admission_sheet(&app).await;
+    let id = sent["id"].as_str().unwrap();
+    let acknowledged = app.post(&format!("/api/v1/documents/{id}/acknowledge"), &app.city.nurse, &json!({})).await;
+    assert_eq!(acknowledged.status, 200);
+    assert_eq!(remind(&app, renkei::calendar::now() + Duration::hours(80)), 0);
+}

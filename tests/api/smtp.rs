@@ -1,0 +1,89 @@
+//! A real SMTP server on loopback for the tests: tests/smtp/sink.py (Debian's python3-aiosmtpd),
+//! started, stopped and started again on the same port, with every mail it accepted read back.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::io::AsyncBufReadExt;
+use tokio::process::{Child, Command};
+
+pub struct SmtpSink {
+    pub port: u16,
+    file: PathBuf,
+    process: Option<Child>,
+}
+
+/// A port nobody listens on now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl SmtpSink {
+    /// A sink on a free port, not yet started: the SMTP server is "down".
+    pub fn down() -> Self {
+        let file = std::env::temp_dir().join(format!("renkei-smtp-{}.jsonl", uuid::Uuid::now_v7()));
+        Self { port: free_port(), file, process: None }
+    }
+
+    /// A running sink.
+    pub async fn start() -> Self {
+        let mut sink = Self::down();
+        sink.up().await;
+        sink
+    }
+
+    /// `SMTP_URL` for the service: plain SMTP on loopback.
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts the server (again) on its port.
+    pub async fn up(&mut self) {
+        assert!(self.process.is_none(), "the sink is already running");
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/smtp/sink.py");
+        let mut child = Command::new("/usr/bin/python3")
+            .arg(script)
+            .arg(self.port.to_string())
+            .arg(&self.file)
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("python3-aiosmtpd runs (apt-get install python3-aiosmtpd)");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = tokio::io::BufReader::new(stdout).lines();
+        let ready = tokio::time::timeout(Duration::from_secs(20), lines.next_line()).await;
+        assert!(matches!(ready, Ok(Ok(Some(ref line))) if line == "ready"), "the SMTP sink did not start: {ready:?}");
+        self.process = Some(child);
+    }
+
+    /// Every mail accepted so far, in order.
+    pub fn mails(&self) -> Vec<Value> {
+        std::fs::read_to_string(&self.file)
+            .unwrap_or_default()
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("a JSON line"))
+            .collect()
+    }
+
+    /// Waits until at least `n` mails arrived (at most 30 s), and returns them all.
+    pub async fn wait_for(&self, n: usize) -> Vec<Value> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let mails = self.mails();
+            if mails.len() >= n || tokio::time::Instant::now() > deadline {
+                return mails;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        if let Some(child) = self.process.as_mut() {
+            let _ = child.start_kill();
+        }
+        let _ = std::fs::remove_file(&self.file);
+    }
+}
