@@ -80,8 +80,40 @@ enum AdminCommand {
         #[arg(long, requires = "window_label")]
         fax: Option<String>,
     },
+    /// Add a contact window (連絡窓口) to a facility; mail for the facility goes to every
+    /// window's address.
+    AddWindow {
+        /// The facility's code.
+        #[arg(long)]
+        facility: String,
+        /// e.g. 地域医療連携室, 3階病棟
+        #[arg(long)]
+        label: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        fax: Option<String>,
+        /// Hours to avoid, e.g. 「12時〜13時は避けてください」
+        #[arg(long)]
+        hours: Option<String>,
+    },
     /// List the facilities.
     ListFacilities,
+    /// List outgoing mail, newest first: queued, sending, delivered or failed.
+    ListMail {
+        /// Only mail in this state (e.g. failed).
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Queue a failed mail again (after fixing its cause, e.g. the window's address).
+    RetryMail {
+        #[arg(long)]
+        id: uuid::Uuid,
+    },
     /// Register a user at a facility.
     CreateUser {
         /// The facility's code.
@@ -224,6 +256,47 @@ fn admin(conn: &mut db::DbConnection, command: AdminCommand) -> anyhow::Result<(
                 facility.kind.label(),
                 facility.id
             );
+        }
+        AdminCommand::AddWindow { facility, label, email, phone, fax, hours } => {
+            let window = ContactWindow { label, email, phone, fax, hours_note: hours };
+            let facility = directory::add_window(conn, &facility, window).map_err(shown)?;
+            println!(
+                "連絡窓口を追加しました: {} {} (窓口 {} 件)",
+                facility.code,
+                facility.name,
+                facility.contact_windows.len()
+            );
+        }
+        AdminCommand::ListMail { state, limit } => {
+            use crate::notify::outbox::{self, MailState};
+            let state = state
+                .map(|s| {
+                    s.parse::<MailState>().map_err(|_| {
+                        anyhow::anyhow!("--state は queued, sending, delivered, failed のいずれかです (\"{s}\")")
+                    })
+                })
+                .transpose()?;
+            for mail in outbox::list(conn, state, limit.clamp(1, 10_000), 0)? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t試行 {}\t{}",
+                    mail.id,
+                    mail.queued_at.format("%Y-%m-%d %H:%M"),
+                    mail.state_label,
+                    mail.topic_label,
+                    mail.address,
+                    mail.attempts,
+                    mail.last_error.unwrap_or_default()
+                );
+            }
+        }
+        AdminCommand::RetryMail { id } => {
+            let queued = crate::db::write(conn, |conn| crate::notify::outbox::retry(conn, id, crate::calendar::now()))?;
+            if !queued {
+                anyhow::bail!(
+                    "配信失敗のメール {id} はありません（renkei admin list-mail --state failed で確かめてください）"
+                );
+            }
+            println!("メール {id} を再送待ちにしました。動いている worker が送信します");
         }
         AdminCommand::ListFacilities => {
             for f in directory::store::list(conn, None)? {

@@ -180,12 +180,47 @@ pub fn create_facility(conn: &mut crate::db::DbConnection, new: NewFacility) -> 
     if code.is_empty() || new.name.trim().is_empty() {
         return Err(AppError::invalid("/code", "required", "事業所コードと名称は必須です"));
     }
+    let windows = new.contact_windows.into_iter().map(checked_window).collect::<Result<Vec<_>, _>>()?;
     crate::db::write(conn, |conn| {
         if store::find_by_code(conn, code)?.is_some() {
             return Err(AppError::Conflict(format!("事業所コード {code} はすでに登録されています")));
         }
-        Ok(store::insert_facility(conn, &NewFacility { code: code.to_owned(), ..new })?)
+        Ok(store::insert_facility(conn, &NewFacility { code: code.to_owned(), contact_windows: windows, ..new })?)
     })
+}
+
+/// Adds a contact window (連絡窓口) to a facility; its address, if any, receives the facility's mail.
+pub fn add_window(
+    conn: &mut crate::db::DbConnection,
+    facility_code: &str,
+    window: ContactWindow,
+) -> Result<Facility, AppError> {
+    let window = checked_window(window)?;
+    crate::db::write(conn, |conn| {
+        let facility = store::find_by_code(conn, facility_code.trim())?.ok_or_else(|| {
+            AppError::invalid("/facility", "exists", format!("事業所コード {facility_code} はありません"))
+        })?;
+        store::insert_window(conn, facility.id, &window)?;
+        store::find(conn, facility.id)?.ok_or(AppError::NotFound("facility"))
+    })
+}
+
+/// A window with a label, and an email address that mail can be sent to (or none).
+fn checked_window(window: ContactWindow) -> Result<ContactWindow, AppError> {
+    if window.label.trim().is_empty() {
+        return Err(AppError::invalid("/contact_windows/label", "required", "連絡窓口の名称は必須です"));
+    }
+    let email = window.email.map(|e| e.trim().to_owned()).filter(|e| !e.is_empty());
+    if let Some(email) = &email
+        && email.parse::<lettre::Address>().is_err()
+    {
+        return Err(AppError::invalid(
+            "/contact_windows/email",
+            "format",
+            format!("連絡窓口のメールアドレス \"{email}\" の形式が正しくありません"),
+        ));
+    }
+    Ok(ContactWindow { email, ..window })
 }
 
 /// Registers a user at an existing facility; the role must fit the facility's kind.

@@ -117,26 +117,32 @@ pub fn insert_facility(conn: &mut DbConnection, new: &NewFacility) -> QueryResul
             created_at: now,
         })
         .execute(conn)?;
-    let windows: Vec<WindowRow> = new
-        .contact_windows
-        .iter()
-        .enumerate()
-        .map(|(position, w)| WindowRow {
-            id: new_id().to_string(),
-            facility_id: id.clone(),
-            label: w.label.clone(),
-            email: w.email.clone(),
-            phone: w.phone.clone(),
-            fax: w.fax.clone(),
-            hours_note: w.hours_note.clone(),
-            position: i32::try_from(position).unwrap_or(i32::MAX),
-            created_at: now,
-        })
-        .collect();
-    for window in windows {
-        diesel::insert_into(contact_windows::table).values(window).execute(conn)?;
+    let facility = to_uuid(&id)?;
+    for window in &new.contact_windows {
+        insert_window(conn, facility, window)?;
     }
-    find(conn, to_uuid(&id)?)?.ok_or(diesel::result::Error::NotFound)
+    find(conn, facility)?.ok_or(diesel::result::Error::NotFound)
+}
+
+/// Adds a contact window after the facility's others.
+pub fn insert_window(conn: &mut DbConnection, facility: Uuid, window: &ContactWindow) -> QueryResult<()> {
+    let count: i64 = contact_windows::table
+        .filter(contact_windows::facility_id.eq(facility.to_string()))
+        .count()
+        .get_result(conn)?;
+    let row = WindowRow {
+        id: new_id().to_string(),
+        facility_id: facility.to_string(),
+        label: window.label.clone(),
+        email: window.email.clone(),
+        phone: window.phone.clone(),
+        fax: window.fax.clone(),
+        hours_note: window.hours_note.clone(),
+        position: i32::try_from(count).unwrap_or(i32::MAX),
+        created_at: calendar::now(),
+    };
+    diesel::insert_into(contact_windows::table).values(row).execute(conn)?;
+    Ok(())
 }
 
 /// True when no facility is registered yet (a fresh installation).

@@ -160,3 +160,57 @@ async fn serve_demo_loads_a_city_and_prints_tokens_that_work() {
     let (_server, lines) = serve(&database, &["serve", "--demo"], free_port(), "curl").await;
     assert!(lines.iter().any(|l| l.contains("すでに読み込まれています")), "{lines:?}");
 }
+
+#[tokio::test]
+async fn a_facility_gets_more_contact_windows_and_an_address_mail_cannot_reach_is_refused() {
+    let database = TestDatabase::new();
+    let create = [
+        "admin",
+        "create-facility",
+        "--code",
+        "0110000001",
+        "--name",
+        "連携病院",
+        "--kind",
+        "hospital",
+        "--window-label",
+        "地域医療連携室",
+        "--email",
+        "renkei@hospital.example.jp",
+    ];
+    assert_eq!(run(&database, &create).await.0, 0);
+    let add = |label: &'static str, email: &'static str| {
+        ["admin", "add-window", "--facility", "0110000001", "--label", label, "--email", email]
+    };
+    let (code, stdout, _) = run(&database, &add("3階病棟", "ward3@hospital.example.jp")).await;
+    assert_eq!(code, 0);
+    assert!(stdout.contains("窓口 2 件"), "{stdout}");
+    let (code, _, stderr) = run(&database, &add("4階病棟", "ward4 at hospital")).await;
+    assert_eq!(code, 1);
+    assert!(stderr.contains("\"ward4 at hospital\" の形式が正しくありません"), "{stderr}");
+    let (code, _, stderr) =
+        run(&database, &["admin", "add-window", "--facility", "0999", "--label", "x", "--email", "x@example.jp"]).await;
+    assert_eq!(code, 1);
+    assert!(stderr.contains("事業所コード 0999 はありません"), "{stderr}");
+
+    // Mail for the hospital goes to both windows.
+    let conn = &mut renkei::db::establish(&database.url).unwrap();
+    let hospital = renkei::directory::store::find_by_code(conn, "0110000001").unwrap().unwrap();
+    let to = renkei::notify::recipients::windows(conn, hospital.id).unwrap();
+    let addresses: Vec<&str> = to.iter().map(|r| r.address.as_str()).collect();
+    assert_eq!(addresses, ["renkei@hospital.example.jp", "ward3@hospital.example.jp"]);
+}
+
+#[tokio::test]
+async fn admins_list_and_retry_mail_from_the_command_line() {
+    let database = TestDatabase::new();
+    let (code, stdout, _) = run(&database, &["admin", "list-mail", "--state", "failed"]).await;
+    assert_eq!((code, stdout.as_str()), (0, ""), "nothing failed on a fresh installation");
+    let (code, _, stderr) = run(&database, &["admin", "list-mail", "--state", "lost"]).await;
+    assert_eq!(code, 1);
+    assert!(stderr.contains("--state は queued, sending, delivered, failed のいずれかです"), "{stderr}");
+    let (code, _, stderr) =
+        run(&database, &["admin", "retry-mail", "--id", "01a20000-0000-7000-8000-000000000000"]).await;
+    assert_eq!(code, 1);
+    assert!(stderr.contains("配信失敗のメール"), "{stderr}");
+}

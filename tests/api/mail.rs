@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::cli_support;
 use crate::helpers::{Delivery, TestApp, admission_sheet, day, fixture, spawn_app_with};
-use crate::smtp::SmtpSink;
+use crate::smtp::{SmtpSink, TestCertificates};
 
 /// What must never appear in a mail: the seeded client's name, kana, birth date, insurance
 /// number and address (the address is in the admission sheet fixture).
@@ -256,44 +256,85 @@ async fn a_server_killed_after_the_commit_delivers_the_mail_after_its_restart() 
     restarted.kill().await.unwrap();
 }
 
+/// Queues `n` mails to the hospital's addresses as sending documents does, ten addresses a time.
+fn queue_mails(app: &TestApp, n: usize) {
+    let conn = &mut *app.pool.get().unwrap();
+    let notifier = renkei::notify::Notifier::new("https://renkei.example.jp");
+    let facts = renkei::notify::mail::MailFacts {
+        recipient_facility: "連携病院".into(),
+        sender_facility: Some("さくら居宅".into()),
+        document_kind: Some("入院時情報提供書".into()),
+        link: "https://renkei.example.jp/documents/x".into(),
+        ..Default::default()
+    };
+    let about = renkei::notify::outbox::About {
+        topic: renkei::notify::Topic::DocumentSent,
+        document: None,
+        episode_id: None,
+        reminder_id: None,
+    };
+    let addresses: Vec<_> = (0..n)
+        .map(|i| renkei::notify::recipients::Recipient {
+            facility_id: app.city.hospital,
+            user_id: None,
+            address: format!("ward{i}@h1.example.jp"),
+        })
+        .collect();
+    for batch in addresses.chunks(10) {
+        notifier.queue(conn, &about, &facts, batch, renkei::calendar::now()).unwrap();
+    }
+}
+
+/// `renkei worker` as a process on the test database.
+fn worker(app: &TestApp, env: &[(&str, &str)]) -> tokio::process::Child {
+    let mut command = cli_support::command(&app.database);
+    command.envs(env.iter().copied()).arg("worker").stdout(std::process::Stdio::null()).spawn().unwrap()
+}
+
+/// The outbox as administrators see it.
+async fn all_mail(app: &TestApp) -> Vec<Value> {
+    app.get("/api/v1/admin/mail?limit=500", &app.city.admin).await.body.as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn mail_goes_over_starttls_or_tls_only_to_a_server_whose_certificate_is_trusted() {
+    let certificates = TestCertificates::new();
+    let (cert, key, ca) = (certificates.path("leaf.pem"), certificates.path("leaf.key"), certificates.path("ca.pem"));
+    for (mode, url) in [("--starttls", "smtp://localhost:{port}?tls=required"), ("--tls", "smtps://localhost:{port}")] {
+        let sink = SmtpSink::start_with(&[mode, &cert, &key]).await;
+        let app = spawn_app_with(&[], Delivery::Elsewhere).await;
+        queue_mails(&app, 1);
+        let url = url.replace("{port}", &sink.port.to_string());
+
+        // The system's trust store does not know the test CA: the mail waits, with the reason.
+        let mut untrusting = worker(&app, &[("SMTP_URL", &url), ("MAIL_RETRY_SECONDS", "1")]);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while all_mail(&app).await[0]["last_error"].is_null() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        untrusting.kill().await.unwrap();
+        let mail = &all_mail(&app).await[0];
+        assert_eq!(mail["state"], "queued", "{mode}: {mail}");
+        assert!(mail["last_error"].as_str().unwrap().contains("SMTP"), "{mode}: {mail}");
+        assert!(sink.mails().is_empty(), "{mode}: nothing went to an unverified server");
+
+        // Trusting the CA (SSL_CERT_FILE, as for a private CA in production), it goes out.
+        let mut trusting = worker(&app, &[("SMTP_URL", &url), ("SSL_CERT_FILE", &ca), ("MAIL_RETRY_SECONDS", "1")]);
+        let mails = sink.wait_for(1).await;
+        trusting.kill().await.unwrap();
+        assert_eq!(mails.len(), 1, "{mode}");
+        assert_eq!(mails[0]["rcpt_tos"], json!(["ward0@h1.example.jp"]));
+    }
+}
+
 #[tokio::test]
 async fn two_workers_on_one_database_deliver_each_mail_exactly_once() {
     let sink = SmtpSink::start().await;
     let app = spawn_app_with(&[("SMTP_URL", &sink.url())], Delivery::Elsewhere).await;
     const MAILS: usize = 300;
-    {
-        // Queue the mails as sending documents does, in batches of ten addresses.
-        let conn = &mut *app.pool.get().unwrap();
-        let notifier = renkei::notify::Notifier::new("https://renkei.example.jp");
-        let facts = renkei::notify::mail::MailFacts {
-            recipient_facility: "連携病院".into(),
-            sender_facility: Some("さくら居宅".into()),
-            document_kind: Some("入院時情報提供書".into()),
-            link: "https://renkei.example.jp/documents/x".into(),
-            ..Default::default()
-        };
-        let about = renkei::notify::outbox::About {
-            topic: renkei::notify::Topic::DocumentSent,
-            document: None,
-            episode_id: None,
-            reminder_id: None,
-        };
-        for batch in 0..MAILS / 10 {
-            let to: Vec<_> = (0..10)
-                .map(|i| renkei::notify::recipients::Recipient {
-                    facility_id: app.city.hospital,
-                    user_id: None,
-                    address: format!("ward{batch}-{i}@h1.example.jp"),
-                })
-                .collect();
-            notifier.queue(conn, &about, &facts, &to, renkei::calendar::now()).unwrap();
-        }
-    }
-    let worker = || {
-        let mut command = cli_support::command(&app.database);
-        command.env("SMTP_URL", sink.url()).arg("worker").stdout(std::process::Stdio::null()).spawn().unwrap()
-    };
-    let (mut first, mut second) = (worker(), worker());
+    queue_mails(&app, MAILS);
+    let url = sink.url();
+    let (mut first, mut second) = (worker(&app, &[("SMTP_URL", &url)]), worker(&app, &[("SMTP_URL", &url)]));
     let mails = sink.wait_for(MAILS).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     first.kill().await.unwrap();

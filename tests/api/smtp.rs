@@ -11,6 +11,8 @@ use tokio::process::{Child, Command};
 pub struct SmtpSink {
     pub port: u16,
     file: PathBuf,
+    /// Extra arguments: TLS (`--starttls CERT KEY`, `--tls CERT KEY`).
+    options: Vec<String>,
     process: Option<Child>,
 }
 
@@ -23,7 +25,15 @@ impl SmtpSink {
     /// A sink on a free port, not yet started: the SMTP server is "down".
     pub fn down() -> Self {
         let file = std::env::temp_dir().join(format!("renkei-smtp-{}.jsonl", uuid::Uuid::now_v7()));
-        Self { port: free_port(), file, process: None }
+        Self { port: free_port(), file, options: Vec::new(), process: None }
+    }
+
+    /// A running sink with options (e.g. `--starttls CERT KEY`).
+    pub async fn start_with(options: &[&str]) -> Self {
+        let mut sink = Self::down();
+        sink.options = options.iter().map(|o| (*o).to_owned()).collect();
+        sink.up().await;
+        sink
     }
 
     /// A running sink.
@@ -46,6 +56,7 @@ impl SmtpSink {
             .arg(script)
             .arg(self.port.to_string())
             .arg(&self.file)
+            .args(&self.options)
             .stdout(std::process::Stdio::piped())
             .kill_on_drop(true)
             .spawn()
@@ -85,5 +96,79 @@ impl Drop for SmtpSink {
             let _ = child.start_kill();
         }
         let _ = std::fs::remove_file(&self.file);
+    }
+}
+
+/// A test certificate authority and a certificate it signed for `localhost`, made with the
+/// openssl command in a temporary folder (removed on drop).
+pub struct TestCertificates {
+    pub dir: PathBuf,
+}
+
+impl TestCertificates {
+    pub fn new() -> Self {
+        let dir = std::env::temp_dir().join(format!("renkei-tls-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("leaf.ext"),
+            "basicConstraints=CA:FALSE\nsubjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature\n",
+        )
+        .unwrap();
+        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+        let steps: [&[&str]; 3] = [
+            &[
+                &["req", "-x509"],
+                &ec[..],
+                &[
+                    "-keyout",
+                    "ca.key",
+                    "-out",
+                    "ca.pem",
+                    "-days",
+                    "2",
+                    "-subj",
+                    "/CN=Renkei Test CA",
+                    "-addext",
+                    "basicConstraints=critical,CA:TRUE",
+                    "-addext",
+                    "keyUsage=critical,keyCertSign",
+                ],
+            ]
+            .concat(),
+            &[&["req"], &ec[..], &["-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=localhost"]].concat(),
+            &[
+                "x509",
+                "-req",
+                "-in",
+                "leaf.csr",
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-out",
+                "leaf.pem",
+                "-days",
+                "2",
+                "-extfile",
+                "leaf.ext",
+            ],
+        ];
+        for args in steps {
+            let done =
+                std::process::Command::new("openssl").args(args).current_dir(&dir).output().expect("openssl runs");
+            assert!(done.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&done.stderr));
+        }
+        Self { dir }
+    }
+
+    pub fn path(&self, name: &str) -> String {
+        self.dir.join(name).display().to_string()
+    }
+}
+
+impl Drop for TestCertificates {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

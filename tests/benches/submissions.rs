@@ -10,6 +10,7 @@
 
 #[path = "../api/database.rs"]
 mod database;
+mod stays;
 
 use std::time::{Duration, Instant};
 
@@ -80,28 +81,7 @@ fn setup(database: &TestDatabase) -> (Settings, Setup) {
     let sender = Principal::of_user(conn, cm.id).unwrap();
     let nurse = Principal::of_user(conn, nurse.id).unwrap();
     let today = renkei::calendar::today();
-    let mut episodes = Vec::new();
-    for i in 0..CLIENTS {
-        let client = renkei::clients::NewClient {
-            name: "連携 花子".into(),
-            name_kana: "レンケイ ハナコ".into(),
-            birth_date: "1940-02-11".parse().unwrap(),
-            sex: renkei::clients::Sex::Female,
-            insurance_number: Some(format!("{:010}", i + 1)),
-            care_level: Some("要介護2".into()),
-            care_manager_id: None,
-        };
-        renkei::clients::register(conn, &sender, client.clone()).unwrap();
-        let admission = renkei::episodes::NewAdmission {
-            client,
-            care_office_id: None,
-            admitted_on: today,
-            admitted_at: None,
-            planned_discharge_on: None,
-            planned_respite: false,
-        };
-        episodes.push(renkei::episodes::register_admission(conn, &nurse, admission).unwrap().episode.id);
-    }
+    let episodes = stays::admitted(conn, &sender, &nurse, CLIENTS, today);
     let path = format!("{}/tests/fixtures/admission_info_v1_full.json", env!("CARGO_MANIFEST_DIR"));
     let mut sheet: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     for pointer in ["/header/written_on", "/header/admission_date", "/header/provided_on"] {
