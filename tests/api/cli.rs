@@ -119,7 +119,11 @@ async fn an_administrator_sets_up_a_facility_a_user_and_a_token_that_works() {
     assert!(token.starts_with("renkei_"), "{stdout}");
 
     let port = free_port();
-    let (_server, _) = serve(&database, &["serve"], port, "Renkei を起動しました").await;
+    let (_server, started) = serve(&database, &["serve"], port, "メール").await;
+    assert!(
+        started.last().unwrap().starts_with("SMTP_URL が未設定のため、メールは送信せず"),
+        "start-up says where mail goes: {started:?}"
+    );
     let me = get_json(port, "/api/v1/me", &token).await;
     assert_eq!(me["facility"]["name"], "北見連携病院");
     assert_eq!(me["role"], "discharge_nurse");

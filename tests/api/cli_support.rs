@@ -38,3 +38,23 @@ pub async fn run_with(database: &TestDatabase, env: &[(&str, &str)], args: &[&st
         String::from_utf8_lossy(&output.stderr).into(),
     )
 }
+
+/// `renkei serve` as a process on the test database, with more settings; returns once it
+/// answers /healthz (at most 10 s).
+pub async fn start_server(database: &TestDatabase, port: u16, env: &[(&str, &str)]) -> tokio::process::Child {
+    let child = command(database)
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .envs(env.iter().copied())
+        .arg("serve")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let health = format!("http://127.0.0.1:{port}/healthz");
+    for _ in 0..200 {
+        if reqwest::get(&health).await.is_ok_and(|r| r.status().is_success()) {
+            return child;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("renkei serve did not start on port {port}");
+}

@@ -200,25 +200,6 @@ async fn a_refused_address_fails_at_once_the_sender_and_admins_see_it_and_admins
     assert!(sink.mails().is_empty());
 }
 
-/// `renkei serve` as a process on the test database, with the given settings.
-async fn serve(app: &TestApp, port: u16, env: &[(&str, &str)]) -> tokio::process::Child {
-    let mut command = cli_support::command(&app.database);
-    command
-        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
-        .envs(env.iter().copied())
-        .arg("serve")
-        .stdout(std::process::Stdio::null());
-    let child = command.spawn().unwrap();
-    let health = format!("http://127.0.0.1:{port}/healthz");
-    for _ in 0..200 {
-        if app.client.get(&health).send().await.is_ok_and(|r| r.status().is_success()) {
-            return child;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("renkei serve did not start on port {port}");
-}
-
 #[tokio::test]
 async fn a_server_killed_after_the_commit_delivers_the_mail_after_its_restart() {
     let mut sink = SmtpSink::down();
@@ -227,7 +208,7 @@ async fn a_server_killed_after_the_commit_delivers_the_mail_after_its_restart() 
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let env = [("SMTP_URL", sink.url()), ("MAIL_RETRY_SECONDS", "1".into())];
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let mut server = serve(&app, port, &env).await;
+    let mut server = cli_support::start_server(&app.database, port, &env).await;
 
     let client = app.client_of_care_office("0100000001").await;
     let sent = app
@@ -243,7 +224,7 @@ async fn a_server_killed_after_the_commit_delivers_the_mail_after_its_restart() 
     server.kill().await.unwrap(); // SIGKILL: no chance to send or to tidy up
 
     sink.up().await;
-    let mut restarted = serve(&app, port, &env).await;
+    let mut restarted = cli_support::start_server(&app.database, port, &env).await;
     // A mail held by the killed worker waits for its lease (60 s) to end.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
     while sink.mails().is_empty() && tokio::time::Instant::now() < deadline {
@@ -346,4 +327,17 @@ async fn two_workers_on_one_database_deliver_each_mail_exactly_once() {
     assert_eq!(ids.len(), MAILS, "each under its own Message-ID");
     let delivered = app.get("/api/v1/admin/mail?state=delivered&limit=500", &app.city.admin).await;
     assert_eq!(delivered.body.as_array().unwrap().len(), MAILS);
+}
+
+#[tokio::test]
+async fn without_an_smtp_server_each_mail_becomes_an_eml_file() {
+    let app = spawn_app_with(&[("PUBLIC_URL", "https://renkei.example.jp")], Delivery::InProcess).await;
+    let id = send_admission_sheet(&app, app.city.hospital).await;
+    deliveries_until(&app, &app.city.care_manager, &id, all_in("delivered")).await;
+    let files: Vec<_> = std::fs::read_dir(app.database.mail_dir()).unwrap().map(|f| f.unwrap().path()).collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(files[0].extension().and_then(|e| e.to_str()), Some("eml"));
+    let text = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(text.contains("To: h1@example.jp"), "{text}");
+    assert!(text.contains("@renkei.example.jp>"), "a Message-ID: {text}");
 }

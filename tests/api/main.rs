@@ -4,6 +4,7 @@
 
 mod cli;
 mod cli_support;
+mod crash;
 mod database;
 mod documents;
 mod episodes;
