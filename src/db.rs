@@ -155,16 +155,24 @@ where
     E: From<diesel::result::Error>,
 {
     type Manager = DbConnection;
+    // Inside another use case's transaction (an idempotent request wraps the use case in one),
+    // the work runs in a savepoint of it.
+    let nested = <Manager as Connection>::TransactionManager::transaction_manager_status_mut(conn)
+        .transaction_depth()
+        .map_err(E::from)?
+        .is_some();
     // SQLite has one writer at a time. This process's writers queue on a mutex, in turn, rather
     // than in SQLite's busy handler, which sleeps up to 100 ms between tries. Other processes
     // (an admin command beside the server) still meet busy_timeout.
     let _writer = match conn {
-        DbConnection::Sqlite(_) => Some(SQLITE_WRITER.lock().unwrap_or_else(std::sync::PoisonError::into_inner)),
-        DbConnection::Postgres(_) => None,
+        DbConnection::Sqlite(_) if !nested => {
+            Some(SQLITE_WRITER.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+        }
+        _ => None,
     };
     match conn {
-        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
-        DbConnection::Postgres(_) => <Manager as Connection>::TransactionManager::begin_transaction(conn)?,
+        DbConnection::Sqlite(c) if !nested => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        _ => <Manager as Connection>::TransactionManager::begin_transaction(conn)?,
     }
     match work(conn) {
         Ok(value) => {

@@ -48,6 +48,46 @@ where
     .await?
 }
 
+/// Runs a use case that creates or changes something, once per `Idempotency-Key` (when the
+/// request has one), and answers `status` with its JSON and `Location`; a request repeated with
+/// the same key gets the original answer, marked `Idempotent-Replayed: true`.
+pub async fn write_once<T, F>(
+    state: &web::Data<AppState>,
+    user: uuid::Uuid,
+    keyed: Option<crate::idempotency::Keyed>,
+    status: actix_web::http::StatusCode,
+    location: fn(&T) -> Option<String>,
+    work: F,
+) -> Result<actix_web::HttpResponse, AppError>
+where
+    T: serde::Serialize + Send + 'static,
+    F: FnOnce(&mut DbConnection, &AppState) -> Result<T, AppError> + Send + 'static,
+{
+    use crate::idempotency::{self, Answer};
+    let code = status.as_u16();
+    let answer = blocking(state, move |conn, state| {
+        idempotency::once(conn, user, keyed.as_ref(), code, location, |conn| work(conn, state))
+    })
+    .await?;
+    Ok(match answer {
+        Answer::Fresh(value) => {
+            let mut response = actix_web::HttpResponse::build(status);
+            if let Some(location) = location(&value) {
+                response.insert_header((actix_web::http::header::LOCATION, location));
+            }
+            response.json(value)
+        }
+        Answer::Replayed(stored) => {
+            let status = actix_web::http::StatusCode::from_u16(stored.status).unwrap_or(status);
+            let mut response = actix_web::HttpResponse::build(status);
+            if let Some(location) = stored.location {
+                response.insert_header((actix_web::http::header::LOCATION, location));
+            }
+            response.insert_header(("Idempotent-Replayed", "true")).content_type("application/json").body(stored.body)
+        }
+    })
+}
+
 /// Every route. Adding one here adds it to `/api/openapi.json`.
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(meta::healthz).service(meta::openapi_json).service(

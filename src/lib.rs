@@ -16,6 +16,7 @@ pub mod error;
 pub mod forms;
 pub mod generate;
 pub mod http;
+pub mod idempotency;
 pub mod import;
 pub mod notify;
 pub mod settings;

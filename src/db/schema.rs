@@ -184,6 +184,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    idempotency_keys (user_id, key) {
+        user_id -> Text,
+        key -> Text,
+        fingerprint -> Text,
+        status -> Integer,
+        location -> Nullable<Text>,
+        response -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(contact_windows -> facilities (facility_id));
 diesel::joinable!(users -> facilities (facility_id));
 diesel::joinable!(api_tokens -> users (user_id));
@@ -206,4 +218,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     contacts,
     reminders,
     outbox,
+    idempotency_keys,
 );

@@ -4,12 +4,13 @@ use actix_web::{HttpResponse, get, post, web};
 use uuid::Uuid;
 
 use super::extract::{CurrentUser, JsonBody};
-use super::{AppState, blocking};
+use super::{AppState, blocking, write_once};
 use crate::clients::{self, Client, NewClient};
 use crate::error::{AppError, Problem};
+use actix_web::http::StatusCode;
 
 /// A care manager registers a client of their care office.
-#[utoipa::path(tag = "clients", security(("bearer" = [])), request_body = NewClient,
+#[utoipa::path(tag = "clients", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the original answer and creates nothing twice (docs/api.md)")), request_body = NewClient,
     responses((status = 201, body = Client), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 #[post("/clients")]
 pub async fn register(
@@ -17,8 +18,12 @@ pub async fn register(
     user: CurrentUser,
     body: JsonBody<NewClient>,
 ) -> Result<HttpResponse, AppError> {
-    let client = blocking(&state, move |conn, _| clients::register(conn, &user.0, body.0)).await?;
-    Ok(HttpResponse::Created().json(client))
+    let JsonBody(new, keyed) = body;
+    let location = |c: &Client| Some(format!("/api/v1/clients/{}", c.id));
+    write_once(&state, user.0.user_id, keyed, StatusCode::CREATED, location, move |conn, _| {
+        clients::register(conn, &user.0, new)
+    })
+    .await
 }
 
 /// The clients the caller's facility may see.

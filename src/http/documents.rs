@@ -4,15 +4,16 @@ use actix_web::{HttpResponse, get, post, web};
 use uuid::Uuid;
 
 use super::extract::{CurrentUser, JsonBody};
-use super::{AppState, blocking};
+use super::{AppState, blocking, write_once};
 use crate::documents::{self, Amendment, Document, DocumentSummary, ListFilter, SendDocument};
 use crate::error::{AppError, Problem};
 use crate::notify::outbox::Delivery;
+use actix_web::http::StatusCode;
 
 /// Sends a document. The payload is validated against its schema and the stay; on any error
 /// the answer is 422 listing every error, and nothing is stored. 201 carries the summary; the
 /// Location header names the document.
-#[utoipa::path(tag = "documents", security(("bearer" = [])), request_body = SendDocument,
+#[utoipa::path(tag = "documents", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the original answer and creates nothing twice (docs/api.md)")), request_body = SendDocument,
     responses((status = 201, body = DocumentSummary), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 #[post("/documents")]
 pub async fn send(
@@ -20,11 +21,14 @@ pub async fn send(
     user: CurrentUser,
     body: JsonBody<SendDocument>,
 ) -> Result<HttpResponse, AppError> {
-    let document =
-        blocking(&state, move |conn, state| documents::send(conn, &state.schemas, &state.notifier, &user.0, body.0))
-            .await?;
+    let JsonBody(request, keyed) = body;
+    let location = |d: &DocumentSummary| Some(format!("/api/v1/documents/{}", d.id));
+    let answer = write_once(&state, user.0.user_id, keyed, StatusCode::CREATED, location, move |conn, state| {
+        documents::send(conn, &state.schemas, &state.notifier, &user.0, request)
+    })
+    .await?;
     state.notifier.wake();
-    Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/documents/{}", document.id))).json(document))
+    Ok(answer)
 }
 
 /// Documents received by the caller's facility, newest first.
@@ -107,7 +111,7 @@ pub async fn deliveries(
 }
 
 /// The sender amends a document: a new revision supersedes the current one, which stays readable.
-#[utoipa::path(tag = "documents", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = Amendment,
+#[utoipa::path(tag = "documents", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the original answer and creates nothing twice (docs/api.md)"), ("id" = Uuid, Path)), request_body = Amendment,
     responses((status = 201, body = Document), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 #[post("/documents/{id}/amendments")]
 pub async fn amend(
@@ -116,11 +120,16 @@ pub async fn amend(
     id: web::Path<Uuid>,
     body: JsonBody<Amendment>,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
-    let document = blocking(&state, move |conn, state| {
-        documents::amend(conn, &state.schemas, &state.notifier, &user.0, id, body.0)
-    })
+    let (id, JsonBody(amendment, keyed)) = (id.into_inner(), body);
+    let answer = write_once(
+        &state,
+        user.0.user_id,
+        keyed,
+        StatusCode::CREATED,
+        |_| None,
+        move |conn, state| documents::amend(conn, &state.schemas, &state.notifier, &user.0, id, amendment),
+    )
     .await?;
     state.notifier.wake();
-    Ok(HttpResponse::Created().json(document))
+    Ok(answer)
 }

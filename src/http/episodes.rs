@@ -4,14 +4,15 @@ use actix_web::{HttpResponse, get, post, web};
 use uuid::Uuid;
 
 use super::extract::{CurrentUser, JsonBody};
-use super::{AppState, blocking};
+use super::{AppState, blocking, write_once};
 use crate::contacts::{self, Contact, NewContact};
 use crate::episodes::{self, Discharge, Episode, EpisodeDetail, NewAdmission};
 use crate::error::{AppError, Problem};
+use actix_web::http::StatusCode;
 
 /// A hospital registers an admission; a known client (care-insurance number and birth date)
 /// brings their care office and care manager.
-#[utoipa::path(tag = "episodes", security(("bearer" = [])), request_body = NewAdmission,
+#[utoipa::path(tag = "episodes", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the original answer and creates nothing twice (docs/api.md)")), request_body = NewAdmission,
     responses((status = 201, body = EpisodeDetail), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 #[post("/episodes")]
 pub async fn register(
@@ -19,8 +20,12 @@ pub async fn register(
     user: CurrentUser,
     body: JsonBody<NewAdmission>,
 ) -> Result<HttpResponse, AppError> {
-    let episode = blocking(&state, move |conn, _| episodes::register_admission(conn, &user.0, body.0)).await?;
-    Ok(HttpResponse::Created().json(episode))
+    let JsonBody(admission, keyed) = body;
+    let location = |e: &EpisodeDetail| Some(format!("/api/v1/episodes/{}", e.episode.id));
+    write_once(&state, user.0.user_id, keyed, StatusCode::CREATED, location, move |conn, _| {
+        episodes::register_admission(conn, &user.0, admission)
+    })
+    .await
 }
 
 /// The stays the caller's facility takes part in, newest admission first.
@@ -44,7 +49,7 @@ pub async fn get(
 }
 
 /// The hospital records the discharge (date and destination, death included).
-#[utoipa::path(tag = "episodes", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = Discharge,
+#[utoipa::path(tag = "episodes", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the original answer and creates nothing twice (docs/api.md)"), ("id" = Uuid, Path)), request_body = Discharge,
     responses((status = 200, body = EpisodeDetail), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 #[post("/episodes/{id}/discharge")]
 pub async fn discharge(
@@ -52,13 +57,21 @@ pub async fn discharge(
     user: CurrentUser,
     id: web::Path<Uuid>,
     body: JsonBody<Discharge>,
-) -> Result<web::Json<EpisodeDetail>, AppError> {
-    let id = id.into_inner();
-    Ok(web::Json(blocking(&state, move |conn, _| episodes::record_discharge(conn, &user.0, id, body.0)).await?))
+) -> Result<HttpResponse, AppError> {
+    let (id, JsonBody(discharge, keyed)) = (id.into_inner(), body);
+    write_once(
+        &state,
+        user.0.user_id,
+        keyed,
+        StatusCode::OK,
+        |_| None,
+        move |conn, _| episodes::record_discharge(conn, &user.0, id, discharge),
+    )
+    .await
 }
 
 /// Records a contact made by phone, FAX, visit, mail, video or conference.
-#[utoipa::path(tag = "episodes", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = NewContact,
+#[utoipa::path(tag = "episodes", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the original answer and creates nothing twice (docs/api.md)"), ("id" = Uuid, Path)), request_body = NewContact,
     responses((status = 201, body = Contact), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 #[post("/episodes/{id}/contacts")]
 pub async fn record_contact(
@@ -67,7 +80,14 @@ pub async fn record_contact(
     id: web::Path<Uuid>,
     body: JsonBody<NewContact>,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
-    let contact = blocking(&state, move |conn, _| contacts::record(conn, &user.0, id, body.0)).await?;
-    Ok(HttpResponse::Created().json(contact))
+    let (id, JsonBody(contact, keyed)) = (id.into_inner(), body);
+    write_once(
+        &state,
+        user.0.user_id,
+        keyed,
+        StatusCode::CREATED,
+        |_| None,
+        move |conn, _| contacts::record(conn, &user.0, id, contact),
+    )
+    .await
 }

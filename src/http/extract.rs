@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use super::{AppState, blocking};
 use crate::auth::{self, Principal};
 use crate::error::AppError;
+use crate::idempotency::Keyed;
 
 type Boxed<T> = Pin<Box<dyn Future<Output = Result<T, AppError>>>>;
 
@@ -45,9 +46,10 @@ impl FromRequest for CurrentUser {
     }
 }
 
-/// A JSON request body. Not JSON: 400. JSON of the wrong shape: 422 with the pointer of the
-/// field and a Japanese message.
-pub struct JsonBody<T>(pub T);
+/// A JSON request body, and the request's `Idempotency-Key` if it has one (docs/api.md). Not
+/// JSON: 400. JSON of the wrong shape: 422 with the pointer of the field and a Japanese message.
+/// A malformed key: 400.
+pub struct JsonBody<T>(pub T, pub Option<Keyed>);
 
 impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     type Error = AppError;
@@ -58,13 +60,20 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
                 v.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
             });
+        let key = req.headers().get("Idempotency-Key").map(|v| v.to_str().map(str::to_owned));
+        let (method, path) = (req.method().to_string(), req.path().to_owned());
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             if !is_json {
                 return Err(AppError::BadRequest("Content-Type: application/json で JSON を送ってください".into()));
             }
             let bytes = body.await.map_err(|e| AppError::BadRequest(format!("本文を受け取れません: {e}")))?;
-            parse(&bytes).map(JsonBody)
+            let keyed = match key {
+                None => None,
+                Some(Ok(key)) => Some(Keyed::new(&key, &method, &path, &bytes)?),
+                Some(Err(_)) => Some(Keyed::new("", &method, &path, &bytes)?),
+            };
+            Ok(JsonBody(parse(&bytes)?, keyed))
         })
     }
 }

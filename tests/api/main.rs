@@ -9,6 +9,7 @@ mod database;
 mod documents;
 mod episodes;
 mod helpers;
+mod idempotency;
 mod mail;
 mod meta;
 mod migrations;

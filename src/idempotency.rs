@@ -1,0 +1,181 @@
+//! Idempotency keys: a client that sends a request again with the same `Idempotency-Key` (after
+//! a timeout, a lost connection, a crash) gets the original answer, and nothing is created twice.
+//!
+//! The key, the request's fingerprint (method, path, SHA-256 of the body) and the answer are
+//! stored in the same transaction as the request's own writes: either both exist or neither. A
+//! key is the user's own, and is remembered for [`RETENTION_HOURS`]. The same key with a
+//! different request is refused (422); two requests with the same key at the same moment are
+//! serialised by the database, and the second gets the first one's answer.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::calendar;
+use crate::db::DbConnection;
+use crate::db::schema::idempotency_keys;
+use crate::error::AppError;
+
+/// How long a key is remembered.
+pub const RETENTION_HOURS: i64 = 24;
+
+/// A request that carries an `Idempotency-Key`.
+#[derive(Debug, Clone)]
+pub struct Keyed {
+    pub key: String,
+    /// Method, path and the SHA-256 of the body, in hex.
+    pub fingerprint: String,
+}
+
+impl Keyed {
+    /// Checks the header's value: 1 to 255 visible ASCII characters (e.g. a UUID).
+    pub fn new(key: &str, method: &str, path: &str, body: &[u8]) -> Result<Self, AppError> {
+        let key = key.trim();
+        if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(AppError::BadRequest(
+                "Idempotency-Key は 1〜255 文字の英数字・記号にしてください（例: UUID）".into(),
+            ));
+        }
+        let digest: String = Sha256::digest(body).iter().map(|b| format!("{b:02x}")).collect();
+        Ok(Self { key: key.to_owned(), fingerprint: format!("{method} {path} {digest}") })
+    }
+}
+
+/// The answer to give.
+pub enum Answer<T> {
+    /// The request was carried out now.
+    Fresh(T),
+    /// The request was carried out before: its stored answer.
+    Replayed(Stored),
+}
+
+/// An answer stored with its key.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub status: u16,
+    pub location: Option<String>,
+    /// The JSON body, as first sent.
+    pub body: String,
+}
+
+/// Runs `work` once per key: with no key, simply runs it; with a key seen before, returns the
+/// stored answer without running it; else runs it and stores its answer (`status`, the
+/// `location` it gives, the JSON of its value) in the same transaction.
+pub fn once<T: Serialize>(
+    conn: &mut DbConnection,
+    user: Uuid,
+    keyed: Option<&Keyed>,
+    status: u16,
+    location: impl Fn(&T) -> Option<String>,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, AppError>,
+) -> Result<Answer<T>, AppError> {
+    let Some(keyed) = keyed else { return Ok(Answer::Fresh(work(conn)?)) };
+    let now = calendar::now();
+    let attempt = crate::db::write(conn, |conn| {
+        if let Some(stored) = stored(conn, user, keyed, now)? {
+            return Ok(Answer::Replayed(stored));
+        }
+        let value = work(conn)?;
+        let body = serde_json::to_string(&value).map_err(|e| AppError::Unexpected(e.into()))?;
+        let inserted = diesel::insert_into(idempotency_keys::table)
+            .values((
+                idempotency_keys::user_id.eq(user.to_string()),
+                idempotency_keys::key.eq(&keyed.key),
+                idempotency_keys::fingerprint.eq(&keyed.fingerprint),
+                idempotency_keys::status.eq(i32::from(status)),
+                idempotency_keys::location.eq(location(&value)),
+                idempotency_keys::response.eq(body),
+                idempotency_keys::created_at.eq(now),
+            ))
+            .execute(conn);
+        match inserted {
+            Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
+                Err(Failure::Raced)
+            }
+            other => {
+                other?;
+                Ok(Answer::Fresh(value))
+            }
+        }
+    });
+    match attempt {
+        Ok(answer) => Ok(answer),
+        Err(Failure::App(error)) => Err(error),
+        // Another request with this key committed first (on PostgreSQL the unique key waited for
+        // it): this one's writes were rolled back; answer as that one did.
+        Err(Failure::Raced) => stored(conn, user, keyed, now)?
+            .map(Answer::Replayed)
+            .ok_or_else(|| AppError::Conflict("同じ Idempotency-Key の要求を処理中です".into())),
+    }
+}
+
+enum Failure {
+    App(AppError),
+    Raced,
+}
+
+impl From<AppError> for Failure {
+    fn from(error: AppError) -> Self {
+        Self::App(error)
+    }
+}
+
+impl From<diesel::result::Error> for Failure {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::App(error.into())
+    }
+}
+
+/// The stored answer for this user's key, if it is recent; a key reused for another request
+/// is refused.
+fn stored(conn: &mut DbConnection, user: Uuid, keyed: &Keyed, now: NaiveDateTime) -> Result<Option<Stored>, AppError> {
+    let row: Option<(String, i32, Option<String>, String, NaiveDateTime)> = idempotency_keys::table
+        .find((user.to_string(), &keyed.key))
+        .select((
+            idempotency_keys::fingerprint,
+            idempotency_keys::status,
+            idempotency_keys::location,
+            idempotency_keys::response,
+            idempotency_keys::created_at,
+        ))
+        .first(conn)
+        .optional()?;
+    let Some((fingerprint, status, location, body, created_at)) = row else { return Ok(None) };
+    if created_at < now - Duration::hours(RETENTION_HOURS) {
+        // Forgotten: the key may be used again.
+        diesel::delete(idempotency_keys::table.find((user.to_string(), &keyed.key))).execute(conn)?;
+        return Ok(None);
+    }
+    if fingerprint != keyed.fingerprint {
+        return Err(AppError::invalid(
+            "/",
+            "idempotency_key",
+            "この Idempotency-Key は別の内容の要求にすでに使われています。新しい要求には新しいキーを使ってください",
+        ));
+    }
+    Ok(Some(Stored { status: u16::try_from(status).unwrap_or(200), location, body }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_must_be_short_visible_ascii() {
+        for bad in ["", "   ", "キー", "a b", &"x".repeat(256)] {
+            assert!(Keyed::new(bad, "POST", "/api/v1/documents", b"{}").is_err(), "{bad:?} accepted");
+        }
+        let keyed = Keyed::new("0b0e6c1e-2f5a-4a7e-9c55-3f3c8f1f2a10", "POST", "/p", b"{}");
+        assert!(keyed.is_ok());
+    }
+
+    #[test]
+    fn the_fingerprint_covers_method_path_and_body() {
+        let of = |method, path, body: &[u8]| Keyed::new("k", method, path, body).map(|k| k.fingerprint).ok();
+        assert_ne!(of("POST", "/a", b"{}"), of("POST", "/a", b"{ }"));
+        assert_ne!(of("POST", "/a", b"{}"), of("POST", "/b", b"{}"));
+        assert_eq!(of("POST", "/a", b"{}"), of("POST", "/a", b"{}"));
+    }
+}
