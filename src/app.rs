@@ -43,6 +43,22 @@ pub fn prepare_database(settings: &Settings) -> anyhow::Result<Pool> {
     Ok(pool)
 }
 
+/// Headers on every answer: nothing is cached (answers carry client data), nothing is sniffed,
+/// framed or sent as a referrer, and the only content a browser may load for an answer is its
+/// own inline style and images (the survey's HTML report). Behind https, HSTS too.
+fn security_headers(https: bool) -> middleware::DefaultHeaders {
+    let headers = middleware::DefaultHeaders::new()
+        .add(("Cache-Control", "no-store"))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "no-referrer"))
+        .add((
+            "Content-Security-Policy",
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+        ));
+    if https { headers.add(("Strict-Transport-Security", "max-age=31536000")) } else { headers }
+}
+
 impl Application {
     pub fn build(settings: &Settings, pool: Pool, delivery: Delivery) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(settings.bind_addr)
@@ -62,9 +78,11 @@ impl Application {
         };
         let state =
             web::Data::new(AppState { pool, schemas: SchemaRegistry::load()?, openapi, tokens, rules, notifier });
+        let https = settings.public_url.starts_with("https://");
         let server = HttpServer::new(move || {
             use utoipa_actix_web::AppExt;
             App::new()
+                .wrap(security_headers(https))
                 .wrap(middleware::Logger::new("%s %r %Dms").exclude("/healthz"))
                 .app_data(state.clone())
                 .configure(http::extractor_config)

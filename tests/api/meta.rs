@@ -69,3 +69,22 @@ async fn the_directory_lists_facilities_with_their_windows_to_any_user_and_nobod
     assert_eq!(me.body["role"], "coordinator");
     assert_eq!(me.body["facility"]["code"], "CITY");
 }
+
+#[tokio::test]
+async fn every_answer_forbids_caching_sniffing_framing_and_foreign_content() {
+    let app = spawn_app().await;
+    for (path, token) in [("/healthz", ""), ("/api/v1/me", app.city.nurse.as_str()), ("/api/v1/nothing-here", "")] {
+        let mut request = app.client.get(format!("{}{path}", app.address));
+        if !token.is_empty() {
+            request = request.bearer_auth(token);
+        }
+        let answer = request.send().await.unwrap();
+        let header = |name: &str| answer.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        assert_eq!(header("cache-control"), "no-store", "{path}");
+        assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(header("x-frame-options"), "DENY", "{path}");
+        assert_eq!(header("referrer-policy"), "no-referrer", "{path}");
+        assert!(header("content-security-policy").starts_with("default-src 'none'"), "{path}");
+        assert_eq!(header("strict-transport-security"), "", "not over plain http");
+    }
+}

@@ -1,0 +1,244 @@
+//! Who may call what: every operation of the route table (read from the OpenAPI document that
+//! `http::routes` generates, so a new endpoint cannot be forgotten) × every role × its own
+//! facility, another facility, and no credentials. Each cell is checked against the policy
+//! written here; an operation without a policy fails the test.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, admission_sheet, day, spawn_app};
+
+/// Who calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Caller {
+    Anonymous,
+    /// The discharge nurse of the hospital where the client stays (H1).
+    Nurse,
+    /// A discharge nurse of another hospital (H2).
+    OtherNurse,
+    /// The care manager of the client's office (C1).
+    CareManager,
+    /// A care manager of another office (C2).
+    OtherCareManager,
+    Coordinator,
+    Admin,
+}
+
+use Caller::*;
+
+const CALLERS: [Caller; 7] = [Anonymous, Nurse, OtherNurse, CareManager, OtherCareManager, Coordinator, Admin];
+
+/// What a caller must get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// Past authorization: 2xx, or a 409/422 about the content.
+    Allowed,
+    /// 401: no credentials.
+    Unauthenticated,
+    /// 403: the role may not.
+    Forbidden,
+    /// 404: the record is another facility's and is not even admitted to exist.
+    Hidden,
+}
+
+use Expect::*;
+
+/// The policy of each operation: what each caller gets. Anonymous callers get 401 wherever a
+/// token is needed.
+fn policy(operation: &str, caller: Caller) -> Option<Expect> {
+    let liaison = matches!(caller, Nurse | OtherNurse | CareManager | OtherCareManager);
+    let expect = match (operation, caller) {
+        (
+            "GET /healthz" | "GET /api/openapi.json" | "GET /api/v1/schemas" | "GET /api/v1/schemas/{kind}/{version}",
+            _,
+        ) => Allowed,
+        (_, Anonymous) => Unauthenticated,
+        ("GET /api/v1/me" | "GET /api/v1/facilities", _) => Allowed,
+        // Lists: each liaison role sees its own facility's; coordinators and admins no client data.
+        (
+            "GET /api/v1/clients"
+            | "GET /api/v1/episodes"
+            | "GET /api/v1/documents/inbox"
+            | "GET /api/v1/documents/outbox",
+            _,
+        ) => {
+            if liaison {
+                Allowed
+            } else {
+                Forbidden
+            }
+        }
+        ("POST /api/v1/clients", CareManager | OtherCareManager) => Allowed,
+        ("POST /api/v1/clients", _) => Forbidden,
+        ("POST /api/v1/episodes", Nurse | OtherNurse) => Allowed,
+        ("POST /api/v1/episodes", _) => Forbidden,
+        // The client of C1, who stays at H1.
+        ("GET /api/v1/clients/{id}", Nurse | CareManager) => Allowed,
+        ("GET /api/v1/clients/{id}", OtherNurse | OtherCareManager) => Hidden,
+        ("GET /api/v1/clients/{id}", _) => Forbidden,
+        // The stay at H1.
+        ("GET /api/v1/episodes/{id}" | "POST /api/v1/episodes/{id}/contacts", Nurse | CareManager) => Allowed,
+        ("GET /api/v1/episodes/{id}" | "POST /api/v1/episodes/{id}/contacts", OtherNurse | OtherCareManager) => Hidden,
+        ("GET /api/v1/episodes/{id}" | "POST /api/v1/episodes/{id}/contacts", _) => Forbidden,
+        ("POST /api/v1/episodes/{id}/discharge", Nurse) => Allowed,
+        ("POST /api/v1/episodes/{id}/discharge", OtherNurse) => Hidden,
+        ("POST /api/v1/episodes/{id}/discharge", _) => Forbidden,
+        // An admission sheet for the client of C1, sent to H1.
+        ("POST /api/v1/documents", CareManager) => Allowed,
+        ("POST /api/v1/documents", OtherCareManager) => Hidden,
+        ("POST /api/v1/documents", _) => Forbidden,
+        // The admission sheet C1 sent to H1.
+        (
+            "GET /api/v1/documents/{id}"
+            | "GET /api/v1/documents/{id}/revisions/{revision}"
+            | "GET /api/v1/documents/{id}/deliveries",
+            Nurse | CareManager,
+        ) => Allowed,
+        (
+            "GET /api/v1/documents/{id}"
+            | "GET /api/v1/documents/{id}/revisions/{revision}"
+            | "GET /api/v1/documents/{id}/deliveries",
+            OtherNurse | OtherCareManager,
+        ) => Hidden,
+        (
+            "GET /api/v1/documents/{id}"
+            | "GET /api/v1/documents/{id}/revisions/{revision}"
+            | "GET /api/v1/documents/{id}/deliveries",
+            _,
+        ) => Forbidden,
+        // Only the recipient acknowledges; only the sender amends.
+        ("POST /api/v1/documents/{id}/acknowledge", Nurse) => Allowed,
+        ("POST /api/v1/documents/{id}/acknowledge", OtherNurse | OtherCareManager) => Hidden,
+        ("POST /api/v1/documents/{id}/acknowledge", _) => Forbidden,
+        ("POST /api/v1/documents/{id}/amendments", CareManager) => Allowed,
+        ("POST /api/v1/documents/{id}/amendments", OtherNurse | OtherCareManager) => Hidden,
+        ("POST /api/v1/documents/{id}/amendments", _) => Forbidden,
+        ("GET /api/v1/admin/mail" | "POST /api/v1/admin/mail/{id}/retry", Admin) => Allowed,
+        ("GET /api/v1/admin/mail" | "POST /api/v1/admin/mail/{id}/retry", _) => Forbidden,
+        ("GET /api/v1/survey", Coordinator | Admin) => Allowed,
+        ("GET /api/v1/survey", _) => Forbidden,
+        _ => return None,
+    };
+    Some(expect)
+}
+
+/// The records the calls are about, all of C1's client staying at H1.
+struct World {
+    client: String,
+    stay: String,
+    document: String,
+    mail: String,
+}
+
+async fn world(app: &TestApp) -> World {
+    let client = app.client_of_care_office("0100000001").await["id"].as_str().unwrap().to_owned();
+    let stay = app.admission("0100000001", &day(-2)).await["id"].as_str().unwrap().to_owned();
+    let sent = app
+        .post(
+            "/api/v1/documents",
+            &app.city.care_manager,
+            &json!({"kind": "admission_info", "recipient_facility_id": app.city.hospital, "episode_id": stay,
+                    "payload": admission_sheet(&day(-2))}),
+        )
+        .await;
+    assert_eq!(sent.status, 201, "{}", sent.body);
+    let document = sent.body["id"].as_str().unwrap().to_owned();
+    let mails = app.get("/api/v1/admin/mail", &app.city.admin).await;
+    let mail = mails.body[0]["id"].as_str().unwrap().to_owned();
+    World { client, stay, document, mail }
+}
+
+fn token(app: &TestApp, caller: Caller) -> &str {
+    match caller {
+        Anonymous => "",
+        Nurse => &app.city.nurse,
+        OtherNurse => &app.city.other_nurse,
+        CareManager => &app.city.care_manager,
+        OtherCareManager => &app.city.other_care_manager,
+        Coordinator => &app.city.coordinator,
+        Admin => &app.city.admin,
+    }
+}
+
+/// The concrete path and a valid body for an operation.
+fn request(app: &TestApp, world: &World, method: &str, path: &str) -> (String, Value) {
+    let id = if path.starts_with("/api/v1/clients/") {
+        &world.client
+    } else if path.starts_with("/api/v1/episodes/") {
+        &world.stay
+    } else if path.starts_with("/api/v1/documents/") {
+        &world.document
+    } else {
+        &world.mail
+    };
+    let concrete = path
+        .replace("{id}", id)
+        .replace("{revision}", "1")
+        .replace("{kind}", "admission_info")
+        .replace("{version}", "1");
+    let stranger =
+        json!({"name": "新規 太郎", "name_kana": "シンキ タロウ", "birth_date": "1938-01-01", "sex": "male"});
+    let body = match (method, path) {
+        ("POST", "/api/v1/clients") => stranger,
+        ("POST", "/api/v1/episodes") => json!({"client": stranger, "admitted_on": day(-1)}),
+        ("POST", "/api/v1/episodes/{id}/discharge") => json!({"discharged_on": day(0), "destination": "home"}),
+        ("POST", "/api/v1/episodes/{id}/contacts") => {
+            json!({"direction": "cm_to_hospital", "kind": "other", "method": "phone", "contacted_on": day(0)})
+        }
+        ("POST", "/api/v1/documents") => json!({"kind": "admission_info", "recipient_facility_id": app.city.hospital,
+                                                 "client_id": world.client, "payload": admission_sheet(&day(-2))}),
+        ("POST", "/api/v1/documents/{id}/amendments") => json!({"payload": admission_sheet(&day(-2))}),
+        _ => json!({}),
+    };
+    (concrete, body)
+}
+
+fn outcome(status: u16) -> Expect {
+    match status {
+        401 => Unauthenticated,
+        403 => Forbidden,
+        404 => Hidden,
+        _ => Allowed,
+    }
+}
+
+#[tokio::test]
+async fn every_operation_answers_every_caller_as_its_policy_says() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let spec = serde_json::to_value(renkei::http::openapi()).unwrap();
+    let mut operations = Vec::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            operations.push((method.to_uppercase(), path.clone()));
+        }
+    }
+    assert!(operations.len() >= 25, "{operations:?}");
+
+    let mut wrong = BTreeMap::new();
+    for (method, path) in &operations {
+        let operation = format!("{method} {path}");
+        for caller in CALLERS {
+            let Some(expected) = policy(&operation, caller) else {
+                panic!("{operation} has no authorization policy in tests/api/authz.rs: write one");
+            };
+            let (concrete, body) = request(&app, &world, method, path);
+            let url = format!("{}{concrete}", app.address);
+            let mut call = app.client.request(method.parse().unwrap(), url);
+            if method == "POST" {
+                call = call.json(&body);
+            }
+            if caller != Anonymous {
+                call = call.bearer_auth(token(&app, caller));
+            }
+            let answer = call.send().await.unwrap();
+            let status = answer.status().as_u16();
+            assert!(status < 500, "{operation} as {caller:?}: {status} {}", answer.text().await.unwrap_or_default());
+            if outcome(status) != expected {
+                wrong.insert(format!("{operation} as {caller:?}"), format!("expected {expected:?}, got {status}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{} cells disagree with the policy:\n{wrong:#?}", wrong.len());
+}
