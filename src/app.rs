@@ -82,6 +82,7 @@ impl Application {
         let server = HttpServer::new(move || {
             use utoipa_actix_web::AppExt;
             App::new()
+                .wrap(middleware::from_fn(http::audit_reads))
                 .wrap(security_headers(https))
                 .wrap(middleware::Logger::new("%s %r %Dms").exclude("/healthz"))
                 .app_data(state.clone())

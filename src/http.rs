@@ -1,6 +1,7 @@
 //! The HTTP API: the route table (which is also the OpenAPI document), shared state, and the
 //! bridge that runs a use case on a pooled connection off the async workers.
 
+pub mod audit;
 pub mod clients;
 pub mod documents;
 pub mod episodes;
@@ -9,7 +10,7 @@ pub mod mail;
 pub mod meta;
 pub mod survey;
 
-use actix_web::web;
+use actix_web::{HttpMessage, web};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_actix_web::scope;
@@ -51,9 +52,13 @@ where
 /// Runs a use case that creates or changes something, once per `Idempotency-Key` (when the
 /// request has one), and answers `status` with its JSON and `Location`; a request repeated with
 /// the same key gets the original answer, marked `Idempotent-Replayed: true`.
+///
+/// The write is audited in its own transaction: the entry names the record it created (from
+/// `location`) or the route's `{id}`.
 pub async fn write_once<T, F>(
     state: &web::Data<AppState>,
-    user: uuid::Uuid,
+    principal: crate::auth::Principal,
+    request: extract::RequestInfo,
     keyed: Option<crate::idempotency::Keyed>,
     status: actix_web::http::StatusCode,
     location: fn(&T) -> Option<String>,
@@ -61,12 +66,24 @@ pub async fn write_once<T, F>(
 ) -> Result<actix_web::HttpResponse, AppError>
 where
     T: serde::Serialize + Send + 'static,
-    F: FnOnce(&mut DbConnection, &AppState) -> Result<T, AppError> + Send + 'static,
+    F: FnOnce(&mut DbConnection, &AppState, &crate::auth::Principal) -> Result<T, AppError> + Send + 'static,
 {
     use crate::idempotency::{self, Answer};
     let code = status.as_u16();
     let answer = blocking(state, move |conn, state| {
-        idempotency::once(conn, user, keyed.as_ref(), code, location, |conn| work(conn, state))
+        crate::db::write(conn, |conn| {
+            let answer = idempotency::once(conn, principal.user_id, keyed.as_ref(), code, location, |conn| {
+                work(conn, state, &principal)
+            })?;
+            if let Answer::Fresh(value) = &answer {
+                let mut entry = request.entry(Some(&principal), crate::audit::Action::Write, code);
+                if let Some(created) = location(value).and_then(|l| l.rsplit('/').next().map(str::to_owned)) {
+                    entry.target = Some(created);
+                }
+                crate::audit::record(conn, &entry)?;
+            }
+            Ok(answer)
+        })
     })
     .await?;
     Ok(match answer {
@@ -86,6 +103,41 @@ where
             response.insert_header(("Idempotent-Replayed", "true")).content_type("application/json").body(stored.body)
         }
     })
+}
+
+/// Audits what `write_once` does not: every read of client data (whatever its answer: a 403 or
+/// 404 is an attempt worth knowing of) and every refused write, before the answer leaves. If
+/// the entry cannot be written, the answer is a 500 instead: nothing is shown unaudited.
+pub async fn audit_reads(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let response = next.call(req).await?.map_into_boxed_body();
+    let request = response.request();
+    let info = extract::RequestInfo::of(request);
+    let client_data = ["/api/v1/clients", "/api/v1/episodes", "/api/v1/documents"]
+        .iter()
+        .any(|prefix| info.route.starts_with(prefix));
+    let status = response.status().as_u16();
+    let action = match request.method().as_str() {
+        "GET" | "HEAD" => crate::audit::Action::Read,
+        _ if status >= 400 => crate::audit::Action::Refused,
+        _ => return Ok(response),
+    };
+    let principal = request.extensions().get::<crate::auth::Principal>().cloned();
+    let (Some(principal), true, Some(state)) =
+        (principal, client_data, request.app_data::<web::Data<AppState>>().cloned())
+    else {
+        return Ok(response);
+    };
+    let entry = info.entry(Some(&principal), action, status);
+    match blocking(&state, move |conn, _| Ok(crate::audit::record(conn, &entry)?)).await {
+        Ok(()) => Ok(response),
+        Err(error) => {
+            let (request, _) = response.into_parts();
+            Ok(actix_web::dev::ServiceResponse::new(request, actix_web::ResponseError::error_response(&error)))
+        }
+    }
 }
 
 /// Every route. Adding one here adds it to `/api/openapi.json`.
@@ -114,6 +166,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(documents::deliveries)
             .service(mail::list)
             .service(mail::retry)
+            .service(audit::list)
             .service(survey::get),
     );
 }

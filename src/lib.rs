@@ -2,6 +2,7 @@
 //! docs/ARCHITECTURE.md has the map of these modules and the rules they keep.
 
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod calendar;
 pub mod cli;

@@ -196,6 +196,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        at -> Timestamp,
+        user_id -> Nullable<Text>,
+        facility_id -> Nullable<Text>,
+        action -> Text,
+        method -> Text,
+        route -> Text,
+        target_id -> Nullable<Text>,
+        status -> Integer,
+        remote_addr -> Nullable<Text>,
+        forwarded_for -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(contact_windows -> facilities (facility_id));
 diesel::joinable!(users -> facilities (facility_id));
 diesel::joinable!(api_tokens -> users (user_id));
@@ -219,4 +235,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     reminders,
     outbox,
     idempotency_keys,
+    audit_log,
 );

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, get, post, web};
 use uuid::Uuid;
 
-use super::extract::{CurrentUser, JsonBody};
+use super::extract::{CurrentUser, JsonBody, RequestInfo};
 use super::{AppState, blocking, write_once};
 use crate::clients::{self, Client, NewClient};
 use crate::error::{AppError, Problem};
@@ -16,12 +16,13 @@ use actix_web::http::StatusCode;
 pub async fn register(
     state: web::Data<AppState>,
     user: CurrentUser,
+    info: RequestInfo,
     body: JsonBody<NewClient>,
 ) -> Result<HttpResponse, AppError> {
     let JsonBody(new, keyed) = body;
     let location = |c: &Client| Some(format!("/api/v1/clients/{}", c.id));
-    write_once(&state, user.0.user_id, keyed, StatusCode::CREATED, location, move |conn, _| {
-        clients::register(conn, &user.0, new)
+    write_once(&state, user.0, info, keyed, StatusCode::CREATED, location, move |conn, _, principal| {
+        clients::register(conn, principal, new)
     })
     .await
 }

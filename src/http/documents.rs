@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, get, post, web};
 use uuid::Uuid;
 
-use super::extract::{CurrentUser, JsonBody};
+use super::extract::{CurrentUser, JsonBody, RequestInfo};
 use super::{AppState, blocking, write_once};
 use crate::documents::{self, Amendment, Document, DocumentSummary, ListFilter, SendDocument};
 use crate::error::{AppError, Problem};
@@ -19,14 +19,16 @@ use actix_web::http::StatusCode;
 pub async fn send(
     state: web::Data<AppState>,
     user: CurrentUser,
+    info: RequestInfo,
     body: JsonBody<SendDocument>,
 ) -> Result<HttpResponse, AppError> {
     let JsonBody(request, keyed) = body;
     let location = |d: &DocumentSummary| Some(format!("/api/v1/documents/{}", d.id));
-    let answer = write_once(&state, user.0.user_id, keyed, StatusCode::CREATED, location, move |conn, state| {
-        documents::send(conn, &state.schemas, &state.notifier, &user.0, request)
-    })
-    .await?;
+    let answer =
+        write_once(&state, user.0, info, keyed, StatusCode::CREATED, location, move |conn, state, principal| {
+            documents::send(conn, &state.schemas, &state.notifier, principal, request)
+        })
+        .await?;
     state.notifier.wake();
     Ok(answer)
 }
@@ -90,10 +92,20 @@ pub async fn get_revision(
 pub async fn acknowledge(
     state: web::Data<AppState>,
     user: CurrentUser,
+    info: RequestInfo,
     id: web::Path<Uuid>,
-) -> Result<web::Json<Document>, AppError> {
+) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    Ok(web::Json(blocking(&state, move |conn, _| documents::acknowledge(conn, &user.0, id)).await?))
+    write_once(
+        &state,
+        user.0,
+        info,
+        None,
+        StatusCode::OK,
+        |_| None,
+        move |conn, _, principal| documents::acknowledge(conn, principal, id),
+    )
+    .await
 }
 
 /// Every mail about a document, to each address: its announcement (送信待ち → 配信済, or
@@ -117,17 +129,19 @@ pub async fn deliveries(
 pub async fn amend(
     state: web::Data<AppState>,
     user: CurrentUser,
+    info: RequestInfo,
     id: web::Path<Uuid>,
     body: JsonBody<Amendment>,
 ) -> Result<HttpResponse, AppError> {
     let (id, JsonBody(amendment, keyed)) = (id.into_inner(), body);
     let answer = write_once(
         &state,
-        user.0.user_id,
+        user.0,
+        info,
         keyed,
         StatusCode::CREATED,
         |_| None,
-        move |conn, state| documents::amend(conn, &state.schemas, &state.notifier, &user.0, id, amendment),
+        move |conn, state, principal| documents::amend(conn, &state.schemas, &state.notifier, principal, id, amendment),
     )
     .await?;
     state.notifier.wake();

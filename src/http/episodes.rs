@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, get, post, web};
 use uuid::Uuid;
 
-use super::extract::{CurrentUser, JsonBody};
+use super::extract::{CurrentUser, JsonBody, RequestInfo};
 use super::{AppState, blocking, write_once};
 use crate::contacts::{self, Contact, NewContact};
 use crate::episodes::{self, Discharge, Episode, EpisodeDetail, NewAdmission};
@@ -18,12 +18,13 @@ use actix_web::http::StatusCode;
 pub async fn register(
     state: web::Data<AppState>,
     user: CurrentUser,
+    info: RequestInfo,
     body: JsonBody<NewAdmission>,
 ) -> Result<HttpResponse, AppError> {
     let JsonBody(admission, keyed) = body;
     let location = |e: &EpisodeDetail| Some(format!("/api/v1/episodes/{}", e.episode.id));
-    write_once(&state, user.0.user_id, keyed, StatusCode::CREATED, location, move |conn, _| {
-        episodes::register_admission(conn, &user.0, admission)
+    write_once(&state, user.0, info, keyed, StatusCode::CREATED, location, move |conn, _, principal| {
+        episodes::register_admission(conn, principal, admission)
     })
     .await
 }
@@ -55,17 +56,19 @@ pub async fn get(
 pub async fn discharge(
     state: web::Data<AppState>,
     user: CurrentUser,
+    info: RequestInfo,
     id: web::Path<Uuid>,
     body: JsonBody<Discharge>,
 ) -> Result<HttpResponse, AppError> {
     let (id, JsonBody(discharge, keyed)) = (id.into_inner(), body);
     write_once(
         &state,
-        user.0.user_id,
+        user.0,
+        info,
         keyed,
         StatusCode::OK,
         |_| None,
-        move |conn, _| episodes::record_discharge(conn, &user.0, id, discharge),
+        move |conn, _, principal| episodes::record_discharge(conn, principal, id, discharge),
     )
     .await
 }
@@ -77,17 +80,19 @@ pub async fn discharge(
 pub async fn record_contact(
     state: web::Data<AppState>,
     user: CurrentUser,
+    info: RequestInfo,
     id: web::Path<Uuid>,
     body: JsonBody<NewContact>,
 ) -> Result<HttpResponse, AppError> {
     let (id, JsonBody(contact, keyed)) = (id.into_inner(), body);
     write_once(
         &state,
-        user.0.user_id,
+        user.0,
+        info,
         keyed,
         StatusCode::CREATED,
         |_| None,
-        move |conn, _| contacts::record(conn, &user.0, id, contact),
+        move |conn, _, principal| contacts::record(conn, principal, id, contact),
     )
     .await
 }

@@ -5,10 +5,11 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use serde::de::DeserializeOwned;
 
 use super::{AppState, blocking};
+use crate::audit::{self, Action, Origin};
 use crate::auth::{self, Principal};
 use crate::error::AppError;
 use crate::idempotency::Keyed;
@@ -23,6 +24,7 @@ impl FromRequest for CurrentUser {
     type Future = Boxed<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let request = req.clone();
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = req
             .headers()
@@ -35,14 +37,79 @@ impl FromRequest for CurrentUser {
                 return Err(AppError::Unauthorized);
             };
             if let Some(principal) = state.tokens.get(&token) {
+                request.extensions_mut().insert(principal.clone());
                 return Ok(CurrentUser(principal));
             }
             let secret = token.clone();
-            let principal = blocking(&state, move |conn, _| auth::authenticate(conn, &secret)).await?;
+            let mut entry = RequestInfo::of(&request).entry(None, Action::SignIn, 200);
+            let principal = blocking(&state, move |conn, _| {
+                // Each resolution of a token from the database is a sign-in, and each unknown or
+                // revoked token a failed one: both are audited.
+                let principal = auth::authenticate(conn, &secret)?;
+                entry.user = principal.as_ref().map(|p| p.user_id);
+                entry.facility = principal.as_ref().map(|p| p.facility_id);
+                if principal.is_none() {
+                    (entry.action, entry.status) = (Action::SignInFailed, 401);
+                }
+                audit::record(conn, &entry)?;
+                Ok(principal)
+            })
+            .await?;
             let principal = principal.ok_or(AppError::Unauthorized)?;
             state.tokens.put(&token, principal.clone());
+            request.extensions_mut().insert(principal.clone());
             Ok(CurrentUser(principal))
         })
+    }
+}
+
+/// What the audit log records of a request: method, route pattern, the record's `{id}`, origin.
+#[derive(Debug, Clone)]
+pub struct RequestInfo {
+    pub method: String,
+    pub route: String,
+    pub id: Option<String>,
+    pub origin: Origin,
+}
+
+impl RequestInfo {
+    pub fn of(req: &HttpRequest) -> Self {
+        Self {
+            method: req.method().to_string(),
+            route: req.match_pattern().unwrap_or_else(|| req.path().to_owned()),
+            id: req.match_info().get("id").map(str::to_owned),
+            origin: Origin {
+                remote_addr: req.peer_addr().map(|a| a.ip().to_string()),
+                forwarded_for: req
+                    .headers()
+                    .get("X-Forwarded-For")
+                    .and_then(|v| v.to_str().ok())
+                    .map(|v| v.chars().take(200).collect()),
+            },
+        }
+    }
+
+    /// An audit entry for this request.
+    pub fn entry(&self, principal: Option<&Principal>, action: Action, status: u16) -> audit::Entry {
+        audit::Entry {
+            user: principal.map(|p| p.user_id),
+            facility: principal.map(|p| p.facility_id),
+            action,
+            method: self.method.clone(),
+            route: self.route.clone(),
+            target: self.id.clone(),
+            status,
+            origin: self.origin.clone(),
+        }
+    }
+}
+
+impl FromRequest for RequestInfo {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(Ok(Self::of(req)))
     }
 }
 

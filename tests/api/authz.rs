@@ -114,8 +114,8 @@ fn policy(operation: &str, caller: Caller) -> Option<Expect> {
         ("POST /api/v1/documents/{id}/amendments", CareManager) => Allowed,
         ("POST /api/v1/documents/{id}/amendments", OtherNurse | OtherCareManager) => Hidden,
         ("POST /api/v1/documents/{id}/amendments", _) => Forbidden,
-        ("GET /api/v1/admin/mail" | "POST /api/v1/admin/mail/{id}/retry", Admin) => Allowed,
-        ("GET /api/v1/admin/mail" | "POST /api/v1/admin/mail/{id}/retry", _) => Forbidden,
+        ("GET /api/v1/admin/mail" | "POST /api/v1/admin/mail/{id}/retry" | "GET /api/v1/admin/audit", Admin) => Allowed,
+        ("GET /api/v1/admin/mail" | "POST /api/v1/admin/mail/{id}/retry" | "GET /api/v1/admin/audit", _) => Forbidden,
         ("GET /api/v1/survey", Coordinator | Admin) => Allowed,
         ("GET /api/v1/survey", _) => Forbidden,
         _ => return None,
@@ -214,7 +214,7 @@ async fn every_operation_answers_every_caller_as_its_policy_says() {
             operations.push((method.to_uppercase(), path.clone()));
         }
     }
-    assert!(operations.len() >= 25, "{operations:?}");
+    assert!(operations.len() >= 26, "{operations:?}");
 
     let mut wrong = BTreeMap::new();
     for (method, path) in &operations {

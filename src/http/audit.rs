@@ -1,0 +1,37 @@
+//! The audit log for administrators: filtered, newest first, as JSON or as CSV for Excel.
+
+use actix_web::{HttpResponse, get, web};
+
+use super::extract::CurrentUser;
+use super::{AppState, blocking};
+use crate::audit::{self, AuditEntry, AuditFilter};
+use crate::directory::Role;
+use crate::error::{AppError, Problem};
+
+/// Who read or wrote which client data, and who signed in, when and from where (administrators
+/// only). Never the payloads.
+#[utoipa::path(tag = "audit", security(("bearer" = [])), params(AuditFilter),
+    responses((status = 200, body = Vec<AuditEntry>, description = "JSON, or CSV (UTF-8 with BOM) with format=csv"), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
+#[get("/admin/audit")]
+pub async fn list(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    filter: web::Query<AuditFilter>,
+) -> Result<HttpResponse, AppError> {
+    user.0.require(&[Role::Admin], "監査ログの閲覧")?;
+    let filter = filter.into_inner();
+    let csv = match filter.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(other) => return Err(AppError::BadRequest(format!("format は json か csv です (\"{other}\")"))),
+    };
+    let entries = blocking(&state, move |conn, _| Ok(audit::list(conn, &filter)?)).await?;
+    if csv {
+        let bytes = audit::to_csv(&entries).map_err(AppError::Unexpected)?;
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header(("Content-Disposition", "attachment; filename=\"renkei-audit.csv\""))
+            .body(bytes));
+    }
+    Ok(HttpResponse::Ok().json(entries))
+}
