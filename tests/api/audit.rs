@@ -4,7 +4,7 @@
 use diesel::connection::SimpleConnection;
 use serde_json::{Value, json};
 
-use crate::helpers::{admission_sheet, day, spawn_app};
+use crate::helpers::spawn_app;
 
 fn find<'a>(entries: &'a [Value], action: &str, route: &str, status: u16) -> Vec<&'a Value> {
     entries.iter().filter(|e| e["action"] == action && e["route"] == route && e["status"] == status).collect()
@@ -14,16 +14,8 @@ fn find<'a>(entries: &'a [Value], action: &str, route: &str, status: u16) -> Vec
 async fn reads_writes_refusals_and_sign_ins_are_logged_without_payloads() {
     let app = spawn_app().await;
     let client = app.client_of_care_office("0100000001").await;
-    let sent = app
-        .post(
-            "/api/v1/documents",
-            &app.city.care_manager,
-            &json!({"kind": "admission_info", "recipient_facility_id": app.city.hospital, "client_id": client["id"],
-                    "payload": admission_sheet(&day(-1))}),
-        )
-        .await;
-    assert_eq!(sent.status, 201);
-    let document = sent.body["id"].as_str().unwrap();
+    let sent = app.admission_sheet_sent(&client).await;
+    let document = sent["id"].as_str().unwrap();
     assert_eq!(app.get(&format!("/api/v1/documents/{document}"), &app.city.nurse).await.status, 200);
     assert_eq!(app.get(&format!("/api/v1/documents/{document}"), &app.city.other_nurse).await.status, 404);
     assert_eq!(

@@ -155,6 +155,21 @@ impl TestApp {
         answer.body
     }
 
+    /// The care manager of C1 sends H1 an admission sheet for a client, admitted yesterday; the
+    /// 201 answer's body.
+    pub async fn admission_sheet_sent(&self, client: &Value) -> Value {
+        let sent = self
+            .post(
+                "/api/v1/documents",
+                &self.city.care_manager,
+                &json!({"kind": "admission_info", "recipient_facility_id": self.city.hospital, "client_id": client["id"],
+                        "payload": admission_sheet(&day(-1))}),
+            )
+            .await;
+        assert_eq!(sent.status, 201, "{}", sent.body);
+        sent.body
+    }
+
     /// The hospital H1 registers the admission of a known client, `days_ago` days ago.
     pub async fn admission(&self, insurance_number: &str, admitted_on: &str) -> Value {
         let answer = self

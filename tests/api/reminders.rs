@@ -5,7 +5,7 @@
 use chrono::{Duration, NaiveDateTime};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, admission_sheet, day, spawn_app};
+use crate::helpers::{TestApp, day, spawn_app};
 use renkei::notify::outbox::{self, Delivery};
 use renkei::notify::reminders::{self, Timing};
 use renkei::notify::{Notifier, Topic};
@@ -107,16 +107,7 @@ async fn a_hospital_with_a_discharge_within_n_days_and_no_notice_is_reminded_onc
 
 async fn sent_admission_sheet(app: &TestApp) -> Value {
     let client = app.client_of_care_office("0100000001").await;
-    let sent = app
-        .post(
-            "/api/v1/documents",
-            &app.city.care_manager,
-            &json!({"kind": "admission_info", "recipient_facility_id": app.city.hospital, "client_id": client["id"],
-                    "payload": admission_sheet(&day(-1))}),
-        )
-        .await;
-    assert_eq!(sent.status, 201, "{}", sent.body);
-    sent.body
+    app.admission_sheet_sent(&client).await
 }
 
 #[tokio::test]
