@@ -76,13 +76,23 @@ impl Application {
             }
             Delivery::Elsewhere => (None, "メールは別の renkei worker が送信します".to_owned()),
         };
-        let state =
-            web::Data::new(AppState { pool, schemas: SchemaRegistry::load()?, openapi, tokens, rules, notifier });
+        let sign_ins = http::limits::SignInFailures::default();
+        let state = web::Data::new(AppState {
+            pool,
+            schemas: SchemaRegistry::load()?,
+            openapi,
+            tokens,
+            rules,
+            notifier,
+            sign_ins,
+        });
+        let rate_limit = http::limits::rate_limit(settings.rate_limit_per_minute)?;
         let https = settings.public_url.starts_with("https://");
         let server = HttpServer::new(move || {
             use utoipa_actix_web::AppExt;
             App::new()
                 .wrap(middleware::from_fn(http::audit_reads))
+                .wrap(actix_governor::Governor::new(&rate_limit))
                 .wrap(security_headers(https))
                 .wrap(middleware::Logger::new("%s %r %Dms").exclude("/healthz"))
                 .app_data(state.clone())

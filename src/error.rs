@@ -47,6 +47,10 @@ pub enum AppError {
     /// 409: the request contradicts what is stored (e.g. a second open stay).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// 429: too many requests from this caller, or too many failed sign-ins from this address;
+    /// try again after this many seconds.
+    #[error("too many requests; retry after {0} s")]
+    TooManyRequests(u64),
     /// 500: a fault of ours; the cause is logged, the body is opaque.
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
@@ -80,6 +84,7 @@ impl ResponseError for AppError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -107,6 +112,12 @@ impl ResponseError for AppError {
                 vec![],
             ),
             Self::Conflict(detail) => ("conflict", "登録済みの内容と矛盾します", detail.clone(), vec![]),
+            Self::TooManyRequests(seconds) => (
+                "too-many-requests",
+                "リクエストが多すぎます",
+                format!("{seconds}秒ほど待ってから、もう一度お試しください。"),
+                vec![],
+            ),
             Self::Unexpected(cause) => {
                 tracing::error!(error = format!("{cause:#}"), "unexpected error");
                 (
@@ -120,8 +131,14 @@ impl ResponseError for AppError {
         let status = self.status_code();
         let mut response = HttpResponse::build(status);
         response.content_type("application/problem+json");
-        if matches!(self, Self::Unauthorized) {
-            response.insert_header(("WWW-Authenticate", "Bearer"));
+        match self {
+            Self::Unauthorized => {
+                response.insert_header(("WWW-Authenticate", "Bearer"));
+            }
+            Self::TooManyRequests(seconds) => {
+                response.insert_header(("Retry-After", seconds.to_string()));
+            }
+            _ => {}
         }
         response.json(Problem {
             problem_type: format!("urn:renkei:problem:{slug}"),

@@ -6,6 +6,7 @@ pub mod clients;
 pub mod documents;
 pub mod episodes;
 pub mod extract;
+pub mod limits;
 pub mod mail;
 pub mod meta;
 pub mod survey;
@@ -30,6 +31,8 @@ pub struct AppState {
     pub rules: std::sync::Arc<crate::survey::rules::RuleSet>,
     /// Queues mail and wakes this process's delivery worker.
     pub notifier: crate::notify::Notifier,
+    /// Failed sign-ins per address, for the lockout.
+    pub sign_ins: limits::SignInFailures,
 }
 
 /// How long a resolved API token is trusted without asking the database again.

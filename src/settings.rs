@@ -32,6 +32,8 @@ pub struct Settings {
     pub ack_reminder_hours: u32,
     /// Hours after which its sender is told it is still unacknowledged.
     pub ack_escalation_hours: u32,
+    /// Requests a minute per API token (per address without one); a tenth may come at once.
+    pub rate_limit_per_minute: u32,
     /// The handbook rule set in force (`schemas/handbook/rules/`), e.g. `default` or `paper-survey.v1`.
     pub handbook_rules: String,
 }
@@ -116,6 +118,7 @@ impl Settings {
         let mail_retry_wait = std::time::Duration::from_secs(u64::from(number("MAIL_RETRY_SECONDS", 30, 1, 3600)?));
         let ack_reminder_hours = number("ACK_REMINDER_HOURS", 24, 1, 24 * 30)?;
         let ack_escalation_hours = number("ACK_ESCALATION_HOURS", 72, 1, 24 * 60)?;
+        let rate_limit_per_minute = number("RATE_LIMIT_PER_MINUTE", 600, 1, 1_000_000)?;
         if ack_escalation_hours < ack_reminder_hours {
             return Err(fail(
                 "ACK_ESCALATION_HOURS",
@@ -136,6 +139,7 @@ impl Settings {
             mail_retry_wait,
             ack_reminder_hours,
             ack_escalation_hours,
+            rate_limit_per_minute,
             handbook_rules,
         })
     }
@@ -182,6 +186,7 @@ mod tests {
             ("MAIL_MAX_ATTEMPTS", "0"),
             ("MAIL_RETRY_SECONDS", "soon"),
             ("ACK_REMINDER_HOURS", "-1"),
+            ("RATE_LIMIT_PER_MINUTE", "0"),
         ] {
             let error = settings(&[(variable, value)]).err().unwrap_or_else(|| panic!("{variable}={value} accepted"));
             assert_eq!(error.variable, variable);

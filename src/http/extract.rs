@@ -40,6 +40,8 @@ impl FromRequest for CurrentUser {
                 request.extensions_mut().insert(principal.clone());
                 return Ok(CurrentUser(principal));
             }
+            let address = request.peer_addr().map(|a| a.ip());
+            state.sign_ins.check(address)?;
             let secret = token.clone();
             let mut entry = RequestInfo::of(&request).entry(None, Action::SignIn, 200);
             let principal = blocking(&state, move |conn, _| {
@@ -55,7 +57,10 @@ impl FromRequest for CurrentUser {
                 Ok(principal)
             })
             .await?;
-            let principal = principal.ok_or(AppError::Unauthorized)?;
+            let Some(principal) = principal else {
+                state.sign_ins.failed(address);
+                return Err(AppError::Unauthorized);
+            };
             state.tokens.put(&token, principal.clone());
             request.extensions_mut().insert(principal.clone());
             Ok(CurrentUser(principal))

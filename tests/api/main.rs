@@ -12,6 +12,7 @@ mod documents;
 mod episodes;
 mod helpers;
 mod idempotency;
+mod limits;
 mod mail;
 mod meta;
 mod migrations;

@@ -1,0 +1,115 @@
+//! Limits on callers: a rate limit per API token (per address for requests without one), and a
+//! lockout of an address after repeated failed sign-ins. Both answer 429 with `Retry-After`.
+//! Both are kept in each server process's memory: with several app servers, each counts alone.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use actix_governor::governor::NotUntil;
+use actix_governor::governor::clock::{Clock, DefaultClock, QuantaInstant};
+use actix_governor::governor::middleware::NoOpMiddleware;
+use actix_governor::{GovernorConfig, GovernorConfigBuilder, KeyExtractor, SimpleKeyExtractionError};
+use actix_web::dev::ServiceRequest;
+use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
+use sha2::{Digest, Sha256};
+
+use crate::error::AppError;
+
+/// Failed sign-ins from one address before it is locked out, and for how long they count.
+pub const FAILED_SIGN_INS: u32 = 10;
+pub const LOCKOUT: Duration = Duration::from_secs(15 * 60);
+
+/// Who a request is counted against: its API token (hashed: secrets are not kept in memory
+/// longer than the request), or its address when it has none.
+#[derive(Clone)]
+pub struct Caller;
+
+impl KeyExtractor for Caller {
+    type Key = String;
+    type KeyExtractionError = SimpleKeyExtractionError<&'static str>;
+
+    fn extract(&self, req: &ServiceRequest) -> Result<Self::Key, Self::KeyExtractionError> {
+        let token =
+            req.headers().get("Authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+        Ok(match token {
+            Some(token) => format!("token {:x}", Sha256::digest(token.trim().as_bytes())),
+            None => format!("address {}", req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default()),
+        })
+    }
+
+    fn exceed_rate_limit_response(&self, negative: &NotUntil<QuantaInstant>, _: HttpResponseBuilder) -> HttpResponse {
+        let wait = negative.wait_time_from(DefaultClock::default().now()).as_secs().max(1);
+        AppError::TooManyRequests(wait).error_response()
+    }
+}
+
+pub type RateLimit = GovernorConfig<Caller, NoOpMiddleware<QuantaInstant>>;
+
+/// The rate limit: `per_minute` requests a minute per caller, of which a tenth (at least 10)
+/// may come at once. Each worker thread wraps the app in `Governor::new(&limit)`; they share
+/// one count.
+pub fn rate_limit(per_minute: u32) -> anyhow::Result<RateLimit> {
+    let per_minute = per_minute.max(1);
+    let config = GovernorConfigBuilder::default()
+        .key_extractor(Caller)
+        .period(Duration::from_secs(60) / per_minute)
+        .burst_size((per_minute / 10).max(10))
+        .finish()
+        .ok_or_else(|| anyhow::anyhow!("RATE_LIMIT_PER_MINUTE: no valid rate limit"))?;
+    Ok(config)
+}
+
+/// Failed sign-ins per address.
+#[derive(Default)]
+pub struct SignInFailures {
+    by_address: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+}
+
+impl SignInFailures {
+    /// Refuses a sign-in from an address with too many recent failures: the seconds to wait.
+    pub fn check(&self, address: Option<IpAddr>) -> Result<(), AppError> {
+        let Some(address) = address else { return Ok(()) };
+        let mut all = self.by_address.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match all.get(&address) {
+            Some((since, _)) if since.elapsed() >= LOCKOUT => {
+                all.remove(&address);
+                Ok(())
+            }
+            Some((since, failures)) if *failures >= FAILED_SIGN_INS => {
+                Err(AppError::TooManyRequests(LOCKOUT.saturating_sub(since.elapsed()).as_secs().max(1)))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Counts a failed sign-in.
+    pub fn failed(&self, address: Option<IpAddr>) {
+        let Some(address) = address else { return };
+        let mut all = self.by_address.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Forget addresses whose window has passed, so that the map stays small.
+        all.retain(|_, (since, _)| since.elapsed() < LOCKOUT);
+        all.entry(address).or_insert((Instant::now(), 0)).1 += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_is_locked_out_after_ten_failures_and_others_are_not() {
+        let failures = SignInFailures::default();
+        let (attacker, neighbour) = ("192.0.2.1".parse().ok(), "192.0.2.2".parse().ok());
+        for _ in 0..FAILED_SIGN_INS {
+            assert!(failures.check(attacker).is_ok());
+            failures.failed(attacker);
+        }
+        match failures.check(attacker) {
+            Err(AppError::TooManyRequests(seconds)) => assert!(seconds > 14 * 60 && seconds <= 15 * 60, "{seconds}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(failures.check(neighbour).is_ok());
+    }
+}
