@@ -64,7 +64,9 @@ impl Application {
         let listener = TcpListener::bind(settings.bind_addr)
             .map_err(|e| anyhow::anyhow!("{} で待ち受けできません (BIND_ADDR): {e}", settings.bind_addr))?;
         let port = listener.local_addr()?.port();
-        let openapi = serde_json::to_string_pretty(&http::openapi())?;
+        let spec = http::openapi();
+        let openapi = serde_json::to_string_pretty(&spec)?;
+        let known = Arc::new(http::KnownRoutes::of(&spec));
         let tokens = crate::auth::TokenCache::new(http::TOKEN_CACHE_TTL);
         let rules = Arc::new(crate::survey::rules::select(&settings.handbook_rules)?);
         let notifier = Notifier::new(&settings.public_url);
@@ -76,7 +78,7 @@ impl Application {
             }
             Delivery::Elsewhere => (None, "メールは別の renkei worker が送信します".to_owned()),
         };
-        let sign_ins = http::limits::SignInFailures::default();
+        let sign_ins = http::limits::SignInFailures::new(settings.lockout_after_failed_sign_ins);
         let state = web::Data::new(AppState {
             pool,
             schemas: SchemaRegistry::load()?,
@@ -100,7 +102,18 @@ impl Application {
                 .into_utoipa_app()
                 .configure(http::routes)
                 .into_app()
-                .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(AppError::NotFound("route")) }))
+                .default_service(web::to({
+                    let known = known.clone();
+                    move |request: actix_web::HttpRequest| {
+                        let methods = known.methods_of(request.path());
+                        async move {
+                            Err::<actix_web::HttpResponse, _>(match methods {
+                                Some(methods) => AppError::MethodNotAllowed(methods),
+                                None => AppError::NotFound("route"),
+                            })
+                        }
+                    }
+                }))
         })
         .listen(listener)?
         .run();

@@ -47,6 +47,9 @@ pub enum AppError {
     /// 409: the request contradicts what is stored (e.g. a second open stay).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// 405: the path exists, but not with this method; these are its methods.
+    #[error("method not allowed")]
+    MethodNotAllowed(Vec<String>),
     /// 429: too many requests from this caller, or too many failed sign-ins from this address;
     /// try again after this many seconds.
     #[error("too many requests; retry after {0} s")]
@@ -84,6 +87,7 @@ impl ResponseError for AppError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -112,6 +116,12 @@ impl ResponseError for AppError {
                 vec![],
             ),
             Self::Conflict(detail) => ("conflict", "登録済みの内容と矛盾します", detail.clone(), vec![]),
+            Self::MethodNotAllowed(methods) => (
+                "method-not-allowed",
+                "この方法では使えません",
+                format!("この URL で使えるのは {} です。", methods.join("、")),
+                vec![],
+            ),
             Self::TooManyRequests(seconds) => (
                 "too-many-requests",
                 "リクエストが多すぎます",
@@ -137,6 +147,9 @@ impl ResponseError for AppError {
             }
             Self::TooManyRequests(seconds) => {
                 response.insert_header(("Retry-After", seconds.to_string()));
+            }
+            Self::MethodNotAllowed(methods) => {
+                response.insert_header(("Allow", methods.join(", ")));
             }
             _ => {}
         }

@@ -182,7 +182,12 @@ pub fn routes(cfg: &mut ServiceConfig) {
             Errors are application/problem+json with Japanese messages; every field error has a JSON pointer.",
     ),
     modifiers(&BearerToken),
-    components(schemas(crate::error::Problem, crate::error::FieldError))
+    components(schemas(
+        crate::error::Problem,
+        crate::error::FieldError,
+        crate::survey::report::Format,
+        crate::survey::report::Encoding
+    ))
 )]
 struct ApiDoc;
 
@@ -198,12 +203,75 @@ impl utoipa::Modify for BearerToken {
     }
 }
 
-/// The OpenAPI document of [`routes`].
-pub fn openapi() -> utoipa::openapi::OpenApi {
+/// The OpenAPI document of [`routes`], with the answers every operation may give: problem
+/// documents as `application/problem+json`, and 400, 429 and 500 (401 and 403 where a token is needed)
+/// wherever an operation does not list them itself.
+pub fn openapi() -> serde_json::Value {
     use utoipa_actix_web::AppExt;
     let (_, api) =
         actix_web::App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(routes).split_for_parts();
-    api
+    let mut spec = serde_json::to_value(api).unwrap_or_default();
+    let problem = |description: &str| {
+        serde_json::json!({"description": description,
+            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})
+    };
+    let operations = spec["paths"].as_object_mut().into_iter().flat_map(|paths| paths.values_mut());
+    for operation in operations.flat_map(|item| item.as_object_mut().into_iter().flat_map(|o| o.values_mut())) {
+        let secured = operation["security"].as_array().is_some_and(|s| !s.is_empty());
+        let Some(responses) = operation["responses"].as_object_mut() else { continue };
+        for response in responses.values_mut() {
+            let is_problem =
+                response["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/Problem";
+            if is_problem
+                && let Some(content) = response.get_mut("content").and_then(|c| c.as_object_mut())
+                && let Some(schema) = content.remove("application/json")
+            {
+                content.insert("application/problem+json".into(), schema);
+            }
+        }
+        let mut always = vec![
+            ("400", "リクエストを読み取れません（JSON でない、クエリの誤りなど）"),
+            ("429", "リクエストが多すぎます（Retry-After 秒後に再試行）"),
+            ("500", "サーバーで問題が発生しました"),
+        ];
+        if secured {
+            always.push(("401", "認証が必要です"));
+            always.push(("403", "この役割ではこの操作は許可されていません"));
+        }
+        for (code, description) in always {
+            responses.entry(code).or_insert_with(|| problem(description));
+        }
+    }
+    spec
+}
+
+/// The routes' paths and methods, to tell a wrong method (405) from a wrong path (404).
+pub struct KnownRoutes(Vec<(Vec<String>, Vec<String>)>);
+
+impl KnownRoutes {
+    pub fn of(spec: &serde_json::Value) -> Self {
+        let routes = spec["paths"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(path, item)| {
+                let segments = path.split('/').map(str::to_owned).collect();
+                let methods = item.as_object().into_iter().flatten().map(|(m, _)| m.to_uppercase()).collect();
+                (segments, methods)
+            })
+            .collect();
+        Self(routes)
+    }
+
+    /// The methods a path answers to, when it is a route's path.
+    pub fn methods_of(&self, path: &str) -> Option<Vec<String>> {
+        let asked: Vec<&str> = path.split('/').collect();
+        self.0.iter().find_map(|(segments, methods)| {
+            let fits = segments.len() == asked.len()
+                && segments.iter().zip(&asked).all(|(s, a)| s == a || (s.starts_with('{') && !a.is_empty()));
+            fits.then(|| methods.clone())
+        })
+    }
 }
 
 /// Query strings and path segments that do not parse: 400 and 404, as problem documents.

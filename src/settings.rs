@@ -34,6 +34,8 @@ pub struct Settings {
     pub ack_escalation_hours: u32,
     /// Requests a minute per API token (per address without one); a tenth may come at once.
     pub rate_limit_per_minute: u32,
+    /// Failed sign-ins from one address within 15 minutes before it is locked out.
+    pub lockout_after_failed_sign_ins: u32,
     /// The handbook rule set in force (`schemas/handbook/rules/`), e.g. `default` or `paper-survey.v1`.
     pub handbook_rules: String,
 }
@@ -119,6 +121,7 @@ impl Settings {
         let ack_reminder_hours = number("ACK_REMINDER_HOURS", 24, 1, 24 * 30)?;
         let ack_escalation_hours = number("ACK_ESCALATION_HOURS", 72, 1, 24 * 60)?;
         let rate_limit_per_minute = number("RATE_LIMIT_PER_MINUTE", 600, 1, 1_000_000)?;
+        let lockout_after_failed_sign_ins = number("LOCKOUT_AFTER_FAILED_SIGN_INS", 10, 1, 1_000_000)?;
         if ack_escalation_hours < ack_reminder_hours {
             return Err(fail(
                 "ACK_ESCALATION_HOURS",
@@ -140,6 +143,7 @@ impl Settings {
             ack_reminder_hours,
             ack_escalation_hours,
             rate_limit_per_minute,
+            lockout_after_failed_sign_ins,
             handbook_rules,
         })
     }

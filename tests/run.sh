@@ -43,4 +43,7 @@ venv=target/schema-check-venv
 "$venv/bin/python" -c 'import jsonschema' 2>/dev/null || "$venv/bin/pip" install --quiet jsonschema
 "$venv/bin/python" tests/schemas/check_schemas.py
 
+say "the OpenAPI document against the live server (schemathesis, every role)"
+tests/schemathesis.sh
+
 say "all checks passed"

@@ -17,8 +17,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
 
-/// Failed sign-ins from one address before it is locked out, and for how long they count.
-pub const FAILED_SIGN_INS: u32 = 10;
+/// How long failed sign-ins count, and how long a lockout lasts.
 pub const LOCKOUT: Duration = Duration::from_secs(15 * 60);
 
 /// Who a request is counted against: its API token (hashed: secrets are not kept in memory
@@ -62,12 +61,17 @@ pub fn rate_limit(per_minute: u32) -> anyhow::Result<RateLimit> {
 }
 
 /// Failed sign-ins per address.
-#[derive(Default)]
 pub struct SignInFailures {
+    /// Failures within [`LOCKOUT`] before an address is locked out.
+    limit: u32,
     by_address: Mutex<HashMap<IpAddr, (Instant, u32)>>,
 }
 
 impl SignInFailures {
+    pub fn new(limit: u32) -> Self {
+        Self { limit, by_address: Mutex::default() }
+    }
+
     /// Refuses a sign-in from an address with too many recent failures: the seconds to wait.
     pub fn check(&self, address: Option<IpAddr>) -> Result<(), AppError> {
         let Some(address) = address else { return Ok(()) };
@@ -77,7 +81,7 @@ impl SignInFailures {
                 all.remove(&address);
                 Ok(())
             }
-            Some((since, failures)) if *failures >= FAILED_SIGN_INS => {
+            Some((since, failures)) if *failures >= self.limit => {
                 Err(AppError::TooManyRequests(LOCKOUT.saturating_sub(since.elapsed()).as_secs().max(1)))
             }
             _ => Ok(()),
@@ -100,9 +104,9 @@ mod tests {
 
     #[test]
     fn an_address_is_locked_out_after_ten_failures_and_others_are_not() {
-        let failures = SignInFailures::default();
+        let failures = SignInFailures::new(10);
         let (attacker, neighbour) = ("192.0.2.1".parse().ok(), "192.0.2.2".parse().ok());
-        for _ in 0..FAILED_SIGN_INS {
+        for _ in 0..10 {
             assert!(failures.check(attacker).is_ok());
             failures.failed(attacker);
         }

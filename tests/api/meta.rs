@@ -88,3 +88,15 @@ async fn every_answer_forbids_caching_sniffing_framing_and_foreign_content() {
         assert_eq!(header("strict-transport-security"), "", "not over plain http");
     }
 }
+
+#[tokio::test]
+async fn a_known_path_with_a_method_it_does_not_take_is_405_with_allow() {
+    let app = spawn_app().await;
+    let answer = app.client.delete(format!("{}/api/v1/documents/inbox", app.address)).send().await.unwrap();
+    assert_eq!(answer.status().as_u16(), 405);
+    assert_eq!(answer.headers()["allow"], "GET");
+    let problem: Value = answer.json().await.unwrap();
+    assert_eq!(problem["title"], "この方法では使えません");
+    let missing = app.client.delete(format!("{}/api/v1/nowhere", app.address)).send().await.unwrap();
+    assert_eq!(missing.status().as_u16(), 404);
+}
