@@ -2,6 +2,7 @@
 //! fresh SQLite file, or on a fresh PostgreSQL database when TEST_DATABASE_URL is set.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod backup;
 mod cli;
 mod cli_support;
 mod crash;
