@@ -167,6 +167,7 @@ async fn a_backup_taken_while_documents_are_sent_restores_exactly_what_was_commi
         sender.await.unwrap();
     }
     assert_eq!(code, 0, "{stderr}");
+    assert!(answered_so_far > answered_before.len(), "the server kept answering while the backup ran");
     assert!(stdout.contains("バックアップを書きました") && stdout.contains(&file), "{stdout}");
     assert_eq!(folder.names(), ["renkei-backup"], "no partial file is left beside it");
 
@@ -217,6 +218,16 @@ async fn a_backup_never_overwrites_a_file_unless_forced() {
     assert_eq!(folder.names(), ["renkei-backup"]);
 }
 
+/// The seeded city, and a backup of it in a folder of its own.
+async fn backed_up() -> (TestApp, Folder, String) {
+    let source = spawn_app().await;
+    let folder = Folder::new();
+    let file = folder.file("renkei-backup");
+    let (code, _, stderr) = renkei(&source.database, &["backup", &file]).await;
+    assert_eq!(code, 0, "{stderr}");
+    (source, folder, file)
+}
+
 /// A database with one facility of its own, made with the command line only (no connection
 /// stays open on it).
 async fn database_with_one_facility() -> TestDatabase {
@@ -235,10 +246,7 @@ async fn facility_codes(database: &TestDatabase) -> String {
 
 #[tokio::test]
 async fn a_restore_onto_a_database_with_data_needs_force_and_keeps_the_data_aside() {
-    let source = spawn_app().await;
-    let folder = Folder::new();
-    let file = folder.file("renkei-backup");
-    assert_eq!(renkei(&source.database, &["backup", &file]).await.0, 0);
+    let (_source, _folder, file) = backed_up().await;
     let target = database_with_one_facility().await;
 
     let (code, _, stderr) = renkei(&target, &["restore", &file]).await;
@@ -264,10 +272,7 @@ async fn a_restore_onto_a_database_with_data_needs_force_and_keeps_the_data_asid
 
 #[tokio::test]
 async fn a_restore_is_refused_while_a_server_uses_the_database() {
-    let source = spawn_app().await;
-    let folder = Folder::new();
-    let file = folder.file("renkei-backup");
-    assert_eq!(renkei(&source.database, &["backup", &file]).await.0, 0);
+    let (_source, _folder, file) = backed_up().await;
     let running = spawn_app().await;
     running.client_of_care_office("0100000009").await;
 
@@ -298,10 +303,7 @@ fn untouched(database: &TestDatabase) -> bool {
 
 #[tokio::test]
 async fn a_file_that_is_not_a_whole_renkei_backup_is_refused_and_nothing_is_replaced() {
-    let source = spawn_app().await;
-    let folder = Folder::new();
-    let good = folder.file("renkei-backup");
-    assert_eq!(renkei(&source.database, &["backup", &good]).await.0, 0);
+    let (_source, folder, good) = backed_up().await;
     let bytes = std::fs::read(&good).unwrap();
     let truncated = folder.file("truncated");
     std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
