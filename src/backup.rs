@@ -38,8 +38,10 @@ impl fmt::Display for Summary {
 
 /// What `restore` did.
 pub struct Restored {
-    /// The backup restored, as read back from the database.
-    pub summary: Summary,
+    /// The newest migration of the backup restored.
+    pub version: String,
+    /// What the restored database holds.
+    pub counts: Counts,
     /// Where the database's previous content was kept (with --force, when it held data).
     pub kept: Option<PathBuf>,
     /// Migrations of this binary that the backup predates: applied at the next start.
@@ -93,9 +95,7 @@ pub fn restore(url: &DatabaseUrl, file: &Path, force: bool) -> anyhow::Result<Re
                 &sibling(database, &format!(".before-restore-{}", stamp()))?,
             )
             .inspect_err(|_| staged.discard())?;
-            let bytes = std::fs::metadata(database)?.len();
-            let summary = Summary { path: database.to_owned(), bytes, version, counts: staged.counts };
-            Ok(Restored { summary, kept, pending })
+            Ok(Restored { version, counts: staged.counts, kept, pending })
         }
         DatabaseUrl::Postgres { url: raw } => {
             let versions = postgres::archive_versions(file).map_err(not_a_backup)?;
@@ -103,8 +103,7 @@ pub fn restore(url: &DatabaseUrl, file: &Path, force: bool) -> anyhow::Result<Re
             let kept = file.with_file_name(format!("{}.before-restore-{}.dump", postgres::database_name(raw), stamp()));
             let (kept, versions, counts) = postgres::restore(raw, file, force, &kept)?;
             let (version, _) = check_versions(url, &versions)?;
-            let bytes = std::fs::metadata(file)?.len();
-            Ok(Restored { summary: Summary { path: file.to_owned(), bytes, version, counts }, kept, pending })
+            Ok(Restored { version, counts, kept, pending })
         }
     }
 }

@@ -240,9 +240,9 @@ fn restore(settings: &Settings, file: &std::path::Path, force: bool) -> anyhow::
     if let Some(kept) = &restored.kept {
         println!("今までのデータは {} に残しました", kept.display());
     }
-    let version = &restored.summary.version;
+    let version = &restored.version;
     println!("{} を {} に復元しました（マイグレーション {version}）", file.display(), settings.database_url);
-    println!("  {}", restored.summary.counts);
+    println!("  {}", restored.counts);
     if restored.pending > 0 {
         println!("  このバックアップにないマイグレーション {} 件は、次の起動時に適用されます", restored.pending);
     }
