@@ -42,6 +42,7 @@ enum Command {
     /// Write a consistent copy of the database to FILE while the server runs (SQLite: a
     /// database file; PostgreSQL: pg_dump's custom format), checked before it gets its name.
     Backup {
+        /// The file to write, e.g. /var/backups/renkei/renkei-2026-11-23.db
         file: std::path::PathBuf,
         /// Replace FILE if it exists.
         #[arg(long)]
@@ -49,6 +50,7 @@ enum Command {
     },
     /// Restore a backup into the database of DATABASE_URL (stop the server first).
     Restore {
+        /// A file written by `renkei backup` (on PostgreSQL: any `pg_dump -Fc` of Renkei).
         file: std::path::PathBuf,
         /// Replace a database that holds data (its content is kept aside first).
         #[arg(long)]
