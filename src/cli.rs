@@ -39,6 +39,23 @@ enum Command {
     Worker,
     /// Apply pending migrations and exit.
     Migrate,
+    /// Write a consistent copy of the database to FILE while the server runs (SQLite: a
+    /// database file; PostgreSQL: pg_dump's custom format), checked before it gets its name.
+    Backup {
+        /// The file to write, e.g. /var/backups/renkei/renkei-2026-11-23.db
+        file: std::path::PathBuf,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Restore a backup into the database of DATABASE_URL (stop the server first).
+    Restore {
+        /// A file written by `renkei backup` (on PostgreSQL: any `pg_dump -Fc` of Renkei).
+        file: std::path::PathBuf,
+        /// Replace a database that holds data (its content is kept aside first).
+        #[arg(long)]
+        force: bool,
+    },
     /// Import records kept outside Renkei: facilities, episodes or contacts from a CSV file.
     Import(data::ImportArgs),
     /// Compute the connection survey (入退院連絡状況調査) for a period.
@@ -185,6 +202,12 @@ fn run(command: Command, settings: &Settings) -> anyhow::Result<()> {
             println!("{}: {} 件のマイグレーションを適用しました {applied:?}", settings.database_url, applied.len());
             Ok(())
         }
+        Command::Backup { file, force } => {
+            let summary = crate::backup::backup(&settings.database_url, &file, force)?;
+            println!("バックアップを書きました: {summary}");
+            Ok(())
+        }
+        Command::Restore { file, force } => restore(settings, &file, force),
         Command::Import(args) => data::run_import(&mut *app::prepare_database(settings)?.get()?, args),
         Command::Generate(args) => data::run_generate(args),
         Command::Survey(args) => {
@@ -214,6 +237,20 @@ fn serve(settings: &Settings, demo: bool, delivery: app::Delivery) -> anyhow::Re
         application.run_until_stopped().await?;
         Ok(())
     })
+}
+
+fn restore(settings: &Settings, file: &std::path::Path, force: bool) -> anyhow::Result<()> {
+    let restored = crate::backup::restore(&settings.database_url, file, force)?;
+    if let Some(kept) = &restored.kept {
+        println!("今までのデータは {} に残しました", kept.display());
+    }
+    let version = &restored.version;
+    println!("{} を {} に復元しました（マイグレーション {version}）", file.display(), settings.database_url);
+    println!("  {}", restored.counts);
+    if restored.pending > 0 {
+        println!("  このバックアップにないマイグレーション {} 件は、次の起動時に適用されます", restored.pending);
+    }
+    Ok(())
 }
 
 fn work(settings: &Settings) -> anyhow::Result<()> {

@@ -144,6 +144,19 @@ pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
     Ok(applied.iter().map(ToString::to_string).collect())
 }
 
+/// The versions of the migrations this binary carries for the engine of `url`, as diesel
+/// records them once applied (`20261123000001`).
+pub fn migration_versions(url: &DatabaseUrl) -> Vec<String> {
+    use diesel::migration::MigrationSource;
+    let versions = match url {
+        DatabaseUrl::Postgres { .. } => MigrationSource::<diesel::pg::Pg>::migrations(&POSTGRES_MIGRATIONS)
+            .map(|all| all.iter().map(|m| m.name().version().to_string()).collect()),
+        DatabaseUrl::Sqlite { .. } => MigrationSource::<diesel::sqlite::Sqlite>::migrations(&SQLITE_MIGRATIONS)
+            .map(|all| all.iter().map(|m| m.name().version().to_string()).collect()),
+    };
+    versions.unwrap_or_default()
+}
+
 static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Runs `work` in one transaction that intends to write. On SQLite it starts with

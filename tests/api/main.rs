@@ -4,6 +4,7 @@
 
 mod audit;
 mod authz;
+mod backup;
 mod cli;
 mod cli_support;
 mod crash;
