@@ -271,6 +271,18 @@ async fn a_restore_onto_a_database_with_data_needs_force_and_keeps_the_data_asid
 }
 
 #[tokio::test]
+async fn a_restore_into_a_database_that_was_only_migrated_needs_no_force() {
+    let (_source, _folder, file) = backed_up().await;
+    let target = TestDatabase::new();
+    assert_eq!(renkei(&target, &["migrate"]).await.0, 0);
+
+    let (code, stdout, stderr) = renkei(&target, &["restore", &file]).await;
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stdout.contains("今までのデータ"), "nothing to keep: {stdout}");
+    assert!(facility_codes(&target).await.contains("H1"));
+}
+
+#[tokio::test]
 async fn a_restore_is_refused_while_a_server_uses_the_database() {
     let (_source, _folder, file) = backed_up().await;
     let running = spawn_app().await;
