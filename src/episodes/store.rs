@@ -10,6 +10,7 @@ use crate::clients;
 use crate::db::schema::{episode_parties, episodes};
 use crate::db::{DbConnection, new_id, to_enum, to_uuid};
 use crate::directory::store::{facility_refs, user_refs};
+use crate::survey::store::daily;
 
 pub struct NewEpisode {
     pub client_id: Uuid,
@@ -91,6 +92,7 @@ pub fn insert(conn: &mut DbConnection, new: &NewEpisode) -> QueryResult<Uuid> {
             episodes::updated_at.eq(now),
         ))
         .execute(conn)?;
+    daily::adjust(conn, 1, &Stays::One(id).condition("e."))?;
     let office = care_office.as_deref().map(to_uuid).transpose()?;
     add_parties(conn, id, &[Some(new.hospital_id), office].into_iter().flatten().collect::<Vec<_>>())?;
     Ok(id)
@@ -142,27 +144,40 @@ pub fn add_parties(conn: &mut DbConnection, episode_id: Uuid, facilities: &[Uuid
     Ok(())
 }
 
-/// Which stays' contact summaries to bring up to date.
+/// Which stays a write touches.
 pub enum Stays<'a> {
     One(Uuid),
+    Listed(&'a [Uuid]),
     /// Every stay with a contact of this import batch (`contacts.import_batch`).
     ImportedIn(&'a str),
+}
+
+impl Stays<'_> {
+    /// The SQL condition that selects them, on the `episodes` columns named with `prefix` (`e.`
+    /// or nothing). The only values spliced in are a UUID and a batch tag we made ourselves.
+    pub fn condition(&self, prefix: &str) -> String {
+        match self {
+            Self::One(id) => format!("{prefix}id = '{}'", id.hyphenated()),
+            Self::Listed(ids) => {
+                let ids: Vec<String> = ids.iter().map(|id| format!("'{}'", id.hyphenated())).collect();
+                format!("{prefix}id IN ({})", ids.join(", "))
+            }
+            Self::ImportedIn(batch) => {
+                debug_assert!(batch.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+                format!("{prefix}id IN (SELECT episode_id FROM contacts WHERE import_batch = '{batch}')")
+            }
+        }
+    }
 }
 
 /// Recomputes, from the contacts, the first dated CM → hospital admission sheet contact and the
 /// first dated hospital → CM discharge contact of the stays, and whether undated ones exist.
 /// The survey reads only these columns, so it never scans contacts. One statement, the same
-/// SQL on both engines; the only values spliced in are a UUID and a batch tag we made ourselves.
+/// SQL on both engines; the survey's daily counts follow.
 pub fn refresh_contact_summary(conn: &mut DbConnection, stays: Stays<'_>) -> QueryResult<usize> {
     const ADMISSION: &str = "c.direction = 'cm_to_hospital' AND c.kind = 'admission_info'";
     const DISCHARGE: &str = "c.direction = 'hospital_to_cm' AND c.kind IN ('discharge_notice', 'discharge_conference', 'discharge_referral')";
-    let which = match stays {
-        Stays::One(id) => format!("id = '{}'", id.hyphenated()),
-        Stays::ImportedIn(batch) => {
-            debug_assert!(batch.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
-            format!("id IN (SELECT episode_id FROM contacts WHERE import_batch = '{batch}')")
-        }
-    };
+    let which = stays.condition("");
     let first = |side: &str| {
         format!("(SELECT MIN(c.contacted_day) FROM contacts c WHERE c.episode_id = episodes.id AND {side})")
     };
@@ -171,7 +186,8 @@ pub fn refresh_contact_summary(conn: &mut DbConnection, stays: Stays<'_>) -> Que
             "EXISTS (SELECT 1 FROM contacts c WHERE c.episode_id = episodes.id AND {side} AND c.contacted_day IS NULL)"
         )
     };
-    diesel::sql_query(format!(
+    daily::adjust(conn, -1, &stays.condition("e."))?;
+    let updated = diesel::sql_query(format!(
         "UPDATE episodes SET first_admission_info_day = {}, undated_admission_info = {}, \
          first_discharge_contact_day = {}, undated_discharge_contact = {} WHERE {which}",
         first(ADMISSION),
@@ -179,7 +195,9 @@ pub fn refresh_contact_summary(conn: &mut DbConnection, stays: Stays<'_>) -> Que
         first(DISCHARGE),
         undated(DISCHARGE)
     ))
-    .execute(conn)
+    .execute(conn)?;
+    daily::adjust(conn, 1, &stays.condition("e."))?;
+    Ok(updated)
 }
 
 pub fn is_party(conn: &mut DbConnection, episode_id: Uuid, facility_id: Uuid) -> QueryResult<bool> {
@@ -221,6 +239,7 @@ pub fn list_visible(conn: &mut DbConnection, facility: Uuid) -> QueryResult<Vec<
 
 pub fn set_discharge(conn: &mut DbConnection, id: Uuid, day: NaiveDate, destination: Destination) -> QueryResult<()> {
     let destination: &'static str = destination.into();
+    daily::adjust(conn, -1, &Stays::One(id).condition("e."))?;
     diesel::update(episodes::table.find(id.to_string()))
         .set((
             episodes::discharged_on.eq(day),
@@ -229,7 +248,7 @@ pub fn set_discharge(conn: &mut DbConnection, id: Uuid, day: NaiveDate, destinat
             episodes::updated_at.eq(calendar::now()),
         ))
         .execute(conn)?;
-    Ok(())
+    daily::adjust(conn, 1, &Stays::One(id).condition("e."))
 }
 
 pub fn set_planned_discharge(conn: &mut DbConnection, id: Uuid, day: NaiveDate) -> QueryResult<()> {

@@ -10,9 +10,10 @@ use super::rows::{ContactRow, EpisodeRow, FacilityRow};
 use super::{ImportError, Outcome, Rejected};
 use crate::calendar::{self, day_number};
 use crate::db::schema::{contacts, episodes, facilities};
-use crate::db::{DbConnection, new_id, to_enum};
+use crate::db::{DbConnection, new_id, to_enum, to_uuid};
 use crate::directory::{FacilityKind, NewFacility};
 use crate::episodes::store::{Stays, refresh_contact_summary};
+use crate::survey::store::daily;
 
 /// Rows per INSERT statement: well under both engines' limits on bound parameters.
 const BATCH: usize = 1000;
@@ -140,6 +141,7 @@ pub fn episodes(
     crate::db::write(conn, |conn| {
         let mut outcome = Outcome { rejected, ..Outcome::default() };
         let now = calendar::now();
+        let mark = daily::mark(conn)?;
         for chunk in rows.chunks(BATCH) {
             let refs: Vec<&str> = chunk.iter().map(|r| r.episode_ref.as_str()).collect();
             let stored: HashMap<String, Stored> = episodes::table
@@ -163,6 +165,7 @@ pub fn episodes(
                 .filter_map(|(reference, stored)| reference.map(|r| (r, stored)))
                 .collect();
             let mut new = Vec::new();
+            let mut changed = Vec::new();
             for row in chunk {
                 let destination = row.destination.map(|d| <&str>::from(d).to_owned());
                 let office = row.care_office.as_deref().map(id_of);
@@ -182,24 +185,7 @@ pub fn episodes(
                     {
                         outcome.unchanged += 1
                     }
-                    Some((id, ..)) => {
-                        diesel::update(episodes::table.find(id))
-                            .set((
-                                episodes::hospital_id.eq(wanted.0),
-                                episodes::care_office_id.eq(wanted.1),
-                                episodes::client_ref.eq(wanted.2),
-                                episodes::care_level.eq(wanted.3),
-                                episodes::admitted_on.eq(row.admitted_on),
-                                episodes::admitted_day.eq(day_number(row.admitted_on)),
-                                episodes::discharged_on.eq(row.discharged_on),
-                                episodes::discharged_day.eq(row.discharged_on.map(day_number)),
-                                episodes::destination.eq(destination),
-                                episodes::excluded.eq(row.excluded),
-                                episodes::updated_at.eq(now),
-                            ))
-                            .execute(conn)?;
-                        outcome.updated += 1;
-                    }
+                    Some((id, ..)) => changed.push((id.clone(), wanted, row)),
                     None => new.push(NewEpisode {
                         id: new_id().to_string(),
                         client_ref: Some(row.client_ref.clone()),
@@ -221,6 +207,32 @@ pub fn episodes(
                     }),
                 }
             }
+            // A changed stay's survey counts are taken off before and put back after.
+            let ids = changed.iter().map(|(id, ..)| to_uuid(id)).collect::<QueryResult<Vec<_>>>()?;
+            if !ids.is_empty() {
+                daily::adjust(conn, -1, &Stays::Listed(&ids).condition("e."))?;
+            }
+            for (id, wanted, row) in changed {
+                diesel::update(episodes::table.find(id))
+                    .set((
+                        episodes::hospital_id.eq(wanted.0),
+                        episodes::care_office_id.eq(wanted.1),
+                        episodes::client_ref.eq(wanted.2),
+                        episodes::care_level.eq(wanted.3),
+                        episodes::admitted_on.eq(row.admitted_on),
+                        episodes::admitted_day.eq(day_number(row.admitted_on)),
+                        episodes::discharged_on.eq(row.discharged_on),
+                        episodes::discharged_day.eq(row.discharged_on.map(day_number)),
+                        episodes::destination.eq(wanted.6),
+                        episodes::excluded.eq(row.excluded),
+                        episodes::updated_at.eq(now),
+                    ))
+                    .execute(conn)?;
+                outcome.updated += 1;
+            }
+            if !ids.is_empty() {
+                daily::adjust(conn, 1, &Stays::Listed(&ids).condition("e."))?;
+            }
             if !new.is_empty() {
                 // Multi-row INSERT: diesel's MultiConnection cannot batch, each engine's own can.
                 outcome.inserted += match conn {
@@ -229,6 +241,7 @@ pub fn episodes(
                 };
             }
         }
+        daily::add_inserted_since(conn, mark)?;
         Ok(outcome)
     })
 }

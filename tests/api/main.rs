@@ -12,3 +12,4 @@ mod meta;
 mod migrations;
 mod schemas;
 mod survey;
+mod survey_counts;
