@@ -143,6 +143,19 @@ async fn a_generated_decade_gives_the_same_figures_from_the_daily_counts() {
             .map(|(from, to)| (date(from), date(to)))
             .into();
     assert_same(&mut conn, &periods);
+    // A few contacts more: few enough that each stay's counts are taken off and put back
+    // rather than all recounted.
+    let more = write(
+        &dir,
+        "more.csv",
+        "episode_ref,direction,kind,contacted_on,method
+         E0000001,cm_to_hospital,admission_info,,fax
+         E0000002,hospital_to_cm,discharge_notice,2016-04-01,phone
+         E0000003,cm_to_hospital,admission_info,2016-04-01,visit
+",
+    );
+    assert!(import(&database, "contacts", &more).await.contains("追加 3"));
+    assert_same(&mut conn, &periods);
     std::fs::remove_dir_all(dir).unwrap();
 }
 

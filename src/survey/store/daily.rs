@@ -73,6 +73,8 @@ pub fn adjust(conn: &mut DbConnection, sign: i8, which: &str) -> QueryResult<()>
     if !matches!(conn, DbConnection::Sqlite(_)) {
         return Ok(());
     }
+    // The day is `+column`: an expression, so that SQLite does not walk the day index (one
+    // random read per stay) to save the sort of its GROUP BY.
     let add = |side: &str, day: &str, bucket: String, lead: String, cohort: &str| {
         format!(
             "INSERT INTO survey_days (side, day, bucket, lead_days, marked_excluded, planned_respite, stays) \
@@ -83,12 +85,21 @@ pub fn adjust(conn: &mut DbConnection, sign: i8, which: &str) -> QueryResult<()>
              DO UPDATE SET stays = survey_days.stays + excluded.stays"
         )
     };
-    let admission = add("admission", "e.admitted_day", admission_bucket(UNTIL_DISCHARGE), "-1".into(), "");
+    let admission = add("admission", "+e.admitted_day", admission_bucket(UNTIL_DISCHARGE), "-1".into(), "");
     let discharge =
-        add("discharge", "e.discharged_day", discharge_bucket(), lead_days(), "AND e.discharged_day IS NOT NULL");
+        add("discharge", "+e.discharged_day", discharge_bucket(), lead_days(), "AND e.discharged_day IS NOT NULL");
     diesel::sql_query(admission).execute(conn)?;
     diesel::sql_query(discharge).execute(conn)?;
     Ok(())
+}
+
+/// Counts every stay again from scratch: for a bulk write that touched a large share of the
+/// stays, one pass over all of them costs less than taking off and putting back each one.
+pub fn recount(conn: &mut DbConnection) -> QueryResult<()> {
+    if matches!(conn, DbConnection::Sqlite(_)) {
+        diesel::sql_query("DELETE FROM survey_days").execute(conn)?;
+    }
+    adjust(conn, 1, "TRUE")
 }
 
 /// Where the stays inserted from now on begin: the largest rowid of `episodes` (SQLite gives
