@@ -29,6 +29,15 @@ pub fn prepare_for_bulk(conn: &mut DbConnection) -> QueryResult<()> {
     }
 }
 
+/// After a bulk import, fresh planner statistics on PostgreSQL (autovacuum would take them
+/// only later; until then a survey may scan where an index would do). SQLite plans without.
+pub fn analyze(conn: &mut DbConnection) -> QueryResult<()> {
+    match conn {
+        DbConnection::Postgres(_) => diesel::sql_query("ANALYZE episodes, contacts").execute(conn).map(|_| ()),
+        DbConnection::Sqlite(_) => Ok(()),
+    }
+}
+
 /// Every facility by code: its id and kind.
 pub fn facility_kinds(conn: &mut DbConnection) -> QueryResult<HashMap<String, (String, FacilityKind)>> {
     facilities::table

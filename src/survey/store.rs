@@ -201,13 +201,21 @@ pub fn count(
         bucket = discharge_bucket(),
         min_days = rules.discharge_notice_min_days,
     );
-    let admission: Vec<BucketCount> = diesel::sql_query(admission).load(conn)?;
+    // Both sides from one snapshot. PostgreSQL would first compile each of these one-off scans
+    // with its JIT, which at a million stays costs more than it saves.
+    let (admission, discharge) = conn.transaction(|conn| {
+        if matches!(conn, DbConnection::Postgres(_)) {
+            diesel::sql_query("SET LOCAL jit = off").execute(conn)?;
+        }
+        let admission: Vec<BucketCount> = diesel::sql_query(admission).load(conn)?;
+        QueryResult::Ok((admission, diesel::sql_query(discharge).load::<BucketCount>(conn)?))
+    })?;
     let mut in_hospital: BTreeMap<&str, i64> = BTreeMap::new();
     for row in admission.iter().filter(|row| row.flag == 1 && row.bucket != "excluded") {
         *in_hospital.entry(&row.key).or_default() += row.n;
     }
     let in_hospital = in_hospital.into_iter().map(|(key, n)| KeyCount { key: key.to_owned(), n }).collect();
-    Ok(Counts { discharge: diesel::sql_query(discharge).load(conn)?, admission, in_hospital })
+    Ok(Counts { admission, discharge, in_hospital })
 }
 
 /// The admission date of the first stay on record.
