@@ -31,9 +31,15 @@ pub enum Delivery {
     Elsewhere,
 }
 
-/// Connects, applies pending migrations, and returns the pool.
+/// Connects, applies pending migrations, and returns the pool (10 connections, for the server).
 pub fn prepare_database(settings: &Settings) -> anyhow::Result<Pool> {
-    let pool = db::pool(&settings.database_url, 10)
+    prepare_database_of_size(settings, 10)
+}
+
+/// The same with a pool of `size` connections, all opened now: 1 for a command that uses one
+/// (a survey on PostgreSQL then does not wait for nine more server processes to start).
+pub fn prepare_database_of_size(settings: &Settings, size: u32) -> anyhow::Result<Pool> {
+    let pool = db::pool(&settings.database_url, size)
         .map_err(|e| anyhow::anyhow!("データベース {} に接続できません: {e}", settings.database_url))?;
     let mut conn = pool.get()?;
     let applied = db::run_migrations(&mut conn)?;

@@ -208,10 +208,10 @@ fn run(command: Command, settings: &Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Restore { file, force } => restore(settings, &file, force),
-        Command::Import(args) => data::run_import(&mut *app::prepare_database(settings)?.get()?, args),
+        Command::Import(args) => data::run_import(&mut *app::prepare_database_of_size(settings, 1)?.get()?, args),
         Command::Generate(args) => data::run_generate(args),
         Command::Survey(args) => {
-            data::run_survey(&mut *app::prepare_database(settings)?.get()?, &settings.handbook_rules, args)
+            data::run_survey(&mut *app::prepare_database_of_size(settings, 1)?.get()?, &settings.handbook_rules, args)
         }
         Command::Admin { command } => {
             let pool = app::prepare_database(settings)?;

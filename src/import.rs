@@ -211,6 +211,9 @@ pub fn import(conn: &mut DbConnection, table: Table, file: &Path, skip_invalid: 
             finish(&bar, rejected, skip_invalid, |rejected| store::contacts(conn, &good, rejected))?
         }
     };
+    if outcome.inserted + outcome.updated > 0 {
+        store::analyze(conn)?;
+    }
     Ok(Outcome { read: records.len(), ..outcome })
 }
 

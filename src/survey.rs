@@ -1,8 +1,8 @@
 //! The connection survey (入退院連絡状況調査): notification rates and lead times for a period,
 //! computed exactly as docs/survey.md defines them, under the handbook rules in force
-//! ([`rules::RuleSet`]). The database counts stays per group and bucket in one pass per side
-//! (`store.rs`); this module folds those counts into the published shape
-//! (`schemas/survey/v1.json`).
+//! ([`rules::RuleSet`]). The database counts stays per group and bucket, in one pass per side
+//! or from daily counts kept at write time (`store.rs`, `store/daily.rs`); this module folds
+//! those counts into the published shape (`schemas/survey/v1.json`).
 
 pub mod html;
 pub mod periods;
@@ -261,19 +261,29 @@ impl DischargeFigures {
 
 /// Computes the survey for the period under the rules.
 pub fn compute(conn: &mut DbConnection, rules: &RuleSet, query: &SurveyQuery) -> Result<SurveyResult, AppError> {
+    compute_from(conn, rules, query, store::Source::Fastest)
+}
+
+/// Computes the survey from the chosen source: `compute` takes the fastest; the stays
+/// themselves are the reference that tests check the daily counts against.
+pub fn compute_from(
+    conn: &mut DbConnection,
+    rules: &RuleSet,
+    query: &SurveyQuery,
+    source: store::Source,
+) -> Result<SurveyResult, AppError> {
     let window = store::Window::of(rules, query.from, query.to);
-    let counts = store::count(conn, rules, &window, query.group_by)?;
+    let counts = store::count(conn, rules, &window, query.group_by, source)?;
     let mut total_admission = AdmissionFigures::default();
     let mut total_discharge = DischargeFigures::default();
     let mut groups: BTreeMap<String, (AdmissionFigures, DischargeFigures)> = BTreeMap::new();
     for row in &counts.admission {
         total_admission.add(&row.bucket, row.n);
-        let group = groups.entry(group_key(query.group_by, &row.key)).or_default();
-        group.0.add(&row.bucket, row.n);
-        if row.flag == 1 && row.bucket != "excluded" {
-            total_discharge.in_hospital += row.n;
-            group.1.in_hospital += row.n;
-        }
+        groups.entry(group_key(query.group_by, &row.key)).or_default().0.add(&row.bucket, row.n);
+    }
+    for row in &counts.in_hospital {
+        total_discharge.in_hospital += row.n;
+        groups.entry(group_key(query.group_by, &row.key)).or_default().1.in_hospital += row.n;
     }
     for row in &counts.discharge {
         total_discharge.add(&row.bucket, row.flag == 1, row.n);

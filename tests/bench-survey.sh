@@ -65,5 +65,7 @@ echo "| $engine | renkei survey --fiscal-year 2025 (one year, ~10 % of the stays
 echo "| $engine | renkei survey --fiscal-year 2025 --group-by hospital | $(best_of_3 "$bin" survey --fiscal-year 2025 --group-by hospital) |"
 echo "| $engine | plain SQL aggregate, the same year | $(best_of_3 plain "$(aggregate "$from_day" "$to_day")") |"
 echo "| $engine | renkei survey --from 2016-04-01 --to 2026-03-31 (all stays) | $(best_of_3 "$bin" survey --from 2016-04-01 --to 2026-03-31) |"
+echo "| $engine | renkei survey --from 2016-04-01 --to 2026-03-31 --group-by month | $(best_of_3 "$bin" survey --from 2016-04-01 --to 2026-03-31 --group-by month) |"
+echo "| $engine | renkei survey --from 2016-04-01 --to 2026-03-31 --group-by hospital | $(best_of_3 "$bin" survey --from 2016-04-01 --to 2026-03-31 --group-by hospital) |"
 echo "| $engine | plain SQL aggregate, the same decade | $(best_of_3 plain "$(aggregate "$first_day" "$to_day")") |"
 if [ "$engine" = PostgreSQL ]; then psql "$TEST_DATABASE_URL" -qc "DROP DATABASE $name WITH (FORCE)"; fi

@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --quiet
-venv=target/schemathesis-venv
+venv="$PWD/target/schemathesis-venv"
 [ -x "$venv/bin/st" ] || { python3 -m venv "$venv" && "$venv/bin/pip" install --quiet 'schemathesis>=4.32,<5'; }
 work="$(mktemp -d /tmp/renkei-schemathesis.XXXXXX)"
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
@@ -29,9 +29,10 @@ status=0
 for role in 退院調整看護師 ケアマネジャー コーディネーター 管理者; do
   token="$(grep -m1 "^  $role" "$work/out.txt" | grep -o 'renkei_[0-9a-f]*')"
   echo "== schemathesis as $role"
-  "$venv/bin/st" run "http://127.0.0.1:$port/api/openapi.json" -H "Authorization: Bearer $token" \
+  # Run from the scratch folder: schemathesis keeps its example database in the working directory.
+  (cd "$work" && "$venv/bin/st" run "http://127.0.0.1:$port/api/openapi.json" -H "Authorization: Bearer $token" \
     --max-examples "${EXAMPLES:-25}" "${seed[@]}" --exclude-checks positive_data_acceptance --phases examples,coverage,fuzzing \
-    --no-color >"$work/st.txt" 2>&1 || status=1
+    --no-color >"$work/st.txt" 2>&1) || status=1
   tail -n 25 "$work/st.txt"
   [ $status = 0 ] || { cp "$work/st.txt" target/schemathesis-failure.txt; echo "full output: target/schemathesis-failure.txt"; exit 1; }
 done

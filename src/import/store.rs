@@ -10,20 +10,31 @@ use super::rows::{ContactRow, EpisodeRow, FacilityRow};
 use super::{ImportError, Outcome, Rejected};
 use crate::calendar::{self, day_number};
 use crate::db::schema::{contacts, episodes, facilities};
-use crate::db::{DbConnection, new_id, to_enum};
+use crate::db::{DbConnection, new_id, to_enum, to_uuid};
 use crate::directory::{FacilityKind, NewFacility};
-use crate::episodes::store::{Stays, refresh_contact_summary};
+use crate::episodes::store::{Stays, refresh_contact_summary, update_contact_summary};
+use crate::survey::store::daily;
 
 /// Rows per INSERT statement: well under both engines' limits on bound parameters.
 const BATCH: usize = 1000;
 
-/// A larger page cache for this connection on SQLite (256 MiB instead of 2 MiB), so that a
-/// million-row import does not thrash the indexes' pages in and out of the kernel.
+/// On SQLite, a page cache for this connection large enough to hold most of what a million-row
+/// import changes (1 GiB instead of 2 MiB), so that fewer pages are spilled to the log and
+/// written again before the commit, and statement journals in memory, not in temporary files.
 pub fn prepare_for_bulk(conn: &mut DbConnection) -> QueryResult<()> {
     use diesel::connection::SimpleConnection;
     match conn {
-        DbConnection::Sqlite(c) => c.batch_execute("PRAGMA cache_size = -262144"),
+        DbConnection::Sqlite(c) => c.batch_execute("PRAGMA cache_size = -1048576; PRAGMA temp_store = MEMORY"),
         DbConnection::Postgres(_) => Ok(()),
+    }
+}
+
+/// After a bulk import, fresh planner statistics on PostgreSQL (autovacuum would take them
+/// only later; until then a survey may scan where an index would do). SQLite plans without.
+pub fn analyze(conn: &mut DbConnection) -> QueryResult<()> {
+    match conn {
+        DbConnection::Postgres(_) => diesel::sql_query("ANALYZE episodes, contacts").execute(conn).map(|_| ()),
+        DbConnection::Sqlite(_) => Ok(()),
     }
 }
 
@@ -140,6 +151,7 @@ pub fn episodes(
     crate::db::write(conn, |conn| {
         let mut outcome = Outcome { rejected, ..Outcome::default() };
         let now = calendar::now();
+        let mark = daily::mark(conn)?;
         for chunk in rows.chunks(BATCH) {
             let refs: Vec<&str> = chunk.iter().map(|r| r.episode_ref.as_str()).collect();
             let stored: HashMap<String, Stored> = episodes::table
@@ -163,6 +175,7 @@ pub fn episodes(
                 .filter_map(|(reference, stored)| reference.map(|r| (r, stored)))
                 .collect();
             let mut new = Vec::new();
+            let mut changed = Vec::new();
             for row in chunk {
                 let destination = row.destination.map(|d| <&str>::from(d).to_owned());
                 let office = row.care_office.as_deref().map(id_of);
@@ -182,24 +195,7 @@ pub fn episodes(
                     {
                         outcome.unchanged += 1
                     }
-                    Some((id, ..)) => {
-                        diesel::update(episodes::table.find(id))
-                            .set((
-                                episodes::hospital_id.eq(wanted.0),
-                                episodes::care_office_id.eq(wanted.1),
-                                episodes::client_ref.eq(wanted.2),
-                                episodes::care_level.eq(wanted.3),
-                                episodes::admitted_on.eq(row.admitted_on),
-                                episodes::admitted_day.eq(day_number(row.admitted_on)),
-                                episodes::discharged_on.eq(row.discharged_on),
-                                episodes::discharged_day.eq(row.discharged_on.map(day_number)),
-                                episodes::destination.eq(destination),
-                                episodes::excluded.eq(row.excluded),
-                                episodes::updated_at.eq(now),
-                            ))
-                            .execute(conn)?;
-                        outcome.updated += 1;
-                    }
+                    Some((id, ..)) => changed.push((id.clone(), wanted, row)),
                     None => new.push(NewEpisode {
                         id: new_id().to_string(),
                         client_ref: Some(row.client_ref.clone()),
@@ -221,31 +217,88 @@ pub fn episodes(
                     }),
                 }
             }
+            // A changed stay's survey counts are taken off before and put back after.
+            let ids = changed.iter().map(|(id, ..)| to_uuid(id)).collect::<QueryResult<Vec<_>>>()?;
+            if !ids.is_empty() {
+                daily::adjust(conn, -1, &Stays::Listed(&ids).condition("e.id"))?;
+            }
+            for (id, wanted, row) in changed {
+                diesel::update(episodes::table.find(id))
+                    .set((
+                        episodes::hospital_id.eq(wanted.0),
+                        episodes::care_office_id.eq(wanted.1),
+                        episodes::client_ref.eq(wanted.2),
+                        episodes::care_level.eq(wanted.3),
+                        episodes::admitted_on.eq(row.admitted_on),
+                        episodes::admitted_day.eq(day_number(row.admitted_on)),
+                        episodes::discharged_on.eq(row.discharged_on),
+                        episodes::discharged_day.eq(row.discharged_on.map(day_number)),
+                        episodes::destination.eq(wanted.6),
+                        episodes::excluded.eq(row.excluded),
+                        episodes::updated_at.eq(now),
+                    ))
+                    .execute(conn)?;
+                outcome.updated += 1;
+            }
+            if !ids.is_empty() {
+                daily::adjust(conn, 1, &Stays::Listed(&ids).condition("e.id"))?;
+            }
             if !new.is_empty() {
-                // Multi-row INSERT: diesel's MultiConnection cannot batch, each engine's own can.
+                // diesel's MultiConnection cannot batch, each engine's own can: a multi-row INSERT
+                // on SQLite, COPY (binary) on PostgreSQL.
                 outcome.inserted += match conn {
                     DbConnection::Sqlite(c) => diesel::insert_into(episodes::table).values(&new).execute(c)?,
-                    DbConnection::Postgres(c) => diesel::insert_into(episodes::table).values(&new).execute(c)?,
+                    DbConnection::Postgres(c) => diesel::copy_from(episodes::table).from_insertable(&new).execute(c)?,
                 };
             }
         }
+        daily::add_inserted_since(conn, mark)?;
         Ok(outcome)
     })
 }
 
 #[derive(Insertable)]
 #[diesel(table_name = contacts, treat_none_as_default_value = false)]
-struct NewContact {
+struct NewContact<'a> {
     id: String,
-    episode_id: String,
+    episode_id: &'a str,
     direction: &'static str,
     kind: &'static str,
     method: &'static str,
     contacted_on: Option<chrono::NaiveDate>,
     contacted_day: Option<i32>,
     import_key: Option<String>,
-    import_batch: Option<String>,
+    import_batch: Option<&'a str>,
     created_at: chrono::NaiveDateTime,
+}
+
+/// What makes two contacts of a file the same: stay, direction, kind, date, method.
+type Content<'a> = (&'a str, &'static str, &'static str, Option<chrono::NaiveDate>, &'static str);
+
+/// The row to insert; its key is its content and how many times the file has had it so far.
+fn new_contact<'a>(
+    (episode_id, row): &'a (String, ContactRow),
+    occurrences: &mut HashMap<Content<'a>, u32>,
+    batch: &'a str,
+    now: chrono::NaiveDateTime,
+) -> NewContact<'a> {
+    let (direction, kind, method): (&'static str, &'static str, &'static str) =
+        (row.direction.into(), row.kind.into(), row.method.into());
+    let n = occurrences.entry((&row.episode_ref, direction, kind, row.contacted_on, method)).or_insert(0);
+    *n += 1;
+    let on = row.contacted_on.map(|d| d.to_string()).unwrap_or_default();
+    NewContact {
+        id: new_id().to_string(),
+        episode_id,
+        direction,
+        kind,
+        method,
+        contacted_on: row.contacted_on,
+        contacted_day: row.contacted_on.map(day_number),
+        import_key: Some(format!("{}|{direction}|{kind}|{on}|{method}|{n}", row.episode_ref)),
+        import_batch: Some(batch),
+        created_at: now,
+    }
 }
 
 pub fn contacts(
@@ -256,47 +309,33 @@ pub fn contacts(
     let batch = format!("import-{}", new_id().simple());
     let now = calendar::now();
     // The same contact twice in a file is two contacts: the key counts occurrences.
-    let mut occurrences: HashMap<String, usize> = HashMap::new();
-    let new: Vec<NewContact> = rows
-        .iter()
-        .map(|(episode_id, row)| {
-            let (direction, kind, method): (&'static str, &'static str, &'static str) =
-                (row.direction.into(), row.kind.into(), row.method.into());
-            let content = format!(
-                "{}|{direction}|{kind}|{}|{method}",
-                row.episode_ref,
-                row.contacted_on.map(|d| d.to_string()).unwrap_or_default()
-            );
-            let n = occurrences.entry(content.clone()).and_modify(|n| *n += 1).or_insert(1);
-            NewContact {
-                id: new_id().to_string(),
-                episode_id: episode_id.clone(),
-                direction,
-                kind,
-                method,
-                contacted_on: row.contacted_on,
-                contacted_day: row.contacted_on.map(day_number),
-                import_key: Some(format!("{content}|{n}")),
-                import_batch: Some(batch.clone()),
-                created_at: now,
-            }
-        })
-        .collect();
+    let mut occurrences: HashMap<Content<'_>, u32> = HashMap::with_capacity(rows.len());
     crate::db::write(conn, |conn| {
         let mut outcome = Outcome { rejected, ..Outcome::default() };
-        for chunk in new.chunks(BATCH) {
+        let stays = usize::try_from(daily::mark(conn)?).unwrap_or(usize::MAX);
+        for chunk in rows.chunks(BATCH) {
+            let chunk: Vec<NewContact> =
+                chunk.iter().map(|row| new_contact(row, &mut occurrences, &batch, now)).collect();
             let inserted = match conn {
                 DbConnection::Sqlite(c) => {
-                    diesel::insert_into(contacts::table).values(chunk).on_conflict_do_nothing().execute(c)?
+                    diesel::insert_into(contacts::table).values(&chunk).on_conflict_do_nothing().execute(c)?
                 }
                 DbConnection::Postgres(c) => {
-                    diesel::insert_into(contacts::table).values(chunk).on_conflict_do_nothing().execute(c)?
+                    diesel::insert_into(contacts::table).values(&chunk).on_conflict_do_nothing().execute(c)?
                 }
             };
             outcome.inserted += inserted;
             outcome.unchanged += chunk.len() - inserted;
         }
-        refresh_contact_summary(conn, Stays::ImportedIn(&batch))?;
+        // Touching a quarter of the stays or more, recounting the survey's daily counts in one
+        // pass costs less than taking off and putting back each stay's. (On PostgreSQL, which
+        // keeps no daily counts, the mark is 0 and both ways only update the summaries.)
+        if outcome.inserted >= stays / 4 {
+            update_contact_summary(conn, &Stays::ImportedIn(&batch))?;
+            daily::recount(conn)?;
+        } else {
+            refresh_contact_summary(conn, Stays::ImportedIn(&batch))?;
+        }
         Ok(outcome)
     })
 }

@@ -21,3 +21,4 @@ mod reminders;
 mod schemas;
 mod smtp;
 mod survey;
+mod survey_counts;

@@ -1,0 +1,231 @@
+//! The survey's daily counts (kept on SQLite at write time) against the stays themselves: after
+//! every kind of write, every rule set, period and breakdown gives the same figures from both.
+//! On PostgreSQL both sources read the stays, and the same checks run.
+
+use chrono::NaiveDate;
+use diesel_migrations::{FileBasedMigrations, MigrationHarness};
+use renkei::db::{self, DbConnection};
+use renkei::survey::rules::{self, RuleSet};
+use renkei::survey::store::Source;
+use renkei::survey::{GroupBy, SurveyQuery, compute_from};
+use serde_json::json;
+
+use crate::cli_support::run;
+use crate::helpers::{TestDatabase, admission_sheet, day, fixture, spawn_app};
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/survey");
+
+/// The published rule sets, and variants that move every option the daily counts keep.
+fn rule_sets() -> Vec<RuleSet> {
+    let default = rules::select("default").unwrap();
+    let mut all: Vec<RuleSet> = ["default", "seven-days", "paper-survey"].map(|r| rules::select(r).unwrap()).into();
+    for min_days in [0, 1, 8, 60] {
+        all.push(RuleSet { discharge_notice_min_days: min_days, ..default.clone() });
+    }
+    let mut respite = default.clone();
+    respite.exclusions.planned_respite = true;
+    let mut short = default.clone();
+    short.exclusions.short_stay_max_days = Some(3);
+    all.extend([respite, short]);
+    all
+}
+
+const GROUPS: [Option<GroupBy>; 6] = [
+    None,
+    Some(GroupBy::Month),
+    Some(GroupBy::Hospital),
+    Some(GroupBy::CareOffice),
+    Some(GroupBy::Area),
+    Some(GroupBy::CareLevel),
+];
+
+/// Every rule set, breakdown and period: the same result from the daily counts and the stays.
+fn assert_same(conn: &mut DbConnection, periods: &[(NaiveDate, NaiveDate)]) {
+    for rules in rule_sets() {
+        for &(from, to) in periods {
+            for group_by in GROUPS {
+                let query = SurveyQuery::new(Some(from), Some(to), None, group_by).unwrap();
+                let fast = serde_json::to_value(compute_from(conn, &rules, &query, Source::Fastest).unwrap()).unwrap();
+                let stays = serde_json::to_value(compute_from(conn, &rules, &query, Source::Stays).unwrap()).unwrap();
+                assert_eq!(fast, stays, "{} {from}..{to} by {group_by:?}", rules.name());
+            }
+        }
+    }
+}
+
+fn date(text: &str) -> NaiveDate {
+    text.parse().unwrap()
+}
+
+fn around_april_2025() -> Vec<(NaiveDate, NaiveDate)> {
+    [
+        ("2025-04-01", "2025-04-30"),
+        ("2025-04-05", "2025-04-21"),
+        ("2025-03-01", "2026-03-31"),
+        ("2016-04-01", "2026-03-31"),
+    ]
+    .map(|(from, to)| (date(from), date(to)))
+    .into()
+}
+
+async fn import(database: &TestDatabase, table: &str, file: &str) -> String {
+    let (code, stdout, stderr) = run(database, &["import", table, file]).await;
+    assert_eq!(code, 0, "{table}: {stdout}{stderr}");
+    stdout
+}
+
+fn write(dir: &std::path::Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+#[tokio::test]
+async fn imports_and_re_imports_keep_the_daily_counts_exact() {
+    let database = TestDatabase::new();
+    for table in ["facilities", "episodes", "contacts"] {
+        import(&database, table, &format!("{FIXTURES}/{table}.csv")).await;
+    }
+    let mut conn = db::establish(&database.url).unwrap();
+    assert_same(&mut conn, &around_april_2025());
+
+    // The same files again change nothing.
+    for table in ["episodes", "contacts"] {
+        assert!(import(&database, table, &format!("{FIXTURES}/{table}.csv")).await.contains("追加 0、更新 0"));
+    }
+    assert_same(&mut conn, &around_april_2025());
+
+    // A later file: a discharge, a death, a new care office, an exclusion, a stay entering the
+    // cohort, a stay moving to another month; then contacts for stays already counted.
+    let dir = std::env::temp_dir().join(format!("renkei-counts-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let episodes = write(
+        &dir,
+        "episodes.csv",
+        "episode_ref,client_ref,care_level,care_office,hospital,admitted_on,discharged_on,destination,excluded\n\
+         E03,C03,要支援2,K02,H02,2025-04-10,2025-04-25,death,false\n\
+         E06,C06,要介護2,K01,H01,2025-04-18,2025-05-02,home,false\n\
+         E07,C07,要介護1,K01,H01,2025-04-20,2025-05-10,home,false\n\
+         E09,C09,要介護3,K02,H01,2025-04-08,2025-04-15,home,false\n\
+         E10,C10,要介護2,K02,H02,2025-03-25,2025-04-05,home,true\n\
+         E11,C11,要介護1,K01,H01,2025-03-30,2025-04-04,transfer,false\n\
+         E13,C13,要支援1,K02,H02,2025-04-28,,,false\n",
+    );
+    assert!(import(&database, "episodes", &episodes).await.contains("追加 1、更新 6"));
+    assert_same(&mut conn, &around_april_2025());
+    let contacts = write(
+        &dir,
+        "contacts.csv",
+        "episode_ref,direction,kind,contacted_on,method\n\
+         E06,hospital_to_cm,discharge_notice,2025-04-25,phone\n\
+         E09,cm_to_hospital,admission_info,,fax\n\
+         E09,cm_to_hospital,admission_info,2025-04-09,fax\n\
+         E13,cm_to_hospital,admission_info,2025-04-28,system\n\
+         E12,hospital_to_cm,discharge_notice,2025-04-09,phone\n",
+    );
+    assert!(import(&database, "contacts", &contacts).await.contains("追加 5"));
+    assert_same(&mut conn, &around_april_2025());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_generated_decade_gives_the_same_figures_from_the_daily_counts() {
+    let database = TestDatabase::new();
+    let dir = std::env::temp_dir().join(format!("renkei-counts-{}", uuid::Uuid::new_v4().simple()));
+    let (code, _, _) = run(&database, &["generate", "--episodes", "3000", "--output", dir.to_str().unwrap()]).await;
+    assert_eq!(code, 0);
+    for table in ["facilities", "episodes", "contacts"] {
+        import(&database, table, dir.join(format!("{table}.csv")).to_str().unwrap()).await;
+    }
+    let mut conn = db::establish(&database.url).unwrap();
+    let periods: Vec<(NaiveDate, NaiveDate)> =
+        [("2016-04-01", "2026-03-31"), ("2020-04-01", "2021-03-31"), ("2019-02-13", "2019-07-02")]
+            .map(|(from, to)| (date(from), date(to)))
+            .into();
+    assert_same(&mut conn, &periods);
+    // A few contacts more: few enough that each stay's counts are taken off and put back
+    // rather than all recounted.
+    let more = write(
+        &dir,
+        "more.csv",
+        "episode_ref,direction,kind,contacted_on,method
+         E0000001,cm_to_hospital,admission_info,,fax
+         E0000002,hospital_to_cm,discharge_notice,2016-04-01,phone
+         E0000003,cm_to_hospital,admission_info,2016-04-01,visit
+",
+    );
+    assert!(import(&database, "contacts", &more).await.contains("追加 3"));
+    assert_same(&mut conn, &periods);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn live_admissions_sends_contacts_and_discharges_keep_the_daily_counts_exact() {
+    let app = spawn_app().await;
+    let client = app.client_of_care_office("0100000001").await;
+    let conn = &mut *app.pool.get().unwrap();
+    let today = renkei::calendar::today();
+    let periods = [
+        (today - chrono::Duration::days(30), today),
+        (today - chrono::Duration::days(6), today - chrono::Duration::days(2)),
+        (today - chrono::Duration::days(400), today),
+    ];
+
+    // A care manager's sheet creates the stay and its first contact.
+    let sent = app
+        .post(
+            "/api/v1/documents",
+            &app.city.care_manager,
+            &json!({"kind": "admission_info", "recipient_facility_id": app.city.hospital,
+                    "client_id": client["id"], "payload": admission_sheet(&day(-12))}),
+        )
+        .await;
+    assert_eq!(sent.status, 201, "{}", sent.body);
+    let episode = sent.body["episode_id"].as_str().unwrap().to_owned();
+    assert_same(conn, &periods);
+
+    // A stay registered by the hospital, with no contact yet.
+    app.client_of_care_office("0100000002").await;
+    let other = app.admission("0100000002", &day(-5)).await["id"].as_str().unwrap().to_owned();
+    assert_same(conn, &periods);
+
+    // Contacts recorded by hand, and a discharge notice sent through Renkei.
+    let call =
+        json!({"direction": "hospital_to_cm", "kind": "discharge_notice", "method": "phone", "contacted_on": day(-8)});
+    assert_eq!(app.post(&format!("/api/v1/episodes/{episode}/contacts"), &app.city.nurse, &call).await.status, 201);
+    let late =
+        json!({"direction": "cm_to_hospital", "kind": "admission_info", "method": "fax", "contacted_on": day(-1)});
+    let answer = app.post(&format!("/api/v1/episodes/{other}/contacts"), &app.city.care_manager, &late).await;
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    let mut notice = fixture("discharge_notice_v1_minimal");
+    notice["planned_discharge_date"] = json!(day(1));
+    let notice = json!({"kind": "discharge_notice", "recipient_facility_id": app.city.care_office, "episode_id": other, "payload": notice});
+    assert_eq!(app.post("/api/v1/documents", &app.city.nurse, &notice).await.status, 201);
+    assert_same(conn, &periods);
+
+    // Discharges: one home, one a death in hospital.
+    for (stay, destination, on) in [(&episode, "home", day(-3)), (&other, "death", day(-1))] {
+        let body = json!({"discharged_on": on, "destination": destination});
+        let answer = app.post(&format!("/api/v1/episodes/{stay}/discharge"), &app.city.nurse, &body).await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        assert_same(conn, &periods);
+    }
+}
+
+#[tokio::test]
+async fn the_migration_counts_the_stays_already_stored() {
+    let database = TestDatabase::new();
+    for table in ["facilities", "episodes", "contacts"] {
+        import(&database, table, &format!("{FIXTURES}/{table}.csv")).await;
+    }
+    let mut conn = db::establish(&database.url).unwrap();
+    let engine = if database.is_postgres() { "postgres" } else { "sqlite" };
+    let folder = FileBasedMigrations::from_path(format!("{}/migrations/{engine}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    // Back to before the daily counts, with the stays still there, then forward again.
+    match &mut conn {
+        DbConnection::Sqlite(c) => c.revert_last_migration(folder).map(|_| ()).unwrap(),
+        DbConnection::Postgres(c) => c.revert_last_migration(folder).map(|_| ()).unwrap(),
+    }
+    assert_eq!(db::run_migrations(&mut conn).unwrap().len(), 1);
+    assert_same(&mut conn, &around_april_2025());
+}
