@@ -1,9 +1,14 @@
-//! The service killed with SIGKILL at random moments while documents are being sent, and started
+//! The service killed with SIGKILL at random moments (after 300 to 700 answered submissions,
+//! others in flight) while documents are being sent, and started
 //! again: every document answered 201 is stored exactly once, and every mail of every stored
 //! document reaches the SMTP server under its Message-ID.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+
+use tokio::process::Child;
 
 use diesel::prelude::*;
 use serde_json::json;
@@ -13,16 +18,24 @@ use crate::helpers::{Delivery, TestApp, admission_sheet, day, spawn_app_with};
 use crate::smtp::SmtpSink;
 
 const SENDERS: usize = 4;
-const KILLS: usize = 3;
+const KILLS: usize = 4;
 
-/// Sends admission sheets from SENDERS tasks until the server stops answering; returns the ids
-/// of the documents answered 201.
-async fn send_until_killed(app: &TestApp, port: u16, client: &str, killer: tokio::task::JoinHandle<()>) -> Vec<String> {
+/// Sends admission sheets from SENDERS tasks, kills the server with SIGKILL once `kill_after`
+/// of them were answered (the others being in flight), and returns the ids answered 201.
+async fn send_until_killed(
+    app: &TestApp,
+    port: u16,
+    client: &str,
+    mut server: Child,
+    kill_after: usize,
+) -> Vec<String> {
+    let answered_so_far = Arc::new(AtomicUsize::new(0));
     let body = json!({"kind": "admission_info", "recipient_facility_id": app.city.hospital, "client_id": client,
                       "payload": admission_sheet(&day(-1))});
     let senders: Vec<_> = (0..SENDERS)
         .map(|_| {
             let (http, token, body) = (app.client.clone(), app.city.care_manager.clone(), body.clone());
+            let counter = answered_so_far.clone();
             tokio::spawn(async move {
                 let mut answered = Vec::new();
                 loop {
@@ -38,11 +51,15 @@ async fn send_until_killed(app: &TestApp, port: u16, client: &str, killer: tokio
                     }
                     let Ok(summary) = response.json::<serde_json::Value>().await else { return answered };
                     answered.push(summary["id"].as_str().unwrap().to_owned());
+                    counter.fetch_add(1, Ordering::Relaxed);
                 }
             })
         })
         .collect();
-    killer.await.unwrap();
+    while answered_so_far.load(Ordering::Relaxed) < kill_after {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    server.kill().await.unwrap(); // SIGKILL, in the middle of the senders' requests
     let mut answered = Vec::new();
     for sender in senders {
         answered.extend(sender.await.unwrap());
@@ -63,15 +80,10 @@ async fn after_sigkill_under_load_every_answered_document_is_stored_once_and_eve
     let mut answered = Vec::new();
     for _ in 0..KILLS {
         let server = start_server(&app.database, port, &env).await;
-        let after = Duration::from_millis(200 + fastrand::u64(..600));
-        let killer = tokio::spawn(async move {
-            let mut server = server;
-            tokio::time::sleep(after).await;
-            server.kill().await.unwrap(); // SIGKILL, in the middle of the senders' requests
-        });
-        answered.extend(send_until_killed(&app, port, &client, killer).await);
+        let kill_after = 300 + fastrand::usize(..400);
+        answered.extend(send_until_killed(&app, port, &client, server, kill_after).await);
     }
-    assert!(answered.len() > 50, "the senders got through ({} answered)", answered.len());
+    assert!(answered.len() > 1000, "thousands of submissions under the kills ({} answered)", answered.len());
 
     // Started once more, the service delivers whatever was left (a mail held by a killed worker
     // waits for its 60-second lease).

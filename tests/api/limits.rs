@@ -79,3 +79,28 @@ async fn a_body_nested_too_deep_or_with_a_number_too_large_is_refused_and_nothin
     assert_eq!(app.count("documents"), 0);
     assert_eq!(app.count("episodes"), 0);
 }
+
+#[tokio::test]
+async fn a_body_that_is_not_utf8_such_as_shift_jis_is_refused_and_nothing_stored() {
+    let app = spawn_app().await;
+    let utf8 = r#"{"name": "連携 花子", "name_kana": "レンケイ ハナコ", "birth_date": "1940-02-11", "sex": "female"}"#;
+    let (shift_jis, _, unmappable) = encoding_rs::SHIFT_JIS.encode(utf8);
+    assert!(!unmappable);
+    let mut broken = utf8.as_bytes().to_vec();
+    broken.insert(12, 0xff);
+    for body in [shift_jis.into_owned(), broken] {
+        let answer = app
+            .client
+            .post(format!("{}/api/v1/clients", app.address))
+            .bearer_auth(&app.city.care_manager)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status().as_u16(), 400);
+        let problem: Value = answer.json().await.unwrap();
+        assert!(problem["detail"].as_str().unwrap().contains("JSON として読み取れません"), "{problem}");
+    }
+    assert_eq!(app.count("clients"), 0);
+}
