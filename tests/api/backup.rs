@@ -13,7 +13,7 @@ use renkei::db::{self, DatabaseUrl};
 use serde_json::json;
 
 use crate::cli_support::run_with;
-use crate::helpers::{TestApp, TestDatabase, admission_sheet, day, spawn_app};
+use crate::helpers::{Delivery, TestApp, TestDatabase, admission_sheet, day, spawn_app, spawn_app_with};
 
 /// A folder for a test's backup files, removed afterwards.
 struct Folder(PathBuf);
@@ -138,7 +138,9 @@ fn send_until(
 }
 
 async fn wait_for(answered: &Arc<Mutex<Vec<String>>>, at_least: usize) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
     while answered.lock().unwrap().len() < at_least {
+        assert!(tokio::time::Instant::now() < deadline, "the senders stopped short of {at_least} answers");
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
@@ -150,7 +152,8 @@ fn belonging(source: &Rows, of: &Rows) -> Rows {
 
 #[tokio::test]
 async fn a_backup_taken_while_documents_are_sent_restores_exactly_what_was_committed_when_it_began() {
-    let app = spawn_app().await;
+    // The senders go as fast as they can: no rate limit in the way.
+    let app = spawn_app_with(&[("RATE_LIMIT_PER_MINUTE", "1000000")], Delivery::Elsewhere).await;
     let client = app.client_of_care_office("0100000001").await["id"].as_str().unwrap().to_owned();
     let folder = Folder::new();
     let file = folder.file("renkei-backup");

@@ -58,6 +58,8 @@ impl SmtpSink {
             .arg(&self.file)
             .args(&self.options)
             .stdout(std::process::Stdio::piped())
+            // Its tracebacks (a client refusing its test certificate, on purpose) are noise.
+            .stderr(std::process::Stdio::null())
             .kill_on_drop(true)
             .spawn()
             .expect("python3-aiosmtpd runs (apt-get install python3-aiosmtpd)");
