@@ -36,5 +36,7 @@ for role in 退院調整看護師 ケアマネジャー コーディネーター
   tail -n 25 "$work/st.txt"
   [ $status = 0 ] || { cp "$work/st.txt" target/schemathesis-failure.txt; echo "full output: target/schemathesis-failure.txt"; exit 1; }
 done
-if grep -q 'ERROR' "$work/err.txt"; then echo "the server logged errors:"; grep 'ERROR' "$work/err.txt"; exit 1; fi
+# Renkei's own errors fail the run; actix's notes on requests it could not parse (schemathesis
+# sends malformed headers on purpose) do not.
+if grep -q ' ERROR renkei' "$work/err.txt"; then echo "the server logged errors:"; grep ' ERROR renkei' "$work/err.txt"; exit 1; fi
 echo "schemathesis: no failures"
