@@ -20,6 +20,7 @@ pub struct Application {
     server: Server,
     worker: Option<Worker>,
     mail: String,
+    setup_code: String,
 }
 
 /// Where the outbox is delivered from.
@@ -85,6 +86,8 @@ impl Application {
             Delivery::Elsewhere => (None, "メールは別の renkei worker が送信します".to_owned()),
         };
         let sign_ins = http::limits::SignInFailures::new(settings.lockout_after_failed_sign_ins);
+        let pages = crate::web::WebSettings::new(settings)?;
+        let setup_code = pages.setup_code.clone();
         let state = web::Data::new(AppState {
             pool,
             schemas: SchemaRegistry::load()?,
@@ -93,6 +96,7 @@ impl Application {
             rules,
             notifier,
             sign_ins,
+            web: pages,
         });
         let rate_limit = http::limits::rate_limit(settings.rate_limit_per_minute)?;
         let https = settings.public_url.starts_with("https://");
@@ -108,6 +112,7 @@ impl Application {
                 .into_utoipa_app()
                 .configure(http::routes)
                 .into_app()
+                .configure(crate::web::routes)
                 .default_service(web::to({
                     let known = known.clone();
                     move |request: actix_web::HttpRequest| {
@@ -123,12 +128,17 @@ impl Application {
         })
         .listen(listener)?
         .run();
-        Ok(Self { port, server, worker, mail })
+        Ok(Self { port, server, worker, mail, setup_code })
     }
 
     /// How mail leaves this process, for the start-up message.
     pub fn mail(&self) -> &str {
         &self.mail
+    }
+
+    /// The code that opens `/setup` while the installation has no administrator.
+    pub fn setup_code(&self) -> &str {
+        &self.setup_code
     }
 
     pub fn port(&self) -> u16 {

@@ -1,6 +1,9 @@
-//! API tokens for machines and scripts: shown once when issued, stored only as a SHA-256 hash,
-//! and resolved on each request to the [`Principal`] that acts.
+//! Who acts: API tokens for machines and scripts (shown once when issued, stored only as a
+//! SHA-256 hash), passwords and sign-in sessions for people using the pages; each resolves to
+//! the [`Principal`] that acts.
 
+pub mod password;
+pub mod session;
 pub mod store;
 
 use std::collections::HashMap;
@@ -68,15 +71,20 @@ pub struct IssuedToken {
     pub secret: String,
 }
 
+/// 32 random bytes as 64 hex digits: the secret of a token, a session or a CSRF token.
+pub fn random_hex() -> Result<String, AppError> {
+    let mut random = [0u8; 32];
+    getrandom::fill(&mut random).map_err(|e| AppError::Unexpected(anyhow::anyhow!("no randomness: {e}")))?;
+    Ok(random.iter().map(|b| format!("{b:02x}")).collect())
+}
+
 fn hash(secret: &str) -> String {
     Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Issues a new API token for the user with that email address.
 pub fn issue_token(conn: &mut DbConnection, email: &str, label: &str) -> Result<IssuedToken, AppError> {
-    let mut random = [0u8; 32];
-    getrandom::fill(&mut random).map_err(|e| AppError::Unexpected(anyhow::anyhow!("no randomness: {e}")))?;
-    let secret = format!("{TOKEN_PREFIX}{}", random.iter().map(|b| format!("{b:02x}")).collect::<String>());
+    let secret = format!("{TOKEN_PREFIX}{}", random_hex()?);
     crate::db::write(conn, |conn| {
         let user = crate::directory::store::find_user_by_email(conn, email)?
             .ok_or_else(|| AppError::invalid("/user", "exists", format!("{email} の利用者は登録されていません")))?;

@@ -144,6 +144,12 @@ enum AdminCommand {
         #[arg(long)]
         role: String,
     },
+    /// Set a user's password for the pages, read from the first line of standard input
+    /// (`renkei admin set-password --email a@b.jp < file`); their open sessions end.
+    SetPassword {
+        #[arg(long)]
+        email: String,
+    },
     /// List a user's API tokens (ids and labels; secrets are never stored).
     ListTokens {
         /// The user's email address.
@@ -223,6 +229,7 @@ fn run(command: Command, settings: &Settings) -> anyhow::Result<()> {
 fn serve(settings: &Settings, demo: bool, delivery: app::Delivery) -> anyhow::Result<()> {
     let pool = app::prepare_database(settings)?;
     let greeting = if demo { Some(crate::demo::prepare(&mut *pool.get()?, &settings.public_url)?) } else { None };
+    let needs_setup = crate::auth::session::needs_setup(&mut *pool.get()?).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let application = Application::build(settings, pool, delivery)?;
@@ -231,6 +238,13 @@ fn serve(settings: &Settings, demo: bool, delivery: app::Delivery) -> anyhow::Re
             settings.public_url, settings.bind_addr, settings.database_url
         );
         println!("{}", application.mail());
+        if needs_setup {
+            println!(
+                "初期設定: 管理者がまだいません。{}/setup を開き、設定コード {} を入力して最初の管理者を登録してください。",
+                settings.public_url,
+                application.setup_code()
+            );
+        }
         if let Some(greeting) = greeting {
             println!("{greeting}");
         }
@@ -350,7 +364,17 @@ fn admin(conn: &mut db::DbConnection, command: AdminCommand) -> anyhow::Result<(
             })?;
             let user =
                 directory::create_user(conn, NewUser { facility_code: facility, name, email, role }).map_err(shown)?;
-            println!("利用者を登録しました: {} ({}) id={}", user.email, user.role.label(), user.id);
+            println!("アカウントを登録しました: {} ({}) id={}", user.email, user.role.label(), user.id);
+        }
+        AdminCommand::SetPassword { email } => {
+            if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                eprintln!("新しいパスワードを入力して Enter を押してください（画面に表示されます）:");
+            }
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            crate::auth::session::set_password(conn, &email, password).map_err(shown)?;
+            println!("{email} のパスワードを設定しました（開いていた画面からはサインアウトされます）");
         }
         AdminCommand::ListTokens { email } => {
             for token in crate::auth::tokens_of(conn, &email).map_err(shown)? {

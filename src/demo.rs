@@ -18,6 +18,10 @@ use crate::error::AppError;
 use crate::forms::DocumentKind;
 use crate::forms::registry::SchemaRegistry;
 
+/// The password of every demo user (a demonstration on a laptop, never real data: `--demo`
+/// only loads into an empty database).
+pub const DEMO_PASSWORD: &str = "renkei-demo-2026";
+
 /// The code of the city's facility: its presence marks a database holding the demo.
 const DEMO_MARKER: &str = "DEMO-CITY";
 
@@ -103,6 +107,14 @@ pub fn prepare(conn: &mut DbConnection, public_url: &str) -> anyhow::Result<Stri
         }
         .to_owned(),
     ];
+    for (_, _, email, _) in USERS {
+        if auth::store::password_of(conn, email)?.is_some_and(|(_, hash)| hash.is_none()) {
+            auth::session::set_password(conn, email, DEMO_PASSWORD).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        }
+    }
+    lines.push(format!(
+        "画面: {public_url}/ を開き、下のメールアドレスとパスワード {DEMO_PASSWORD} でサインインしてください。"
+    ));
     lines.push("デモ用 API トークン（今回の起動で新しく発行。以前のものも有効です）:".into());
     let mut first_token = None;
     for (_, name, email, role) in USERS {

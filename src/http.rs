@@ -33,6 +33,8 @@ pub struct AppState {
     pub notifier: crate::notify::Notifier,
     /// Failed sign-ins per address, for the lockout.
     pub sign_ins: limits::SignInFailures,
+    /// What the pages need of the configuration.
+    pub web: crate::web::WebSettings,
 }
 
 /// How long a resolved API token is trusted without asking the database again.
@@ -120,6 +122,7 @@ pub async fn audit_reads(
     let info = extract::RequestInfo::of(request);
     let client_data = ["/api/v1/clients", "/api/v1/episodes", "/api/v1/documents"]
         .iter()
+        .chain(crate::web::CLIENT_DATA_PAGES)
         .any(|prefix| info.route.starts_with(prefix));
     let status = response.status().as_u16();
     let action = match request.method().as_str() {

@@ -38,6 +38,8 @@ pub struct Settings {
     pub lockout_after_failed_sign_ins: u32,
     /// The handbook rule set in force (`schemas/handbook/rules/`), e.g. `default` or `paper-survey.v1`.
     pub handbook_rules: String,
+    /// How long a sign-in to the pages lasts, in hours.
+    pub session_hours: u32,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -122,6 +124,7 @@ impl Settings {
         let ack_escalation_hours = number("ACK_ESCALATION_HOURS", 72, 1, 24 * 60)?;
         let rate_limit_per_minute = number("RATE_LIMIT_PER_MINUTE", 600, 1, 1_000_000)?;
         let lockout_after_failed_sign_ins = number("LOCKOUT_AFTER_FAILED_SIGN_INS", 10, 1, 1_000_000)?;
+        let session_hours = number("SESSION_HOURS", 12, 1, 24 * 30)?;
         if ack_escalation_hours < ack_reminder_hours {
             return Err(fail(
                 "ACK_ESCALATION_HOURS",
@@ -145,6 +148,7 @@ impl Settings {
             rate_limit_per_minute,
             lockout_after_failed_sign_ins,
             handbook_rules,
+            session_hours,
         })
     }
 }
@@ -191,6 +195,7 @@ mod tests {
             ("MAIL_RETRY_SECONDS", "soon"),
             ("ACK_REMINDER_HOURS", "-1"),
             ("RATE_LIMIT_PER_MINUTE", "0"),
+            ("SESSION_HOURS", "0"),
         ] {
             let error = settings(&[(variable, value)]).err().unwrap_or_else(|| panic!("{variable}={value} accepted"));
             assert_eq!(error.variable, variable);

@@ -1,11 +1,11 @@
-//! API tokens in the database.
+//! API tokens, passwords and sign-in sessions in the database.
 
 use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::Principal;
 use crate::calendar;
-use crate::db::schema::{api_tokens, facilities, users};
+use crate::db::schema::{api_tokens, facilities, users, web_sessions};
 use crate::db::{DbConnection, new_id, to_enum, to_uuid};
 
 pub fn insert_token(conn: &mut DbConnection, user_id: Uuid, token_hash: &str, label: &str) -> QueryResult<Uuid> {
@@ -90,4 +90,72 @@ pub fn revoke(conn: &mut DbConnection, id: Uuid) -> QueryResult<usize> {
     diesel::update(api_tokens::table.find(id.to_string()).filter(api_tokens::revoked_at.is_null()))
         .set(api_tokens::revoked_at.eq(calendar::now()))
         .execute(conn)
+}
+
+/// The user with that address of mail (any case) and their password hash, if they have one.
+pub fn password_of(conn: &mut DbConnection, email: &str) -> QueryResult<Option<(Uuid, Option<String>)>> {
+    users::table
+        .filter(users::email.eq(email.trim().to_lowercase()))
+        .select((users::id, users::password_hash))
+        .first::<(String, Option<String>)>(conn)
+        .optional()?
+        .map(|(id, hash)| Ok((to_uuid(&id)?, hash)))
+        .transpose()
+}
+
+pub fn set_password_hash(conn: &mut DbConnection, user_id: Uuid, hash: &str) -> QueryResult<usize> {
+    diesel::update(users::table.find(user_id.to_string())).set(users::password_hash.eq(Some(hash))).execute(conn)
+}
+
+/// Whether any administrator exists (before one does, the set-up page is open).
+pub fn any_admin(conn: &mut DbConnection) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(users::table.filter(users::role.eq(crate::directory::Role::Admin.as_str()))))
+        .get_result(conn)
+}
+
+pub fn insert_session(
+    conn: &mut DbConnection,
+    user_id: Uuid,
+    secret_hash: &str,
+    csrf_token: &str,
+    expires_at: chrono::NaiveDateTime,
+) -> QueryResult<Uuid> {
+    let id = new_id();
+    diesel::insert_into(web_sessions::table)
+        .values((
+            web_sessions::id.eq(id.to_string()),
+            web_sessions::secret_hash.eq(secret_hash),
+            web_sessions::user_id.eq(user_id.to_string()),
+            web_sessions::csrf_token.eq(csrf_token),
+            web_sessions::created_at.eq(calendar::now()),
+            web_sessions::expires_at.eq(expires_at),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+/// The live session with that secret's hash: its id, CSRF token and principal.
+pub fn find_session(conn: &mut DbConnection, secret_hash: &str) -> QueryResult<Option<(Uuid, String, Principal)>> {
+    let row = web_sessions::table
+        .inner_join(users::table.inner_join(facilities::table))
+        .filter(web_sessions::secret_hash.eq(secret_hash))
+        .filter(web_sessions::expires_at.gt(calendar::now()))
+        .select((web_sessions::id, web_sessions::csrf_token, PRINCIPAL_COLUMNS))
+        .first::<(String, String, PrincipalRow)>(conn)
+        .optional()?;
+    row.map(|(id, csrf, principal)| Ok((to_uuid(&id)?, csrf, to_principal(principal)?))).transpose()
+}
+
+pub fn delete_session(conn: &mut DbConnection, secret_hash: &str) -> QueryResult<usize> {
+    diesel::delete(web_sessions::table.filter(web_sessions::secret_hash.eq(secret_hash))).execute(conn)
+}
+
+/// Ends every session of a user (a new password), or only the expired ones of everybody.
+pub fn delete_sessions(conn: &mut DbConnection, user_id: Option<Uuid>) -> QueryResult<usize> {
+    match user_id {
+        Some(user_id) => {
+            diesel::delete(web_sessions::table.filter(web_sessions::user_id.eq(user_id.to_string()))).execute(conn)
+        }
+        None => diesel::delete(web_sessions::table.filter(web_sessions::expires_at.le(calendar::now()))).execute(conn),
+    }
 }

@@ -35,6 +35,35 @@ diesel::table! {
         email -> Text,
         role -> Text,
         created_at -> Timestamp,
+        password_hash -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    web_sessions (id) {
+        id -> Text,
+        secret_hash -> Text,
+        user_id -> Text,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    drafts (id) {
+        id -> Text,
+        facility_id -> Text,
+        user_id -> Text,
+        kind -> Text,
+        schema_version -> Integer,
+        episode_id -> Nullable<Text>,
+        client_id -> Nullable<Text>,
+        recipient_facility_id -> Nullable<Text>,
+        amends_document_id -> Nullable<Text>,
+        payload -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 
@@ -215,6 +244,7 @@ diesel::table! {
 diesel::joinable!(contact_windows -> facilities (facility_id));
 diesel::joinable!(users -> facilities (facility_id));
 diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(web_sessions -> users (user_id));
 diesel::joinable!(episodes -> clients (client_id));
 diesel::joinable!(episode_parties -> episodes (episode_id));
 diesel::joinable!(document_revisions -> documents (document_id));
@@ -236,4 +266,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     idempotency_keys,
     audit_log,
+    web_sessions,
+    drafts,
 );

@@ -60,25 +60,46 @@ pub fn rate_limit(per_minute: u32) -> anyhow::Result<RateLimit> {
     Ok(config)
 }
 
-/// Failed sign-ins per address.
+/// Failed sign-ins per address, and per account (an address of mail signed in to with a
+/// password): either locks out after `limit` failures within [`LOCKOUT`].
 pub struct SignInFailures {
-    /// Failures within [`LOCKOUT`] before an address is locked out.
+    /// Failures within [`LOCKOUT`] before an address or account is locked out.
     limit: u32,
-    by_address: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+    by_key: Mutex<HashMap<String, (Instant, u32)>>,
 }
 
 impl SignInFailures {
     pub fn new(limit: u32) -> Self {
-        Self { limit, by_address: Mutex::default() }
+        Self { limit, by_key: Mutex::default() }
     }
 
     /// Refuses a sign-in from an address with too many recent failures: the seconds to wait.
     pub fn check(&self, address: Option<IpAddr>) -> Result<(), AppError> {
-        let Some(address) = address else { return Ok(()) };
-        let mut all = self.by_address.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        match all.get(&address) {
+        address.map_or(Ok(()), |address| self.check_key(&format!("address {address}")))
+    }
+
+    /// Counts a failed sign-in from an address.
+    pub fn failed(&self, address: Option<IpAddr>) {
+        if let Some(address) = address {
+            self.failed_key(&format!("address {address}"));
+        }
+    }
+
+    /// Refuses a password sign-in to an account with too many recent failures, from anywhere.
+    pub fn check_account(&self, email: &str) -> Result<(), AppError> {
+        self.check_key(&format!("account {}", email.trim().to_lowercase()))
+    }
+
+    /// Counts a failed password sign-in to an account.
+    pub fn failed_account(&self, email: &str) {
+        self.failed_key(&format!("account {}", email.trim().to_lowercase()));
+    }
+
+    fn check_key(&self, key: &str) -> Result<(), AppError> {
+        let mut all = self.by_key.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match all.get(key) {
             Some((since, _)) if since.elapsed() >= LOCKOUT => {
-                all.remove(&address);
+                all.remove(key);
                 Ok(())
             }
             Some((since, failures)) if *failures >= self.limit => {
@@ -88,13 +109,11 @@ impl SignInFailures {
         }
     }
 
-    /// Counts a failed sign-in.
-    pub fn failed(&self, address: Option<IpAddr>) {
-        let Some(address) = address else { return };
-        let mut all = self.by_address.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        // Forget addresses whose window has passed, so that the map stays small.
+    fn failed_key(&self, key: &str) {
+        let mut all = self.by_key.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Forget keys whose window has passed, so that the map stays small.
         all.retain(|_, (since, _)| since.elapsed() < LOCKOUT);
-        all.entry(address).or_insert((Instant::now(), 0)).1 += 1;
+        all.entry(key.to_owned()).or_insert((Instant::now(), 0)).1 += 1;
     }
 }
 
@@ -115,5 +134,17 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(failures.check(neighbour).is_ok());
+    }
+
+    #[test]
+    fn an_account_is_locked_out_whatever_the_address_and_its_case() {
+        let failures = SignInFailures::new(3);
+        for _ in 0..3 {
+            assert!(failures.check_account("Kango@Example.jp").is_ok());
+            failures.failed_account("kango@example.jp ");
+        }
+        assert!(matches!(failures.check_account("KANGO@example.jp"), Err(AppError::TooManyRequests(_))));
+        assert!(failures.check_account("shien@example.jp").is_ok());
+        assert!(failures.check("192.0.2.9".parse().ok()).is_ok());
     }
 }

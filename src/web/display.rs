@@ -1,0 +1,151 @@
+//! A stored form shown for reading (the document page and its print view): the payload walked
+//! along its schema, each answer under its Japanese title, grouped in the schema's sections.
+//! Only what was filled in is shown.
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// One section of a form: a top-level group of the schema, or the loose answers before it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Section {
+    pub title: String,
+    pub rows: Vec<Row>,
+}
+
+/// One answer: its title (with the titles of the groups inside a section before it) and value.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Row {
+    pub label: String,
+    pub value: String,
+    /// Nesting depth below the section (for indentation).
+    pub depth: usize,
+}
+
+/// The sections of `payload`, read along `schema` (whose `$ref`s point into its `$defs`).
+pub fn sections(schema: &Value, payload: &Value) -> Vec<Section> {
+    let mut loose = Section { title: "基本情報".into(), rows: vec![] };
+    let mut sections = vec![];
+    let Some(object) = payload.as_object() else { return sections };
+    for (name, value) in ordered(schema, schema, object) {
+        let node = property(schema, schema, name);
+        let title = title_of(node, name);
+        let rows_of_objects = value.as_array().is_some_and(|items| items.iter().any(Value::is_object));
+        if value.is_object() || rows_of_objects {
+            let mut section = Section { title: title.clone(), rows: vec![] };
+            if rows_of_objects {
+                rows_of_value(schema, node, &title, value, 0, &mut section.rows);
+            } else {
+                rows(schema, node, value, 0, &mut section.rows);
+            }
+            if !section.rows.is_empty() {
+                sections.push(section);
+            }
+        } else {
+            rows_of_value(schema, node, &title, value, 0, &mut loose.rows);
+        }
+    }
+    if !loose.rows.is_empty() {
+        sections.insert(0, loose);
+    }
+    sections
+}
+
+fn rows(root: &Value, node: &Value, value: &Value, depth: usize, out: &mut Vec<Row>) {
+    let node = resolve(root, node);
+    let Some(object) = value.as_object() else { return };
+    for (name, child) in ordered(root, node, object) {
+        let child_node = property(root, node, name);
+        let title = title_of(child_node, name);
+        rows_of_value(root, child_node, &title, child, depth, out);
+    }
+}
+
+fn rows_of_value(root: &Value, node: &Value, title: &str, value: &Value, depth: usize, out: &mut Vec<Row>) {
+    let node = resolve(root, node);
+    match value {
+        Value::Object(_) => {
+            let before = out.len();
+            out.push(Row { label: title.to_owned(), value: String::new(), depth });
+            rows(root, node, value, depth + 1, out);
+            if out.len() == before + 1 {
+                out.pop();
+            }
+        }
+        Value::Array(items) if items.iter().any(Value::is_object) => {
+            let item_node = node.get("items").unwrap_or(&Value::Null);
+            for (i, item) in items.iter().enumerate() {
+                out.push(Row { label: format!("{title}（{}）", i + 1), value: String::new(), depth });
+                rows(root, item_node, item, depth + 1, out);
+            }
+        }
+        Value::Array(items) => {
+            let text: Vec<String> = items.iter().map(scalar).collect();
+            out.push(Row { label: title.to_owned(), value: text.join("、"), depth });
+        }
+        Value::Null => {}
+        other => out.push(Row { label: title.to_owned(), value: scalar(other), depth }),
+    }
+}
+
+fn scalar(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Bool(true) => "はい".into(),
+        Value::Bool(false) => "いいえ".into(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// The members of `object` in the order the schema lists its properties, then any others.
+fn ordered<'a>(root: &Value, node: &Value, object: &'a serde_json::Map<String, Value>) -> Vec<(&'a String, &'a Value)> {
+    let node = resolve(root, node);
+    let order: Vec<&String> =
+        node.get("properties").and_then(Value::as_object).map(|p| p.keys().collect()).unwrap_or_default();
+    let mut members: Vec<(&String, &Value)> = object.iter().collect();
+    members.sort_by_key(|(name, _)| order.iter().position(|o| o == name).unwrap_or(usize::MAX));
+    members
+}
+
+fn property<'a>(root: &'a Value, node: &'a Value, name: &str) -> &'a Value {
+    resolve(root, node).get("properties").and_then(|p| p.get(name)).unwrap_or(&Value::Null)
+}
+
+fn title_of(node: &Value, name: &str) -> String {
+    node.get("title").and_then(Value::as_str).unwrap_or(name).to_owned()
+}
+
+/// Follows a local `$ref` (`#/$defs/...`), keeping the referring node's own title.
+fn resolve<'a>(root: &'a Value, node: &'a Value) -> &'a Value {
+    let target = node
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix('#'))
+        .and_then(|pointer| root.pointer(pointer));
+    target.unwrap_or(node)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn answers_appear_under_their_titles_in_schema_order() {
+        let schema = json!({
+            "properties": {
+                "date": {"title": "記入日", "type": "string"},
+                "patient": {"title": "患者", "$ref": "#/$defs/person"},
+                "criteria": {"title": "該当項目", "type": "array"}
+            },
+            "$defs": {"person": {"properties": {"name": {"title": "氏名"}, "alone": {"title": "独居"}}}}
+        });
+        let payload = json!({"criteria": ["排泄", "食事"], "patient": {"alone": true, "name": "連携 花子"}, "date": "2026-11-20"});
+        let sections = super::sections(&schema, &payload);
+        assert_eq!(sections[0].title, "基本情報");
+        assert_eq!(sections[0].rows[0].label, "記入日");
+        assert_eq!(sections[0].rows[1].value, "排泄、食事");
+        assert_eq!(sections[1].title, "患者");
+        assert_eq!((sections[1].rows[0].label.as_str(), sections[1].rows[0].value.as_str()), ("氏名", "連携 花子"));
+        assert_eq!(sections[1].rows[1].value, "はい");
+    }
+}

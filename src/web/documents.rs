@@ -1,0 +1,227 @@
+//! The inbox and outbox of a facility, a document's page, and acknowledging (確認) it.
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, FixedOffset};
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::display;
+use super::pages::{Frame, PageError, render, see_other};
+use super::visitor::{Posted, SignedIn};
+use crate::documents::{self, DocumentStatus, DocumentSummary, ListFilter};
+use crate::forms::DocumentKind;
+use crate::http::{AppState, blocking};
+
+/// The list filters a visitor can choose.
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct Filter {
+    kind: Option<String>,
+    state: Option<String>,
+    client: Option<String>,
+}
+
+/// One line of a list.
+#[derive(Debug, Serialize)]
+struct Line {
+    id: Uuid,
+    kind_label: String,
+    client_name: String,
+    facility: String,
+    person: String,
+    sent_at: String,
+    status: &'static str,
+    status_label: String,
+    unread: bool,
+    overdue: bool,
+    revision: i32,
+    delivery_failed: i64,
+    delivery_pending: i64,
+}
+
+/// Documents received: unread first, then those waiting for 確認 too long, then the rest;
+/// newest first within each.
+#[get("/inbox")]
+pub async fn inbox(
+    state: web::Data<AppState>,
+    visitor: SignedIn,
+    filter: web::Query<Filter>,
+) -> Result<HttpResponse, PageError> {
+    list(state, visitor, filter.into_inner(), Side::Inbox).await
+}
+
+/// Documents sent, with their delivery and read state.
+#[get("/outbox")]
+pub async fn outbox(
+    state: web::Data<AppState>,
+    visitor: SignedIn,
+    filter: web::Query<Filter>,
+) -> Result<HttpResponse, PageError> {
+    list(state, visitor, filter.into_inner(), Side::Outbox).await
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Inbox,
+    Outbox,
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    visitor: SignedIn,
+    filter: Filter,
+    side: Side,
+) -> Result<HttpResponse, PageError> {
+    let principal = visitor.principal().clone();
+    let kind = filter.kind.as_deref().and_then(|k| k.parse::<DocumentKind>().ok());
+    let wanted = ListFilter { kind, limit: Some(500), ..ListFilter::default() };
+    let summaries = blocking(&state, move |conn, _| match side {
+        Side::Inbox => documents::inbox(conn, &principal, &wanted),
+        Side::Outbox => documents::outbox(conn, &principal, &wanted),
+    })
+    .await?;
+    let overdue_after = chrono::Duration::hours(i64::from(state.web.ack_reminder_hours));
+    let now = crate::calendar::now().and_utc();
+    let client = filter.client.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    let mut lines: Vec<Line> = summaries
+        .into_iter()
+        .filter(|s| client.is_none_or(|c| s.client_name.contains(c)))
+        .filter(|s| matches_state(s.status, filter.state.as_deref()))
+        .map(|s| line(s, side, now, overdue_after))
+        .collect();
+    if side == Side::Inbox {
+        lines.sort_by_key(|l| (!l.unread, !l.overdue));
+    }
+    let (path, title) = match side {
+        Side::Inbox => ("/inbox", "受信箱"),
+        Side::Outbox => ("/outbox", "送信箱"),
+    };
+    let kinds: Vec<(&str, &str)> = [DocumentKind::AdmissionInfo, DocumentKind::DischargeNotice]
+        .into_iter()
+        .map(|k| (k.as_str(), k.label()))
+        .collect();
+    render(
+        "documents/list.html",
+        context! {
+            ..minijinja::Value::from_serialize(Frame::of(&visitor, path)),
+            ..context! { title, inbox => side == Side::Inbox, lines, filter, kinds, path }
+        },
+    )
+}
+
+fn matches_state(status: DocumentStatus, wanted: Option<&str>) -> bool {
+    match wanted {
+        Some("unread") => matches!(status, DocumentStatus::Sent | DocumentStatus::Delivered),
+        Some("read") => status == DocumentStatus::Read,
+        Some("acknowledged") => status == DocumentStatus::Acknowledged,
+        _ => true,
+    }
+}
+
+fn line(s: DocumentSummary, side: Side, now: DateTime<chrono::Utc>, overdue_after: chrono::Duration) -> Line {
+    let unread = matches!(s.status, DocumentStatus::Sent | DocumentStatus::Delivered);
+    let waiting = s.status != DocumentStatus::Acknowledged;
+    let (facility, person) = match side {
+        Side::Inbox => (s.sender.name, s.sender_user.name),
+        Side::Outbox => (s.recipient.name, String::new()),
+    };
+    Line {
+        id: s.id,
+        kind_label: s.kind_label,
+        client_name: s.client_name,
+        facility,
+        person,
+        sent_at: japanese_time(&s.sent_at),
+        status: s.status.into(),
+        status_label: s.status_label,
+        unread,
+        overdue: waiting && now.signed_duration_since(s.sent_at) > overdue_after,
+        revision: s.revision,
+        delivery_failed: s.delivery.failed,
+        delivery_pending: s.delivery.pending,
+    }
+}
+
+/// `11月20日 14:05` in Japan's time (the year when it is not this one).
+pub fn japanese_time(at: &DateTime<FixedOffset>) -> String {
+    let local = crate::calendar::in_japan(at.naive_utc());
+    let this_year = crate::calendar::today().format("%Y").to_string();
+    if local.format("%Y").to_string() == this_year {
+        local.format("%-m月%-d日 %H:%M").to_string()
+    } else {
+        local.format("%Y年%-m月%-d日 %H:%M").to_string()
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Revision {
+    revision: Option<i32>,
+}
+
+/// A document: its content, revisions, delivery and read state; for the recipient, 確認.
+/// Opening it as the recipient marks it 既読.
+#[get("/documents/{id}")]
+pub async fn show(
+    state: web::Data<AppState>,
+    visitor: SignedIn,
+    id: web::Path<Uuid>,
+    query: web::Query<Revision>,
+    request: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let (id, principal) = (id.into_inner(), visitor.principal().clone());
+    let revision = query.revision;
+    let (document, deliveries) = blocking(&state, move |conn, _| {
+        let document = documents::read(conn, &principal, id, revision)?;
+        let deliveries = documents::deliveries(conn, &principal, id)?;
+        Ok((document, deliveries))
+    })
+    .await?;
+    let schema = state
+        .schemas
+        .get(document.summary.kind, u32::try_from(document.payload_schema_version).unwrap_or(1))
+        .map(|s| &s.document);
+    let sections = schema.map(|s| display::sections(s, &document.payload)).unwrap_or_default();
+    let me = visitor.principal();
+    let is_recipient = document.summary.recipient.id == me.facility_id;
+    let can_acknowledge = is_recipient
+        && document.summary.status != DocumentStatus::Acknowledged
+        && document.payload_revision == document.summary.revision;
+    let deliveries: Vec<_> = deliveries
+        .into_iter()
+        .filter(|d| d.document_revision == Some(document.payload_revision))
+        .map(|d| context! { facility => d.facility.name, address => d.address, state => d.state_label, attempts => d.attempts })
+        .collect();
+    let done = request.query_string().contains("acknowledged=1");
+    render(
+        "documents/show.html",
+        context! {
+            ..minijinja::Value::from_serialize(Frame::of(&visitor, "/documents")),
+            ..context! {
+                document => minijinja::Value::from_serialize(&document),
+                sent_at => japanese_time(&document.summary.sent_at),
+                acknowledged_at => document.summary.acknowledged_at.as_ref().map(japanese_time),
+                sections, is_recipient, can_acknowledge, deliveries,
+                notice => done.then_some("確認済にしました。送付元に伝わります。"),
+            }
+        },
+    )
+}
+
+/// The recipient acknowledges the current revision (確認), in one click.
+#[post("/documents/{id}/acknowledge")]
+pub async fn acknowledge(
+    state: web::Data<AppState>,
+    posted: Posted,
+    id: web::Path<Uuid>,
+    request: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let id = id.into_inner();
+    let principal = posted.visitor.principal().clone();
+    let info = crate::http::extract::RequestInfo::of(&request);
+    super::audited_write(&state, principal, info, move |conn, _, principal| {
+        documents::acknowledge(conn, principal, id).map(|_| ())
+    })
+    .await?;
+    let back = posted.fields.get("back").filter(|b| *b == "/inbox").unwrap_or("");
+    Ok(see_other(&if back.is_empty() { format!("/documents/{id}?acknowledged=1") } else { "/inbox".to_owned() }))
+}

@@ -1,0 +1,198 @@
+//! Who is looking at a page: the session behind the `renkei_session` cookie, and forms posted
+//! back, which must come from Renkei's own pages (same origin) and carry the session's CSRF
+//! token.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+
+use super::WebSettings;
+use super::pages::PageError;
+use crate::auth::session::{self, Session};
+use crate::error::AppError;
+use crate::http::{AppState, blocking};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "renkei_session";
+/// The cookie that guards the sign-in form itself (double submit: cookie and field agree).
+pub const SIGN_IN_COOKIE: &str = "renkei_sign_in";
+
+type Boxed<T> = Pin<Box<dyn Future<Output = Result<T, PageError>>>>;
+
+/// A signed-in visitor; without a live session, the page sends them to sign in (and back).
+pub struct SignedIn {
+    pub session: Session,
+}
+
+impl SignedIn {
+    pub fn principal(&self) -> &crate::auth::Principal {
+        &self.session.principal
+    }
+}
+
+impl FromRequest for SignedIn {
+    type Error = PageError;
+    type Future = Boxed<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let request = req.clone();
+        Box::pin(async move { signed_in(&request).await })
+    }
+}
+
+async fn signed_in(request: &HttpRequest) -> Result<SignedIn, PageError> {
+    let next = match request.method() {
+        &actix_web::http::Method::GET => request.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned(),
+        _ => "/".to_owned(),
+    };
+    let state = state(request)?;
+    let Some(secret) = request.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()) else {
+        return Err(PageError::SignIn { next });
+    };
+    let session = blocking(&state, move |conn, _| session::resume(conn, &secret)).await?;
+    let Some(session) = session else { return Err(PageError::SignIn { next }) };
+    // The audit middleware records reads of client data by this principal.
+    request.extensions_mut().insert(session.principal.clone());
+    Ok(SignedIn { session })
+}
+
+fn state(request: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
+    request
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("no application state")))
+}
+
+/// The fields of a posted form, in order (check boxes repeat a name).
+#[derive(Debug, Clone, Default)]
+pub struct Fields(pub Vec<(String, String)>);
+
+impl Fields {
+    /// The first value of a field, trimmed; `None` when absent or blank.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty())
+    }
+
+    /// Every value of a field.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.0.iter().filter(|(n, _)| n == name).map(|(_, v)| v.as_str()).collect()
+    }
+}
+
+/// A form posted by a signed-in visitor: same origin and the session's CSRF token, or a 403.
+pub struct Posted {
+    pub visitor: SignedIn,
+    pub fields: Fields,
+}
+
+impl FromRequest for Posted {
+    type Error = PageError;
+    type Future = Boxed<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let request = req.clone();
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let fields = read_form(&request, body.await).await?;
+            let visitor = signed_in(&request).await?;
+            if !same_secret(fields.get("csrf").unwrap_or_default(), &visitor.session.csrf_token) {
+                return Err(forged().into());
+            }
+            Ok(Posted { visitor, fields })
+        })
+    }
+}
+
+/// A form posted without a session (sign-in, set-up): same origin, and the sign-in cookie's
+/// value in the `csrf` field.
+pub struct AnonymousPost {
+    pub fields: Fields,
+}
+
+impl FromRequest for AnonymousPost {
+    type Error = PageError;
+    type Future = Boxed<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let request = req.clone();
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let fields = read_form(&request, body.await).await?;
+            let cookie = request.cookie(SIGN_IN_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
+            if cookie.is_empty() || !same_secret(fields.get("csrf").unwrap_or_default(), &cookie) {
+                return Err(AppError::Forbidden(
+                    "フォームの有効期限が切れました。ページを開き直してから、もう一度送信してください".into(),
+                )
+                .into());
+            }
+            Ok(AnonymousPost { fields })
+        })
+    }
+}
+
+async fn read_form(request: &HttpRequest, body: Result<web::Bytes, actix_web::Error>) -> Result<Fields, PageError> {
+    let state = state(request)?;
+    if !from_own_page(request, &state.web) {
+        return Err(forged().into());
+    }
+    let is_form = request.content_type().eq_ignore_ascii_case("application/x-www-form-urlencoded");
+    let body = body.map_err(|_| AppError::BadRequest("送信内容が大きすぎるか、読み取れません".into()))?;
+    if !is_form {
+        return Err(AppError::BadRequest("フォームの送信形式が正しくありません".into()).into());
+    }
+    Ok(Fields(url::form_urlencoded::parse(&body).into_owned().collect()))
+}
+
+fn forged() -> AppError {
+    AppError::Forbidden(
+        "このフォームは Renkei の画面から送信されたものではありません。ページを開き直してください".into(),
+    )
+}
+
+/// Whether the request was sent by a page of this site: its `Origin` (or, lacking one, its
+/// `Referer`) is `PUBLIC_URL`'s origin or the address the request was sent to.
+fn from_own_page(request: &HttpRequest, settings: &WebSettings) -> bool {
+    let header = |name| request.headers().get(name).and_then(|v| v.to_str().ok());
+    let Some(claimed) = header("Origin").filter(|o| *o != "null").or_else(|| header("Referer")) else {
+        return false;
+    };
+    let Ok(claimed) = url::Url::parse(claimed) else { return false };
+    let claimed = claimed.origin().ascii_serialization();
+    let info = request.connection_info();
+    claimed == settings.public_origin || claimed == format!("{}://{}", info.scheme(), info.host())
+}
+
+/// Compares two secrets in time that does not depend on where they differ.
+fn same_secret(given: &str, expected: &str) -> bool {
+    given.len() == expected.len() && given.bytes().zip(expected.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+}
+
+/// A cookie only this site's pages see: HttpOnly, SameSite=Lax, Secure behind https.
+pub fn cookie(name: &'static str, value: String, settings: &WebSettings) -> Cookie<'static> {
+    Cookie::build(name, value)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(settings.secure_cookies)
+        .finish()
+}
+
+/// The same cookie, expired: the browser forgets it.
+pub fn removal(name: &'static str, settings: &WebSettings) -> Cookie<'static> {
+    let mut removal = cookie(name, String::new(), settings);
+    removal.make_removal();
+    removal
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn secrets_compare_equal_only_when_identical() {
+        assert!(super::same_secret("abc123", "abc123"));
+        assert!(!super::same_secret("abc124", "abc123"));
+        assert!(!super::same_secret("abc12", "abc123"));
+        assert!(!super::same_secret("", "abc123"));
+    }
+}
