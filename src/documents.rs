@@ -31,6 +31,11 @@ struct Exchange {
     contact: ContactKind,
 }
 
+/// The role that sends a kind of document (and amends it).
+pub fn sender_role(kind: DocumentKind) -> Role {
+    exchange(kind).sender_role
+}
+
 fn exchange(kind: DocumentKind) -> Exchange {
     match kind {
         DocumentKind::AdmissionInfo => Exchange {

@@ -13,6 +13,7 @@ pub mod db;
 pub mod demo;
 pub mod directory;
 pub mod documents;
+pub mod drafts;
 pub mod episodes;
 pub mod error;
 pub mod forms;

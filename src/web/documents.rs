@@ -191,7 +191,14 @@ pub async fn show(
         .filter(|d| d.document_revision == Some(document.payload_revision))
         .map(|d| context! { facility => d.facility.name, address => d.address, state => d.state_label, attempts => d.attempts })
         .collect();
-    let done = request.query_string().contains("acknowledged=1");
+    let query = request.query_string();
+    let notice = if query.contains("acknowledged=1") {
+        Some("確認済にしました。送付元に伝わります。")
+    } else if query.contains("sent=1") {
+        Some("送信しました。送付先にお知らせメールが届きます。")
+    } else {
+        None
+    };
     render(
         "documents/show.html",
         context! {
@@ -201,7 +208,7 @@ pub async fn show(
                 sent_at => japanese_time(&document.summary.sent_at),
                 acknowledged_at => document.summary.acknowledged_at.as_ref().map(japanese_time),
                 sections, is_recipient, can_acknowledge, deliveries,
-                notice => done.then_some("確認済にしました。送付元に伝わります。"),
+                notice,
             }
         },
     )

@@ -1,0 +1,284 @@
+//! Drafts: forms being written in the pages, saved as they are (not validated), seen only by
+//! the facility writing them, until they are sent (then the draft is gone and the document
+//! exists, in one transaction). A draft starts empty but for what Renkei already knows (dates,
+//! facilities, the writer), from the last revision of a document being amended, or from the
+//! previous admission sheet of the same client (copy forward).
+
+pub mod store;
+
+use chrono::{DateTime, FixedOffset};
+use serde::Serialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::auth::Principal;
+use crate::db::DbConnection;
+use crate::documents::{self, Amendment, SendDocument};
+use crate::error::AppError;
+use crate::forms::DocumentKind;
+use crate::forms::registry::SchemaRegistry;
+use crate::notify::Notifier;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Draft {
+    pub id: Uuid,
+    pub facility_id: Uuid,
+    pub user_id: Uuid,
+    pub kind: DocumentKind,
+    pub schema_version: u32,
+    pub episode_id: Option<Uuid>,
+    pub client_id: Option<Uuid>,
+    pub recipient_facility_id: Option<Uuid>,
+    /// The document this draft will amend (a new revision), if any.
+    pub amends_document_id: Option<Uuid>,
+    pub payload: Value,
+    pub created_at: DateTime<FixedOffset>,
+    pub updated_at: DateTime<FixedOffset>,
+}
+
+/// What a new draft is about.
+#[derive(Debug, Clone)]
+pub enum Start {
+    /// A new document about a stay (or, for an admission sheet, about a client whose stay the
+    /// hospital has not registered yet); `copy_previous` starts from the client's last sheet.
+    New { kind: DocumentKind, episode_id: Option<Uuid>, client_id: Option<Uuid>, copy_previous: bool },
+    /// An amendment of a sent document, from its current revision.
+    Amend { document_id: Uuid },
+}
+
+/// Header fields of an admission sheet that belong to one stay: not copied forward.
+const STAY_FIELDS: &[&str] = &["written_on", "admission_date", "provided_on", "hospital"];
+
+/// Starts a draft for the acting facility.
+pub fn start(conn: &mut DbConnection, schemas: &SchemaRegistry, principal: &Principal, start: Start) -> Result<Draft, AppError> {
+    let draft = match start {
+        Start::Amend { document_id } => {
+            let document = documents::read(conn, principal, document_id, None)?;
+            if document.summary.sender.id != principal.facility_id {
+                return Err(AppError::Forbidden("訂正は送った事業所だけが行えます".into()));
+            }
+            principal.require(&[documents::sender_role(document.summary.kind)], "訂正")?;
+            blank(principal, document.summary.kind, u32::try_from(document.payload_schema_version).unwrap_or(1))
+                .with(Some(document.summary.episode_id), None, Some(document.summary.recipient.id), document.payload)
+                .amending(document_id)
+        }
+        Start::New { kind, episode_id, client_id, copy_previous } => {
+            principal.require(&[documents::sender_role(kind)], &format!("{}の作成", kind.label()))?;
+            let version = schemas.latest(kind).map_or(1, |s| s.version);
+            let (episode, client) = match (episode_id, client_id) {
+                (Some(id), _) => {
+                    let episode = crate::episodes::visible(conn, principal, id)?;
+                    let client = store::client_of(conn, id)?;
+                    (Some(episode), client)
+                }
+                (None, Some(id)) if kind == DocumentKind::AdmissionInfo => {
+                    crate::clients::get(conn, principal, id)?;
+                    (None, Some(id))
+                }
+                _ => return Err(AppError::invalid("/episode_id", "required", "どの入院についての書類かを選んでください")),
+            };
+            let recipient = match (kind, &episode) {
+                (DocumentKind::AdmissionInfo, Some(e)) => Some(e.hospital.clone()),
+                (DocumentKind::DischargeNotice, Some(e)) => e.care_office.clone(),
+                _ => None,
+            };
+            let previous = match (copy_previous, client) {
+                (true, Some(client)) => store::previous_payload(conn, client, principal.facility_id, kind)?,
+                _ => None,
+            };
+            let mut payload = previous.map(|(_, payload)| payload).unwrap_or_else(|| json!({}));
+            forget_stay(&mut payload);
+            prefill(&mut payload, kind, principal, recipient.as_ref().map(|r| r.name.as_str()), episode.as_ref());
+            blank(principal, kind, version).with(
+                episode_id,
+                if episode_id.is_some() { None } else { client },
+                recipient.map(|r| r.id),
+                payload,
+            )
+        }
+    };
+    crate::db::write(conn, |conn| Ok::<_, AppError>(store::insert(conn, &draft)?))?;
+    Ok(draft)
+}
+
+/// Whether the draft's client has an earlier document of its kind from this facility, to copy
+/// forward.
+pub fn has_previous(conn: &mut DbConnection, principal: &Principal, draft: &Draft) -> Result<bool, AppError> {
+    let client = match (draft.client_id, draft.episode_id) {
+        (Some(client), _) => Some(client),
+        (None, Some(episode)) => store::client_of(conn, episode)?,
+        (None, None) => None,
+    };
+    match client {
+        Some(client) => Ok(store::previous_payload(conn, client, principal.facility_id, draft.kind)?.is_some()),
+        None => Ok(false),
+    }
+}
+
+fn blank(principal: &Principal, kind: DocumentKind, schema_version: u32) -> Draft {
+    let now = crate::calendar::in_japan(crate::calendar::now());
+    Draft {
+        id: crate::db::new_id(),
+        facility_id: principal.facility_id,
+        user_id: principal.user_id,
+        kind,
+        schema_version,
+        episode_id: None,
+        client_id: None,
+        recipient_facility_id: None,
+        amends_document_id: None,
+        payload: json!({}),
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+impl Draft {
+    fn with(self, episode_id: Option<Uuid>, client_id: Option<Uuid>, recipient: Option<Uuid>, payload: Value) -> Self {
+        Self { episode_id, client_id, recipient_facility_id: recipient, payload, ..self }
+    }
+
+    fn amending(self, document: Uuid) -> Self {
+        Self { amends_document_id: Some(document), ..self }
+    }
+}
+
+/// Removes what belongs to the previous stay from a copied admission sheet.
+fn forget_stay(payload: &mut Value) {
+    if let Some(header) = payload.get_mut("header").and_then(Value::as_object_mut) {
+        for field in STAY_FIELDS {
+            header.remove(*field);
+        }
+    }
+}
+
+/// Fills in what Renkei knows: today's date, the stay's admission date, the facilities and the
+/// writer. Never overwrites an answer already there.
+fn prefill(
+    payload: &mut Value,
+    kind: DocumentKind,
+    principal: &Principal,
+    recipient: Option<&str>,
+    episode: Option<&crate::episodes::Episode>,
+) {
+    let today = crate::calendar::today().to_string();
+    let known = match kind {
+        DocumentKind::AdmissionInfo => json!({"header": {
+            "written_on": today,
+            "admission_date": episode.map(|e| e.admitted_on.to_string()),
+            "hospital": {"name": recipient},
+            "care_office": {"name": principal.facility_name, "care_manager_name": principal.user_name},
+        }}),
+        DocumentKind::DischargeNotice => json!({"contact_person": {"name": principal.user_name}}),
+    };
+    merge_missing(payload, &known);
+}
+
+fn merge_missing(target: &mut Value, known: &Value) {
+    let (Some(target), Some(known)) = (target.as_object_mut(), known.as_object()) else { return };
+    for (name, value) in known {
+        match (target.get_mut(name), value) {
+            (_, Value::Null) => {}
+            (Some(existing), Value::Object(_)) => merge_missing(existing, value),
+            (Some(_), _) => {}
+            (None, Value::Object(_)) => {
+                let mut child = json!({});
+                merge_missing(&mut child, value);
+                if child.as_object().is_some_and(|c| !c.is_empty()) {
+                    target.insert(name.clone(), child);
+                }
+            }
+            (None, _) => {
+                target.insert(name.clone(), value.clone());
+            }
+        }
+    }
+}
+
+/// A draft of the acting facility.
+pub fn get(conn: &mut DbConnection, principal: &Principal, id: Uuid) -> Result<Draft, AppError> {
+    principal.require_liaison()?;
+    store::find(conn, id, principal.facility_id)?.ok_or(AppError::NotFound("draft"))
+}
+
+/// The acting facility's drafts, the most recently saved first.
+pub fn list(conn: &mut DbConnection, principal: &Principal) -> Result<Vec<Draft>, AppError> {
+    principal.require_liaison()?;
+    Ok(store::list(conn, principal.facility_id)?)
+}
+
+/// Saves the form as it is, and the recipient chosen (when the draft lets one be chosen).
+pub fn save(conn: &mut DbConnection, principal: &Principal, id: Uuid, payload: &Value, recipient: Option<Uuid>) -> Result<(), AppError> {
+    crate::db::write(conn, |conn| {
+        let draft = get(conn, principal, id)?;
+        store::save(conn, id, payload, recipient.or(draft.recipient_facility_id))?;
+        Ok(())
+    })
+}
+
+/// Throws a draft away.
+pub fn discard(conn: &mut DbConnection, principal: &Principal, id: Uuid) -> Result<(), AppError> {
+    crate::db::write(conn, |conn| {
+        get(conn, principal, id)?;
+        store::delete(conn, id)?;
+        Ok(())
+    })
+}
+
+/// Sends the draft as it was last saved: a new document, or a new revision of the one it
+/// amends. The draft is gone in the same transaction; on any error nothing changes.
+pub fn send(
+    conn: &mut DbConnection,
+    schemas: &SchemaRegistry,
+    notifier: &Notifier,
+    principal: &Principal,
+    id: Uuid,
+) -> Result<Uuid, AppError> {
+    crate::db::write(conn, |conn| {
+        let draft = get(conn, principal, id)?;
+        let document = match draft.amends_document_id {
+            Some(document) => {
+                let amendment = Amendment { schema_version: Some(draft.schema_version), payload: draft.payload };
+                documents::amend(conn, schemas, notifier, principal, document, amendment)?.summary.id
+            }
+            None => {
+                let recipient = draft.recipient_facility_id.ok_or_else(|| {
+                    AppError::invalid("/recipient_facility_id", "required", "送付先を選んでください")
+                })?;
+                let request = SendDocument {
+                    kind: draft.kind,
+                    schema_version: Some(draft.schema_version),
+                    recipient_facility_id: recipient,
+                    episode_id: draft.episode_id,
+                    client_id: draft.client_id,
+                    payload: draft.payload,
+                };
+                documents::send(conn, schemas, notifier, principal, request)?.id
+            }
+        };
+        store::delete(conn, id)?;
+        Ok(document)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn known_facts_fill_only_what_is_missing() {
+        let mut payload = json!({"header": {"written_on": "2026-01-01", "care_office": {"phone": "0157-00-0000"}}});
+        super::merge_missing(
+            &mut payload,
+            &json!({"header": {"written_on": "2026-11-23", "admission_date": null, "care_office": {"name": "さくら"}}}),
+        );
+        assert_eq!(payload, json!({"header": {"written_on": "2026-01-01", "care_office": {"phone": "0157-00-0000", "name": "さくら"}}}));
+    }
+
+    #[test]
+    fn a_copied_sheet_forgets_the_previous_stay() {
+        let mut payload = json!({"header": {"admission_date": "2025-04-01", "hospital": {"name": "旧病院"}, "care_office": {"name": "さくら"}}, "patient": {"name": "連携 花子"}});
+        super::forget_stay(&mut payload);
+        assert_eq!(payload, json!({"header": {"care_office": {"name": "さくら"}}, "patient": {"name": "連携 花子"}}));
+    }
+}
