@@ -23,3 +23,4 @@ pub mod import;
 pub mod notify;
 pub mod settings;
 pub mod survey;
+pub mod web;
