@@ -91,6 +91,8 @@ pub struct Show {
     pub name: String,
     /// The values (as posted) that show this node.
     pub values: Vec<String>,
+    /// `values` as JSON, for the `data-show-values` attribute.
+    pub values_json: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -56,9 +56,10 @@ impl Builder<'_> {
             .into_iter()
             .map(|(key, property)| {
                 let listed = names.contains(&key);
-                let show = conditions.get(key).map(|(controller, values)| Show {
-                    name: format!("{pointer}/{}", schema::escape(controller)),
-                    values: values.iter().map(|v| super::value_text(v)).collect(),
+                let show = conditions.get(key).map(|(controller, values)| {
+                    let values: Vec<String> = values.iter().map(|v| super::value_text(v)).collect();
+                    let values_json = serde_json::to_string(&values).unwrap_or_default();
+                    Show { name: format!("{pointer}/{}", schema::escape(controller)), values, values_json }
                 });
                 let place = Place {
                     name: format!("{pointer}/{}", schema::escape(key)),
