@@ -197,7 +197,9 @@ fn the_html_escapes_values_and_labels_every_input() {
     assert!(!html.contains("style=") && !html.contains(" onclick="), "inline style or handler");
     assert!(html.contains(r##"<a href="#f-patient-name">「患者氏名」の書き方が正しくありません</a>"##), "{html}");
     assert!(html.contains(r#"aria-describedby="f-patient-name-error" aria-invalid="true""#), "{html}");
-    assert!(html.contains(r#"data-show-name="/disability_certification/value" data-show-values="[&quot;あり&quot;]""#));
+    assert!(html.contains(
+        r#"data-show-name="&#x2f;disability_certification&#x2f;value" data-show-values="[&quot;あり&quot;]""#
+    ));
     let ids: Vec<&str> = html.split(" id=\"").skip(1).filter_map(|s| s.split('"').next()).collect();
     for part in html.split("<input").skip(1) {
         if part.contains(r#"type="hidden""#) {
