@@ -50,7 +50,12 @@ pub enum Start {
 const STAY_FIELDS: &[&str] = &["written_on", "admission_date", "provided_on", "hospital"];
 
 /// Starts a draft for the acting facility.
-pub fn start(conn: &mut DbConnection, schemas: &SchemaRegistry, principal: &Principal, start: Start) -> Result<Draft, AppError> {
+pub fn start(
+    conn: &mut DbConnection,
+    schemas: &SchemaRegistry,
+    principal: &Principal,
+    start: Start,
+) -> Result<Draft, AppError> {
     let draft = match start {
         Start::Amend { document_id } => {
             let document = documents::read(conn, principal, document_id, None)?;
@@ -75,7 +80,13 @@ pub fn start(conn: &mut DbConnection, schemas: &SchemaRegistry, principal: &Prin
                     crate::clients::get(conn, principal, id)?;
                     (None, Some(id))
                 }
-                _ => return Err(AppError::invalid("/episode_id", "required", "どの入院についての書類かを選んでください")),
+                _ => {
+                    return Err(AppError::invalid(
+                        "/episode_id",
+                        "required",
+                        "どの入院についての書類かを選んでください",
+                    ));
+                }
             };
             let recipient = match (kind, &episode) {
                 (DocumentKind::AdmissionInfo, Some(e)) => Some(e.hospital.clone()),
@@ -208,7 +219,13 @@ pub fn list(conn: &mut DbConnection, principal: &Principal) -> Result<Vec<Draft>
 }
 
 /// Saves the form as it is, and the recipient chosen (when the draft lets one be chosen).
-pub fn save(conn: &mut DbConnection, principal: &Principal, id: Uuid, payload: &Value, recipient: Option<Uuid>) -> Result<(), AppError> {
+pub fn save(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    id: Uuid,
+    payload: &Value,
+    recipient: Option<Uuid>,
+) -> Result<(), AppError> {
     crate::db::write(conn, |conn| {
         let draft = get(conn, principal, id)?;
         store::save(conn, id, payload, recipient.or(draft.recipient_facility_id))?;
@@ -242,9 +259,9 @@ pub fn send(
                 documents::amend(conn, schemas, notifier, principal, document, amendment)?.summary.id
             }
             None => {
-                let recipient = draft.recipient_facility_id.ok_or_else(|| {
-                    AppError::invalid("/recipient_facility_id", "required", "送付先を選んでください")
-                })?;
+                let recipient = draft
+                    .recipient_facility_id
+                    .ok_or_else(|| AppError::invalid("/recipient_facility_id", "required", "送付先を選んでください"))?;
                 let request = SendDocument {
                     kind: draft.kind,
                     schema_version: Some(draft.schema_version),
@@ -272,7 +289,10 @@ mod tests {
             &mut payload,
             &json!({"header": {"written_on": "2026-11-23", "admission_date": null, "care_office": {"name": "さくら"}}}),
         );
-        assert_eq!(payload, json!({"header": {"written_on": "2026-01-01", "care_office": {"phone": "0157-00-0000", "name": "さくら"}}}));
+        assert_eq!(
+            payload,
+            json!({"header": {"written_on": "2026-01-01", "care_office": {"phone": "0157-00-0000", "name": "さくら"}}})
+        );
     }
 
     #[test]

@@ -6,9 +6,11 @@
 pub mod assets;
 pub mod display;
 pub mod documents;
+pub mod form;
 pub mod pages;
 pub mod sign_in;
 pub mod visitor;
+pub mod write;
 
 use actix_web::web;
 
@@ -86,7 +88,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(documents::inbox)
         .service(documents::outbox)
         .service(documents::show)
-        .service(documents::acknowledge);
+        .service(documents::acknowledge)
+        .service(write::list)
+        .service(write::start)
+        .service(write::edit)
+        .service(write::submit);
 }
 
 /// The page routes and who may open them, for the tests and docs: (method, path, who).
@@ -101,6 +107,10 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/outbox", Access::Liaison),
     ("GET", "/documents/{id}", Access::Parties),
     ("POST", "/documents/{id}/acknowledge", Access::Recipient),
+    ("GET", "/drafts", Access::Liaison),
+    ("POST", "/drafts", Access::Liaison),
+    ("GET", "/drafts/{id}", Access::OwnFacility),
+    ("POST", "/drafts/{id}", Access::OwnFacility),
 ];
 
 /// Pages that show or change client data: every request to them is audited (`http::audit_reads`).
@@ -120,6 +130,8 @@ pub enum Access {
     Parties,
     /// Nurses and care managers of the facility that received the document.
     Recipient,
+    /// Nurses and care managers of the facility that wrote the draft.
+    OwnFacility,
     /// Coordinators and administrators.
     Statistics,
     /// Administrators.

@@ -143,10 +143,7 @@ pub fn previous_payload(
 
 /// The client of a stay, if it has one.
 pub fn client_of(conn: &mut DbConnection, episode: Uuid) -> QueryResult<Option<Uuid>> {
-    let client: Option<Option<String>> = episodes::table
-        .find(episode.to_string())
-        .select(episodes::client_id)
-        .first(conn)
-        .optional()?;
+    let client: Option<Option<String>> =
+        episodes::table.find(episode.to_string()).select(episodes::client_id).first(conn).optional()?;
     optional_uuid(client.flatten())
 }

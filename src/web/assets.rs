@@ -7,7 +7,11 @@ use super::pages::PageError;
 use crate::error::AppError;
 
 /// Every asset: name, content type, content.
-const ASSETS: &[(&str, &str, &str)] = &[("app.css", "text/css; charset=utf-8", include_str!("static/app.css"))];
+const ASSETS: &[(&str, &str, &str)] = &[
+    ("app.css", "text/css; charset=utf-8", include_str!("static/app.css")),
+    ("form.css", "text/css; charset=utf-8", super::form::STYLE),
+    ("form.js", "text/javascript; charset=utf-8", super::form::SCRIPT),
+];
 
 /// An asset by name; 404 for any other.
 #[get("/static/{name}")]

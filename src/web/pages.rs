@@ -21,6 +21,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("setup.html", include_str!("templates/setup.html")),
     ("documents/list.html", include_str!("templates/documents/list.html")),
     ("documents/show.html", include_str!("templates/documents/show.html")),
+    ("drafts/list.html", include_str!("templates/drafts/list.html")),
+    ("drafts/edit.html", include_str!("templates/drafts/edit.html")),
 ];
 
 /// The template environment, built once.
@@ -33,6 +35,9 @@ pub fn templates() -> &'static Environment<'static> {
             if let Err(error) = env.add_template(name, source) {
                 tracing::error!(template = name, %error, "template does not parse");
             }
+        }
+        if let Err(error) = super::form::add_templates(&mut env) {
+            tracing::error!(%error, "the form template does not parse");
         }
         env
     })

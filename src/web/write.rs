@@ -101,7 +101,11 @@ fn writes(role: Role) -> Option<DocumentKind> {
 /// Starts a draft: `amend` (a document id), or `kind` with `episode` or `client`, optionally
 /// `copy_previous`.
 #[post("/drafts")]
-pub async fn start(state: web::Data<AppState>, posted: Posted, request: HttpRequest) -> Result<HttpResponse, PageError> {
+pub async fn start(
+    state: web::Data<AppState>,
+    posted: Posted,
+    request: HttpRequest,
+) -> Result<HttpResponse, PageError> {
     let fields = &posted.fields;
     let id = |name: &str| fields.get(name).and_then(|v| v.parse::<Uuid>().ok());
     let start = match id("amend") {
@@ -121,16 +125,21 @@ pub async fn start(state: web::Data<AppState>, posted: Posted, request: HttpRequ
         }
     };
     let info = crate::http::extract::RequestInfo::of(&request);
-    let draft = super::audited_write(&state, posted.visitor.principal().clone(), info, move |conn, state, principal| {
-        drafts::start(conn, &state.schemas, principal, start)
-    })
-    .await?;
+    let draft =
+        super::audited_write(&state, posted.visitor.principal().clone(), info, move |conn, state, principal| {
+            drafts::start(conn, &state.schemas, principal, start)
+        })
+        .await?;
     Ok(see_other(&format!("/drafts/{}", draft.id)))
 }
 
 /// The form of a draft.
 #[get("/drafts/{id}")]
-pub async fn edit(state: web::Data<AppState>, visitor: SignedIn, id: web::Path<Uuid>) -> Result<HttpResponse, PageError> {
+pub async fn edit(
+    state: web::Data<AppState>,
+    visitor: SignedIn,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, PageError> {
     let (id, principal) = (id.into_inner(), visitor.principal().clone());
     let draft = blocking(&state, move |conn, _| drafts::get(conn, &principal, id)).await?;
     page(&state, &visitor, StatusCode::OK, draft, &[], None).await
@@ -154,7 +163,9 @@ async fn page(
     let (recipients, copyable) = blocking(state, move |conn, _| {
         let wanted = match kind {
             DocumentKind::AdmissionInfo => vec![FacilityKind::Hospital],
-            DocumentKind::DischargeNotice => vec![FacilityKind::CareOffice, FacilityKind::SupportCenter, FacilityKind::SmallMulti],
+            DocumentKind::DischargeNotice => {
+                vec![FacilityKind::CareOffice, FacilityKind::SupportCenter, FacilityKind::SmallMulti]
+            }
         };
         let mut recipients = Vec::new();
         for facility_kind in wanted {
@@ -218,7 +229,8 @@ pub async fn submit(
         return page(&state, &posted.visitor, StatusCode::OK, draft, &[], Some("下書きを保存しました。")).await;
     }
     if !unreadable.is_empty() {
-        let errors = form::rebase(unreadable, BASE);
+        let mut errors = form::rebase(unreadable, BASE);
+        errors.extend(schema.validate(&draft.payload, BASE));
         return page(&state, &posted.visitor, StatusCode::UNPROCESSABLE_ENTITY, draft, &errors, None).await;
     }
     let sent = super::audited_write(&state, principal, info, move |conn, state, principal| {

@@ -1,0 +1,145 @@
+// The form engine's script (src/web/form.rs). Loaded with <script src=… defer>; no inline
+// script anywhere (CSP script-src 'self'). Without it every field stays visible and usable.
+// 1. Fields that only matter for some answer (data-show-name / data-show-values, from the
+//    schema's if/then) are hidden while that answer is not given, unless they hold a value or
+//    an error.
+// 2. "Add a row" buttons copy the last row of a repeatable group, emptied and renumbered.
+// 3. The first invalid field gets the focus when the page opens.
+(function () {
+  "use strict";
+
+  function valuesOf(form, name) {
+    var values = [];
+    form.querySelectorAll("[name]").forEach(function (input) {
+      if (input.name !== name) return;
+      if (input.type === "radio" || input.type === "checkbox") {
+        if (input.checked) values.push(input.value);
+      } else if (input.value !== "") {
+        values.push(input.value);
+      }
+    });
+    return values;
+  }
+
+  function holdsSomething(element) {
+    if (element.querySelector("[aria-invalid='true']")) return true;
+    return Array.prototype.some.call(element.querySelectorAll("input, select, textarea"), function (input) {
+      if (input.type === "radio" || input.type === "checkbox") return input.checked && input.value !== "";
+      if (input.type === "hidden") return false;
+      return input.value !== "";
+    });
+  }
+
+  function updateConditions(form) {
+    form.querySelectorAll("[data-show-name]").forEach(function (element) {
+      var wanted;
+      try {
+        wanted = JSON.parse(element.getAttribute("data-show-values"));
+      } catch (e) {
+        return;
+      }
+      var given = valuesOf(form, element.getAttribute("data-show-name"));
+      var shown = given.some(function (v) { return wanted.indexOf(v) >= 0; });
+      element.hidden = !shown && !holdsSomething(element);
+    });
+  }
+
+  function renamed(value, from, to, separator) {
+    if (value === from) return to;
+    if (value.indexOf(from + separator) === 0) return to + value.slice(from.length);
+    return value;
+  }
+
+  function addRow(group) {
+    var list = group.querySelector(".rf-row-list");
+    var rows = list.querySelectorAll(":scope > .rf-row");
+    if (rows.length === 0) return;
+    var max = parseInt(group.getAttribute("data-max-items") || "0", 10);
+    var last = rows[rows.length - 1];
+    var next = 0;
+    rows.forEach(function (row) {
+      next = Math.max(next, parseInt(row.getAttribute("data-row-index"), 10) + 1);
+    });
+    var oldName = last.getAttribute("data-row-name");
+    var oldId = last.getAttribute("data-row-id");
+    var newName = group.getAttribute("data-rows-name") + "/" + next;
+    var newId = group.getAttribute("data-rows-id") + "-" + next;
+    var row = last.cloneNode(true);
+    row.setAttribute("data-row-name", newName);
+    row.setAttribute("data-row-id", newId);
+    row.setAttribute("data-row-index", String(next));
+    var all = [row].concat(Array.prototype.slice.call(row.querySelectorAll("*")));
+    all.forEach(function (element) {
+      ["name", "data-show-name"].forEach(function (attribute) {
+        var value = element.getAttribute(attribute);
+        if (value !== null) element.setAttribute(attribute, renamed(value, oldName, newName, "/"));
+      });
+      ["id", "for"].forEach(function (attribute) {
+        var value = element.getAttribute(attribute);
+        if (value !== null) element.setAttribute(attribute, renamed(value, oldId, newId, "-"));
+      });
+      var described = element.getAttribute("aria-describedby");
+      if (described !== null) {
+        element.setAttribute("aria-describedby", described.split(" ").map(function (id) {
+          return renamed(id, oldId, newId, "-");
+        }).join(" "));
+      }
+    });
+    row.querySelectorAll(".rf-errors").forEach(function (list) { list.remove(); });
+    row.querySelectorAll(".rf-invalid").forEach(function (el) { el.classList.remove("rf-invalid"); });
+    row.querySelectorAll("[aria-invalid]").forEach(function (el) { el.removeAttribute("aria-invalid"); });
+    row.querySelectorAll("input, select, textarea").forEach(function (input) {
+      if (input.type === "radio" || input.type === "checkbox") {
+        input.checked = input.value === "" && input.type === "radio";
+      } else if (input.type !== "hidden") {
+        input.value = "";
+      }
+    });
+    var title = row.querySelector(".rf-row-title");
+    if (title) title.textContent = title.textContent.replace(/\d+$/, String(rows.length + 1));
+    list.appendChild(row);
+    var first = row.querySelector("input:not([type='hidden']), select, textarea");
+    if (first) first.focus();
+    if (max > 0 && rows.length + 1 >= max) group.querySelector("[data-add-row]").disabled = true;
+    updateConditions(group.closest(".renkei-form") || document);
+  }
+
+  function start(form) {
+    form.querySelectorAll("[data-add-row]").forEach(function (button) {
+      var group = button.closest("[data-rows-name]");
+      var max = parseInt(group.getAttribute("data-max-items") || "0", 10);
+      var count = group.querySelectorAll(".rf-row-list > .rf-row").length;
+      button.hidden = false;
+      button.disabled = max > 0 && count >= max;
+      button.addEventListener("click", function () { addRow(group); });
+    });
+    form.addEventListener("change", function () { updateConditions(form); });
+    // A field the browser finds invalid on submit must not stay hidden.
+    form.addEventListener("invalid", function (event) {
+      var hidden = event.target.closest("[hidden]");
+      while (hidden) {
+        hidden.hidden = false;
+        hidden = hidden.parentElement && hidden.parentElement.closest("[hidden]");
+      }
+    }, true);
+    updateConditions(form);
+  }
+
+  function ready() {
+    var forms = document.querySelectorAll(".renkei-form");
+    forms.forEach(start);
+    var first = document.querySelector(".renkei-form [aria-invalid='true']");
+    if (first) {
+      first.focus();
+    } else {
+      var summary = document.querySelector(".renkei-form .rf-summary");
+      if (summary) summary.focus();
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", ready);
+  } else {
+    ready();
+  }
+})();
