@@ -1,0 +1,137 @@
+//! The pages people sign in to and write forms in: sign-in and sign-out, the session cookie,
+//! CSRF, and an admission sheet written in the page, refused with its error next to the field,
+//! corrected, sent, and acknowledged by the hospital in one click.
+
+use renkei::forms::DocumentKind;
+use renkei::forms::registry::SchemaRegistry;
+use renkei::web::form;
+
+use crate::helpers::{admission_sheet, day, spawn_app};
+use crate::pages_support::{PASSWORD, sign_in_page, sign_in_with};
+
+#[tokio::test]
+async fn a_visitor_without_a_session_is_sent_to_sign_in_and_back() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let answer = client.get(format!("{}/inbox?state=unread", app.address)).send().await.unwrap();
+    assert_eq!(answer.status().as_u16(), 303);
+    assert_eq!(answer.headers()["location"], "/login?next=%2Finbox%3Fstate%3Dunread");
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_refused_in_japanese_and_the_session_cookie_is_http_only() {
+    let app = spawn_app().await;
+    let nurse = sign_in_page(&app, "nurse@h1.example.jp").await;
+    assert!(sign_in_with(&app, "nurse@h1.example.jp", "wrong-password-123").await.is_none());
+    assert!(sign_in_with(&app, "nobody@h1.example.jp", PASSWORD).await.is_none());
+
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let form = client.get(format!("{}/login", app.address)).send().await.unwrap();
+    let guard = form.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(guard.contains("HttpOnly") && guard.contains("SameSite=Lax"), "{guard}");
+    let csrf = crate::pages_support::csrf_of(&form.text().await.unwrap());
+    let cookie = guard.split(';').next().unwrap().to_owned();
+    let post = |password: &'static str| {
+        client
+            .post(format!("{}/login", app.address))
+            .header("Origin", &app.address)
+            .header("Cookie", &cookie)
+            .form(&[("csrf", csrf.as_str()), ("email", "nurse@h1.example.jp"), ("password", password)])
+            .send()
+    };
+    let refused = post("wrong-password-123").await.unwrap();
+    assert_eq!(refused.status().as_u16(), 401);
+    assert!(refused.text().await.unwrap().contains("メールアドレスまたはパスワードが違います"));
+    let accepted = post(PASSWORD).await.unwrap();
+    assert_eq!(accepted.status().as_u16(), 303);
+    let session = accepted
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("renkei_session="))
+        .expect("a session cookie");
+    assert!(session.contains("HttpOnly") && session.contains("SameSite=Lax") && session.contains("Path=/"), "{session}");
+    assert!(!session.contains("Secure"), "plain http on loopback: {session}");
+
+    // Signing out ends the session on the server: the old cookie no longer opens a page.
+    assert_eq!(nurse.get("/inbox").await.status, 200);
+    assert_eq!(nurse.post("/logout", &[]).await.status, 303);
+    assert_eq!(nurse.get("/inbox").await.status, 303);
+}
+
+#[tokio::test]
+async fn a_form_posted_without_the_csrf_token_is_refused_and_changes_nothing() {
+    let app = spawn_app().await;
+    let client = app.client_of_care_office("0000077777").await;
+    let stay = app.admission("0000077777", &day(-1)).await;
+    let cm = sign_in_page(&app, "cm@c1.example.jp").await;
+    let stay_id = stay["id"].as_str().unwrap();
+    let forged = cm.post_raw("/drafts", &[("kind", "admission_info"), ("episode", stay_id)]).await;
+    assert_eq!(forged.status, 403);
+    assert!(forged.text().contains("Renkei の画面から送信されたものではありません"));
+    let wrong = cm.post_raw("/drafts", &[("csrf", "0".repeat(64).as_str()), ("episode", stay_id)]).await;
+    assert_eq!(wrong.status, 403);
+    assert_eq!(app.count("drafts"), 0);
+    assert!(client["id"].is_string());
+}
+
+#[tokio::test]
+async fn an_admission_sheet_written_in_the_page_is_corrected_sent_and_acknowledged() {
+    let app = spawn_app().await;
+    app.client_of_care_office("0000012345").await;
+    let stay = app.admission("0000012345", &day(-1)).await;
+    let cm = sign_in_page(&app, "cm@c1.example.jp").await;
+
+    // The care manager starts the sheet from the stay: the form is the schema's, prefilled.
+    let started = cm.post("/drafts", &[("kind", "admission_info"), ("episode", stay["id"].as_str().unwrap())]).await;
+    assert_eq!(started.status, 303, "{}", started.text());
+    let draft = started.header("location");
+    let form_page = cm.get(&draft).await;
+    assert_eq!(form_page.status, 200);
+    let html = form_page.text();
+    assert!(html.contains("name=\"/patient/name\""), "the patient's name is an input");
+    assert!(html.contains(&day(-1)), "the admission date is filled in from the stay");
+
+    // Everything typed, but the age in words: refused, with the message next to the field.
+    let schemas = SchemaRegistry::load().unwrap();
+    let schema = &schemas.latest(DocumentKind::AdmissionInfo).unwrap().document;
+    let sheet = admission_sheet(&day(-1));
+    let mut fields = form::pairs(&form::view(schema, Some(&sheet), &[], ""));
+    let age = fields.iter().position(|(name, _)| name == "/patient/age").expect("an age field");
+    fields[age].1 = "八十五歳".into();
+    fields.push(("recipient".into(), app.city.hospital.to_string()));
+    fields.push(("action".into(), "send".into()));
+    let posted: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    let refused = cm.post(&draft, &posted).await;
+    assert_eq!(refused.status, 422);
+    let html = refused.text();
+    assert!(html.contains("「年齢」は整数を半角数字で入力してください"), "the age's message is shown");
+    assert!(html.contains("aria-invalid=\"true\""));
+    assert_eq!(app.count("documents"), 0, "nothing was sent");
+
+    // The draft kept what was typed.
+    let kept = cm.get(&draft).await.text();
+    assert!(kept.contains(sheet["patient"]["name"].as_str().unwrap()));
+
+    // Corrected and sent: the document's page says so.
+    let mut corrected = fields.clone();
+    corrected[age].1 = "85".into();
+    let posted: Vec<(&str, &str)> = corrected.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    let sent = cm.post(&draft, &posted).await;
+    assert_eq!(sent.status, 303, "{}", sent.text());
+    let document = sent.header("location");
+    assert!(document.starts_with("/documents/") && document.ends_with("?sent=1"), "{document}");
+    assert_eq!(app.count("documents"), 1);
+    assert_eq!(app.count("drafts"), 0, "the draft became the document");
+
+    // The hospital sees it unread at the top of its inbox and acknowledges it in one click.
+    let nurse = sign_in_page(&app, "nurse@h1.example.jp").await;
+    let inbox = nurse.get("/inbox").await.text();
+    assert!(inbox.contains("class=\"unread") && inbox.contains("入院時情報提供書"), "{inbox}");
+    let id = document.trim_start_matches("/documents/").trim_end_matches("?sent=1");
+    let acknowledged = nurse.post(&format!("/documents/{id}/acknowledge"), &[("back", "/inbox")]).await;
+    assert_eq!(acknowledged.status, 303);
+    let shown = cm.get(&format!("/documents/{id}")).await.text();
+    assert!(shown.contains("status-acknowledged"), "the sender sees 確認済");
+}
