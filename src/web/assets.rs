@@ -7,7 +7,12 @@ use super::pages::PageError;
 use crate::error::AppError;
 
 /// Every asset: name, content type, content.
-const ASSETS: &[(&str, &str, &str)] = &[("app.css", "text/css; charset=utf-8", include_str!("static/app.css"))];
+const ASSETS: &[(&str, &str, &str)] = &[
+    ("app.css", "text/css; charset=utf-8", include_str!("static/app.css")),
+    ("episodes.css", "text/css; charset=utf-8", include_str!("static/episodes.css")),
+    ("print.css", "text/css; charset=utf-8", include_str!("static/print.css")),
+    ("print.js", "text/javascript; charset=utf-8", include_str!("static/print.js")),
+];
 
 /// An asset by name; 404 for any other.
 #[get("/static/{name}")]

@@ -21,6 +21,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("setup.html", include_str!("templates/setup.html")),
     ("documents/list.html", include_str!("templates/documents/list.html")),
     ("documents/show.html", include_str!("templates/documents/show.html")),
+    ("documents/print.html", include_str!("templates/documents/print.html")),
+    ("episodes/list.html", include_str!("templates/episodes/list.html")),
+    ("episodes/new.html", include_str!("templates/episodes/new.html")),
+    ("episodes/show.html", include_str!("templates/episodes/show.html")),
 ];
 
 /// The template environment, built once.
