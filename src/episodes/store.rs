@@ -246,7 +246,9 @@ pub fn contact_summaries(
     conn: &mut DbConnection,
     facility: Uuid,
 ) -> QueryResult<std::collections::HashMap<Uuid, super::ContactSummary>> {
-    let rows: Vec<(String, Option<i32>, bool, Option<i32>, bool)> = episodes::table
+    /// id, first admission sheet day, undated one, first discharge contact day, undated one.
+    type SummaryRow = (String, Option<i32>, bool, Option<i32>, bool);
+    let rows: Vec<SummaryRow> = episodes::table
         .inner_join(episode_parties::table)
         .filter(episode_parties::facility_id.eq(facility.to_string()))
         .select((

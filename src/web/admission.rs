@@ -96,9 +96,7 @@ pub async fn new_form(
     .await?;
     let (matches, search_errors) = match found {
         Some(Ok(matches)) => (Some(matches), BTreeMap::new()),
-        Some(Err(errors)) => {
-            (None, errors.into_iter().map(|e| (e.pointer.trim_start_matches('/').to_owned(), e.message)).collect())
-        }
+        Some(Err(errors)) => (None, super::episodes::by_field(errors)),
         None => (None, BTreeMap::new()),
     };
     let picked = search.pick.and_then(|id| matches.iter().flatten().find(|m| m.id == id));
@@ -223,9 +221,9 @@ pub async fn register(
     match written {
         Ok(id) => Ok(see_other(&format!("/episodes/{id}?done=registered"))),
         Err(AppError::Invalid(errors)) => {
-            let errors = errors
+            let errors = super::episodes::by_field(errors)
                 .into_iter()
-                .map(|e| (e.pointer.trim_start_matches("/client").trim_start_matches('/').to_owned(), e.message))
+                .map(|(field, message)| (field.trim_start_matches("client/").to_owned(), message))
                 .collect();
             refused(&state, &posted.visitor, form, errors).await
         }

@@ -130,6 +130,16 @@ struct Shown {
     notice: Option<&'static str>,
 }
 
+impl Shown {
+    fn contact(form: ContactForm, errors: BTreeMap<String, String>) -> Self {
+        Self { contact: Some(form), errors, ..Self::default() }
+    }
+
+    fn discharge(form: DischargeForm, errors: BTreeMap<String, String>) -> Self {
+        Self { discharge: Some(form), errors, ..Self::default() }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 pub struct Done {
     done: Option<String>,
@@ -283,7 +293,7 @@ pub async fn record_contact(
     let method = fields.get("method").unwrap_or_default().to_owned();
     let new = match contact_of(&form, &method) {
         Ok(new) => new,
-        Err(errors) => return contact_refused(&state, &posted.visitor, id, form, errors).await,
+        Err(errors) => return refused(&state, &posted.visitor, id, Shown::contact(form, errors)).await,
     };
     let principal = posted.visitor.principal().clone();
     let written = super::audited_write(&state, principal, RequestInfo::of(&request), move |conn, _, principal| {
@@ -293,23 +303,25 @@ pub async fn record_contact(
     match written {
         Ok(()) => Ok(see_other(&format!("/episodes/{id}?done=contact#contact-form"))),
         Err(AppError::Invalid(errors)) => {
-            let errors =
-                errors.into_iter().map(|e| (e.pointer.trim_start_matches('/').to_owned(), e.message)).collect();
-            contact_refused(&state, &posted.visitor, id, form, errors).await
+            refused(&state, &posted.visitor, id, Shown::contact(form, by_field(errors))).await
         }
         Err(other) => Err(other.into()),
     }
 }
 
-async fn contact_refused(
+/// The timeline again, with the form as typed and its errors (422).
+async fn refused(
     state: &web::Data<AppState>,
     visitor: &SignedIn,
     id: Uuid,
-    form: ContactForm,
-    errors: BTreeMap<String, String>,
+    shown: Shown,
 ) -> Result<HttpResponse, PageError> {
-    let shown = Shown { contact: Some(form), errors, ..Shown::default() };
     timeline_page(state, visitor, id, StatusCode::UNPROCESSABLE_ENTITY, shown).await
+}
+
+/// A use case's field errors by form field (the pointer without its slash).
+pub fn by_field(errors: Vec<crate::error::FieldError>) -> BTreeMap<String, String> {
+    errors.into_iter().map(|e| (e.pointer.trim_start_matches('/').to_owned(), e.message)).collect()
 }
 
 /// The contact the form describes, or the errors by field.
@@ -375,7 +387,7 @@ pub async fn record_discharge(
         errors.insert("destination".to_owned(), "「退院先」を選んでください".to_owned());
     }
     let (Some(discharged_on), Some(destination)) = (day, destination) else {
-        return discharge_refused(&state, &posted.visitor, id, form, errors).await;
+        return refused(&state, &posted.visitor, id, Shown::discharge(form, errors)).await;
     };
     let principal = posted.visitor.principal().clone();
     let discharge = Discharge { discharged_on, destination };
@@ -386,21 +398,8 @@ pub async fn record_discharge(
     match written {
         Ok(()) => Ok(see_other(&format!("/episodes/{id}?done=discharge"))),
         Err(AppError::Invalid(errors)) => {
-            let errors =
-                errors.into_iter().map(|e| (e.pointer.trim_start_matches('/').to_owned(), e.message)).collect();
-            discharge_refused(&state, &posted.visitor, id, form, errors).await
+            refused(&state, &posted.visitor, id, Shown::discharge(form, by_field(errors))).await
         }
         Err(other) => Err(other.into()),
     }
-}
-
-async fn discharge_refused(
-    state: &web::Data<AppState>,
-    visitor: &SignedIn,
-    id: Uuid,
-    form: DischargeForm,
-    errors: BTreeMap<String, String>,
-) -> Result<HttpResponse, PageError> {
-    let shown = Shown { discharge: Some(form), errors, ..Shown::default() };
-    timeline_page(state, visitor, id, StatusCode::UNPROCESSABLE_ENTITY, shown).await
 }
