@@ -130,6 +130,67 @@ pub fn register(conn: &mut DbConnection, principal: &Principal, new: NewClient) 
     })
 }
 
+/// How a hospital looks for a patient it admits: the birth date (on the 介護保険証 and the
+/// patient's card) and either the care-insurance number or the name (漢字 or フリガナ).
+#[derive(Debug, Clone, Default)]
+pub struct PatientSearch {
+    pub birth_date: Option<NaiveDate>,
+    pub insurance_number: Option<String>,
+    pub name: Option<String>,
+}
+
+/// A discharge nurse identifies an admitted patient among the clients of every care office, to
+/// learn whom to contact (care office and care manager). The birth date is always required, so
+/// that a mistyped number or a common name does not show another person; at most a few people
+/// share a name and a birth date. Pointers name the search fields.
+pub fn identify_patient(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    search: &PatientSearch,
+) -> Result<Vec<Client>, AppError> {
+    principal.require(&[Role::DischargeNurse], "利用者の検索")?;
+    let mut errors = Vec::new();
+    let number = search.insurance_number.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    let name = search.name.as_deref().map(compact).filter(|n| !n.is_empty());
+    if number.is_some_and(|n| n.len() != 10 || !n.chars().all(|c| c.is_ascii_digit())) {
+        errors.push(FieldError::new("/insurance_number", "pattern", "「被保険者番号」は10桁の数字で入力してください"));
+    }
+    if number.is_none() && name.is_none() {
+        errors.push(FieldError::new(
+            "/insurance_number",
+            "required",
+            "「被保険者番号」か「氏名」のどちらかを入力してください",
+        ));
+    }
+    let Some(birth_date) = search.birth_date else {
+        errors.push(FieldError::new("/birth_date", "required", "「生年月日」を入力してください"));
+        return Err(AppError::Invalid(errors));
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    let born = store::born_on(conn, birth_date)?;
+    Ok(born
+        .into_iter()
+        .filter(|c| match (number, &name) {
+            (Some(number), _) => c.insurance_number.as_deref() == Some(number),
+            (None, Some(name)) => compact(&c.name) == *name || compact(&c.name_kana) == *name,
+            (None, None) => false,
+        })
+        .collect())
+}
+
+/// A name as compared in a search: without spaces, hiragana as katakana.
+fn compact(name: &str) -> String {
+    name.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            'ぁ'..='ゖ' => char::from_u32(c as u32 + 0x60).unwrap_or(c),
+            other => other,
+        })
+        .collect()
+}
+
 /// The clients this facility may see.
 pub fn list(conn: &mut DbConnection, principal: &Principal) -> Result<Vec<Client>, AppError> {
     principal.require_liaison()?;

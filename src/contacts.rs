@@ -65,6 +65,48 @@ pub enum Method {
     Conference,
 }
 
+impl Direction {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::CmToHospital => "ケアマネジャー → 医療機関",
+            Self::HospitalToCm => "医療機関 → ケアマネジャー",
+        }
+    }
+}
+
+impl ContactKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::AdmissionInfo => "入院時情報提供",
+            Self::AdmissionNotice => "入院連絡",
+            Self::DischargeNotice => "退院連絡",
+            Self::DischargeConference => "退院前カンファレンス",
+            Self::DischargeReferral => "診療情報提供書（退院時）",
+            Self::DischargeRecord => "退院・退所情報記録",
+            Self::Other => "その他",
+        }
+    }
+
+    /// A hospital → care manager contact that counts as the discharge contact of the survey.
+    pub fn is_discharge_contact(self) -> bool {
+        matches!(self, Self::DischargeNotice | Self::DischargeConference | Self::DischargeReferral)
+    }
+}
+
+impl Method {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::System => "システム",
+            Self::Fax => "FAX",
+            Self::Phone => "電話",
+            Self::Visit => "訪問",
+            Self::Mail => "郵送・メール",
+            Self::Video => "ビデオ通話",
+            Self::Conference => "会議",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Contact {
     pub id: Uuid,

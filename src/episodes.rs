@@ -230,6 +230,33 @@ pub fn list(conn: &mut DbConnection, principal: &Principal) -> Result<Vec<Episod
     Ok(store::list_visible(conn, principal.facility_id)?)
 }
 
+/// The first contacts of a stay that the handbook rules judge, without reading its contacts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ContactSummary {
+    /// The first dated admission sheet (CM → hospital, 入院時情報提供).
+    pub first_admission_info: Option<NaiveDate>,
+    /// Whether an admission sheet contact without a date exists (imported paper records).
+    pub undated_admission_info: bool,
+    /// The first dated discharge contact (hospital → CM: 退院連絡, カンファレンス, 診療情報提供書).
+    pub first_discharge_contact: Option<NaiveDate>,
+    pub undated_discharge_contact: bool,
+}
+
+/// The stays this facility takes part in, each with the summary of its first contacts (the
+/// stays list page).
+pub fn overview(conn: &mut DbConnection, principal: &Principal) -> Result<Vec<(Episode, ContactSummary)>, AppError> {
+    principal.require_liaison()?;
+    let stays = store::list_visible(conn, principal.facility_id)?;
+    let mut summaries = store::contact_summaries(conn, principal.facility_id)?;
+    Ok(stays
+        .into_iter()
+        .map(|stay| {
+            let summary = summaries.remove(&stay.id).unwrap_or_default();
+            (stay, summary)
+        })
+        .collect())
+}
+
 /// One stay with its documents and contacts, if this facility takes part in it.
 pub fn detail(conn: &mut DbConnection, principal: &Principal, id: Uuid) -> Result<EpisodeDetail, AppError> {
     let episode = visible(conn, principal, id)?;

@@ -3,12 +3,18 @@
 //! through `http::blocking`, and renders a template. Forms post back with the session's CSRF
 //! token; the answer is a redirect (post/redirect/get) or the same form with its errors.
 
+pub mod admission;
 pub mod assets;
 pub mod display;
 pub mod documents;
 pub mod form;
+pub mod episodes;
+pub mod mask;
 pub mod pages;
+pub mod print;
 pub mod sign_in;
+pub mod stay;
+pub mod timeline;
 pub mod visitor;
 pub mod write;
 
@@ -92,7 +98,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(write::list)
         .service(write::start)
         .service(write::edit)
-        .service(write::submit);
+        .service(write::submit)
+        .service(print::show)
+        .service(episodes::list)
+        // Before `/episodes/{id}`, which would take "new" for an id.
+        .service(admission::new_form)
+        .service(admission::register)
+        .service(episodes::show)
+        .service(episodes::record_contact)
+        .service(episodes::record_discharge);
 }
 
 /// The page routes and who may open them, for the tests and docs: (method, path, who).
@@ -111,6 +125,13 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("POST", "/drafts", Access::Liaison),
     ("GET", "/drafts/{id}", Access::OwnFacility),
     ("POST", "/drafts/{id}", Access::OwnFacility),
+    ("GET", "/documents/{id}/print", Access::Parties),
+    ("GET", "/episodes", Access::Liaison),
+    ("GET", "/episodes/new", Access::Liaison),
+    ("POST", "/episodes/new", Access::Hospital),
+    ("GET", "/episodes/{id}", Access::Parties),
+    ("POST", "/episodes/{id}/contacts", Access::Parties),
+    ("POST", "/episodes/{id}/discharge", Access::Hospital),
 ];
 
 /// Pages that show or change client data: every request to them is audited (`http::audit_reads`).
@@ -132,6 +153,8 @@ pub enum Access {
     Recipient,
     /// Nurses and care managers of the facility that wrote the draft.
     OwnFacility,
+    /// Discharge nurses (for a stay: of its hospital).
+    Hospital,
     /// Coordinators and administrators.
     Statistics,
     /// Administrators.

@@ -106,6 +106,17 @@ pub fn identify(conn: &mut DbConnection, number: &str, birth_date: chrono::Naive
         .transpose()
 }
 
+/// The clients born on this day (how a hospital narrows its search for a patient).
+pub fn born_on(conn: &mut DbConnection, birth_date: chrono::NaiveDate) -> QueryResult<Vec<Client>> {
+    let rows = clients::table
+        .filter(clients::birth_date.eq(birth_date))
+        .order((clients::name_kana, clients::id))
+        .limit(500)
+        .select(ClientRow::as_select())
+        .load(conn)?;
+    to_clients(conn, rows)
+}
+
 /// The client's care office and care manager now, copied onto a new stay.
 pub fn care_of(conn: &mut DbConnection, id: Uuid) -> QueryResult<(Option<String>, Option<String>, Option<String>)> {
     clients::table

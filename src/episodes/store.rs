@@ -241,6 +241,39 @@ pub fn list_visible(conn: &mut DbConnection, facility: Uuid) -> QueryResult<Vec<
     to_episodes(conn, rows)
 }
 
+/// The first contacts of each stay this facility takes part in, as the survey summary keeps them.
+pub fn contact_summaries(
+    conn: &mut DbConnection,
+    facility: Uuid,
+) -> QueryResult<std::collections::HashMap<Uuid, super::ContactSummary>> {
+    /// id, first admission sheet day, undated one, first discharge contact day, undated one.
+    type SummaryRow = (String, Option<i32>, bool, Option<i32>, bool);
+    let rows: Vec<SummaryRow> = episodes::table
+        .inner_join(episode_parties::table)
+        .filter(episode_parties::facility_id.eq(facility.to_string()))
+        .select((
+            episodes::id,
+            episodes::first_admission_info_day,
+            episodes::undated_admission_info,
+            episodes::first_discharge_contact_day,
+            episodes::undated_discharge_contact,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, admission, undated_admission, discharge, undated_discharge)| {
+            Ok((
+                to_uuid(&id)?,
+                super::ContactSummary {
+                    first_admission_info: admission.map(calendar::from_day_number),
+                    undated_admission_info: undated_admission,
+                    first_discharge_contact: discharge.map(calendar::from_day_number),
+                    undated_discharge_contact: undated_discharge,
+                },
+            ))
+        })
+        .collect()
+}
+
 pub fn set_discharge(conn: &mut DbConnection, id: Uuid, day: NaiveDate, destination: Destination) -> QueryResult<()> {
     let destination: &'static str = destination.into();
     daily::adjust(conn, -1, &Stays::One(id).condition("e.id"))?;

@@ -11,6 +11,9 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("app.css", "text/css; charset=utf-8", include_str!("static/app.css")),
     ("form.css", "text/css; charset=utf-8", super::form::STYLE),
     ("form.js", "text/javascript; charset=utf-8", super::form::SCRIPT),
+    ("episodes.css", "text/css; charset=utf-8", include_str!("static/episodes.css")),
+    ("print.css", "text/css; charset=utf-8", include_str!("static/print.css")),
+    ("print.js", "text/javascript; charset=utf-8", include_str!("static/print.js")),
 ];
 
 /// An asset by name; 404 for any other.

@@ -23,6 +23,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("documents/show.html", include_str!("templates/documents/show.html")),
     ("drafts/list.html", include_str!("templates/drafts/list.html")),
     ("drafts/edit.html", include_str!("templates/drafts/edit.html")),
+    ("documents/print.html", include_str!("templates/documents/print.html")),
+    ("episodes/list.html", include_str!("templates/episodes/list.html")),
+    ("episodes/new.html", include_str!("templates/episodes/new.html")),
+    ("episodes/show.html", include_str!("templates/episodes/show.html")),
 ];
 
 /// The template environment, built once.

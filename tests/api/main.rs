@@ -17,6 +17,8 @@ mod limits;
 mod mail;
 mod meta;
 mod migrations;
+mod pages;
+mod pages_episodes;
 mod reminders;
 mod schemas;
 mod smtp;

@@ -1,0 +1,195 @@
+//! One stay told as a story, in date order: the admission, each contact (with its document, when
+//! it was made through Renkei) judged against the rules in force, the planned and actual
+//! discharge. Pure: it reads an `EpisodeDetail` and the rule set.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::timeline::{self, DischargeDay, Judgement};
+use crate::calendar;
+use crate::contacts::{Contact, ContactKind, Direction};
+use crate::documents::DocumentSummary;
+use crate::episodes::{ContactSummary, Destination, Episode, EpisodeDetail};
+use crate::survey::rules::RuleSet;
+
+/// One line of the timeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    /// `11月20日`, or 日付不明.
+    pub date: String,
+    pub time: Option<String>,
+    /// admission, contact, document, planned, discharge: the marker's style.
+    pub kind: &'static str,
+    pub title: String,
+    /// 電話・医療機関 → ケアマネジャー
+    pub detail: String,
+    pub document: Option<DocumentLink>,
+    pub judgement: Option<Judgement>,
+    #[serde(skip)]
+    sort: (Option<NaiveDate>, u8),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentLink {
+    pub id: Uuid,
+    pub label: String,
+    pub status: &'static str,
+    pub status_label: String,
+    pub revision: i32,
+}
+
+impl Entry {
+    fn new(day: Option<NaiveDate>, order: u8, kind: &'static str, title: String, detail: String) -> Self {
+        Self {
+            date: day.map_or_else(|| "日付不明".to_owned(), timeline::short_date),
+            time: None,
+            kind,
+            title,
+            detail,
+            document: None,
+            judgement: None,
+            sort: (day, order),
+        }
+    }
+}
+
+fn link(document: &DocumentSummary) -> DocumentLink {
+    DocumentLink {
+        id: document.id,
+        label: document.kind_label.clone(),
+        status: document.status.into(),
+        status_label: document.status_label.clone(),
+        revision: document.revision,
+    }
+}
+
+/// The admission-sheet deadline of a stay, as the reminders compute it.
+pub fn admission_deadline(episode: &Episode, rules: &RuleSet) -> NaiveDate {
+    crate::notify::reminders::admission_info_deadline(
+        &rules.admission_info_deadline,
+        episode.admitted_on,
+        episode.admitted_at.map(calendar::to_utc),
+    )
+}
+
+/// Every event of the stay, oldest first; undated contacts last.
+pub fn entries(detail: &EpisodeDetail, rules: &RuleSet, today: NaiveDate) -> Vec<Entry> {
+    let episode = &detail.episode;
+    let discharge_day = DischargeDay::of(episode.discharged_on, episode.planned_discharge_on);
+    let deadline = admission_deadline(episode, rules);
+    let mut entries = vec![];
+    let mut admission = Entry::new(
+        Some(episode.admitted_on),
+        0,
+        "admission",
+        "入院".into(),
+        format!("{}（入院時情報提供の期限: {}）", episode.hospital.name, timeline::short_date(deadline)),
+    );
+    admission.time = episode.admitted_at.map(|at| at.format("%H:%M").to_string());
+    entries.push(admission);
+    for contact in &detail.contacts {
+        let document = contact.document_id.and_then(|id| detail.documents.iter().find(|d| d.id == id));
+        let mut entry = Entry::new(
+            contact.contacted_on,
+            1,
+            if document.is_some() { "document" } else { "contact" },
+            contact.kind.label().to_owned(),
+            format!("{}・{}", contact.method.label(), contact.direction.label()),
+        );
+        entry.time = contact.contacted_at.map(|at| at.format("%H:%M").to_string());
+        entry.document = document.map(link);
+        entry.judgement = judge(contact, episode.admitted_on, deadline, discharge_day, rules);
+        entries.push(entry);
+    }
+    // Documents this facility sees whose contact is missing (none expected): still listed.
+    for document in &detail.documents {
+        if detail.contacts.iter().all(|c| c.document_id != Some(document.id)) {
+            let day = calendar::japan_date_of(document.sent_at);
+            let mut entry = Entry::new(Some(day), 1, "document", document.kind_label.clone(), "システム".into());
+            entry.document = Some(link(document));
+            entries.push(entry);
+        }
+    }
+    match (episode.discharged_on, episode.planned_discharge_on) {
+        (Some(day), _) => {
+            let destination = episode.destination.map(destination_label).unwrap_or_default();
+            entries.push(Entry::new(Some(day), 2, "discharge", "退院".into(), destination.into()));
+        }
+        (None, Some(day)) => {
+            let note = if day < today {
+                "予定日を過ぎています。退院したら記録してください"
+            } else {
+                ""
+            };
+            entries.push(Entry::new(Some(day), 2, "planned", "退院予定日".into(), note.into()));
+        }
+        (None, None) => {}
+    }
+    entries.sort_by_key(|e| (e.sort.0.is_none(), e.sort.0, e.sort.1));
+    entries
+}
+
+/// A contact's lead time, if a rule judges it.
+fn judge(
+    contact: &Contact,
+    admitted_on: NaiveDate,
+    deadline: NaiveDate,
+    discharge: DischargeDay,
+    rules: &RuleSet,
+) -> Option<Judgement> {
+    match (contact.direction, contact.kind) {
+        (Direction::CmToHospital, ContactKind::AdmissionInfo) => {
+            Some(timeline::admission_sheet(admitted_on, deadline, contact.contacted_on))
+        }
+        (Direction::HospitalToCm, kind) if kind.is_discharge_contact() => {
+            Some(timeline::discharge_contact(rules.discharge_notice_min_days, contact.contacted_on, discharge))
+        }
+        _ => None,
+    }
+}
+
+pub fn destination_label(destination: Destination) -> &'static str {
+    match destination {
+        Destination::Home => "自宅へ",
+        Destination::Facility => "施設へ",
+        Destination::Transfer => "転院",
+        Destination::Death => "死亡退院",
+    }
+}
+
+/// The summary of a stay's first contacts, from its contacts (the survey's definitions).
+pub fn summary_of(contacts: &[Contact]) -> ContactSummary {
+    let admission = |c: &&Contact| c.direction == Direction::CmToHospital && c.kind == ContactKind::AdmissionInfo;
+    let discharge = |c: &&Contact| c.direction == Direction::HospitalToCm && c.kind.is_discharge_contact();
+    ContactSummary {
+        first_admission_info: contacts.iter().filter(admission).filter_map(|c| c.contacted_on).min(),
+        undated_admission_info: contacts.iter().filter(admission).any(|c| c.contacted_on.is_none()),
+        first_discharge_contact: contacts.iter().filter(discharge).filter_map(|c| c.contacted_on).min(),
+        undated_discharge_contact: contacts.iter().filter(discharge).any(|c| c.contacted_on.is_none()),
+    }
+}
+
+/// Where a stay stands on its two rules: the admission sheet and the discharge contact (the
+/// first of each counts, as in the survey).
+pub fn standing(
+    episode: &Episode,
+    summary: &ContactSummary,
+    rules: &RuleSet,
+    today: NaiveDate,
+) -> (Judgement, Judgement) {
+    let deadline = admission_deadline(episode, rules);
+    let admission = match (summary.first_admission_info, summary.undated_admission_info) {
+        (Some(day), _) => timeline::admission_sheet(episode.admitted_on, deadline, Some(day)),
+        (None, true) => timeline::admission_sheet(episode.admitted_on, deadline, None),
+        (None, false) => timeline::admission_sheet_missing(deadline, today),
+    };
+    let discharge_day = DischargeDay::of(episode.discharged_on, episode.planned_discharge_on);
+    let min_days = rules.discharge_notice_min_days;
+    let discharge = match (summary.first_discharge_contact, summary.undated_discharge_contact) {
+        (Some(day), _) => timeline::discharge_contact(min_days, Some(day), discharge_day),
+        (None, true) => timeline::discharge_contact(min_days, None, discharge_day),
+        (None, false) => timeline::discharge_missing(min_days, discharge_day, today),
+    };
+    (admission, discharge)
+}

@@ -1,0 +1,198 @@
+//! The stays pages as nurses and care managers use them: registering an admission, the
+//! timeline with its lead times, a contact recorded by phone, the print view and its mask.
+
+use serde_json::json;
+
+use crate::helpers::{day, spawn_app};
+use crate::pages::sign_in_page;
+
+const NUMBER: &str = "1234567890";
+
+#[tokio::test]
+async fn registering_an_admission_finds_the_clients_care_office_and_care_manager() {
+    let app = spawn_app().await;
+    app.client_of_care_office(NUMBER).await;
+    let nurse = sign_in_page(&app, "nurse@h1.example.jp").await;
+
+    let by_number = nurse.get(&format!("/episodes/new?birth_date=1940-02-11&insurance_number={NUMBER}")).await;
+    assert_eq!(by_number.status, 200);
+    assert!(by_number.body.contains("連携 花子") && by_number.body.contains("さくら居宅"), "{}", by_number.body);
+    assert!(by_number.body.contains("担当ケアマネジャー</dt><dd>担当者"), "{}", by_number.body);
+    let by_name = nurse.get("/episodes/new?birth_date=1940-02-11&name=%E3%82%8C%E3%82%93%E3%81%91%E3%81%84%E3%80%80%E3%81%AF%E3%81%AA%E3%81%93").await;
+    assert!(by_name.body.contains("さくら居宅"), "search by name in hiragana: {}", by_name.body);
+    let not_born_then = nurse.get(&format!("/episodes/new?birth_date=1940-02-12&insurance_number={NUMBER}")).await;
+    assert!(!not_born_then.body.contains("さくら居宅</dd>") && not_born_then.body.contains("登録されていません"));
+
+    let admitted_far_ahead = day(100);
+    let mut fields = vec![
+        ("name", "連携 花子"),
+        ("name_kana", "れんけい"),
+        ("birth_date", "1940-02-11"),
+        ("sex", "female"),
+        ("insurance_number", NUMBER),
+        ("admitted_on", admitted_far_ahead.as_str()),
+    ];
+    // Errors next to their fields; what was typed stays.
+    let refused = nurse.post("/episodes/new", &fields).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.contains("「フリガナ」はカタカナで入力してください"), "{}", refused.body);
+    assert!(refused.body.contains("「入院日」は60日より先にできません"), "{}", refused.body);
+    assert!(refused.body.contains("value=\"連携 花子\"") && refused.body.contains("value=\"れんけい\""));
+    assert_eq!(app.count("episodes"), 0);
+
+    let two_days_ago = day(-2);
+    fields[1].1 = "レンケイ ハナコ";
+    fields[5].1 = two_days_ago.as_str();
+    let registered = nurse.post("/episodes/new", &fields).await;
+    assert_eq!(registered.status, 303, "{}", registered.body);
+    assert!(registered.location.starts_with("/episodes/") && registered.location.ends_with("?done=registered"));
+    let timeline = nurse.get(&registered.location).await;
+    assert!(timeline.body.contains("さくら居宅・担当者"), "{}", timeline.body);
+    assert!(timeline.body.contains("入院時情報提供: "), "{}", timeline.body);
+    // The care manager now sees the stay of their client.
+    let stays = app.get("/api/v1/episodes", &app.city.care_manager).await;
+    assert_eq!(stays.body.as_array().map(Vec::len), Some(1), "{}", stays.body);
+    assert_eq!(stays.body[0]["care_manager"]["name"], "担当者");
+    let list = nurse.get("/episodes").await;
+    assert!(list.body.contains("連携 花子") && list.body.contains("入院中"), "{}", list.body);
+
+    let care_manager = sign_in_page(&app, "cm@c1.example.jp").await;
+    let explained = care_manager.get("/episodes/new").await;
+    assert!(explained.body.contains("入院時情報提供書"), "{}", explained.body);
+}
+
+#[tokio::test]
+async fn a_phone_contact_shows_on_the_timeline_with_its_lead_time() {
+    let app = spawn_app().await;
+    app.client_of_care_office(NUMBER).await;
+    let stay = app.admission(NUMBER, &day(-10)).await;
+    let id = stay["id"].as_str().unwrap().to_owned();
+    let discharged = app
+        .post(
+            &format!("/api/v1/episodes/{id}/discharge"),
+            &app.city.nurse,
+            &json!({"discharged_on": day(-1), "destination": "home"}),
+        )
+        .await;
+    assert_eq!(discharged.status, 200, "{}", discharged.body);
+    let nurse = sign_in_page(&app, "nurse@h1.example.jp").await;
+
+    let before = nurse.get(&format!("/episodes/{id}")).await;
+    assert!(before.body.contains("退院5日前ルール: 連絡なし（未達）"), "{}", before.body);
+    let four_days_ago = day(-4);
+    let recorded = nurse
+        .post(
+            &format!("/episodes/{id}/contacts"),
+            &[("what", "hospital_to_cm:discharge_notice"), ("contacted_on", &four_days_ago), ("method", "phone")],
+        )
+        .await;
+    assert_eq!(recorded.status, 303, "{}", recorded.body);
+    let timeline = nurse.get(&recorded.location).await;
+    assert!(timeline.body.contains("連絡を記録しました"), "{}", timeline.body);
+    assert!(timeline.body.contains("電話・医療機関 → ケアマネジャー"), "{}", timeline.body);
+    assert!(timeline.body.contains("退院5日前ルール: 3日前に連絡（未達）"), "{}", timeline.body);
+
+    // A date in the future is refused next to the field, and nothing is stored.
+    let contacts = app.count("contacts");
+    let tomorrow = day(1);
+    let refused = nurse
+        .post(
+            &format!("/episodes/{id}/contacts"),
+            &[("what", "hospital_to_cm:other"), ("contacted_on", &tomorrow), ("method", "fax")],
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.contains("contacted_on-error") && refused.body.contains("未来の日付です"), "{}", refused.body);
+    assert_eq!(app.count("contacts"), contacts);
+
+    // The care manager sees the same contact, judged the same way.
+    let care_manager = sign_in_page(&app, "cm@c1.example.jp").await;
+    let seen = care_manager.get(&format!("/episodes/{id}")).await;
+    assert!(seen.body.contains("退院5日前ルール: 3日前に連絡（未達）"), "{}", seen.body);
+}
+
+#[tokio::test]
+async fn another_facility_gets_404_for_the_timeline_and_the_print_view() {
+    let app = spawn_app().await;
+    let client = app.client_of_care_office(NUMBER).await;
+    let sheet = app.admission_sheet_sent(&client).await;
+    let (document, stay) = (sheet["id"].as_str().unwrap(), sheet["episode_id"].as_str().unwrap());
+    let other = sign_in_page(&app, "nurse@h2.example.jp").await;
+    assert_eq!(other.get(&format!("/episodes/{stay}")).await.status, 404);
+    assert_eq!(other.get(&format!("/documents/{document}/print")).await.status, 404);
+    assert_eq!(other.get(&format!("/documents/{document}/print?mask=1")).await.status, 404);
+    let list = other.get("/episodes").await;
+    assert!(!list.body.contains("連携 花子"));
+    let refused = other
+        .post(
+            &format!("/episodes/{stay}/contacts"),
+            &[("what", "hospital_to_cm:other"), ("contacted_on", &day(0)), ("method", "phone")],
+        )
+        .await;
+    assert_eq!(refused.status, 404);
+    assert_eq!(app.count("contacts"), 1, "only the sheet's own contact");
+}
+
+#[tokio::test]
+async fn the_masked_print_view_hides_the_name_and_printing_counts_as_reading() {
+    let app = spawn_app().await;
+    let client = app.client_of_care_office(NUMBER).await;
+    let sheet = app.admission_sheet_sent(&client).await;
+    let document = sheet["id"].as_str().unwrap();
+    let nurse = sign_in_page(&app, "nurse@h1.example.jp").await;
+
+    let plain = nurse.get(&format!("/documents/{document}/print")).await;
+    assert_eq!(plain.status, 200);
+    assert!(
+        plain.body.contains("連携 花子") && plain.body.contains(NUMBER) && plain.body.contains("/static/print.css")
+    );
+    let read = app.get(&format!("/api/v1/documents/{document}"), &app.city.care_manager).await;
+    assert_eq!(read.body["status"], "read", "the recipient printed it");
+
+    let masked = nurse.get(&format!("/documents/{document}/print?mask=1")).await;
+    assert_eq!(masked.status, 200);
+    for secret in ["連携 花子", "花子", "レンケイ", NUMBER, "0157-98-7654", "北見市連携町", "連携 一郎"]
+    {
+        let at = masked.body.find(secret).map(|i| masked.body[..i].chars().rev().take(150).collect::<String>());
+        assert!(at.is_none(), "{secret} shows in the masked print view: {at:?}");
+    }
+    assert!(masked.body.contains("R.H."), "{}", masked.body);
+}
+
+#[tokio::test]
+async fn a_form_posted_without_the_csrf_token_is_refused_and_stores_nothing() {
+    let app = spawn_app().await;
+    app.client_of_care_office(NUMBER).await;
+    let stay = app.admission(NUMBER, &day(-3)).await;
+    let id = stay["id"].as_str().unwrap();
+    let nurse = sign_in_page(&app, "nurse@h1.example.jp").await;
+    let (contacts, episodes) = (app.count("contacts"), app.count("episodes"));
+    let today = day(0);
+    let forged = nurse
+        .post_as_is(
+            &format!("/episodes/{id}/contacts"),
+            &[("what", "hospital_to_cm:discharge_notice"), ("contacted_on", &today), ("method", "phone")],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    let forged = nurse
+        .post_as_is(
+            "/episodes/new",
+            &[
+                ("name", "別の 人"),
+                ("name_kana", "ベツノ ヒト"),
+                ("birth_date", "1950-01-01"),
+                ("sex", "male"),
+                ("admitted_on", &today),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    let forged = nurse
+        .post_as_is(&format!("/episodes/{id}/discharge"), &[("discharged_on", &today), ("destination", "home")])
+        .await;
+    assert_eq!(forged.status, 403);
+    assert_eq!((app.count("contacts"), app.count("episodes")), (contacts, episodes));
+    let stays = app.get(&format!("/api/v1/episodes/{id}"), &app.city.nurse).await;
+    assert_eq!(stays.body["discharged_on"], serde_json::Value::Null);
+}
