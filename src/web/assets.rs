@@ -7,7 +7,10 @@ use super::pages::PageError;
 use crate::error::AppError;
 
 /// Every asset: name, content type, content.
-const ASSETS: &[(&str, &str, &str)] = &[("app.css", "text/css; charset=utf-8", include_str!("static/app.css"))];
+const ASSETS: &[(&str, &str, &str)] = &[
+    ("app.css", "text/css; charset=utf-8", include_str!("static/app.css")),
+    ("dashboard.css", "text/css; charset=utf-8", include_str!("static/dashboard.css")),
+];
 
 /// An asset by name; 404 for any other.
 #[get("/static/{name}")]

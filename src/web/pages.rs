@@ -21,6 +21,13 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("setup.html", include_str!("templates/setup.html")),
     ("documents/list.html", include_str!("templates/documents/list.html")),
     ("documents/show.html", include_str!("templates/documents/show.html")),
+    ("dashboard/show.html", include_str!("templates/dashboard/show.html")),
+    ("admin/fields.html", include_str!("templates/admin/fields.html")),
+    ("admin/index.html", include_str!("templates/admin/index.html")),
+    ("admin/facility_new.html", include_str!("templates/admin/facility_new.html")),
+    ("admin/facility.html", include_str!("templates/admin/facility.html")),
+    ("admin/password.html", include_str!("templates/admin/password.html")),
+    ("admin/rules.html", include_str!("templates/admin/rules.html")),
 ];
 
 /// The template environment, built once.
