@@ -48,13 +48,13 @@ fn query_of(choice: &Choice) -> Result<SurveyQuery, Vec<FieldError>> {
     };
     let date = |name: &str, value: Option<&String>, errors: &mut Vec<FieldError>| match blank(value) {
         None => {
-            errors.push(FieldError::new(&format!("/{name}"), "required", "日付を入力してください"));
+            errors.push(FieldError::new(format!("/{name}"), "required", "日付を入力してください"));
             None
         }
         Some(text) => text
             .parse::<NaiveDate>()
             .map_err(|_| {
-                errors.push(FieldError::new(&format!("/{name}"), "format", "日付は 2025-04-01 の形で入力してください"));
+                errors.push(FieldError::new(format!("/{name}"), "format", "日付は 2025-04-01 の形で入力してください"));
             })
             .ok(),
     };
