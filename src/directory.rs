@@ -174,6 +174,16 @@ pub fn get(conn: &mut crate::db::DbConnection, id: Uuid) -> Result<Facility, App
     store::find(conn, id)?.ok_or(AppError::NotFound("facility"))
 }
 
+/// The users of a facility, in the order they were registered.
+pub fn users_of(conn: &mut crate::db::DbConnection, facility_id: Uuid) -> Result<Vec<User>, AppError> {
+    Ok(store::users_of(conn, facility_id)?)
+}
+
+/// One user.
+pub fn user(conn: &mut crate::db::DbConnection, id: Uuid) -> Result<User, AppError> {
+    store::find_user(conn, id)?.ok_or(AppError::NotFound("user"))
+}
+
 /// Registers a facility with its contact windows.
 pub fn create_facility(conn: &mut crate::db::DbConnection, new: NewFacility) -> Result<Facility, AppError> {
     let code = new.code.trim();

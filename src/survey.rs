@@ -4,6 +4,7 @@
 //! or from daily counts kept at write time (`store.rs`, `store/daily.rs`); this module folds
 //! those counts into the published shape (`schemas/survey/v1.json`).
 
+pub mod charts;
 pub mod html;
 pub mod periods;
 pub mod report;

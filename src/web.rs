@@ -4,7 +4,9 @@
 //! token; the answer is a redirect (post/redirect/get) or the same form with its errors.
 
 pub mod admission;
+pub mod admin;
 pub mod assets;
+pub mod dashboard;
 pub mod display;
 pub mod documents;
 pub mod form;
@@ -106,7 +108,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(admission::register)
         .service(episodes::show)
         .service(episodes::record_contact)
-        .service(episodes::record_discharge);
+        .service(episodes::record_discharge)
+        .service(dashboard::show)
+        .service(dashboard::csv)
+        .service(dashboard::report)
+        .service(admin::index)
+        .service(admin::rules::show)
+        // Before `/admin/facilities/{id}`, which would take "new" for an id.
+        .service(admin::facilities::new_form)
+        .service(admin::facilities::create)
+        .service(admin::facilities::show)
+        .service(admin::facilities::add_window)
+        .service(admin::users::create)
+        .service(admin::users::password_form)
+        .service(admin::users::set_password);
 }
 
 /// The page routes and who may open them, for the tests and docs: (method, path, who).
@@ -132,6 +147,18 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/episodes/{id}", Access::Parties),
     ("POST", "/episodes/{id}/contacts", Access::Parties),
     ("POST", "/episodes/{id}/discharge", Access::Hospital),
+    ("GET", "/dashboard", Access::Statistics),
+    ("GET", "/dashboard/survey.csv", Access::Statistics),
+    ("GET", "/dashboard/report.html", Access::Statistics),
+    ("GET", "/admin", Access::Admin),
+    ("GET", "/admin/rules", Access::Admin),
+    ("GET", "/admin/facilities/new", Access::Admin),
+    ("POST", "/admin/facilities", Access::Admin),
+    ("GET", "/admin/facilities/{id}", Access::Admin),
+    ("POST", "/admin/facilities/{id}/windows", Access::Admin),
+    ("POST", "/admin/facilities/{id}/users", Access::Admin),
+    ("GET", "/admin/users/{id}/password", Access::Admin),
+    ("POST", "/admin/users/{id}/password", Access::Admin),
 ];
 
 /// Pages that show or change client data: every request to them is audited (`http::audit_reads`).

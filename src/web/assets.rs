@@ -14,6 +14,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("episodes.css", "text/css; charset=utf-8", include_str!("static/episodes.css")),
     ("print.css", "text/css; charset=utf-8", include_str!("static/print.css")),
     ("print.js", "text/javascript; charset=utf-8", include_str!("static/print.js")),
+    ("dashboard.css", "text/css; charset=utf-8", include_str!("static/dashboard.css")),
 ];
 
 /// An asset by name; 404 for any other.

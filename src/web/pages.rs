@@ -27,6 +27,13 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("episodes/list.html", include_str!("templates/episodes/list.html")),
     ("episodes/new.html", include_str!("templates/episodes/new.html")),
     ("episodes/show.html", include_str!("templates/episodes/show.html")),
+    ("dashboard/show.html", include_str!("templates/dashboard/show.html")),
+    ("admin/fields.html", include_str!("templates/admin/fields.html")),
+    ("admin/index.html", include_str!("templates/admin/index.html")),
+    ("admin/facility_new.html", include_str!("templates/admin/facility_new.html")),
+    ("admin/facility.html", include_str!("templates/admin/facility.html")),
+    ("admin/password.html", include_str!("templates/admin/password.html")),
+    ("admin/rules.html", include_str!("templates/admin/rules.html")),
 ];
 
 /// The template environment, built once.

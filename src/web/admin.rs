@@ -1,0 +1,100 @@
+//! The administrators' pages: facilities and their contact windows (`admin/facilities.rs`),
+//! users, roles and passwords (`admin/users.rs`), and the handbook rules in force
+//! (`admin/rules.rs`). Every write goes through `web::audited_write`; a refused form is shown
+//! again (422) with each message next to its field.
+
+pub mod facilities;
+pub mod rules;
+pub mod users;
+
+use std::collections::HashMap;
+
+use actix_web::{HttpResponse, get, web};
+use minijinja::{Value, context};
+
+use super::pages::{Frame, PageError, render};
+use super::visitor::{Fields, SignedIn};
+use crate::auth::Principal;
+use crate::directory::{self, Role};
+use crate::error::{AppError, FieldError};
+use crate::http::{AppState, blocking};
+
+/// Only administrators: everyone else gets the 403 page.
+pub fn require_admin(principal: &Principal, action: &str) -> Result<(), AppError> {
+    principal.require(&[Role::Admin], action)
+}
+
+/// The messages of a refused form, by field name: `/contact_windows/email` is the field
+/// `window_email`, `/role` is `role`.
+pub fn by_field(errors: &[FieldError]) -> HashMap<String, String> {
+    let mut fields = HashMap::new();
+    for error in errors {
+        let name = error.pointer.trim_start_matches('/').replace("contact_windows/", "window_");
+        fields.entry(name).or_insert_with(|| error.message.clone());
+    }
+    fields
+}
+
+/// A use case's refusal as messages next to fields, when it is about the form's content
+/// (`Invalid`, or a `Conflict` about the field `conflict_field`); any other error as it is.
+pub fn refusal(error: AppError, conflict_field: &str) -> Result<HashMap<String, String>, AppError> {
+    match error {
+        AppError::Invalid(errors) => Ok(by_field(&errors)),
+        AppError::Conflict(message) => Ok(HashMap::from([(conflict_field.to_owned(), message)])),
+        other => Err(other),
+    }
+}
+
+/// The values typed in a form, to show it again.
+pub fn values(fields: &Fields, names: &[&str]) -> HashMap<String, String> {
+    names.iter().map(|name| ((*name).to_owned(), fields.get(name).unwrap_or_default().to_owned())).collect()
+}
+
+/// The notice after a form was handled (`?done=…`).
+pub fn notice(done: Option<&str>) -> Option<&'static str> {
+    Some(match done? {
+        "facility" => "事業所を登録しました。",
+        "window" => "連絡窓口を追加しました。",
+        "user" => "利用者を登録しました。",
+        "password" => "パスワードを設定しました。この利用者のサインイン中の画面はすべてサインアウトされました。",
+        _ => return None,
+    })
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct Done {
+    pub done: Option<String>,
+}
+
+/// The administration page: every facility, and the rules in force in one line.
+#[get("/admin")]
+pub async fn index(
+    state: web::Data<AppState>,
+    visitor: SignedIn,
+    done: web::Query<Done>,
+) -> Result<HttpResponse, PageError> {
+    require_admin(visitor.principal(), "管理画面の表示")?;
+    let facilities = blocking(&state, |conn, _| directory::list(conn, None)).await?;
+    let facilities: Vec<Value> = facilities
+        .into_iter()
+        .map(|f| {
+            context! {
+                id => f.id, code => f.code, name => f.name, kind_label => f.kind.label(),
+                area => f.area, in_city => f.in_city, windows => f.contact_windows.len(),
+            }
+        })
+        .collect();
+    let rules = &state.rules;
+    render(
+        "admin/index.html",
+        context! {
+            ..Value::from_serialize(Frame::of(&visitor, "/admin")),
+            ..context! {
+                facilities,
+                rules => context! { title => rules.title.clone(), id => rules.id.clone(), version => rules.version,
+                                    n => rules.discharge_notice_min_days },
+                notice => notice(done.done.as_deref()),
+            }
+        },
+    )
+}

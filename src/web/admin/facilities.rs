@@ -1,0 +1,205 @@
+//! Facilities and their contact windows (連絡窓口: label, mail, phone, FAX, hours to avoid):
+//! the registration form, a facility's page with its windows and users, adding a window.
+//! Editing or removing a window is not offered yet: the directory's store has no such write.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use minijinja::{Value, context};
+use strum::IntoEnumIterator;
+use uuid::Uuid;
+
+use super::{Done, notice, refusal, require_admin, values};
+use crate::directory::{self, ContactWindow, FacilityKind, NewFacility, Role};
+use crate::error::AppError;
+use crate::http::extract::RequestInfo;
+use crate::http::{AppState, blocking};
+use crate::web::pages::{Frame, PageError, render_with, see_other};
+use crate::web::visitor::{Fields, Posted, SignedIn};
+
+const FACILITY_FIELDS: &[&str] = &["code", "name", "kind", "area", "in_city"];
+const WINDOW_FIELDS: &[&str] = &["window_label", "window_email", "window_phone", "window_fax", "window_hours"];
+
+fn kinds() -> Vec<(&'static str, &'static str)> {
+    FacilityKind::iter().map(|k| (k.as_str(), k.label())).collect()
+}
+
+/// The window typed in a form; `None` when every field is blank.
+fn window_of(fields: &Fields) -> Option<ContactWindow> {
+    if WINDOW_FIELDS.iter().all(|name| fields.get(name).is_none()) {
+        return None;
+    }
+    let text = |name| fields.get(name).map(str::to_owned);
+    Some(ContactWindow {
+        label: text("window_label").unwrap_or_default(),
+        email: text("window_email"),
+        phone: text("window_phone"),
+        fax: text("window_fax"),
+        hours_note: text("window_hours"),
+    })
+}
+
+/// The registration form of a facility (and its first contact window).
+#[get("/admin/facilities/new")]
+pub async fn new_form(visitor: SignedIn) -> Result<HttpResponse, PageError> {
+    require_admin(visitor.principal(), "事業所の登録")?;
+    form_page(&visitor, StatusCode::OK, HashMap::from([("in_city".to_owned(), "true".to_owned())]), HashMap::new())
+}
+
+fn form_page(
+    visitor: &SignedIn,
+    status: StatusCode,
+    values: HashMap<String, String>,
+    errors: HashMap<String, String>,
+) -> Result<HttpResponse, PageError> {
+    render_with(
+        status,
+        "admin/facility_new.html",
+        context! {
+            ..Value::from_serialize(Frame::of(visitor, "/admin")),
+            ..context! { values, errors, kinds => kinds() }
+        },
+    )
+}
+
+/// Registers a facility; the form again (422) with the reasons next to the fields.
+#[post("/admin/facilities")]
+pub async fn create(
+    state: web::Data<AppState>,
+    posted: Posted,
+    request: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    require_admin(posted.visitor.principal(), "事業所の登録")?;
+    let fields = &posted.fields;
+    let mut typed = values(fields, FACILITY_FIELDS);
+    typed.extend(values(fields, WINDOW_FIELDS));
+    let mut errors = HashMap::new();
+    for (name, message) in [("code", "事業所コードは必須です"), ("name", "名称は必須です")] {
+        if fields.get(name).is_none() {
+            errors.insert(name.to_owned(), message.to_owned());
+        }
+    }
+    let kind = fields.get("kind").and_then(|k| k.parse::<FacilityKind>().ok());
+    if kind.is_none() {
+        errors.insert("kind".to_owned(), "種別を選んでください".to_owned());
+    }
+    let (Some(kind), true) = (kind, errors.is_empty()) else {
+        return form_page(&posted.visitor, StatusCode::UNPROCESSABLE_ENTITY, typed, errors);
+    };
+    let new = NewFacility {
+        code: fields.get("code").unwrap_or_default().to_owned(),
+        name: fields.get("name").unwrap_or_default().to_owned(),
+        kind,
+        area: fields.get("area").map(str::to_owned),
+        in_city: fields.get("in_city").is_some(),
+        contact_windows: window_of(fields).into_iter().collect(),
+    };
+    let principal = posted.visitor.principal().clone();
+    let created = crate::web::audited_write(&state, principal, RequestInfo::of(&request), move |conn, _, principal| {
+        require_admin(principal, "事業所の登録")?;
+        directory::create_facility(conn, new)
+    })
+    .await;
+    match created {
+        Ok(facility) => Ok(see_other(&format!("/admin/facilities/{}?done=facility", facility.id))),
+        Err(error) => {
+            let errors = refusal(error, "code")?;
+            form_page(&posted.visitor, StatusCode::UNPROCESSABLE_ENTITY, typed, errors)
+        }
+    }
+}
+
+/// What a facility's page shows again after a refused form: which form, what was typed, why.
+#[derive(Debug, Default)]
+pub struct Refused {
+    pub form: &'static str,
+    pub values: HashMap<String, String>,
+    pub errors: HashMap<String, String>,
+}
+
+/// A facility's page: its facts, contact windows and users, with the forms to add to them.
+pub async fn facility_page(
+    state: &web::Data<AppState>,
+    visitor: &SignedIn,
+    id: Uuid,
+    status: StatusCode,
+    refused: Refused,
+    done: Option<&str>,
+) -> Result<HttpResponse, PageError> {
+    let (facility, users) = blocking(state, move |conn, _| {
+        let facility = directory::get(conn, id)?;
+        let users = directory::users_of(conn, id)?;
+        Ok((facility, users))
+    })
+    .await?;
+    let roles: Vec<(&str, &str, bool)> = Role::iter().map(|r| (r.as_str(), r.label(), r.fits(facility.kind))).collect();
+    let users: Vec<Value> = users
+        .into_iter()
+        .map(|u| context! { id => u.id, name => u.name, email => u.email, role_label => u.role.label() })
+        .collect();
+    render_with(
+        status,
+        "admin/facility.html",
+        context! {
+            ..Value::from_serialize(Frame::of(visitor, "/admin")),
+            ..context! {
+                facility => Value::from_serialize(&facility),
+                kind_label => facility.kind.label(),
+                users, roles,
+                form => refused.form, values => refused.values, errors => refused.errors,
+                notice => notice(done),
+            }
+        },
+    )
+}
+
+/// A facility's page.
+#[get("/admin/facilities/{id}")]
+pub async fn show(
+    state: web::Data<AppState>,
+    visitor: SignedIn,
+    id: web::Path<Uuid>,
+    done: web::Query<Done>,
+) -> Result<HttpResponse, PageError> {
+    require_admin(visitor.principal(), "事業所の表示")?;
+    facility_page(&state, &visitor, id.into_inner(), StatusCode::OK, Refused::default(), done.done.as_deref()).await
+}
+
+/// Adds a contact window to a facility.
+#[post("/admin/facilities/{id}/windows")]
+pub async fn add_window(
+    state: web::Data<AppState>,
+    posted: Posted,
+    id: web::Path<Uuid>,
+    request: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    require_admin(posted.visitor.principal(), "連絡窓口の追加")?;
+    let id = id.into_inner();
+    let window = window_of(&posted.fields).unwrap_or(ContactWindow {
+        label: String::new(),
+        email: None,
+        phone: None,
+        fax: None,
+        hours_note: None,
+    });
+    let principal = posted.visitor.principal().clone();
+    let added = crate::web::audited_write(&state, principal, RequestInfo::of(&request), move |conn, _, principal| {
+        require_admin(principal, "連絡窓口の追加")?;
+        let facility = directory::get(conn, id)?;
+        directory::add_window(conn, &facility.code, window)
+    })
+    .await;
+    match added {
+        Ok(_) => Ok(see_other(&format!("/admin/facilities/{id}?done=window"))),
+        Err(error @ AppError::NotFound(_)) => Err(error.into()),
+        Err(error) => {
+            let refused = Refused {
+                form: "window",
+                values: values(&posted.fields, WINDOW_FIELDS),
+                errors: refusal(error, "window_label")?,
+            };
+            facility_page(&state, &posted.visitor, id, StatusCode::UNPROCESSABLE_ENTITY, refused, None).await
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! The administrators' pages: facilities with their contact windows, users with their roles
+//! and passwords, the rules in force; every form refused with its reasons next to the fields.
+
+use crate::helpers::spawn_app;
+use crate::pages_support::{sign_in_page, sign_in_with};
+
+fn location(page: &crate::pages_support::Page) -> String {
+    page.header("location")
+}
+
+#[tokio::test]
+async fn an_admin_registers_a_facility_with_a_window_and_a_user_who_can_then_sign_in() {
+    let app = spawn_app().await;
+    let admin = sign_in_page(&app, "admin@city.example.jp").await;
+    let index = admin.get("/admin").await;
+    assert_eq!(index.status, 200);
+    assert!(index.text().contains("連携病院") && index.text().contains("医療機関"));
+    assert_eq!(admin.get("/admin/facilities/new").await.status, 200);
+
+    let created = admin
+        .post(
+            "/admin/facilities",
+            &[
+                ("code", "0170000099"),
+                ("name", "北見みどり居宅介護支援事業所"),
+                ("kind", "care_office"),
+                ("area", "東圏域"),
+                ("in_city", "true"),
+                ("window_label", "事務所"),
+                ("window_email", "midori@example.jp"),
+                ("window_phone", "0157-00-0000"),
+                ("window_fax", "0157-00-0001"),
+                ("window_hours", "12時〜13時は避けてください"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, 303, "{}", created.text());
+    let facility_page = location(&created);
+    assert!(facility_page.starts_with("/admin/facilities/") && facility_page.ends_with("?done=facility"));
+    let facility = admin.get(&facility_page).await.text();
+    assert!(facility.contains("事業所を登録しました。"));
+    assert!(facility.contains("12時〜13時は避けてください") && facility.contains("0157-00-0001"));
+    let path = facility_page.split('?').next().unwrap().to_owned();
+
+    let window =
+        admin.post(&format!("{path}/windows"), &[("window_label", "携帯"), ("window_phone", "090-0000-0000")]).await;
+    assert_eq!(window.status, 303);
+    assert!(admin.get(&path).await.text().contains("090-0000-0000"));
+
+    let user = admin
+        .post(
+            &format!("{path}/users"),
+            &[
+                ("name", "緑 花子"),
+                ("email", "hanako@midori.example.jp"),
+                ("role", "care_manager"),
+                ("password", "initial-pass-2026"),
+            ],
+        )
+        .await;
+    assert_eq!(user.status, 303, "{}", user.text());
+    assert!(admin.get(&path).await.text().contains("hanako@midori.example.jp"));
+    let signed_in =
+        sign_in_with(&app, "hanako@midori.example.jp", "initial-pass-2026").await.expect("the new user signs in");
+    assert!(signed_in.get("/inbox").await.text().contains("北見みどり居宅介護支援事業所"));
+}
+
+#[tokio::test]
+async fn a_role_that_does_not_fit_the_facility_is_refused_next_to_the_role_field_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let admin = sign_in_page(&app, "admin@city.example.jp").await;
+    let users = app.count("users");
+    let path = format!("/admin/facilities/{}/users", app.city.hospital);
+    let refused =
+        admin.post(&path, &[("name", "誤登録"), ("email", "wrong@h1.example.jp"), ("role", "care_manager")]).await;
+    assert_eq!(refused.status, 422);
+    let html = refused.text();
+    assert!(html.contains("id=\"role-error\">ケアマネジャーは医療機関に所属できません</p>"), "{html}");
+    assert!(html.contains("value=\"wrong@h1.example.jp\""), "what was typed is kept");
+    assert_eq!(app.count("users"), users, "nothing stored");
+
+    let short = admin
+        .post(
+            &path,
+            &[
+                ("name", "看護 次郎"),
+                ("email", "jiro@h1.example.jp"),
+                ("role", "discharge_nurse"),
+                ("password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(short.status, 422);
+    assert!(short.text().contains("id=\"password-error\">パスワードは10文字以上にしてください"));
+    assert_eq!(app.count("users"), users);
+
+    let taken =
+        admin.post(&path, &[("name", "重複"), ("email", "nurse@h1.example.jp"), ("role", "discharge_nurse")]).await;
+    assert_eq!(taken.status, 422);
+    assert!(taken.text().contains("id=\"email-error\">メールアドレス nurse@h1.example.jp はすでに登録されています"));
+
+    let facilities = app.count("facilities");
+    let duplicate =
+        admin.post("/admin/facilities", &[("code", "H1"), ("name", "重複病院"), ("kind", "hospital")]).await;
+    assert_eq!(duplicate.status, 422);
+    assert!(duplicate.text().contains("id=\"code-error\">事業所コード H1 はすでに登録されています"));
+    let blank = admin
+        .post("/admin/facilities", &[("code", "X9"), ("kind", "hospital"), ("window_email", "not-an-address")])
+        .await;
+    assert_eq!(blank.status, 422);
+    assert!(blank.text().contains("id=\"name-error\">名称は必須です"));
+    let bad_window = admin
+        .post(
+            "/admin/facilities",
+            &[
+                ("code", "X9"),
+                ("name", "窓口の誤り"),
+                ("kind", "hospital"),
+                ("window_label", "連携室"),
+                ("window_email", "not-an-address"),
+            ],
+        )
+        .await;
+    assert_eq!(bad_window.status, 422);
+    assert!(bad_window.text().contains("id=\"window_email-error\">連絡窓口のメールアドレス"));
+    assert_eq!(app.count("facilities"), facilities);
+}
+
+#[tokio::test]
+async fn an_admin_resets_a_password_and_the_old_one_no_longer_works() {
+    let app = spawn_app().await;
+    let nurse = sign_in_page(&app, "nurse@h1.example.jp").await;
+    let admin = sign_in_page(&app, "admin@city.example.jp").await;
+    let facility = admin.get(&format!("/admin/facilities/{}", app.city.hospital)).await.text();
+    let at = facility.find("/admin/users/").unwrap();
+    let form = facility[at..].split('"').next().unwrap().to_owned();
+    assert!(admin.get(&form).await.text().contains("nurse@h1.example.jp"));
+    let weak = admin.post(&form, &[("password", "nurse-and-more")]).await;
+    assert_eq!(weak.status, 422);
+    assert!(weak.text().contains("パスワードにメールアドレスを含めないでください"));
+    let reset = admin.post(&form, &[("password", "a-brand-new-secret")]).await;
+    assert_eq!(reset.status, 303);
+    assert!(location(&reset).ends_with("?done=password"));
+    assert_eq!(nurse.get("/inbox").await.status, 303, "the nurse's open session ended");
+    assert!(sign_in_with(&app, "nurse@h1.example.jp", crate::pages_support::PASSWORD).await.is_none());
+    assert!(sign_in_with(&app, "nurse@h1.example.jp", "a-brand-new-secret").await.is_some());
+}
+
+#[tokio::test]
+async fn forms_without_the_csrf_token_or_from_elsewhere_are_refused() {
+    let app = spawn_app().await;
+    let admin = sign_in_page(&app, "admin@city.example.jp").await;
+    let facilities = app.count("facilities");
+    let fields = [("code", "Z1"), ("name", "偽の事業所"), ("kind", "hospital")];
+    let forged = admin.post_raw("/admin/facilities", &fields).await;
+    assert_eq!(forged.status, 403);
+    let wrong = admin
+        .post_raw("/admin/facilities", &[("csrf", "0000"), ("code", "Z1"), ("name", "偽"), ("kind", "hospital")])
+        .await;
+    assert_eq!(wrong.status, 403);
+    assert_eq!(app.count("facilities"), facilities, "nothing stored");
+    let care_manager = sign_in_page(&app, "cm@c1.example.jp").await;
+    assert_eq!(care_manager.post("/admin/facilities", &fields).await.status, 403);
+    assert_eq!(app.count("facilities"), facilities);
+}
+
+#[tokio::test]
+async fn the_rules_in_force_are_summarised_in_japanese() {
+    let app = spawn_app().await;
+    let admin = sign_in_page(&app, "admin@city.example.jp").await;
+    let page = admin.get("/admin/rules").await;
+    assert_eq!(page.status, 200);
+    let html = page.text();
+    assert!(html.contains("default 第1版"));
+    assert!(html.contains("退院日の5日前までに連絡したもの"));
+    assert!(html.contains("入院時情報連携加算"));
+    assert!(html.contains("月・火・水・木・金曜日"));
+}
