@@ -74,7 +74,13 @@ pub fn render_with(status: StatusCode, name: &str, context: minijinja::Value) ->
 
 fn page_response(status: StatusCode) -> actix_web::HttpResponseBuilder {
     let mut response = HttpResponse::build(status);
-    response.content_type("text/html; charset=utf-8").insert_header(("Content-Security-Policy", PAGE_POLICY));
+    response
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Content-Security-Policy", PAGE_POLICY))
+        // Not the API's `no-referrer`: under it a browser posts the page's forms with
+        // `Origin: null` and no Referer, and the same-origin check refuses every form (403).
+        // `same-origin` still sends nothing to other sites.
+        .insert_header(("Referrer-Policy", "same-origin"));
     response
 }
 

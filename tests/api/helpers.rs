@@ -40,6 +40,47 @@ pub async fn spawn_app() -> TestApp {
 
 /// The app with more settings (e.g. SMTP_URL), delivering mail itself or not.
 pub async fn spawn_app_with(env: &[(&str, &str)], delivery: Delivery) -> TestApp {
+    let started = start(env, delivery, |pool| Some(seed(pool))).await;
+    let city = started.city.expect("seeded");
+    TestApp {
+        address: started.address,
+        client: reqwest::Client::new(),
+        pool: started.pool,
+        city,
+        database: started.database,
+    }
+}
+
+/// A fresh, empty installation: no facility, no user, so the first-admin set-up page is open.
+pub struct EmptyApp {
+    pub address: String,
+    pub pool: Pool,
+    /// The code the server prints at start-up, asked for by /setup.
+    pub setup_code: String,
+    /// Dropped with the app: the test database goes with it.
+    #[allow(dead_code, reason = "held only to be dropped with the app")]
+    pub database: TestDatabase,
+}
+
+pub async fn spawn_empty_app() -> EmptyApp {
+    let started = start(&[], Delivery::Elsewhere, |_| None).await;
+    EmptyApp {
+        address: started.address,
+        pool: started.pool,
+        setup_code: started.setup_code,
+        database: started.database,
+    }
+}
+
+struct Started {
+    address: String,
+    pool: Pool,
+    city: Option<City>,
+    setup_code: String,
+    database: TestDatabase,
+}
+
+async fn start(env: &[(&str, &str)], delivery: Delivery, seeding: impl FnOnce(&Pool) -> Option<City>) -> Started {
     let db = TestDatabase::new();
     let mail_dir = db.mail_dir();
     let url = db.url.to_string();
@@ -57,11 +98,12 @@ pub async fn spawn_app_with(env: &[(&str, &str)], delivery: Delivery) -> TestApp
     })
     .expect("test settings");
     let pool = app::prepare_database(&settings).expect("database prepared");
-    let city = seed(&pool);
+    let city = seeding(&pool);
     let application = Application::build(&settings, pool.clone(), delivery).expect("application builds");
     let address = format!("http://127.0.0.1:{}", application.port());
+    let setup_code = application.setup_code().to_owned();
     tokio::spawn(application.run_until_stopped());
-    TestApp { address, client: reqwest::Client::new(), pool, city, database: db }
+    Started { address, pool, city, setup_code, database: db }
 }
 
 fn seed(pool: &Pool) -> City {

@@ -5,6 +5,7 @@
 mod audit;
 mod authz;
 mod backup;
+mod browser;
 mod cli;
 mod cli_support;
 mod crash;

@@ -1,0 +1,37 @@
+//! The hospital's side: the inbox, a document, and acknowledging it with one click.
+
+use super::{Browser, PASSWORD, with_password};
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn a_nurse_signs_in_opens_a_sheet_from_the_inbox_and_acknowledges_it_with_one_click() {
+    let app = spawn_app().await;
+    let client = app.client_of_care_office("0100000001").await;
+    let sent = app.admission_sheet_sent(&client).await;
+    let id = sent["id"].as_str().expect("document id");
+    with_password(&app.pool, "nurse@h1.example.jp");
+    let browser = Browser::start(&app.address).await;
+
+    browser.sign_in("nurse@h1.example.jp", PASSWORD).await;
+    assert_eq!(browser.path().await, "/inbox");
+    let row = browser.text("table.list tbody tr").await;
+    assert!(row.contains("連携 花子") && row.contains("さくら居宅"), "the inbox shows the sheet: {row}");
+    assert!(row.contains("送信済") && !row.contains("確認済"), "a new sheet is not acknowledged yet: {row}");
+    let class =
+        browser.client.find(fantoccini::Locator::Css("table.list tbody tr")).await.expect("row").attr("class").await;
+    assert!(class.expect("class").unwrap_or_default().contains("unread"), "and stands out as unread");
+
+    browser.click("table.list tbody tr a[href^='/documents/']").await;
+    browser.page_is_clean().await;
+    assert_eq!(browser.path().await, format!("/documents/{id}"));
+    assert!(browser.text("h1").await.contains("連携 花子"));
+
+    browser.click(".actions button.primary").await;
+    browser.page_is_clean().await;
+    assert_eq!(browser.path().await, format!("/documents/{id}?acknowledged=1"));
+    assert_eq!(browser.text(".facts .status").await, "確認済");
+    assert!(browser.text("p.notice").await.contains("確認済にしました"));
+
+    browser.open("/inbox").await;
+    assert!(browser.text("table.list tbody tr").await.contains("確認済"), "the inbox shows it acknowledged");
+}

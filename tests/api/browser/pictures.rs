@@ -1,0 +1,121 @@
+//! Pictures and figures of the main pages on the demo data, through Chromium at 1024x768.
+//! Both are `#[ignore]`d: they write files or print figures rather than check behaviour.
+//!
+//!   tests/screenshots.sh          → docs/screenshots/<name>.png (see that script)
+//!   cargo test --test api -- --ignored --nocapture browser::pictures::navigation_timing
+//!
+//! To picture one more page, add one line to `PAGES`.
+
+use std::path::PathBuf;
+
+use fantoccini::Locator;
+use renkei::demo::DEMO_PASSWORD;
+
+use super::Browser;
+use crate::helpers::{EmptyApp, spawn_empty_app};
+
+const NURSE: &str = "nurse@hospital1.example";
+
+/// One page to picture: the file name (without .png), who is signed in (None: nobody), the path
+/// to open, and optionally a link on that page to follow first (a CSS selector).
+struct Page {
+    name: &'static str,
+    user: Option<&'static str>,
+    path: &'static str,
+    follow: Option<&'static str>,
+}
+
+const PAGES: &[Page] = &[
+    Page { name: "sign-in", user: None, path: "/login", follow: None },
+    Page { name: "inbox", user: Some(NURSE), path: "/inbox", follow: None },
+    Page {
+        name: "document",
+        user: Some(NURSE),
+        path: "/inbox",
+        follow: Some("table.list tbody a[href^='/documents/']"),
+    },
+    Page { name: "outbox", user: Some(NURSE), path: "/outbox", follow: None },
+];
+
+/// The server on a fresh database holding the demo data, as `renkei serve --demo` has it.
+async fn demo_app() -> EmptyApp {
+    let app = spawn_empty_app().await;
+    let conn = &mut *app.pool.get().expect("connection");
+    renkei::demo::prepare(conn, &app.address).expect("demo data loaded");
+    app
+}
+
+/// Signs in as the page's user (or out), then opens the page and returns its path.
+async fn visit(browser: &Browser, signed_in: &mut Option<&'static str>, page: &Page) -> String {
+    if *signed_in != page.user {
+        browser.client.delete_all_cookies().await.expect("signed out");
+        if let Some(user) = page.user {
+            browser.sign_in(user, DEMO_PASSWORD).await;
+        }
+        *signed_in = page.user;
+    }
+    browser.open(page.path).await;
+    if let Some(link) = page.follow {
+        browser.click(link).await;
+        browser.page_is_clean().await;
+    }
+    browser.path().await
+}
+
+fn folder() -> PathBuf {
+    std::env::var_os("SCREENSHOTS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots"))
+}
+
+#[tokio::test]
+#[ignore = "writes docs/screenshots/*.png: run tests/screenshots.sh"]
+async fn screenshots() {
+    let app = demo_app().await;
+    let browser = Browser::start(&app.address).await;
+    let folder = folder();
+    std::fs::create_dir_all(&folder).expect("screenshots folder");
+    let mut signed_in = None;
+    for page in PAGES {
+        let path = visit(&browser, &mut signed_in, page).await;
+        // The focus ring of an autofocused field is part of the page as people see it; the
+        // caret blinks, so hide it for stable pictures.
+        browser
+            .client
+            .execute("document.documentElement.style.caretColor = 'transparent'", vec![])
+            .await
+            .expect("caret");
+        let png = browser.screenshot().await;
+        let file = folder.join(format!("{}.png", page.name));
+        std::fs::write(&file, &png).expect("screenshot written");
+        println!("{path} → {} ({} KB)", file.display(), png.len() / 1024);
+    }
+}
+
+/// How many loads of each page the figures are made of.
+const LOADS: usize = 30;
+
+#[tokio::test]
+#[ignore = "prints figures for docs/performance.md"]
+async fn navigation_timing() {
+    let app = demo_app().await;
+    let browser = Browser::start(&app.address).await;
+    let mut signed_in = None;
+    println!("page                     loads  responseEnd  DOMContentLoaded  loadEventEnd   (ms, median / p95)");
+    for page in PAGES {
+        let path = visit(&browser, &mut signed_in, page).await;
+        let mut figures = vec![];
+        for _ in 0..LOADS {
+            browser.open(&path).await;
+            browser.client.find(Locator::Css("main")).await.expect("page shown");
+            figures.push(browser.navigation_timing().await);
+        }
+        let column = |pick: fn(&(f64, f64, f64)) -> f64| {
+            let mut values: Vec<f64> = figures.iter().map(pick).collect();
+            values.sort_by(f64::total_cmp);
+            let at = |q: f64| values[((values.len() - 1) as f64 * q).round() as usize];
+            format!("{:5.1} / {:5.1}", at(0.5), at(0.95))
+        };
+        println!("{:<24} {LOADS:>5}  {}  {}     {}", page.name, column(|t| t.0), column(|t| t.1), column(|t| t.2));
+    }
+}
