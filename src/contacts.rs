@@ -16,7 +16,17 @@ use crate::directory::Role;
 use crate::error::AppError;
 
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, strum::EnumString, strum::IntoStaticStr,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -28,7 +38,17 @@ pub enum Direction {
 }
 
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, strum::EnumString, strum::IntoStaticStr,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -47,6 +67,28 @@ pub enum ContactKind {
     DischargeRecord,
     /// その他
     Other,
+}
+
+/// The side of the survey a contact counts for in its stay's contact summary, if any: a care
+/// manager's admission sheet (入院時情報提供), or a hospital's discharge notice, pre-discharge
+/// conference or discharge referral (DOMAIN.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SummarySide {
+    Admission,
+    Discharge,
+}
+
+impl SummarySide {
+    pub fn of(direction: Direction, kind: ContactKind) -> Option<Self> {
+        use ContactKind::{AdmissionInfo, DischargeConference, DischargeNotice, DischargeReferral};
+        match (direction, kind) {
+            (Direction::CmToHospital, AdmissionInfo) => Some(Self::Admission),
+            (Direction::HospitalToCm, DischargeNotice | DischargeConference | DischargeReferral) => {
+                Some(Self::Discharge)
+            }
+            _ => None,
+        }
+    }
 }
 
 #[derive(
