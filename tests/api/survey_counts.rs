@@ -143,6 +143,17 @@ async fn a_generated_decade_gives_the_same_figures_from_the_daily_counts() {
             .map(|(from, to)| (date(from), date(to)))
             .into();
     assert_same(&mut conn, &periods);
+    // A few stays more: few enough that they are counted by id rather than all recounted.
+    let stays = write(
+        &dir,
+        "stays.csv",
+        "episode_ref,client_ref,care_level,care_office,hospital,admitted_on,discharged_on,destination,excluded
+         N0000001,CN1,要介護1,K001,H001,2020-05-01,2020-05-20,home,false
+         N0000002,CN2,要介護2,K002,H002,2020-06-03,,,false
+",
+    );
+    assert!(import(&database, "episodes", &stays).await.contains("追加 2"));
+    assert_same(&mut conn, &periods);
     // A few contacts more: few enough that each stay's counts are taken off and put back
     // rather than all recounted.
     let more = write(
@@ -152,9 +163,10 @@ async fn a_generated_decade_gives_the_same_figures_from_the_daily_counts() {
          E0000001,cm_to_hospital,admission_info,,fax
          E0000002,hospital_to_cm,discharge_notice,2016-04-01,phone
          E0000003,cm_to_hospital,admission_info,2016-04-01,visit
+         N0000001,hospital_to_cm,discharge_notice,2020-05-12,phone
 ",
     );
-    assert!(import(&database, "contacts", &more).await.contains("追加 3"));
+    assert!(import(&database, "contacts", &more).await.contains("追加 4"));
     assert_same(&mut conn, &periods);
     std::fs::remove_dir_all(dir).unwrap();
 }
