@@ -20,6 +20,7 @@ use crate::error::AppError;
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
+#[derive(strum::VariantArray)]
 pub enum Direction {
     /// ケアマネジャー → 医療機関
     CmToHospital,
@@ -32,6 +33,7 @@ pub enum Direction {
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
+#[derive(strum::VariantArray)]
 pub enum ContactKind {
     /// 入院時情報提供
     AdmissionInfo,
@@ -47,6 +49,28 @@ pub enum ContactKind {
     DischargeRecord,
     /// その他
     Other,
+}
+
+/// The side of the survey a contact counts for in its stay's contact summary, if any: a care
+/// manager's admission sheet (入院時情報提供), or a hospital's discharge notice, pre-discharge
+/// conference or discharge referral (DOMAIN.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SummarySide {
+    Admission,
+    Discharge,
+}
+
+impl SummarySide {
+    pub fn of(direction: Direction, kind: ContactKind) -> Option<Self> {
+        use ContactKind::{AdmissionInfo, DischargeConference, DischargeNotice, DischargeReferral};
+        match (direction, kind) {
+            (Direction::CmToHospital, AdmissionInfo) => Some(Self::Admission),
+            (Direction::HospitalToCm, DischargeNotice | DischargeConference | DischargeReferral) => {
+                Some(Self::Discharge)
+            }
+            _ => None,
+        }
+    }
 }
 
 #[derive(

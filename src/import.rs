@@ -121,10 +121,12 @@ fn progress(total: usize, what: &str) -> indicatif::ProgressBar {
 
 /// Imports `file` into `table`.
 pub fn import(conn: &mut DbConnection, table: Table, file: &Path, skip_invalid: bool) -> Result<Outcome, ImportError> {
+    let started = std::time::Instant::now();
     let bytes =
         std::fs::read(file).map_err(|e| ImportError::Unreadable(format!("{} を読めません: {e}", file.display())))?;
     store::prepare_for_bulk(conn)?;
     let records = records(&decode(&bytes)?, table)?;
+    tracing::debug!(elapsed = ?started.elapsed(), rows = records.len(), "import: file read");
     let bar = progress(records.len(), "確認中");
     let today = calendar::today();
     let mut rejected = Vec::new();
@@ -211,9 +213,11 @@ pub fn import(conn: &mut DbConnection, table: Table, file: &Path, skip_invalid: 
             finish(&bar, rejected, skip_invalid, |rejected| store::contacts(conn, &good, rejected))?
         }
     };
+    tracing::debug!(elapsed = ?started.elapsed(), "import: written");
     if outcome.inserted + outcome.updated > 0 {
         store::analyze(conn)?;
     }
+    tracing::debug!(elapsed = ?started.elapsed(), "import: done");
     Ok(Outcome { read: records.len(), ..outcome })
 }
 
@@ -225,6 +229,7 @@ fn finish(
     write: impl FnOnce(Vec<Rejected>) -> Result<Outcome, ImportError>,
 ) -> Result<Outcome, ImportError> {
     bar.finish_and_clear();
+    tracing::debug!("import: rows checked");
     if !rejected.is_empty() && !skip_invalid {
         return Err(ImportError::BadRows(rejected));
     }

@@ -12,6 +12,9 @@ use crate::db::{DbConnection, new_id, to_enum, to_uuid};
 use crate::directory::store::{facility_refs, user_refs};
 use crate::survey::store::daily;
 
+mod summary;
+pub use summary::{ContactFirsts, Stays, merge_contact_firsts, refresh_contact_summary};
+
 pub struct NewEpisode {
     pub client_id: Uuid,
     pub hospital_id: Uuid,
@@ -142,66 +145,6 @@ pub fn add_parties(conn: &mut DbConnection, episode_id: Uuid, facilities: &[Uuid
             .execute(conn)?;
     }
     Ok(())
-}
-
-/// Which stays a write touches.
-pub enum Stays<'a> {
-    One(Uuid),
-    Listed(&'a [Uuid]),
-    /// Every stay with a contact of this import batch (`contacts.import_batch`).
-    ImportedIn(&'a str),
-}
-
-impl Stays<'_> {
-    /// The SQL condition that selects them by `column` (`e.id`, `c.episode_id`). The only
-    /// values spliced in are UUIDs and a batch tag we made ourselves.
-    pub fn condition(&self, column: &str) -> String {
-        match self {
-            Self::One(id) => format!("{column} = '{}'", id.hyphenated()),
-            Self::Listed(ids) => {
-                let ids: Vec<String> = ids.iter().map(|id| format!("'{}'", id.hyphenated())).collect();
-                format!("{column} IN ({})", ids.join(", "))
-            }
-            Self::ImportedIn(batch) => {
-                debug_assert!(batch.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
-                format!("{column} IN (SELECT episode_id FROM contacts WHERE import_batch = '{batch}')")
-            }
-        }
-    }
-}
-
-/// Recomputes, from the contacts, the first dated CM → hospital admission sheet contact and the
-/// first dated hospital → CM discharge contact of the stays, and whether undated ones exist.
-/// The survey reads only these columns, so it never scans contacts. One pass over the stays'
-/// contacts, grouped by stay, the same SQL on both engines; the survey's daily counts follow.
-pub fn refresh_contact_summary(conn: &mut DbConnection, stays: Stays<'_>) -> QueryResult<usize> {
-    daily::adjust(conn, -1, &stays.condition("e.id"))?;
-    let updated = update_contact_summary(conn, &stays)?;
-    daily::adjust(conn, 1, &stays.condition("e.id"))?;
-    Ok(updated)
-}
-
-/// `refresh_contact_summary` without the survey's daily counts, for a bulk import that
-/// recounts them all afterwards (`survey::store::daily::recount`).
-pub fn update_contact_summary(conn: &mut DbConnection, stays: &Stays<'_>) -> QueryResult<usize> {
-    const ADMISSION: &str = "c.direction = 'cm_to_hospital' AND c.kind = 'admission_info'";
-    const DISCHARGE: &str = "c.direction = 'hospital_to_cm' AND c.kind IN ('discharge_notice', 'discharge_conference', 'discharge_referral')";
-    let first = |side: &str| format!("MIN(CASE WHEN {side} THEN c.contacted_day END)");
-    let undated = |side: &str| format!("MAX(CASE WHEN {side} AND c.contacted_day IS NULL THEN 1 ELSE 0 END) = 1");
-    diesel::sql_query(format!(
-        "UPDATE episodes SET first_admission_info_day = s.first_admission, undated_admission_info = s.undated_admission, \
-           first_discharge_contact_day = s.first_discharge, undated_discharge_contact = s.undated_discharge \
-         FROM (SELECT c.episode_id, {} AS first_admission, {} AS undated_admission, \
-                 {} AS first_discharge, {} AS undated_discharge \
-               FROM contacts c WHERE {} GROUP BY c.episode_id) AS s \
-         WHERE episodes.id = s.episode_id",
-        first(ADMISSION),
-        undated(ADMISSION),
-        first(DISCHARGE),
-        undated(DISCHARGE),
-        stays.condition("c.episode_id"),
-    ))
-    .execute(conn)
 }
 
 pub fn is_party(conn: &mut DbConnection, episode_id: Uuid, facility_id: Uuid) -> QueryResult<bool> {

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use diesel::prelude::*;
+use uuid::Uuid;
 
 use super::rows::{ContactRow, EpisodeRow, FacilityRow};
 use super::{ImportError, Outcome, Rejected};
@@ -12,7 +13,7 @@ use crate::calendar::{self, day_number};
 use crate::db::schema::{contacts, episodes, facilities};
 use crate::db::{DbConnection, new_id, to_enum, to_uuid};
 use crate::directory::{FacilityKind, NewFacility};
-use crate::episodes::store::{Stays, refresh_contact_summary, update_contact_summary};
+use crate::episodes::store::{ContactFirsts, Stays, merge_contact_firsts};
 use crate::survey::store::daily;
 
 /// Rows per INSERT statement: well under both engines' limits on bound parameters.
@@ -151,7 +152,11 @@ pub fn episodes(
     crate::db::write(conn, |conn| {
         let mut outcome = Outcome { rejected, ..Outcome::default() };
         let now = calendar::now();
+        // The survey's daily counts of new stays: on SQLite in one pass after the mark; on
+        // PostgreSQL batch by batch by id, or, for a file of a quarter of the stays or more, by
+        // recounting everything once at the end.
         let mark = daily::mark(conn)?;
+        let recount = mark.is_none() && rows.len() >= usize::try_from(daily::stays(conn)?).unwrap_or(usize::MAX) / 4;
         for chunk in rows.chunks(BATCH) {
             let refs: Vec<&str> = chunk.iter().map(|r| r.episode_ref.as_str()).collect();
             let stored: HashMap<String, Stored> = episodes::table
@@ -219,7 +224,7 @@ pub fn episodes(
             }
             // A changed stay's survey counts are taken off before and put back after.
             let ids = changed.iter().map(|(id, ..)| to_uuid(id)).collect::<QueryResult<Vec<_>>>()?;
-            if !ids.is_empty() {
+            if !ids.is_empty() && !recount {
                 daily::adjust(conn, -1, &Stays::Listed(&ids).condition("e.id"))?;
             }
             for (id, wanted, row) in changed {
@@ -240,7 +245,7 @@ pub fn episodes(
                     .execute(conn)?;
                 outcome.updated += 1;
             }
-            if !ids.is_empty() {
+            if !ids.is_empty() && !recount {
                 daily::adjust(conn, 1, &Stays::Listed(&ids).condition("e.id"))?;
             }
             if !new.is_empty() {
@@ -250,9 +255,19 @@ pub fn episodes(
                     DbConnection::Sqlite(c) => diesel::insert_into(episodes::table).values(&new).execute(c)?,
                     DbConnection::Postgres(c) => diesel::copy_from(episodes::table).from_insertable(&new).execute(c)?,
                 };
+                if mark.is_none() && !recount {
+                    let ids = new.iter().map(|n| to_uuid(&n.id)).collect::<QueryResult<Vec<_>>>()?;
+                    daily::adjust(conn, 1, &Stays::Listed(&ids).condition("e.id"))?;
+                }
             }
         }
-        daily::add_inserted_since(conn, mark)?;
+        tracing::debug!(inserted = outcome.inserted, "import: stays written");
+        if recount {
+            daily::recount(conn)?;
+        } else {
+            daily::add_inserted_since(conn, mark)?;
+            daily::compact(conn)?;
+        }
         Ok(outcome)
     })
 }
@@ -310,9 +325,18 @@ pub fn contacts(
     let now = calendar::now();
     // The same contact twice in a file is two contacts: the key counts occurrences.
     let mut occurrences: HashMap<Content<'_>, u32> = HashMap::with_capacity(rows.len());
+    // Each stay's contact summary from this file's contacts, computed as they are read (by
+    // stay id, in id order: the order of the stays' rows).
+    let mut by_stay: HashMap<&str, ContactFirsts> = HashMap::new();
+    for (episode_id, row) in rows {
+        by_stay.entry(episode_id).or_default().add(row.direction, row.kind, row.contacted_on.map(day_number));
+    }
+    let mut firsts =
+        by_stay.into_iter().map(|(id, firsts)| Ok((to_uuid(id)?, firsts))).collect::<QueryResult<Vec<_>>>()?;
+    firsts.sort_unstable_by_key(|(id, _)| *id);
     crate::db::write(conn, |conn| {
         let mut outcome = Outcome { rejected, ..Outcome::default() };
-        let stays = usize::try_from(daily::mark(conn)?).unwrap_or(usize::MAX);
+        let stays = usize::try_from(daily::stays(conn)?).unwrap_or(usize::MAX);
         for chunk in rows.chunks(BATCH) {
             let chunk: Vec<NewContact> =
                 chunk.iter().map(|row| new_contact(row, &mut occurrences, &batch, now)).collect();
@@ -327,14 +351,31 @@ pub fn contacts(
             outcome.inserted += inserted;
             outcome.unchanged += chunk.len() - inserted;
         }
-        // Touching a quarter of the stays or more, recounting the survey's daily counts in one
-        // pass costs less than taking off and putting back each stay's. (On PostgreSQL, which
-        // keeps no daily counts, the mark is 0 and both ways only update the summaries.)
-        if outcome.inserted >= stays / 4 {
-            update_contact_summary(conn, &Stays::ImportedIn(&batch))?;
-            daily::recount(conn)?;
-        } else {
-            refresh_contact_summary(conn, Stays::ImportedIn(&batch))?;
+        tracing::debug!(inserted = outcome.inserted, "import: contacts inserted");
+        // Contacts already stored (the same key, so the same content) are in their stays'
+        // summaries already; when nothing was new, nothing changes.
+        if outcome.inserted > 0 {
+            // Touching a quarter of the stays or more, recounting the survey's daily counts in
+            // one pass costs less than taking off and putting back each stay's.
+            let recount = outcome.inserted >= stays / 4;
+            for chunk in firsts.chunks(BATCH / 2) {
+                let ids: Vec<Uuid> = chunk.iter().map(|(id, _)| *id).collect();
+                let which = Stays::Listed(&ids).condition("e.id");
+                if !recount {
+                    daily::adjust(conn, -1, &which)?;
+                }
+                merge_contact_firsts(conn, chunk)?;
+                if !recount {
+                    daily::adjust(conn, 1, &which)?;
+                }
+            }
+            tracing::debug!("import: contact summaries updated");
+            if recount {
+                daily::recount(conn)?;
+            } else {
+                daily::compact(conn)?;
+            }
+            tracing::debug!("import: daily counts updated");
         }
         Ok(outcome)
     })

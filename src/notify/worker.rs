@@ -207,6 +207,10 @@ impl Worker {
             (self.pool.clone(), self.notifier.clone(), self.rules.clone(), self.reminder_settings);
         let decided = tokio::task::spawn_blocking(move || {
             let mut conn = pool.get()?;
+            // The survey's daily counts, summed now and then (PostgreSQL appends a row per write).
+            if let Err(error) = crate::survey::store::daily::compact(&mut conn) {
+                tracing::error!(%error, "the survey's daily counts could not be compacted");
+            }
             super::reminders::run(&mut conn, &notifier, &rules, timing, calendar::now())
         })
         .await;

@@ -151,9 +151,36 @@ pub fn count(
     group_by: Option<GroupBy>,
     source: Source,
 ) -> QueryResult<Counts> {
-    if source == Source::Fastest && daily::answers(conn, rules, group_by) {
-        return daily::count(conn, rules, window, group_by);
-    }
+    one_snapshot(conn, |conn| {
+        if source == Source::Fastest && daily::answers(rules, group_by) {
+            daily::count(conn, rules, window, group_by)
+        } else {
+            count_stays(conn, rules, window, group_by)
+        }
+    })
+}
+
+/// Runs the survey's reads in one snapshot: on PostgreSQL a read-only repeatable-read
+/// transaction (each statement would otherwise see the commits made before it), without the JIT,
+/// which would first compile each of these one-off scans and at a million stays costs more than
+/// it saves. On SQLite a transaction is one snapshot.
+fn one_snapshot<T>(conn: &mut DbConnection, read: impl FnOnce(&mut DbConnection) -> QueryResult<T>) -> QueryResult<T> {
+    conn.transaction(|conn| {
+        if matches!(conn, DbConnection::Postgres(_)) {
+            diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(conn)?;
+            diesel::sql_query("SET LOCAL jit = off").execute(conn)?;
+        }
+        read(conn)
+    })
+}
+
+/// The counts read from the stays themselves.
+fn count_stays(
+    conn: &mut DbConnection,
+    rules: &RuleSet,
+    window: &Window,
+    group_by: Option<GroupBy>,
+) -> QueryResult<Counts> {
     let excluded = excluded_expression(rules);
     // On SQLite a period of more than a year is read by scanning the table (`+column` keeps it
     // off the day indexes): the rows are in no order of dates, and following an index costs a
@@ -201,15 +228,8 @@ pub fn count(
         bucket = discharge_bucket(),
         min_days = rules.discharge_notice_min_days,
     );
-    // Both sides from one snapshot. PostgreSQL would first compile each of these one-off scans
-    // with its JIT, which at a million stays costs more than it saves.
-    let (admission, discharge) = conn.transaction(|conn| {
-        if matches!(conn, DbConnection::Postgres(_)) {
-            diesel::sql_query("SET LOCAL jit = off").execute(conn)?;
-        }
-        let admission: Vec<BucketCount> = diesel::sql_query(admission).load(conn)?;
-        QueryResult::Ok((admission, diesel::sql_query(discharge).load::<BucketCount>(conn)?))
-    })?;
+    let admission: Vec<BucketCount> = diesel::sql_query(admission).load(conn)?;
+    let discharge: Vec<BucketCount> = diesel::sql_query(discharge).load(conn)?;
     let mut in_hospital: BTreeMap<&str, i64> = BTreeMap::new();
     for row in admission.iter().filter(|row| row.flag == 1 && row.bucket != "excluded") {
         *in_hospital.entry(&row.key).or_default() += row.n;

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use diesel_migrations::{FileBasedMigrations, MigrationHarness};
 use renkei::db::{self, DbConnection};
 use renkei::survey::rules::{self, RuleSet};
-use renkei::survey::store::Source;
+use renkei::survey::store::{Source, daily};
 use renkei::survey::{GroupBy, SurveyQuery, compute_from};
 use serde_json::json;
 
@@ -143,6 +143,17 @@ async fn a_generated_decade_gives_the_same_figures_from_the_daily_counts() {
             .map(|(from, to)| (date(from), date(to)))
             .into();
     assert_same(&mut conn, &periods);
+    // A few stays more: few enough that they are counted by id rather than all recounted.
+    let stays = write(
+        &dir,
+        "stays.csv",
+        "episode_ref,client_ref,care_level,care_office,hospital,admitted_on,discharged_on,destination,excluded
+         N0000001,CN1,要介護1,K001,H001,2020-05-01,2020-05-20,home,false
+         N0000002,CN2,要介護2,K002,H002,2020-06-03,,,false
+",
+    );
+    assert!(import(&database, "episodes", &stays).await.contains("追加 2"));
+    assert_same(&mut conn, &periods);
     // A few contacts more: few enough that each stay's counts are taken off and put back
     // rather than all recounted.
     let more = write(
@@ -152,9 +163,10 @@ async fn a_generated_decade_gives_the_same_figures_from_the_daily_counts() {
          E0000001,cm_to_hospital,admission_info,,fax
          E0000002,hospital_to_cm,discharge_notice,2016-04-01,phone
          E0000003,cm_to_hospital,admission_info,2016-04-01,visit
+         N0000001,hospital_to_cm,discharge_notice,2020-05-12,phone
 ",
     );
-    assert!(import(&database, "contacts", &more).await.contains("追加 3"));
+    assert!(import(&database, "contacts", &more).await.contains("追加 4"));
     assert_same(&mut conn, &periods);
     std::fs::remove_dir_all(dir).unwrap();
 }
@@ -210,6 +222,55 @@ async fn live_admissions_sends_contacts_and_discharges_keep_the_daily_counts_exa
         assert_eq!(answer.status, 200, "{}", answer.body);
         assert_same(conn, &periods);
     }
+
+    // Summed (PostgreSQL keeps a delta row per write): the same figures, no fresh rows left.
+    daily::compact(conn).unwrap();
+    assert_same(conn, &periods);
+    if app.database.is_postgres() {
+        assert_eq!(app.count("survey_days WHERE NOT compacted"), 0);
+    }
+}
+
+#[tokio::test]
+async fn concurrent_contacts_and_compactions_keep_the_daily_counts_exact() {
+    let app = spawn_app().await;
+    let today = renkei::calendar::today();
+    let mut stays = Vec::new();
+    for (number, admitted) in [("0100000001", day(-20)), ("0100000002", day(-10))] {
+        app.client_of_care_office(number).await;
+        stays.push(app.admission(number, &admitted).await["id"].as_str().unwrap().to_owned());
+    }
+    // Sheets and notices about the same two stays at once, dated so that each moves the stay to
+    // another bucket, while compactions run beside them.
+    let compacting = {
+        let pool = app.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            for _ in 0..20 {
+                daily::compact(&mut pool.get().unwrap()).unwrap();
+            }
+        })
+    };
+    let (app, stays) = (&app, &stays);
+    let sends = (0..24).map(move |i| {
+        let stay = &stays[i % 2];
+        let body = if i % 3 == 0 {
+            json!({"direction": "hospital_to_cm", "kind": "discharge_notice", "method": "phone", "contacted_on": day(-1 - (i as i64 % 7))})
+        } else {
+            json!({"direction": "cm_to_hospital", "kind": "admission_info", "method": "fax", "contacted_on": day(-(i as i64 % 9))})
+        };
+        let token = if i % 3 == 0 { &app.city.nurse } else { &app.city.care_manager };
+        let path = format!("/api/v1/episodes/{stay}/contacts");
+        async move { app.post(&path, token, &body).await }
+    });
+    for answer in futures_util::future::join_all(sends).await {
+        assert_eq!(answer.status, 201, "{}", answer.body);
+    }
+    compacting.await.unwrap();
+    let conn = &mut *app.pool.get().unwrap();
+    let periods = [(today - chrono::Duration::days(30), today), (today - chrono::Duration::days(12), today)];
+    assert_same(conn, &periods);
+    daily::compact(conn).unwrap();
+    assert_same(conn, &periods);
 }
 
 #[tokio::test]
@@ -221,11 +282,20 @@ async fn the_migration_counts_the_stays_already_stored() {
     let mut conn = db::establish(&database.url).unwrap();
     let engine = if database.is_postgres() { "postgres" } else { "sqlite" };
     let folder = FileBasedMigrations::from_path(format!("{}/migrations/{engine}", env!("CARGO_MANIFEST_DIR"))).unwrap();
-    // Back to before the daily counts, with the stays still there, then forward again.
-    match &mut conn {
-        DbConnection::Sqlite(c) => c.revert_last_migration(folder).map(|_| ()).unwrap(),
-        DbConnection::Postgres(c) => c.revert_last_migration(folder).map(|_| ()).unwrap(),
+    // Back to before the daily counts (SQLite has kept them since 000003, PostgreSQL since
+    // 000007), with the stays still there, then forward again.
+    let first = if database.is_postgres() { "2026-11-23-000007" } else { "2026-11-23-000003" };
+    let mut reverted = 0;
+    loop {
+        let version = match &mut conn {
+            DbConnection::Sqlite(c) => c.revert_last_migration(folder.clone()).unwrap().to_string(),
+            DbConnection::Postgres(c) => c.revert_last_migration(folder.clone()).unwrap().to_string(),
+        };
+        reverted += 1;
+        if version == first.replace('-', "") {
+            break;
+        }
     }
-    assert_eq!(db::run_migrations(&mut conn).unwrap().len(), 1);
+    assert_eq!(db::run_migrations(&mut conn).unwrap().len(), reverted);
     assert_same(&mut conn, &around_april_2025());
 }

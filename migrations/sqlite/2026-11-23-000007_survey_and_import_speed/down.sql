@@ -1,0 +1,1 @@
+CREATE INDEX contacts_import_batch ON contacts (import_batch);
