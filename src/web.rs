@@ -3,14 +3,14 @@
 //! through `http::blocking`, and renders a template. Forms post back with the session's CSRF
 //! token; the answer is a redirect (post/redirect/get) or the same form with its errors.
 
-pub mod admission;
 pub mod admin;
+pub mod admission;
 pub mod assets;
 pub mod dashboard;
 pub mod display;
 pub mod documents;
-pub mod form;
 pub mod episodes;
+pub mod form;
 pub mod mask;
 pub mod pages;
 pub mod print;

@@ -51,7 +51,10 @@ async fn a_wrong_password_is_refused_in_japanese_and_the_session_cookie_is_http_
         .map(|v| v.to_str().unwrap().to_owned())
         .find(|c| c.starts_with("renkei_session="))
         .expect("a session cookie");
-    assert!(session.contains("HttpOnly") && session.contains("SameSite=Lax") && session.contains("Path=/"), "{session}");
+    assert!(
+        session.contains("HttpOnly") && session.contains("SameSite=Lax") && session.contains("Path=/"),
+        "{session}"
+    );
     assert!(!session.contains("Secure"), "plain http on loopback: {session}");
 
     // Signing out ends the session on the server: the old cookie no longer opens a page.
@@ -90,7 +93,7 @@ async fn an_admission_sheet_written_in_the_page_is_corrected_sent_and_acknowledg
     let form_page = cm.get(&draft).await;
     assert_eq!(form_page.status, 200);
     let html = form_page.text();
-    assert!(html.contains("name=\"/patient/name\""), "the patient's name is an input");
+    assert!(html.contains("id=\"f-patient-name\""), "the patient's name is an input");
     assert!(html.contains(&day(-1)), "the admission date is filled in from the stay");
 
     // Everything typed, but the age in words: refused, with the message next to the field.
