@@ -12,6 +12,7 @@
 mod accessibility;
 mod documents;
 mod pictures;
+mod scenario;
 mod sign_in;
 
 use std::io::{Read, Write};
