@@ -15,6 +15,9 @@ use super::Browser;
 use crate::helpers::{EmptyApp, spawn_empty_app};
 
 const NURSE: &str = "nurse@hospital1.example";
+const CARE_MANAGER: &str = "cm@care1.example";
+const COORDINATOR: &str = "coordinator@city.example";
+const ADMIN: &str = "admin@city.example";
 
 /// One page to picture: the file name (without .png), who is signed in (None: nobody), the path
 /// to open, and optionally a link on that page to follow first (a CSS selector).
@@ -35,6 +38,17 @@ const PAGES: &[Page] = &[
         follow: Some("table.list tbody a[href^='/documents/']"),
     },
     Page { name: "outbox", user: Some(NURSE), path: "/outbox", follow: None },
+    Page { name: "stays", user: Some(NURSE), path: "/episodes", follow: None },
+    Page {
+        name: "timeline",
+        user: Some(NURSE),
+        path: "/episodes",
+        follow: Some("table.list tbody a[href^='/episodes/']"),
+    },
+    Page { name: "admission", user: Some(NURSE), path: "/episodes/new", follow: None },
+    Page { name: "drafts", user: Some(CARE_MANAGER), path: "/drafts", follow: None },
+    Page { name: "dashboard", user: Some(COORDINATOR), path: "/dashboard", follow: None },
+    Page { name: "admin", user: Some(ADMIN), path: "/admin", follow: None },
 ];
 
 /// The server on a fresh database holding the demo data, as `renkei serve --demo` has it.
