@@ -74,6 +74,7 @@ pub async fn new_form(
     search: web::Query<Search>,
 ) -> Result<HttpResponse, PageError> {
     let search = search.into_inner();
+    visitor.principal().require_liaison()?;
     if visitor.principal().role != Role::DischargeNurse {
         return page(&visitor, StatusCode::OK, Page { not_hospital: true, ..Page::default() });
     }

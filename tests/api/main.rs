@@ -20,6 +20,7 @@ mod meta;
 mod migrations;
 mod pages;
 mod pages_admin;
+mod pages_authz;
 mod pages_dashboard;
 mod pages_episodes;
 mod pages_support;
