@@ -4,6 +4,7 @@
 //! reason, and nothing is stored; with `skip_invalid` the good rows are imported and the bad
 //! ones written to a rejects file. Importing the same file again changes nothing.
 
+mod bulk;
 pub mod rows;
 pub mod store;
 

@@ -172,8 +172,7 @@ diesel::table! {
         contacted_at -> Nullable<Timestamp>,
         document_id -> Nullable<Text>,
         recorded_by -> Nullable<Text>,
-        import_key -> Nullable<Text>,
-        import_batch -> Nullable<Text>,
+        import_seq -> Nullable<Integer>,
         created_at -> Timestamp,
     }
 }

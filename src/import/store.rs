@@ -2,11 +2,12 @@
 //! when the file says something new, e.g. a discharge), contacts by a key made of their content
 //! (so a second import of the same rows inserts nothing). Each import is one transaction.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use super::bulk;
 use super::rows::{ContactRow, EpisodeRow, FacilityRow};
 use super::{ImportError, Outcome, Rejected};
 use crate::calendar::{self, day_number};
@@ -20,12 +21,12 @@ use crate::survey::store::daily;
 const BATCH: usize = 1000;
 
 /// On SQLite, a page cache for this connection large enough to hold most of what a million-row
-/// import changes (1 GiB instead of 2 MiB), so that fewer pages are spilled to the log and
+/// import changes (256 MiB instead of 2 MiB), so that fewer pages are spilled to the log and
 /// written again before the commit, and statement journals in memory, not in temporary files.
 pub fn prepare_for_bulk(conn: &mut DbConnection) -> QueryResult<()> {
     use diesel::connection::SimpleConnection;
     match conn {
-        DbConnection::Sqlite(c) => c.batch_execute("PRAGMA cache_size = -1048576; PRAGMA temp_store = MEMORY"),
+        DbConnection::Sqlite(c) => c.batch_execute("PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY"),
         DbConnection::Postgres(_) => Ok(()),
     }
 }
@@ -35,6 +36,19 @@ pub fn prepare_for_bulk(conn: &mut DbConnection) -> QueryResult<()> {
 pub fn analyze(conn: &mut DbConnection) -> QueryResult<()> {
     match conn {
         DbConnection::Postgres(_) => diesel::sql_query("ANALYZE episodes, contacts").execute(conn).map(|_| ()),
+        DbConnection::Sqlite(_) => Ok(()),
+    }
+}
+
+/// Imports of contacts wait for one another: each compares the file with the contacts stored,
+/// so two at once could both take a row for new (the unique index would then refuse the second).
+/// SQLite has one writer at a time anyway; PostgreSQL takes a lock held until the commit.
+fn one_import_at_a_time(conn: &mut DbConnection) -> QueryResult<()> {
+    match conn {
+        DbConnection::Postgres(_) => {
+            // Any fixed number would do; no other lock of ours uses this one.
+            diesel::sql_query("SELECT pg_advisory_xact_lock(4242001)").execute(conn).map(|_| ())
+        }
         DbConnection::Sqlite(_) => Ok(()),
     }
 }
@@ -252,7 +266,7 @@ pub fn episodes(
                 // diesel's MultiConnection cannot batch, each engine's own can: a multi-row INSERT
                 // on SQLite, COPY (binary) on PostgreSQL.
                 outcome.inserted += match conn {
-                    DbConnection::Sqlite(c) => diesel::insert_into(episodes::table).values(&new).execute(c)?,
+                    DbConnection::Sqlite(c) => bulk::insert_in_runs!(c, episodes::table, new.as_slice()),
                     DbConnection::Postgres(c) => diesel::copy_from(episodes::table).from_insertable(&new).execute(c)?,
                 };
                 if mark.is_none() && !recount {
@@ -274,46 +288,63 @@ pub fn episodes(
 
 #[derive(Insertable)]
 #[diesel(table_name = contacts, treat_none_as_default_value = false)]
-struct NewContact<'a> {
+struct NewContact {
     id: String,
-    episode_id: &'a str,
+    episode_id: String,
     direction: &'static str,
     kind: &'static str,
     method: &'static str,
     contacted_on: Option<chrono::NaiveDate>,
     contacted_day: Option<i32>,
-    import_key: Option<String>,
-    import_batch: Option<&'a str>,
+    import_seq: Option<i32>,
     created_at: chrono::NaiveDateTime,
 }
 
-/// What makes two contacts of a file the same: stay, direction, kind, date, method.
-type Content<'a> = (&'a str, &'static str, &'static str, Option<chrono::NaiveDate>, &'static str);
+/// What makes two contacts of a stay the same: direction, kind, day, method; and which of the
+/// file's identical rows it is (1, 2, …), so that a contact written twice is kept twice.
+type Content<'a> = (&'a str, &'static str, &'static str, Option<i32>, &'static str, i32);
 
-/// The row to insert; its key is its content and how many times the file has had it so far.
-fn new_contact<'a>(
-    (episode_id, row): &'a (String, ContactRow),
-    occurrences: &mut HashMap<Content<'a>, u32>,
-    batch: &'a str,
-    now: chrono::NaiveDateTime,
-) -> NewContact<'a> {
-    let (direction, kind, method): (&'static str, &'static str, &'static str) =
-        (row.direction.into(), row.kind.into(), row.method.into());
-    let n = occurrences.entry((&row.episode_ref, direction, kind, row.contacted_on, method)).or_insert(0);
-    *n += 1;
-    let on = row.contacted_on.map(|d| d.to_string()).unwrap_or_default();
-    NewContact {
-        id: new_id().to_string(),
-        episode_id,
-        direction,
-        kind,
-        method,
-        contacted_on: row.contacted_on,
-        contacted_day: row.contacted_on.map(day_number),
-        import_key: Some(format!("{}|{direction}|{kind}|{on}|{method}|{n}", row.episode_ref)),
-        import_batch: Some(batch),
-        created_at: now,
-    }
+/// Each row's content and occurrence, in the file's order.
+fn contents(rows: &[(String, ContactRow)]) -> Vec<Content<'_>> {
+    let mut occurrences: HashMap<Content<'_>, i32> = HashMap::with_capacity(rows.len());
+    rows.iter()
+        .map(|(episode_id, row)| {
+            let content = (
+                episode_id.as_str(),
+                row.direction.into(),
+                row.kind.into(),
+                row.contacted_on.map(day_number),
+                row.method.into(),
+                0,
+            );
+            let n = occurrences.entry(content).or_insert(0);
+            *n += 1;
+            (content.0, content.1, content.2, content.3, content.4, *n)
+        })
+        .collect()
+}
+
+/// The contents of the imported contacts already stored for these stays.
+fn stored_contents(conn: &mut DbConnection, stays: &[&str]) -> QueryResult<Vec<StoredContent>> {
+    contacts::table
+        .filter(contacts::episode_id.eq_any(stays))
+        .filter(contacts::import_seq.is_not_null())
+        .select((
+            contacts::episode_id,
+            contacts::direction,
+            contacts::kind,
+            contacts::contacted_day,
+            contacts::method,
+            contacts::import_seq,
+        ))
+        .load(conn)
+}
+
+type StoredContent = (String, String, String, Option<i32>, String, Option<i32>);
+
+fn owned(content: &Content<'_>) -> StoredContent {
+    let (stay, direction, kind, day, method, seq) = *content;
+    (stay.to_owned(), direction.to_owned(), kind.to_owned(), day, method.to_owned(), Some(seq))
 }
 
 pub fn contacts(
@@ -321,10 +352,8 @@ pub fn contacts(
     rows: &[(String, ContactRow)],
     rejected: Vec<Rejected>,
 ) -> Result<Outcome, ImportError> {
-    let batch = format!("import-{}", new_id().simple());
     let now = calendar::now();
-    // The same contact twice in a file is two contacts: the key counts occurrences.
-    let mut occurrences: HashMap<Content<'_>, u32> = HashMap::with_capacity(rows.len());
+    let contents = contents(rows);
     // Each stay's contact summary from this file's contacts, computed as they are read (by
     // stay id, in id order: the order of the stays' rows).
     let mut by_stay: HashMap<&str, ContactFirsts> = HashMap::new();
@@ -336,17 +365,42 @@ pub fn contacts(
     firsts.sort_unstable_by_key(|(id, _)| *id);
     crate::db::write(conn, |conn| {
         let mut outcome = Outcome { rejected, ..Outcome::default() };
+        one_import_at_a_time(conn)?;
         let stays = usize::try_from(daily::stays(conn)?).unwrap_or(usize::MAX);
-        for chunk in rows.chunks(BATCH) {
-            let chunk: Vec<NewContact> =
-                chunk.iter().map(|row| new_contact(row, &mut occurrences, &batch, now)).collect();
+        // A contact already imported (the same content, the same occurrence) is left as it is.
+        // Only when some imported contacts are stored at all are the file's stays looked up.
+        let any_imported =
+            diesel::select(diesel::dsl::exists(contacts::table.filter(contacts::import_seq.is_not_null())))
+                .get_result::<bool>(conn)?;
+        for (chunk, contents) in rows.chunks(BATCH).zip(contents.chunks(BATCH)) {
+            let stored = if any_imported {
+                let mut stays: Vec<&str> = contents.iter().map(|c| c.0).collect();
+                stays.sort_unstable();
+                stays.dedup();
+                stored_contents(conn, &stays)?.into_iter().collect()
+            } else {
+                HashSet::new()
+            };
+            let new: Vec<NewContact> = chunk
+                .iter()
+                .zip(contents)
+                .filter(|(_, content)| stored.is_empty() || !stored.contains(&owned(content)))
+                .map(|((episode_id, row), content)| NewContact {
+                    id: new_id().to_string(),
+                    episode_id: episode_id.clone(),
+                    direction: content.1,
+                    kind: content.2,
+                    method: content.4,
+                    contacted_on: row.contacted_on,
+                    contacted_day: content.3,
+                    import_seq: Some(content.5),
+                    created_at: now,
+                })
+                .collect();
+            // Both engines' own bulk paths; a unique index still refuses a contact stored twice.
             let inserted = match conn {
-                DbConnection::Sqlite(c) => {
-                    diesel::insert_into(contacts::table).values(&chunk).on_conflict_do_nothing().execute(c)?
-                }
-                DbConnection::Postgres(c) => {
-                    diesel::insert_into(contacts::table).values(&chunk).on_conflict_do_nothing().execute(c)?
-                }
+                DbConnection::Sqlite(c) => bulk::insert_in_runs!(c, contacts::table, new.as_slice()),
+                DbConnection::Postgres(c) => diesel::copy_from(contacts::table).from_insertable(&new).execute(c)?,
             };
             outcome.inserted += inserted;
             outcome.unchanged += chunk.len() - inserted;

@@ -42,3 +42,66 @@ fn every_migration_reverts_and_applies_again() {
     assert_eq!(db::run_migrations(&mut conn).unwrap(), applied, "down.sql leaves the database as it was");
     assert!(renkei::directory::store::is_empty(&mut conn).unwrap());
 }
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+fn count(conn: &mut DbConnection, sql: &str) -> i64 {
+    use diesel::RunQueryDsl;
+    diesel::sql_query(sql).get_result::<Count>(conn).unwrap().n
+}
+
+/// The migration that replaced the imported contacts' text key by their occurrence number keeps
+/// what was imported before it, both ways: after going back and forth, importing the same
+/// files again (a contact written twice included) adds nothing.
+#[tokio::test]
+async fn imported_contacts_keep_their_identity_through_the_narrow_contacts_migration() {
+    use crate::cli_support::run;
+    let database = TestDatabase::new();
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/survey");
+    let dir = std::env::temp_dir().join(format!("renkei-migrate-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let twice = dir.join("twice.csv");
+    std::fs::write(
+        &twice,
+        "episode_ref,direction,kind,contacted_on,method\nE07,cm_to_hospital,admission_info,,fax\n\
+         E07,cm_to_hospital,admission_info,,fax\n",
+    )
+    .unwrap();
+    let files = [
+        ("facilities", format!("{fixtures}/facilities.csv")),
+        ("episodes", format!("{fixtures}/episodes.csv")),
+        ("contacts", format!("{fixtures}/contacts.csv")),
+        ("contacts", twice.display().to_string()),
+    ];
+    for (table, file) in &files {
+        let (code, stdout, stderr) = run(&database, &["import", table, file]).await;
+        assert_eq!(code, 0, "{stdout}{stderr}");
+    }
+    let mut conn = db::establish(&database.url).unwrap();
+    let contacts = count(&mut conn, "SELECT COUNT(*) AS n FROM contacts");
+    let engine = if database.is_postgres() { "postgres" } else { "sqlite" };
+    let folder = FileBasedMigrations::from_path(format!("{}/migrations/{engine}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let reverted = match &mut conn {
+        DbConnection::Sqlite(c) => c.revert_last_migration(folder).unwrap(),
+        DbConnection::Postgres(c) => c.revert_last_migration(folder).unwrap(),
+    };
+    assert!(reverted.to_string().ends_with("000008"), "the narrow contacts migration: {reverted}");
+    assert_eq!(
+        count(&mut conn, "SELECT COUNT(DISTINCT import_key) AS n FROM contacts"),
+        contacts,
+        "every imported contact has its own key again"
+    );
+    db::run_migrations(&mut conn).unwrap();
+    assert_eq!(count(&mut conn, "SELECT COUNT(*) AS n FROM contacts WHERE import_seq = 2"), 1);
+    for (table, file) in &files {
+        let (code, stdout, _) = run(&database, &["import", table, file]).await;
+        assert_eq!(code, 0);
+        assert!(stdout.contains("追加 0、更新 0"), "{table}: {stdout}");
+    }
+    assert_eq!(count(&mut conn, "SELECT COUNT(*) AS n FROM contacts"), contacts);
+    std::fs::remove_dir_all(dir).unwrap();
+}

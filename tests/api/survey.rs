@@ -212,6 +212,43 @@ async fn importing_the_same_files_again_changes_nothing_and_shift_jis_files_are_
 }
 
 #[tokio::test]
+async fn a_contact_written_twice_on_paper_is_kept_twice_and_importing_it_again_adds_nothing() {
+    let database = imported().await;
+    let before = survey(&database, "default", &[]).await;
+    let dir = std::env::temp_dir().join(format!("renkei-twice-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("more.csv");
+    // E07 has no admission sheet yet: two identical undated ones, both kept. E02's notice is in
+    // contacts.csv once; written twice here, the first is that one and the second is new.
+    let more = "episode_ref,direction,kind,contacted_on,method\n\
+                E07,cm_to_hospital,admission_info,,fax\n\
+                E07,cm_to_hospital,admission_info,,fax\n\
+                E02,hospital_to_cm,discharge_notice,2025-04-11,fax\n\
+                E02,hospital_to_cm,discharge_notice,2025-04-11,fax\n";
+    std::fs::write(&file, more).unwrap();
+    let (code, stdout, stderr) = run(&database, &["import", "contacts", file.to_str().unwrap()]).await;
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("追加 3、更新 0"), "the first E02 notice is stored already: {stdout}");
+    let once = survey(&database, "default", &[]).await;
+    assert_eq!(
+        once["admission"]["timing"]["unknown"].as_i64().unwrap(),
+        before["admission"]["timing"]["unknown"].as_i64().unwrap() + 1,
+        "E07 now has an undated admission sheet (counted once, however many copies): {once}"
+    );
+    assert_eq!(once["discharge"], before["discharge"], "a second copy of a notice changes no lead time");
+
+    for _ in 0..2 {
+        let (code, stdout, _) = run(&database, &["import", "contacts", file.to_str().unwrap()]).await;
+        assert_eq!(code, 0);
+        assert!(stdout.contains("追加 0、更新 0"), "{stdout}");
+    }
+    let (_, stdout, _) = run(&database, &["import", "contacts", &format!("{FIXTURES}/contacts.csv")]).await;
+    assert!(stdout.contains("追加 0、更新 0"), "{stdout}");
+    assert_eq!(survey(&database, "default", &[]).await, once);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
 async fn live_exchanges_count_like_imported_records_and_only_coordinators_get_the_survey() {
     let app = spawn_app().await;
     app.client_of_care_office("0100000001").await;
