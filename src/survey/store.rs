@@ -6,9 +6,10 @@
 
 pub mod daily;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Duration, NaiveDate};
+use diesel::connection::DefaultLoadingMode;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text};
 
@@ -73,8 +74,8 @@ pub(crate) fn key_expression(group_by: Option<GroupBy>, day_column: &str) -> Str
     match group_by {
         None => "''".into(),
         Some(GroupBy::Hospital) => "e.hospital_id".into(),
-        Some(GroupBy::CareOffice) => "e.care_office_id".into(),
-        Some(GroupBy::Area) => "COALESCE(o.area, '')".into(),
+        // By area: by care office here, each office's area then (`areas`), not joined per stay.
+        Some(GroupBy::CareOffice | GroupBy::Area) => "e.care_office_id".into(),
         Some(GroupBy::CareLevel) => "COALESCE(e.care_level, '')".into(),
         Some(GroupBy::Month) => format!("CAST({day_column} AS TEXT)"),
     }
@@ -101,16 +102,47 @@ pub enum Source {
     Stays,
 }
 
+/// Every bucket of either side, and '' for a stay outside a side's cohort.
+const BUCKETS: [&str; 14] =
+    ["", "excluded", "same_day", "day_2_3", "later", "unknown", "none", "died", "8+", "5-7", "2-4", "1", "0", "after"];
+
+/// How the bucket expressions write a bucket: by its name (the daily counts store names), or by
+/// its place in `BUCKETS`, a number being cheaper to hand over a million times than a text.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Labels {
+    Names,
+    Numbers,
+}
+
+impl Labels {
+    pub(crate) fn of(self, bucket: &str) -> String {
+        match self {
+            Labels::Names => format!("'{bucket}'"),
+            // Every name the expressions write is in BUCKETS (tested); were one not, the query
+            // would fail on its NULL rather than count it as another bucket.
+            Labels::Numbers => {
+                BUCKETS.iter().position(|b| *b == bucket).map_or_else(|| "NULL".into(), |p| p.to_string())
+            }
+        }
+    }
+}
+
 /// The admission side's bucket of a stay before any exclusion: its first dated admission sheet
 /// up to `bound` (day 1 = the admission day), else an undated one, else none.
-pub(crate) fn admission_bucket(bound: &str) -> String {
+pub(crate) fn admission_bucket(bound: &str, labels: Labels) -> String {
+    let l = |bucket| labels.of(bucket);
     format!(
         "CASE WHEN e.first_admission_info_day IS NOT NULL AND e.first_admission_info_day <= {bound} THEN \
-           CASE WHEN e.first_admission_info_day - e.admitted_day <= 0 THEN 'same_day' \
-                WHEN e.first_admission_info_day - e.admitted_day <= 2 THEN 'day_2_3' \
-                ELSE 'later' END \
-         WHEN e.undated_admission_info THEN 'unknown' \
-         ELSE 'none' END"
+           CASE WHEN e.first_admission_info_day - e.admitted_day <= 0 THEN {same_day} \
+                WHEN e.first_admission_info_day - e.admitted_day <= 2 THEN {day_2_3} \
+                ELSE {later} END \
+         WHEN e.undated_admission_info THEN {unknown} \
+         ELSE {none} END",
+        same_day = l("same_day"),
+        day_2_3 = l("day_2_3"),
+        later = l("later"),
+        unknown = l("unknown"),
+        none = l("none"),
     )
 }
 
@@ -120,14 +152,24 @@ pub(crate) const UNTIL_DISCHARGE: &str = "COALESCE(e.discharged_day, 2147483647)
 const LEAD: &str = "(e.discharged_day - e.first_discharge_contact_day)";
 
 /// The discharge side's bucket of a discharged stay before any exclusion.
-pub(crate) fn discharge_bucket() -> String {
+pub(crate) fn discharge_bucket(labels: Labels) -> String {
+    let l = |bucket| labels.of(bucket);
     format!(
-        "CASE WHEN e.destination = 'death' THEN 'died' \
+        "CASE WHEN e.destination = 'death' THEN {died} \
               WHEN e.first_discharge_contact_day IS NOT NULL THEN \
-                CASE WHEN {LEAD} >= 8 THEN '8+' WHEN {LEAD} >= 5 THEN '5-7' WHEN {LEAD} >= 2 THEN '2-4' \
-                     WHEN {LEAD} = 1 THEN '1' WHEN {LEAD} = 0 THEN '0' ELSE 'after' END \
-              WHEN e.undated_discharge_contact THEN 'unknown' \
-              ELSE 'none' END"
+                CASE WHEN {LEAD} >= 8 THEN {d8} WHEN {LEAD} >= 5 THEN {d5} WHEN {LEAD} >= 2 THEN {d2} \
+                     WHEN {LEAD} = 1 THEN {d1} WHEN {LEAD} = 0 THEN {d0} ELSE {after} END \
+              WHEN e.undated_discharge_contact THEN {unknown} \
+              ELSE {none} END",
+        died = l("died"),
+        d8 = l("8+"),
+        d5 = l("5-7"),
+        d2 = l("2-4"),
+        d1 = l("1"),
+        d0 = l("0"),
+        after = l("after"),
+        unknown = l("unknown"),
+        none = l("none"),
     )
 }
 
@@ -163,32 +205,62 @@ pub fn count(
 /// Runs the survey's reads in one snapshot: on PostgreSQL a read-only repeatable-read
 /// transaction (each statement would otherwise see the commits made before it), without the JIT,
 /// which would first compile each of these one-off scans and at a million stays costs more than
-/// it saves. On SQLite a transaction is one snapshot.
+/// it saves, and with room to group in memory: the planner cannot tell that the buckets are a
+/// handful, expects many groups, and with the default 4 MB would sort a million rows on disk
+/// instead of hashing them. On SQLite a transaction is one snapshot.
 fn one_snapshot<T>(conn: &mut DbConnection, read: impl FnOnce(&mut DbConnection) -> QueryResult<T>) -> QueryResult<T> {
     conn.transaction(|conn| {
         if matches!(conn, DbConnection::Postgres(_)) {
             diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(conn)?;
             diesel::sql_query("SET LOCAL jit = off").execute(conn)?;
+            diesel::sql_query("SET LOCAL work_mem = '64MB'").execute(conn)?;
         }
         read(conn)
     })
 }
 
-/// The counts read from the stays themselves.
+/// One row of the pass over the stays: a group's key (the discharge side's too when it differs,
+/// by month; else '') and its stays' `cell`, which packs both sides' buckets (their places in
+/// `BUCKETS`, 0 outside a side's cohort) and two flags: in hospital at the end, notified on time.
+#[derive(QueryableByName)]
+struct StayCount {
+    #[diesel(sql_type = Text)]
+    admission_key: String,
+    #[diesel(sql_type = Text)]
+    discharge_key: String,
+    #[diesel(sql_type = Integer)]
+    cell: i32,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+fn cell(admission: &str, in_hospital: &str, discharge: &str, on_time: &str) -> String {
+    format!("((({admission}) * 16 + ({discharge})) * 2 + ({in_hospital})) * 2 + ({on_time})")
+}
+
+/// The buckets and flags packed in a cell: (admission, in hospital, discharge, on time).
+fn unpack(cell: i32) -> (&'static str, i32, &'static str, i32) {
+    let bucket = |place: i32| usize::try_from(place).ok().and_then(|p| BUCKETS.get(p)).copied().unwrap_or("");
+    (bucket(cell >> 6), (cell >> 1) & 1, bucket((cell >> 2) & 15), cell & 1)
+}
+
+/// The counts read from the stays themselves, both sides in one pass over the stays that are in
+/// either cohort. PostgreSQL groups them (a hash aggregate); SQLite, which can group only by
+/// sorting every row first, hands over one row per stay and they are added up here, which at a
+/// million stays is several times faster.
 fn count_stays(
     conn: &mut DbConnection,
     rules: &RuleSet,
     window: &Window,
     group_by: Option<GroupBy>,
 ) -> QueryResult<Counts> {
+    let sqlite = matches!(conn, DbConnection::Sqlite(_));
     let excluded = excluded_expression(rules);
     // On SQLite a period of more than a year is read by scanning the table (`+column` keeps it
     // off the day indexes): the rows are in no order of dates, and following an index costs a
     // random read per stay, more than reading them all once when many stays are in the period.
-    let scan = if matches!(conn, DbConnection::Sqlite(_)) && window.to - window.from > 366 { "+" } else { "" };
+    let scan = if sqlite && window.to - window.from > 366 { "+" } else { "" };
     let (admitted, discharged) = (format!("{scan}e.admitted_day"), format!("{scan}e.discharged_day"));
-    // The care office's area is needed only to group by it.
-    let join = if group_by == Some(GroupBy::Area) { "LEFT JOIN facilities o ON o.id = e.care_office_id" } else { "" };
     let end = window.end();
     let (from, to) = (window.from, window.to);
     // Admission side: contacts count up to the discharge (or the cut-off for stays open then).
@@ -198,44 +270,86 @@ fn count_stays(
             "CASE WHEN e.discharged_day IS NULL OR e.discharged_day > {end} THEN {end} ELSE e.discharged_day END"
         ),
     };
-    // flag: 1 when the stay had not ended by the end (in hospital).
-    let admission = format!(
-        "SELECT {key} AS key, \
-           CASE WHEN {excluded} THEN 'excluded' ELSE {bucket} END AS bucket, \
-           CASE WHEN e.discharged_day IS NULL OR e.discharged_day > {end} THEN 1 ELSE 0 END AS flag, \
-           COUNT(*) AS n \
-         FROM episodes e {join} \
-         WHERE e.care_office_id IS NOT NULL AND {admitted} BETWEEN {from} AND {to} \
-         GROUP BY 1, 2, 3",
-        key = key_expression(group_by, "e.admitted_day"),
-        bucket = admission_bucket(&bound),
-    );
-    let cohort = match window.cutoff {
+    let admission_cohort = format!("{admitted} BETWEEN {from} AND {to}");
+    let discharge_cohort = match window.cutoff {
         None => format!("{discharged} BETWEEN {from} AND {to}"),
-        Some(_) => {
-            format!("{admitted} BETWEEN {from} AND {to} AND e.discharged_day IS NOT NULL AND e.discharged_day <= {end}")
-        }
+        Some(_) => format!("{admission_cohort} AND e.discharged_day IS NOT NULL AND e.discharged_day <= {end}"),
     };
-    let discharge = format!(
-        "SELECT {key} AS key, \
-           CASE WHEN {excluded} THEN 'excluded' ELSE {bucket} END AS bucket, \
-           CASE WHEN e.first_discharge_contact_day IS NOT NULL AND {LEAD} >= {min_days} THEN 1 ELSE 0 END AS flag, \
-           COUNT(*) AS n \
-         FROM episodes e {join} \
-         WHERE e.care_office_id IS NOT NULL AND {cohort} \
-         GROUP BY 1, 2, 3",
-        key = key_expression(group_by, "e.discharged_day"),
-        bucket = discharge_bucket(),
-        min_days = rules.discharge_notice_min_days,
+    // By month, a stay's discharge may fall in another month than its admission (or in none yet).
+    let discharge_key = if group_by == Some(GroupBy::Month) {
+        format!("COALESCE({}, '')", key_expression(group_by, "e.discharged_day"))
+    } else {
+        "''".into()
+    };
+    let numbers = Labels::Numbers;
+    let in_cohort = |cohort: &str, bucket: String| {
+        format!(
+            "CASE WHEN {cohort} THEN CASE WHEN {excluded} THEN {} ELSE {bucket} END ELSE 0 END",
+            numbers.of("excluded")
+        )
+    };
+    let cell = cell(
+        &in_cohort(&admission_cohort, admission_bucket(&bound, numbers)),
+        &format!("CASE WHEN e.discharged_day IS NULL OR e.discharged_day > {end} THEN 1 ELSE 0 END"),
+        &in_cohort(&discharge_cohort, discharge_bucket(numbers)),
+        &format!(
+            "CASE WHEN e.first_discharge_contact_day IS NOT NULL AND {LEAD} >= {} THEN 1 ELSE 0 END",
+            rules.discharge_notice_min_days
+        ),
     );
-    let admission: Vec<BucketCount> = diesel::sql_query(admission).load(conn)?;
-    let discharge: Vec<BucketCount> = diesel::sql_query(discharge).load(conn)?;
-    let mut in_hospital: BTreeMap<&str, i64> = BTreeMap::new();
-    for row in admission.iter().filter(|row| row.flag == 1 && row.bucket != "excluded") {
-        *in_hospital.entry(&row.key).or_default() += row.n;
+    let (n, grouping) = if sqlite { ("1", "") } else { ("COUNT(*)", "GROUP BY 1, 2, 3") };
+    let query = format!(
+        "SELECT {admission_key} AS admission_key, {discharge_key} AS discharge_key, {cell} AS cell, {n} AS n \
+         FROM episodes e \
+         WHERE e.care_office_id IS NOT NULL AND (({admission_cohort}) OR ({discharge_cohort})) {grouping}",
+        admission_key = key_expression(group_by, "e.admitted_day"),
+    );
+    // Identical rows first (a few thousand at most), then each side's counts.
+    let mut rows: HashMap<(String, String, i32), i64> = HashMap::new();
+    for row in diesel::sql_query(query).load_iter::<StayCount, DefaultLoadingMode>(conn)? {
+        let row = row?;
+        *rows.entry((row.admission_key, row.discharge_key, row.cell)).or_default() += row.n;
     }
-    let in_hospital = in_hospital.into_iter().map(|(key, n)| KeyCount { key: key.to_owned(), n }).collect();
-    Ok(Counts { admission, discharge, in_hospital })
+    let area = if group_by == Some(GroupBy::Area) { Some(areas(conn)?) } else { None };
+    let key = |key: String| match &area {
+        Some(areas) => areas.get(&key).cloned().unwrap_or_default(),
+        None => key,
+    };
+    let mut admission: BTreeMap<(String, String, i32), i64> = BTreeMap::new();
+    let mut discharge: BTreeMap<(String, String, i32), i64> = BTreeMap::new();
+    let mut in_hospital: BTreeMap<String, i64> = BTreeMap::new();
+    for ((admission_key, discharge_key, cell), n) in rows {
+        let (admission_bucket, stays_on, discharge_bucket, on_time) = unpack(cell);
+        if !discharge_bucket.is_empty() {
+            let key = key(if discharge_key.is_empty() { admission_key.clone() } else { discharge_key });
+            *discharge.entry((key, discharge_bucket.to_owned(), on_time)).or_default() += n;
+        }
+        if !admission_bucket.is_empty() {
+            let admission_key = key(admission_key);
+            if stays_on == 1 && admission_bucket != "excluded" {
+                *in_hospital.entry(admission_key.clone()).or_default() += n;
+            }
+            *admission.entry((admission_key, admission_bucket.to_owned(), stays_on)).or_default() += n;
+        }
+    }
+    let counts = |side: BTreeMap<(String, String, i32), i64>| {
+        side.into_iter().map(|((key, bucket, flag), n)| BucketCount { key, bucket, flag, n }).collect()
+    };
+    Ok(Counts {
+        admission: counts(admission),
+        discharge: counts(discharge),
+        in_hospital: in_hospital.into_iter().map(|(key, n)| KeyCount { key, n }).collect(),
+    })
+}
+
+/// Each facility's area ('' when it has none), by id.
+fn areas(conn: &mut DbConnection) -> QueryResult<HashMap<String, String>> {
+    Ok(facilities::table
+        .select((facilities::id, facilities::area))
+        .load::<(String, Option<String>)>(conn)?
+        .into_iter()
+        .map(|(id, area)| (id, area.unwrap_or_default()))
+        .collect())
 }
 
 /// The admission date of the first stay on record.
@@ -278,4 +392,29 @@ pub fn labels<'a>(
             })
             .collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_bucket_written_as_a_number_is_one_of_buckets() {
+        for expression in [admission_bucket(UNTIL_DISCHARGE, Labels::Numbers), discharge_bucket(Labels::Numbers)] {
+            assert!(!expression.contains("THEN NULL") && !expression.contains("ELSE NULL"), "{expression}");
+            assert!(BUCKETS.iter().all(|b| !expression.contains(&format!("'{b}'"))), "{expression}");
+        }
+        assert_eq!(Labels::Numbers.of("excluded"), "1");
+    }
+
+    #[test]
+    fn a_cell_unpacks_into_the_buckets_and_flags_packed_in_it() {
+        let place = |bucket| Labels::Numbers.of(bucket).parse::<i32>().unwrap_or(-99);
+        for (admission, in_hospital, discharge, on_time) in
+            [("", 0, "after", 1), ("same_day", 1, "", 0), ("excluded", 0, "excluded", 0), ("none", 1, "8+", 1)]
+        {
+            let cell = (((place(admission) * 16 + place(discharge)) * 2) + in_hospital) * 2 + on_time;
+            assert_eq!(unpack(cell), (admission, in_hospital, discharge, on_time));
+        }
+    }
 }

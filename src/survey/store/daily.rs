@@ -14,7 +14,7 @@
 use diesel::prelude::*;
 
 use super::{
-    BucketCount, Counts, KeyCount, LEAD_CAP, UNTIL_DISCHARGE, Window, admission_bucket, discharge_bucket,
+    BucketCount, Counts, KeyCount, LEAD_CAP, Labels, UNTIL_DISCHARGE, Window, admission_bucket, discharge_bucket,
     excluded_expression, key_expression, lead_days,
 };
 use crate::db::DbConnection;
@@ -103,9 +103,15 @@ pub fn adjust(conn: &mut DbConnection, sign: i8, which: &str) -> QueryResult<()>
              GROUP BY 2, 3, 4, 5, 6 {merge}"
         )
     };
-    let admission = add("admission", "+e.admitted_day", admission_bucket(UNTIL_DISCHARGE), "-1".into(), "");
-    let discharge =
-        add("discharge", "+e.discharged_day", discharge_bucket(), lead_days(), "AND e.discharged_day IS NOT NULL");
+    let admission =
+        add("admission", "+e.admitted_day", admission_bucket(UNTIL_DISCHARGE, Labels::Names), "-1".into(), "");
+    let discharge = add(
+        "discharge",
+        "+e.discharged_day",
+        discharge_bucket(Labels::Names),
+        lead_days(),
+        "AND e.discharged_day IS NOT NULL",
+    );
     diesel::sql_query(admission).execute(conn)?;
     diesel::sql_query(discharge).execute(conn)?;
     Ok(())
