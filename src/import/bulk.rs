@@ -16,13 +16,12 @@ macro_rules! insert_in_runs {
         let conn: &mut diesel::sqlite::SqliteConnection = $conn;
         let rows = $rows;
         let mut inserted = 0;
-        let mut runs = rows.chunks_exact($crate::import::bulk::RUN);
-        for run in &mut runs {
-            let run: &[_; $crate::import::bulk::RUN] = run.try_into().expect("chunks_exact gives whole runs");
+        let (runs, rest) = rows.as_chunks::<{ $crate::import::bulk::RUN }>();
+        for run in runs {
             inserted += diesel::insert_into($table).values(run).execute(conn)?;
         }
-        if !runs.remainder().is_empty() {
-            inserted += diesel::insert_into($table).values(runs.remainder()).execute(conn)?;
+        if !rest.is_empty() {
+            inserted += diesel::insert_into($table).values(rest).execute(conn)?;
         }
         inserted
     }};

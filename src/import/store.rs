@@ -302,7 +302,7 @@ struct NewContact {
 
 /// What makes two contacts of a stay the same: direction, kind, day, method; and which of the
 /// file's identical rows it is (1, 2, …), so that a contact written twice is kept twice.
-type Content<'a> = (&'a str, &'static str, &'static str, Option<i32>, &'static str, i32);
+type Content<'a> = (&'a str, &'a str, &'a str, Option<i32>, &'a str, i32);
 
 /// Each row's content and occurrence, in the file's order.
 fn contents(rows: &[(String, ContactRow)]) -> Vec<Content<'_>> {
@@ -342,9 +342,11 @@ fn stored_contents(conn: &mut DbConnection, stays: &[&str]) -> QueryResult<Vec<S
 
 type StoredContent = (String, String, String, Option<i32>, String, Option<i32>);
 
-fn owned(content: &Content<'_>) -> StoredContent {
-    let (stay, direction, kind, day, method, seq) = *content;
-    (stay.to_owned(), direction.to_owned(), kind.to_owned(), day, method.to_owned(), Some(seq))
+/// A stored contact's content, borrowed (so compared with the file's rows without copying);
+/// None for a contact recorded live, which has no occurrence.
+fn borrowed(stored: &StoredContent) -> Option<Content<'_>> {
+    let (stay, direction, kind, day, method, seq) = stored;
+    Some((stay, direction, kind, *day, method, (*seq)?))
 }
 
 pub fn contacts(
@@ -373,24 +375,25 @@ pub fn contacts(
             diesel::select(diesel::dsl::exists(contacts::table.filter(contacts::import_seq.is_not_null())))
                 .get_result::<bool>(conn)?;
         for (chunk, contents) in rows.chunks(BATCH).zip(contents.chunks(BATCH)) {
-            let stored = if any_imported {
+            let stored_rows = if any_imported {
                 let mut stays: Vec<&str> = contents.iter().map(|c| c.0).collect();
                 stays.sort_unstable();
                 stays.dedup();
-                stored_contents(conn, &stays)?.into_iter().collect()
+                stored_contents(conn, &stays)?
             } else {
-                HashSet::new()
+                Vec::new()
             };
+            let stored: HashSet<Content<'_>> = stored_rows.iter().filter_map(borrowed).collect();
             let new: Vec<NewContact> = chunk
                 .iter()
                 .zip(contents)
-                .filter(|(_, content)| stored.is_empty() || !stored.contains(&owned(content)))
+                .filter(|(_, content)| !stored.contains(*content))
                 .map(|((episode_id, row), content)| NewContact {
                     id: new_id().to_string(),
                     episode_id: episode_id.clone(),
-                    direction: content.1,
-                    kind: content.2,
-                    method: content.4,
+                    direction: row.direction.into(),
+                    kind: row.kind.into(),
+                    method: row.method.into(),
                     contacted_on: row.contacted_on,
                     contacted_day: content.3,
                     import_seq: Some(content.5),

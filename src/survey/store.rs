@@ -1,8 +1,8 @@
-//! The survey's counting queries: one pass over `episodes` per side, grouped by the breakdown
-//! key and the bucket, in SQL that is the same on both engines (day numbers are integers, so
-//! day arithmetic is subtraction). Only numbers we computed and fixed words are spliced into the
-//! SQL text; nothing from a request is. On SQLite most surveys are answered from daily counts
-//! kept at write time instead (`daily`).
+//! The survey's counting queries: one pass over `episodes` for both sides, each stay's buckets
+//! packed in one integer, in SQL that is the same on both engines (day numbers are integers, so
+//! day arithmetic is subtraction); PostgreSQL groups the rows, SQLite's are added up in Rust.
+//! Only numbers we computed and fixed words are spliced into the SQL text; nothing from a request
+//! is. Most surveys are answered from daily counts kept at write time instead (`daily`).
 
 pub mod daily;
 
