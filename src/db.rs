@@ -199,6 +199,44 @@ where
     }
 }
 
+/// Opens a second connection to `conn`'s SQLite file whose read transaction sees exactly what
+/// `conn`'s sees, so that one survey can read a large table in two halves on two cores. A third
+/// connection holds writers off (`BEGIN IMMEDIATE`) only while the two snapshots are taken, a
+/// few milliseconds. `conn` must be in its outermost transaction and must not have read in it
+/// yet (its first read is taken here). The twin's transaction ends when it is dropped. `None`,
+/// and nothing done, when that is not possible without waiting: an in-memory database, another
+/// transaction level, a writer at work.
+pub fn sqlite_twin_reader(conn: &mut SqliteConnection) -> QueryResult<Option<SqliteConnection>> {
+    #[derive(QueryableByName)]
+    struct File {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        file: String,
+    }
+    if AnsiTransactionManager::transaction_manager_status_mut(conn).transaction_depth()?.map(u32::from) != Some(1) {
+        return Ok(None);
+    }
+    let path =
+        diesel::sql_query("SELECT file FROM pragma_database_list WHERE name = 'main'").get_result::<File>(conn)?.file;
+    if path.is_empty() {
+        return Ok(None);
+    }
+    let open = || match establish(&DatabaseUrl::Sqlite { path: path.clone() }) {
+        Ok(DbConnection::Sqlite(other)) => Some(other),
+        _ => None,
+    };
+    let (Some(mut lock), Some(mut twin)) = (open(), open()) else { return Ok(None) };
+    // This process's writers queue on SQLITE_WRITER; one at work means waiting, so not now.
+    let Ok(_writer) = SQLITE_WRITER.try_lock() else { return Ok(None) };
+    if lock.batch_execute("PRAGMA busy_timeout = 20; BEGIN IMMEDIATE").is_err() {
+        return Ok(None);
+    }
+    let pin = "SELECT 1 FROM sqlite_schema LIMIT 1";
+    let pinned = conn.batch_execute(pin).and_then(|()| twin.batch_execute(&format!("BEGIN; {pin}")));
+    lock.batch_execute("ROLLBACK")?;
+    pinned?;
+    Ok(Some(twin))
+}
+
 /// A new identifier: UUIDv7, so that rows sort by creation time.
 pub fn new_id() -> uuid::Uuid {
     uuid::Uuid::now_v7()
@@ -219,6 +257,47 @@ pub fn to_enum<T: std::str::FromStr>(text: &str) -> QueryResult<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn count(conn: &mut SqliteConnection) -> i64 {
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        diesel::sql_query("SELECT count(*) AS n FROM t").get_result::<Count>(conn).map_or(-1, |c| c.n)
+    }
+
+    #[test]
+    fn a_twin_reader_sees_what_its_connection_sees_and_none_is_made_while_a_writer_works() {
+        let dir = std::env::temp_dir().join(format!("renkei-twin-{}", new_id()));
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let url = DatabaseUrl::Sqlite { path: dir.join("t.db").to_string_lossy().into_owned() };
+        let open = || match establish(&url) {
+            Ok(DbConnection::Sqlite(conn)) => conn,
+            _ => panic!("cannot open {url}"),
+        };
+        let (mut reader, mut writer) = (open(), open());
+        writer.batch_execute("CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (1)").unwrap_or_else(|e| panic!("{e}"));
+        let twin_count = reader
+            .transaction(|reader| {
+                let mut twin = sqlite_twin_reader(reader)?.unwrap_or_else(|| panic!("no twin"));
+                // A write committed after the snapshots were taken is seen by neither.
+                writer.batch_execute("INSERT INTO t VALUES (2)")?;
+                assert_eq!(count(reader), 1);
+                Ok::<_, diesel::result::Error>(count(&mut twin))
+            })
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(twin_count, 1);
+        assert_eq!(count(&mut reader), 2);
+        writer.batch_execute("BEGIN IMMEDIATE; INSERT INTO t VALUES (3)").unwrap_or_else(|e| panic!("{e}"));
+        let twin = reader.transaction(|reader| sqlite_twin_reader(reader).map(|twin| twin.is_some()));
+        assert_eq!(twin, Ok(false), "a writer at work: no twin, no wait");
+        writer.batch_execute("COMMIT").unwrap_or_else(|e| panic!("{e}"));
+        let nested =
+            reader.transaction(|reader| reader.transaction(|reader| sqlite_twin_reader(reader).map(|t| t.is_some())));
+        assert_eq!(nested, Ok(false), "inside a savepoint: no twin");
+        std::fs::remove_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    }
 
     #[test]
     fn sqlite_and_postgres_urls_are_recognised() {

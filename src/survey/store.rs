@@ -5,6 +5,7 @@
 //! is. Most surveys are answered from daily counts kept at write time instead (`daily`).
 
 pub mod daily;
+mod sqlite;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -238,28 +239,28 @@ fn cell(admission: &str, in_hospital: &str, discharge: &str, on_time: &str) -> S
     format!("((({admission}) * 16 + ({discharge})) * 2 + ({in_hospital})) * 2 + ({on_time})")
 }
 
+/// The cell of `cell`'s SQL, packed in Rust.
+fn pack(admission: i32, in_hospital: i32, discharge: i32, on_time: i32) -> i32 {
+    ((admission * 16 + discharge) * 2 + in_hospital) * 2 + on_time
+}
+
 /// The buckets and flags packed in a cell: (admission, in hospital, discharge, on time).
 fn unpack(cell: i32) -> (&'static str, i32, &'static str, i32) {
     let bucket = |place: i32| usize::try_from(place).ok().and_then(|p| BUCKETS.get(p)).copied().unwrap_or("");
     (bucket(cell >> 6), (cell >> 1) & 1, bucket((cell >> 2) & 15), cell & 1)
 }
 
-/// The counts read from the stays themselves, both sides in one pass over the stays that are in
-/// either cohort. PostgreSQL groups them (a hash aggregate); SQLite, which can group only by
-/// sorting every row first, hands over one row per stay and they are added up here, which at a
-/// million stays is several times faster.
-fn count_stays(
-    conn: &mut DbConnection,
-    rules: &RuleSet,
-    window: &Window,
-    group_by: Option<GroupBy>,
-) -> QueryResult<Counts> {
-    let sqlite = matches!(conn, DbConnection::Sqlite(_));
+/// The SQL that puts a stay (`e`) in each side's cohort, and its cell.
+struct StaySql {
+    admission_cohort: String,
+    discharge_cohort: String,
+    cell: String,
+}
+
+/// The cohorts and the cell under the rules and window; `scan` ("+" or "") before the day
+/// columns of the cohorts keeps SQLite off their indexes.
+fn stay_sql(rules: &RuleSet, window: &Window, scan: &str) -> StaySql {
     let excluded = excluded_expression(rules);
-    // On SQLite a period of more than a year is read by scanning the table (`+column` keeps it
-    // off the day indexes): the rows are in no order of dates, and following an index costs a
-    // random read per stay, more than reading them all once when many stays are in the period.
-    let scan = if sqlite && window.to - window.from > 366 { "+" } else { "" };
     let (admitted, discharged) = (format!("{scan}e.admitted_day"), format!("{scan}e.discharged_day"));
     let end = window.end();
     let (from, to) = (window.from, window.to);
@@ -274,12 +275,6 @@ fn count_stays(
     let discharge_cohort = match window.cutoff {
         None => format!("{discharged} BETWEEN {from} AND {to}"),
         Some(_) => format!("{admission_cohort} AND e.discharged_day IS NOT NULL AND e.discharged_day <= {end}"),
-    };
-    // By month, a stay's discharge may fall in another month than its admission (or in none yet).
-    let discharge_key = if group_by == Some(GroupBy::Month) {
-        format!("COALESCE({}, '')", key_expression(group_by, "e.discharged_day"))
-    } else {
-        "''".into()
     };
     let numbers = Labels::Numbers;
     let in_cohort = |cohort: &str, bucket: String| {
@@ -297,19 +292,53 @@ fn count_stays(
             rules.discharge_notice_min_days
         ),
     );
-    let (n, grouping) = if sqlite { ("1", "") } else { ("COUNT(*)", "GROUP BY 1, 2, 3") };
-    let query = format!(
-        "SELECT {admission_key} AS admission_key, {discharge_key} AS discharge_key, {cell} AS cell, {n} AS n \
-         FROM episodes e \
-         WHERE e.care_office_id IS NOT NULL AND (({admission_cohort}) OR ({discharge_cohort})) {grouping}",
+    StaySql { admission_cohort, discharge_cohort, cell }
+}
+
+/// The counts read from the stays themselves, both sides in one pass over the stays that are in
+/// either cohort. PostgreSQL groups them (a hash aggregate); SQLite, which can group only by
+/// sorting every row first, hands over one row per stay and they are added up here, which at a
+/// million stays is several times faster.
+fn count_stays(
+    conn: &mut DbConnection,
+    rules: &RuleSet,
+    window: &Window,
+    group_by: Option<GroupBy>,
+) -> QueryResult<Counts> {
+    let sqlite = matches!(conn, DbConnection::Sqlite(_));
+    // On SQLite a period of more than a year is read by scanning the table (`+column` keeps it
+    // off the day indexes): the rows are in no order of dates, and following an index costs a
+    // random read per stay, more than reading them all once when many stays are in the period.
+    let scan = if sqlite && window.to - window.from > 366 { "+" } else { "" };
+    let StaySql { admission_cohort, discharge_cohort, cell } = stay_sql(rules, window, scan);
+    // By month, a stay's discharge may fall in another month than its admission (or in none yet).
+    let discharge_key = if group_by == Some(GroupBy::Month) {
+        format!("COALESCE({}, '')", key_expression(group_by, "e.discharged_day"))
+    } else {
+        "''".into()
+    };
+    let keys = format!(
+        "{admission_key} AS admission_key, {discharge_key} AS discharge_key",
         admission_key = key_expression(group_by, "e.admitted_day"),
     );
+    let stays = format!(
+        "FROM episodes e WHERE e.care_office_id IS NOT NULL AND (({admission_cohort}) OR ({discharge_cohort}))"
+    );
     // Identical rows first (a few thousand at most), then each side's counts.
-    let mut rows: HashMap<(String, String, i32), i64> = HashMap::new();
-    for row in diesel::sql_query(query).load_iter::<StayCount, DefaultLoadingMode>(conn)? {
-        let row = row?;
-        *rows.entry((row.admission_key, row.discharge_key, row.cell)).or_default() += row.n;
-    }
+    let rows = match conn {
+        DbConnection::Sqlite(conn) => {
+            sqlite::add_up(conn, &format!("SELECT {keys}, {} {stays}", sqlite::COLUMNS), rules, window)?
+        }
+        DbConnection::Postgres(_) => {
+            let query = format!("SELECT {keys}, {cell} AS cell, COUNT(*) AS n {stays} GROUP BY 1, 2, 3");
+            let mut rows = HashMap::new();
+            for row in diesel::sql_query(query).load_iter::<StayCount, DefaultLoadingMode>(conn)? {
+                let row = row?;
+                rows.insert((row.admission_key, row.discharge_key, row.cell), row.n);
+            }
+            rows
+        }
+    };
     let area = if group_by == Some(GroupBy::Area) { Some(areas(conn)?) } else { None };
     let key = |key: String| match &area {
         Some(areas) => areas.get(&key).cloned().unwrap_or_default(),
@@ -413,7 +442,7 @@ mod tests {
         for (admission, in_hospital, discharge, on_time) in
             [("", 0, "after", 1), ("same_day", 1, "", 0), ("excluded", 0, "excluded", 0), ("none", 1, "8+", 1)]
         {
-            let cell = (((place(admission) * 16 + place(discharge)) * 2) + in_hospital) * 2 + on_time;
+            let cell = pack(place(admission), in_hospital, place(discharge), on_time);
             assert_eq!(unpack(cell), (admission, in_hospital, discharge, on_time));
         }
     }
