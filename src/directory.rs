@@ -125,7 +125,7 @@ pub struct Facility {
 }
 
 /// A contact window (連絡窓口): one of possibly several places to reach a facility.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 pub struct ContactWindow {
     /// e.g. 地域医療連携室, 3階病棟
     pub label: String,
@@ -212,6 +212,37 @@ pub fn add_window(
         })?;
         store::insert_window(conn, facility.id, &window)?;
         store::find(conn, facility.id)?.ok_or(AppError::NotFound("facility"))
+    })
+}
+
+/// A facility's contact windows with their ids (which the pages edit them by), in order.
+pub fn windows_with_ids(
+    conn: &mut crate::db::DbConnection,
+    facility: Uuid,
+) -> Result<Vec<(Uuid, ContactWindow)>, AppError> {
+    Ok(store::windows_with_ids(conn, facility)?)
+}
+
+/// Changes what a contact window says; its address, if any, receives the facility's mail from
+/// then on (mail already queued keeps the address it was queued for).
+pub fn change_window(
+    conn: &mut crate::db::DbConnection,
+    facility: Uuid,
+    id: Uuid,
+    window: ContactWindow,
+) -> Result<(), AppError> {
+    let window = checked_window(window)?;
+    crate::db::write(conn, |conn| match store::update_window(conn, facility, id, &window)? {
+        0 => Err(AppError::NotFound("contact window")),
+        _ => Ok(()),
+    })
+}
+
+/// Removes a contact window; its address receives no more of the facility's mail.
+pub fn remove_window(conn: &mut crate::db::DbConnection, facility: Uuid, id: Uuid) -> Result<(), AppError> {
+    crate::db::write(conn, |conn| match store::delete_window(conn, facility, id)? {
+        0 => Err(AppError::NotFound("contact window")),
+        _ => Ok(()),
     })
 }
 

@@ -119,6 +119,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(admin::facilities::create)
         .service(admin::facilities::show)
         .service(admin::facilities::add_window)
+        .service(admin::windows::edit_form)
+        .service(admin::windows::change)
+        .service(admin::windows::remove)
         .service(admin::users::create)
         .service(admin::users::password_form)
         .service(admin::users::set_password);
@@ -156,6 +159,9 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("POST", "/admin/facilities", Access::Admin),
     ("GET", "/admin/facilities/{id}", Access::Admin),
     ("POST", "/admin/facilities/{id}/windows", Access::Admin),
+    ("GET", "/admin/facilities/{id}/windows/{window}", Access::Admin),
+    ("POST", "/admin/facilities/{id}/windows/{window}", Access::Admin),
+    ("POST", "/admin/facilities/{id}/windows/{window}/remove", Access::Admin),
     ("POST", "/admin/facilities/{id}/users", Access::Admin),
     ("GET", "/admin/users/{id}/password", Access::Admin),
     ("POST", "/admin/users/{id}/password", Access::Admin),

@@ -68,17 +68,12 @@ fn to_facility(row: FacilityRow, windows: Vec<WindowRow>) -> QueryResult<Facilit
         kind: to_enum(&row.kind)?,
         area: row.area,
         in_city: row.in_city,
-        contact_windows: windows
-            .into_iter()
-            .map(|w| ContactWindow {
-                label: w.label,
-                email: w.email,
-                phone: w.phone,
-                fax: w.fax,
-                hours_note: w.hours_note,
-            })
-            .collect(),
+        contact_windows: windows.into_iter().map(to_window).collect(),
     })
+}
+
+fn to_window(row: WindowRow) -> ContactWindow {
+    ContactWindow { label: row.label, email: row.email, phone: row.phone, fax: row.fax, hours_note: row.hours_note }
 }
 
 fn windows_of(conn: &mut DbConnection, facility_ids: &[String]) -> QueryResult<Vec<WindowRow>> {
@@ -124,12 +119,13 @@ pub fn insert_facility(conn: &mut DbConnection, new: &NewFacility) -> QueryResul
     find(conn, facility)?.ok_or(diesel::result::Error::NotFound)
 }
 
-/// Adds a contact window after the facility's others.
+/// Adds a contact window after the facility's others (after the last one, whatever was removed
+/// before it).
 pub fn insert_window(conn: &mut DbConnection, facility: Uuid, window: &ContactWindow) -> QueryResult<()> {
-    let count: i64 = contact_windows::table
+    let last: Option<i32> = contact_windows::table
         .filter(contact_windows::facility_id.eq(facility.to_string()))
-        .count()
-        .get_result(conn)?;
+        .select(diesel::dsl::max(contact_windows::position))
+        .first(conn)?;
     let row = WindowRow {
         id: new_id().to_string(),
         facility_id: facility.to_string(),
@@ -138,11 +134,43 @@ pub fn insert_window(conn: &mut DbConnection, facility: Uuid, window: &ContactWi
         phone: window.phone.clone(),
         fax: window.fax.clone(),
         hours_note: window.hours_note.clone(),
-        position: i32::try_from(count).unwrap_or(i32::MAX),
+        position: last.map_or(0, |p| p.saturating_add(1)),
         created_at: calendar::now(),
     };
     diesel::insert_into(contact_windows::table).values(row).execute(conn)?;
     Ok(())
+}
+
+/// A facility's windows with their ids, in order.
+pub fn windows_with_ids(conn: &mut DbConnection, facility: Uuid) -> QueryResult<Vec<(Uuid, ContactWindow)>> {
+    windows_of(conn, &[facility.to_string()])?.into_iter().map(|row| Ok((to_uuid(&row.id)?, to_window(row)))).collect()
+}
+
+/// Replaces what a window of the facility says; how many windows changed (0: no such window).
+pub fn update_window(conn: &mut DbConnection, facility: Uuid, id: Uuid, window: &ContactWindow) -> QueryResult<usize> {
+    diesel::update(
+        contact_windows::table
+            .filter(contact_windows::id.eq(id.to_string()))
+            .filter(contact_windows::facility_id.eq(facility.to_string())),
+    )
+    .set((
+        contact_windows::label.eq(&window.label),
+        contact_windows::email.eq(&window.email),
+        contact_windows::phone.eq(&window.phone),
+        contact_windows::fax.eq(&window.fax),
+        contact_windows::hours_note.eq(&window.hours_note),
+    ))
+    .execute(conn)
+}
+
+/// Removes a window of the facility; how many were removed (0: no such window).
+pub fn delete_window(conn: &mut DbConnection, facility: Uuid, id: Uuid) -> QueryResult<usize> {
+    diesel::delete(
+        contact_windows::table
+            .filter(contact_windows::id.eq(id.to_string()))
+            .filter(contact_windows::facility_id.eq(facility.to_string())),
+    )
+    .execute(conn)
 }
 
 /// True when no facility is registered yet (a fresh installation).

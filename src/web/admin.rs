@@ -1,4 +1,5 @@
-//! The administrators' pages: facilities and their contact windows (`admin/facilities.rs`),
+//! The administrators' pages: facilities and their contact windows (`admin/facilities.rs`,
+//! a window changed or removed in `admin/windows.rs`),
 //! users, roles and passwords (`admin/users.rs`), and the handbook rules in force
 //! (`admin/rules.rs`). Every write goes through `web::audited_write`; a refused form is shown
 //! again (422) with each message next to its field.
@@ -6,6 +7,7 @@
 pub mod facilities;
 pub mod rules;
 pub mod users;
+pub mod windows;
 
 use std::collections::HashMap;
 
@@ -55,6 +57,8 @@ pub fn notice(done: Option<&str>) -> Option<&'static str> {
     Some(match done? {
         "facility" => "事業所を登録しました。",
         "window" => "連絡窓口を追加しました。",
+        "window_changed" => "連絡窓口を変更しました。",
+        "window_removed" => "連絡窓口を削除しました。",
         "user" => "利用者を登録しました。",
         "password" => "パスワードを設定しました。この利用者のサインイン中の画面はすべてサインアウトされました。",
         _ => return None,

@@ -32,6 +32,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("admin/index.html", include_str!("templates/admin/index.html")),
     ("admin/facility_new.html", include_str!("templates/admin/facility_new.html")),
     ("admin/facility.html", include_str!("templates/admin/facility.html")),
+    ("admin/window.html", include_str!("templates/admin/window.html")),
     ("admin/password.html", include_str!("templates/admin/password.html")),
     ("admin/rules.html", include_str!("templates/admin/rules.html")),
 ];

@@ -10,6 +10,7 @@
 //! entry: JavaScript errors, Content-Security-Policy violations, sub-resources that failed.
 
 mod accessibility;
+mod admin;
 mod documents;
 mod pictures;
 mod scenario;

@@ -8,6 +8,13 @@ fn location(page: &crate::pages_support::Page) -> String {
     page.header("location")
 }
 
+/// The address of a window's page, from the link next to it on its facility's page.
+fn window_page(facility_page: &str, label: &str) -> String {
+    let end = facility_page.find(&format!("\" aria-label=\"{label}を変更・削除\"")).expect("a link to the window");
+    let start = facility_page[..end].rfind("href=\"").expect("the link's address") + "href=\"".len();
+    facility_page[start..end].to_owned()
+}
+
 #[tokio::test]
 async fn an_admin_registers_a_facility_with_a_window_and_a_user_who_can_then_sign_in() {
     let app = spawn_app().await;
@@ -175,4 +182,75 @@ async fn the_rules_in_force_are_summarised_in_japanese() {
     assert!(html.contains("退院日の5日前までに連絡したもの"));
     assert!(html.contains("入院時情報連携加算"));
     assert!(html.contains("月・火・水・木・金曜日"));
+}
+
+#[tokio::test]
+async fn an_admin_changes_a_window_is_refused_with_the_reason_next_to_the_field_and_removes_it() {
+    let app = spawn_app().await;
+    let admin = sign_in_page(&app, "admin@city.example.jp").await;
+    let facility = format!("/admin/facilities/{}", app.city.hospital);
+    let added = admin
+        .post(
+            &format!("{facility}/windows"),
+            &[("window_label", "3階病棟"), ("window_phone", "0157-11-1111"), ("window_email", "ward3@h1.example.jp")],
+        )
+        .await;
+    assert_eq!(added.status, 303);
+    let window = window_page(&admin.get(&facility).await.text(), "3階病棟");
+    assert!(window.starts_with(&format!("{facility}/windows/")), "{window}");
+
+    let form = admin.get(&window).await;
+    assert_eq!(form.status, 200, "{}", form.text());
+    assert!(form.text().contains("value=\"0157-11-1111\"") && form.text().contains("value=\"ward3@h1.example.jp\""));
+
+    let refused = admin
+        .post(&window, &[("window_label", "3階病棟"), ("window_email", "病棟あて"), ("window_phone", "0157-99-9999")])
+        .await;
+    assert_eq!(refused.status, 422);
+    let html = refused.text();
+    assert!(html.contains("id=\"window_email-error\">連絡窓口のメールアドレス"), "{html}");
+    assert!(html.contains("value=\"0157-99-9999\""), "what was typed is kept");
+    let unchanged = admin.get(&facility).await.text();
+    assert!(unchanged.contains("0157-11-1111") && !unchanged.contains("0157-99-9999"), "nothing stored");
+
+    let changed = admin
+        .post(
+            &window,
+            &[("window_label", "3階東病棟"), ("window_phone", "0157-22-2222"), ("window_email", "east3@h1.example.jp")],
+        )
+        .await;
+    assert_eq!(changed.status, 303, "{}", changed.text());
+    assert!(location(&changed).ends_with("?done=window_changed"));
+    let page = admin.get(&location(&changed)).await.text();
+    assert!(
+        page.contains("連絡窓口を変更しました。") && page.contains("3階東病棟") && page.contains("east3@h1.example.jp")
+    );
+    assert!(!page.contains("0157-11-1111") && !page.contains("ward3@h1.example.jp"));
+
+    // A window is found only under its own facility.
+    let elsewhere = window.replace(&app.city.hospital.to_string(), &app.city.care_office.to_string());
+    assert_eq!(admin.get(&elsewhere).await.status, 404);
+    assert_eq!(admin.post(&format!("{elsewhere}/remove"), &[]).await.status, 404);
+    assert!(admin.get(&facility).await.text().contains("3階東病棟"), "still there");
+
+    let removed = admin.post(&format!("{window}/remove"), &[]).await;
+    assert_eq!(removed.status, 303);
+    let page = admin.get(&location(&removed)).await.text();
+    assert!(page.contains("連絡窓口を削除しました。") && !page.contains("3階東病棟"));
+    assert_eq!(admin.get(&window).await.status, 404);
+}
+
+#[tokio::test]
+async fn only_an_admin_may_change_or_remove_a_window() {
+    let app = spawn_app().await;
+    let admin = sign_in_page(&app, "admin@city.example.jp").await;
+    let facility = format!("/admin/facilities/{}", app.city.hospital);
+    admin.post(&format!("{facility}/windows"), &[("window_label", "夜間窓口"), ("window_phone", "0157-33-3333")]).await;
+    let window = window_page(&admin.get(&facility).await.text(), "夜間窓口");
+    let nurse = sign_in_page(&app, "nurse@h1.example.jp").await;
+    assert_eq!(nurse.get(&window).await.status, 403);
+    assert_eq!(nurse.post(&window, &[("window_label", "乗っ取り")]).await.status, 403);
+    assert_eq!(nurse.post(&format!("{window}/remove"), &[]).await.status, 403);
+    let page = admin.get(&facility).await.text();
+    assert!(page.contains("夜間窓口") && !page.contains("乗っ取り"));
 }

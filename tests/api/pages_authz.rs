@@ -45,7 +45,7 @@ async fn every_listed_page_exists_and_asks_strangers_to_sign_in() {
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let some_id = uuid::Uuid::now_v7().to_string();
     for (method, path, access) in PAGES {
-        let url = format!("{}{}", app.address, path.replace("{id}", &some_id));
+        let url = format!("{}{}", app.address, path.replace("{id}", &some_id).replace("{window}", &some_id));
         let answer = match *method {
             "GET" => client.get(&url).send().await.unwrap(),
             _ => client.post(&url).header("Content-Type", "application/x-www-form-urlencoded").send().await.unwrap(),

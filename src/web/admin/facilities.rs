@@ -1,6 +1,6 @@
 //! Facilities and their contact windows (連絡窓口: label, mail, phone, FAX, hours to avoid):
 //! the registration form, a facility's page with its windows and users, adding a window.
-//! Editing or removing a window is not offered yet: the directory's store has no such write.
+//! Changing or removing a window: `admin/windows.rs`.
 
 use std::collections::HashMap;
 
@@ -19,14 +19,15 @@ use crate::web::pages::{Frame, PageError, render_with, see_other};
 use crate::web::visitor::{Fields, Posted, SignedIn};
 
 const FACILITY_FIELDS: &[&str] = &["code", "name", "kind", "area", "in_city"];
-const WINDOW_FIELDS: &[&str] = &["window_label", "window_email", "window_phone", "window_fax", "window_hours"];
+pub(super) const WINDOW_FIELDS: &[&str] =
+    &["window_label", "window_email", "window_phone", "window_fax", "window_hours"];
 
 fn kinds() -> Vec<(&'static str, &'static str)> {
     FacilityKind::iter().map(|k| (k.as_str(), k.label())).collect()
 }
 
 /// The window typed in a form; `None` when every field is blank.
-fn window_of(fields: &Fields) -> Option<ContactWindow> {
+pub(super) fn window_of(fields: &Fields) -> Option<ContactWindow> {
     if WINDOW_FIELDS.iter().all(|name| fields.get(name).is_none()) {
         return None;
     }
@@ -127,12 +128,14 @@ pub async fn facility_page(
     refused: Refused,
     done: Option<&str>,
 ) -> Result<HttpResponse, PageError> {
-    let (facility, users) = blocking(state, move |conn, _| {
+    let (facility, windows, users) = blocking(state, move |conn, _| {
         let facility = directory::get(conn, id)?;
+        let windows = directory::windows_with_ids(conn, id)?;
         let users = directory::users_of(conn, id)?;
-        Ok((facility, users))
+        Ok((facility, windows, users))
     })
     .await?;
+    let windows: Vec<Value> = windows.into_iter().map(|(id, w)| context! { id, ..Value::from_serialize(&w) }).collect();
     let roles: Vec<(&str, &str, bool)> = Role::iter().map(|r| (r.as_str(), r.label(), r.fits(facility.kind))).collect();
     let users: Vec<Value> = users
         .into_iter()
@@ -146,7 +149,7 @@ pub async fn facility_page(
             ..context! {
                 facility => Value::from_serialize(&facility),
                 kind_label => facility.kind.label(),
-                users, roles,
+                windows, users, roles,
                 form => refused.form, values => refused.values, errors => refused.errors,
                 notice => notice(done),
             }
@@ -176,13 +179,8 @@ pub async fn add_window(
 ) -> Result<HttpResponse, PageError> {
     require_admin(posted.visitor.principal(), "連絡窓口の追加")?;
     let id = id.into_inner();
-    let window = window_of(&posted.fields).unwrap_or(ContactWindow {
-        label: String::new(),
-        email: None,
-        phone: None,
-        fax: None,
-        hours_note: None,
-    });
+    // All blank: refused for its missing label, next to that field.
+    let window = window_of(&posted.fields).unwrap_or_default();
     let principal = posted.visitor.principal().clone();
     let added = crate::web::audited_write(&state, principal, RequestInfo::of(&request), move |conn, _, principal| {
         require_admin(principal, "連絡窓口の追加")?;

@@ -1,0 +1,118 @@
+//! Changing or removing a facility's contact window (連絡窓口): its own page, with the form
+//! filled in with what it says now and, apart, the button that removes it. A window is found by
+//! its id and its facility's: a window of another facility is not found.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use minijinja::{Value, context};
+use uuid::Uuid;
+
+use super::facilities::{WINDOW_FIELDS, window_of};
+use super::{refusal, require_admin, values};
+use crate::directory::{self, ContactWindow};
+use crate::error::AppError;
+use crate::http::extract::RequestInfo;
+use crate::http::{AppState, blocking};
+use crate::web::pages::{Frame, PageError, render_with, see_other};
+use crate::web::visitor::{Posted, SignedIn};
+
+/// The form's values for what a window says.
+fn window_values(window: &ContactWindow) -> HashMap<String, String> {
+    let text = |value: &Option<String>| value.clone().unwrap_or_default();
+    HashMap::from([
+        ("window_label".to_owned(), window.label.clone()),
+        ("window_email".to_owned(), text(&window.email)),
+        ("window_phone".to_owned(), text(&window.phone)),
+        ("window_fax".to_owned(), text(&window.fax)),
+        ("window_hours".to_owned(), text(&window.hours_note)),
+    ])
+}
+
+/// The window's page: the form with `values` (what it says, or what was typed) and `errors`.
+async fn window_page(
+    state: &web::Data<AppState>,
+    visitor: &SignedIn,
+    (facility, window): (Uuid, Uuid),
+    status: StatusCode,
+    typed: Option<(HashMap<String, String>, HashMap<String, String>)>,
+) -> Result<HttpResponse, PageError> {
+    let (facility, stored) = blocking(state, move |conn, _| {
+        let facility = directory::get(conn, facility)?;
+        let stored = directory::windows_with_ids(conn, facility.id)?
+            .into_iter()
+            .find(|(id, _)| *id == window)
+            .map(|(_, stored)| stored)
+            .ok_or(AppError::NotFound("contact window"))?;
+        Ok((facility, stored))
+    })
+    .await?;
+    let (values, errors) = typed.unwrap_or_else(|| (window_values(&stored), HashMap::new()));
+    render_with(
+        status,
+        "admin/window.html",
+        context! {
+            ..Value::from_serialize(Frame::of(visitor, "/admin")),
+            ..context! { facility => Value::from_serialize(&facility), window, label => stored.label, values, errors }
+        },
+    )
+}
+
+#[get("/admin/facilities/{id}/windows/{window}")]
+pub async fn edit_form(
+    state: web::Data<AppState>,
+    visitor: SignedIn,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, PageError> {
+    require_admin(visitor.principal(), "連絡窓口の変更")?;
+    window_page(&state, &visitor, path.into_inner(), StatusCode::OK, None).await
+}
+
+/// Saves what the window says; the form again (422) with the reasons next to the fields.
+#[post("/admin/facilities/{id}/windows/{window}")]
+pub async fn change(
+    state: web::Data<AppState>,
+    posted: Posted,
+    path: web::Path<(Uuid, Uuid)>,
+    request: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    require_admin(posted.visitor.principal(), "連絡窓口の変更")?;
+    let (facility, window) = path.into_inner();
+    // All blank: refused for its missing label, next to that field.
+    let changed = window_of(&posted.fields).unwrap_or_default();
+    let principal = posted.visitor.principal().clone();
+    let saved = crate::web::audited_write(&state, principal, RequestInfo::of(&request), move |conn, _, principal| {
+        require_admin(principal, "連絡窓口の変更")?;
+        directory::change_window(conn, facility, window, changed)
+    })
+    .await;
+    match saved {
+        Ok(()) => Ok(see_other(&format!("/admin/facilities/{facility}?done=window_changed"))),
+        Err(error @ AppError::NotFound(_)) => Err(error.into()),
+        Err(error) => {
+            let typed = (values(&posted.fields, WINDOW_FIELDS), refusal(error, "window_label")?);
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            window_page(&state, &posted.visitor, (facility, window), status, Some(typed)).await
+        }
+    }
+}
+
+/// Removes the window: its address receives no more of the facility's mail.
+#[post("/admin/facilities/{id}/windows/{window}/remove")]
+pub async fn remove(
+    state: web::Data<AppState>,
+    posted: Posted,
+    path: web::Path<(Uuid, Uuid)>,
+    request: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    require_admin(posted.visitor.principal(), "連絡窓口の削除")?;
+    let (facility, window) = path.into_inner();
+    let principal = posted.visitor.principal().clone();
+    crate::web::audited_write(&state, principal, RequestInfo::of(&request), move |conn, _, principal| {
+        require_admin(principal, "連絡窓口の削除")?;
+        directory::remove_window(conn, facility, window)
+    })
+    .await?;
+    Ok(see_other(&format!("/admin/facilities/{facility}?done=window_removed")))
+}
