@@ -369,7 +369,7 @@ fn after_write(conn: &mut DbConnection, kind: DocumentKind, episode_id: Uuid, pa
         && let Some(day) =
             payload.pointer("/planned_discharge_date").and_then(Value::as_str).and_then(|d| d.parse().ok())
     {
-        episodes::store::set_planned_discharge(conn, episode_id, day)?;
+        episodes::store::set_planned_discharge(conn, episode_id, Some(day))?;
     }
     Ok(())
 }

@@ -99,6 +99,15 @@ pub struct Discharge {
     pub destination: Destination,
 }
 
+/// 退院予定日, set, changed or cleared (null: 未定) by the hospital while the patient is in
+/// hospital. Each new date is a new occasion for the discharge-notice reminder.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlannedDischarge {
+    /// 退院予定日 (date in Japan), not before the admission; null when not known.
+    pub planned_discharge_on: Option<NaiveDate>,
+}
+
 pub fn register_admission(
     conn: &mut DbConnection,
     principal: &Principal,
@@ -135,13 +144,7 @@ pub fn register_admission(
             "「入院日時」の日付が「入院日」と一致しません",
         ));
     }
-    if new.planned_discharge_on.is_some_and(|p| p < new.admitted_on) {
-        errors.push(crate::error::FieldError::new(
-            "/planned_discharge_on",
-            "date_order",
-            "「退院予定日」が「入院日」より前です",
-        ));
-    }
+    errors.extend(new.planned_discharge_on.and_then(|day| planned_discharge_problem(day, new.admitted_on, today)));
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
@@ -220,6 +223,51 @@ pub fn record_discharge(
             return Err(AppError::Invalid(errors));
         }
         Ok(store::set_discharge(conn, id, discharge.discharged_on, discharge.destination)?)
+    })?;
+    detail(conn, principal, id)
+}
+
+/// A planned discharge date before the admission, or a year or more ahead (a mistyped year).
+fn planned_discharge_problem(
+    day: NaiveDate,
+    admitted_on: NaiveDate,
+    today: NaiveDate,
+) -> Option<crate::error::FieldError> {
+    let problem = |keyword, message| Some(crate::error::FieldError::new("/planned_discharge_on", keyword, message));
+    if day < admitted_on {
+        problem("date_order", "「退院予定日」が「入院日」より前です")
+    } else if day >= today + chrono::Duration::days(365) {
+        problem("range", "「退院予定日」が1年以上先です。年を確かめてください")
+    } else {
+        None
+    }
+}
+
+/// The hospital sets, changes or clears the planned discharge date of a stay not yet ended.
+pub fn plan_discharge(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    id: Uuid,
+    plan: PlannedDischarge,
+) -> Result<EpisodeDetail, AppError> {
+    principal.require(&[Role::DischargeNurse], "退院予定日の設定")?;
+    crate::db::write(conn, |conn| {
+        let episode = visible(conn, principal, id)?;
+        if episode.hospital.id != principal.facility_id {
+            return Err(AppError::Forbidden("退院予定日はその入院先の医療機関だけが設定できます".into()));
+        }
+        if let Some(done) = episode.discharged_on {
+            return Err(AppError::Conflict(format!(
+                "退院はすでに {done} で記録されています（退院予定日は変更できません）"
+            )));
+        }
+        if let Some(problem) = plan
+            .planned_discharge_on
+            .and_then(|day| planned_discharge_problem(day, episode.admitted_on, calendar::today()))
+        {
+            return Err(AppError::Invalid(vec![problem]));
+        }
+        Ok(store::set_planned_discharge(conn, id, plan.planned_discharge_on)?)
     })?;
     detail(conn, principal, id)
 }

@@ -161,6 +161,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(episodes::list)
             .service(episodes::get)
             .service(episodes::discharge)
+            .service(episodes::plan_discharge)
             .service(episodes::record_contact)
             .service(documents::send)
             .service(documents::inbox)

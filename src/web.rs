@@ -109,6 +109,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(episodes::show)
         .service(episodes::record_contact)
         .service(episodes::record_discharge)
+        .service(episodes::plan_discharge)
         .service(dashboard::show)
         .service(dashboard::csv)
         .service(dashboard::report)
@@ -149,6 +150,7 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("POST", "/episodes/new", Access::Hospital),
     ("GET", "/episodes/{id}", Access::Parties),
     ("POST", "/episodes/{id}/contacts", Access::Parties),
+    ("POST", "/episodes/{id}/planned-discharge", Access::Hospital),
     ("POST", "/episodes/{id}/discharge", Access::Hospital),
     ("GET", "/dashboard", Access::Statistics),
     ("GET", "/dashboard/survey.csv", Access::Statistics),

@@ -231,7 +231,7 @@ pub fn set_discharge(conn: &mut DbConnection, id: Uuid, day: NaiveDate, destinat
     daily::adjust(conn, 1, &Stays::One(id).condition("e.id"))
 }
 
-pub fn set_planned_discharge(conn: &mut DbConnection, id: Uuid, day: NaiveDate) -> QueryResult<()> {
+pub fn set_planned_discharge(conn: &mut DbConnection, id: Uuid, day: Option<NaiveDate>) -> QueryResult<()> {
     diesel::update(episodes::table.find(id.to_string()))
         .set((episodes::planned_discharge_on.eq(day), episodes::updated_at.eq(calendar::now())))
         .execute(conn)?;

@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::extract::{CurrentUser, JsonBody, RequestInfo};
 use super::{AppState, blocking, write_once};
 use crate::contacts::{self, Contact, NewContact};
-use crate::episodes::{self, Discharge, Episode, EpisodeDetail, NewAdmission};
+use crate::episodes::{self, Discharge, Episode, EpisodeDetail, NewAdmission, PlannedDischarge};
 use crate::error::{AppError, Problem};
 use actix_web::http::StatusCode;
 
@@ -69,6 +69,31 @@ pub async fn discharge(
         StatusCode::OK,
         |_| None,
         move |conn, _, principal| episodes::record_discharge(conn, principal, id, discharge),
+    )
+    .await
+}
+
+/// The hospital sets, changes or clears (null) the planned discharge date of a stay not yet
+/// ended; the discharge-notice reminder follows the date in force.
+#[utoipa::path(tag = "episodes", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the original answer and creates nothing twice (docs/api.md)"), ("id" = Uuid, Path)), request_body = PlannedDischarge,
+    responses((status = 200, body = EpisodeDetail), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[post("/episodes/{id}/planned-discharge")]
+pub async fn plan_discharge(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    info: RequestInfo,
+    id: web::Path<Uuid>,
+    body: JsonBody<PlannedDischarge>,
+) -> Result<HttpResponse, AppError> {
+    let (id, JsonBody(plan, keyed)) = (id.into_inner(), body);
+    write_once(
+        &state,
+        user.0,
+        info,
+        keyed,
+        StatusCode::OK,
+        |_| None,
+        move |conn, _, principal| episodes::plan_discharge(conn, principal, id, plan),
     )
     .await
 }

@@ -18,7 +18,7 @@ use super::visitor::{Posted, SignedIn};
 use crate::calendar;
 use crate::contacts::{self, ContactKind, Direction, Method, NewContact};
 use crate::directory::Role;
-use crate::episodes::{self, Destination, Discharge, Episode};
+use crate::episodes::{self, Destination, Discharge, Episode, PlannedDischarge};
 use crate::error::AppError;
 use crate::http::extract::RequestInfo;
 use crate::http::{AppState, blocking};
@@ -126,6 +126,8 @@ struct DischargeForm {
 struct Shown {
     contact: Option<ContactForm>,
     discharge: Option<DischargeForm>,
+    /// The planned discharge date as typed.
+    plan: Option<String>,
     errors: BTreeMap<String, String>,
     notice: Option<&'static str>,
 }
@@ -137,6 +139,10 @@ impl Shown {
 
     fn discharge(form: DischargeForm, errors: BTreeMap<String, String>) -> Self {
         Self { discharge: Some(form), errors, ..Self::default() }
+    }
+
+    fn plan(typed: String, errors: BTreeMap<String, String>) -> Self {
+        Self { plan: Some(typed), errors, ..Self::default() }
     }
 }
 
@@ -156,6 +162,7 @@ pub async fn show(
     let notice = match query.done.as_deref() {
         Some("contact") => Some("連絡を記録しました。"),
         Some("discharge") => Some("退院を記録しました。"),
+        Some("plan") => Some("退院予定日を保存しました。"),
         Some("registered") => Some("入院を登録しました。担当のケアマネジャーに連絡してください。"),
         _ => None,
     };
@@ -192,6 +199,7 @@ async fn timeline_page(
     let discharge = shown
         .discharge
         .unwrap_or_else(|| DischargeForm { discharged_on: today.to_string(), destination: "home".into() });
+    let plan = shown.plan.unwrap_or_else(|| episode.planned_discharge_on.map(|d| d.to_string()).unwrap_or_default());
     let client = episode.client.as_ref();
     super::pages::render_with(
         status,
@@ -201,7 +209,9 @@ async fn timeline_page(
             ..context! {
                 id, entries, admission, discharge_contact, can_discharge, discharged, contact, discharge,
                 choices, methods => METHODS, destinations => DESTINATIONS,
-                errors => shown.errors, notice => shown.notice, today => today.to_string(),
+                errors => shown.errors, notice => shown.notice, today => today.to_string(), plan,
+                admitted_iso => episode.admitted_on.to_string(),
+                notice_days => state.rules.discharge_notice_min_days,
                 client_name => client_name(episode),
                 client_kana => client.map(|c| c.name_kana.clone()),
                 insurance_number => client.and_then(|c| c.insurance_number.clone()),
@@ -304,6 +314,42 @@ pub async fn record_contact(
         Ok(()) => Ok(see_other(&format!("/episodes/{id}?done=contact#contact-form"))),
         Err(AppError::Invalid(errors)) => {
             refused(&state, &posted.visitor, id, Shown::contact(form, by_field(errors))).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// The hospital sets, changes or (left blank) clears the planned discharge date.
+#[post("/episodes/{id}/planned-discharge")]
+pub async fn plan_discharge(
+    state: web::Data<AppState>,
+    posted: Posted,
+    id: web::Path<Uuid>,
+    request: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let id = id.into_inner();
+    let typed = posted.fields.get("planned_discharge_on").unwrap_or_default().to_owned();
+    let planned_discharge_on = match typed.as_str() {
+        "" => None,
+        text => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+            Ok(day) => Some(day),
+            Err(_) => {
+                let message = "「退院予定日」を 2026-11-20 の形の日付で入力してください（未定なら空欄）";
+                let errors = BTreeMap::from([("planned_discharge_on".to_owned(), message.to_owned())]);
+                return refused(&state, &posted.visitor, id, Shown::plan(typed, errors)).await;
+            }
+        },
+    };
+    let principal = posted.visitor.principal().clone();
+    let plan = PlannedDischarge { planned_discharge_on };
+    let written = super::audited_write(&state, principal, RequestInfo::of(&request), move |conn, _, principal| {
+        episodes::plan_discharge(conn, principal, id, plan).map(|_| ())
+    })
+    .await;
+    match written {
+        Ok(()) => Ok(see_other(&format!("/episodes/{id}?done=plan"))),
+        Err(AppError::Invalid(errors)) => {
+            refused(&state, &posted.visitor, id, Shown::plan(typed, by_field(errors))).await
         }
         Err(other) => Err(other.into()),
     }

@@ -50,6 +50,48 @@ async fn a_discharge_before_admission_or_in_the_future_is_refused_and_a_proper_o
 }
 
 #[tokio::test]
+async fn the_hospital_sets_changes_and_clears_the_planned_discharge_while_the_patient_is_in_hospital() {
+    let app = spawn_app().await;
+    app.client_of_care_office("0100000001").await;
+    let stay = app.admission("0100000001", &day(-10)).await;
+    let id = stay["id"].as_str().unwrap();
+    let path = format!("/api/v1/episodes/{id}/planned-discharge");
+    let planned = |answer: &crate::helpers::Answer| answer.body["planned_discharge_on"].clone();
+
+    let set = app.post(&path, &app.city.nurse, &json!({"planned_discharge_on": day(5)})).await;
+    assert_eq!(set.status, 200, "{}", set.body);
+    assert_eq!(planned(&set), json!(day(5)));
+    let moved = app.post(&path, &app.city.nurse, &json!({"planned_discharge_on": day(8)})).await;
+    assert_eq!(planned(&moved), json!(day(8)));
+
+    let before_admission = app.post(&path, &app.city.nurse, &json!({"planned_discharge_on": day(-11)})).await;
+    assert_eq!(before_admission.status, 422, "{}", before_admission.body);
+    assert_eq!(pointers(&before_admission), ["/planned_discharge_on"]);
+    let next_year = app.post(&path, &app.city.nurse, &json!({"planned_discharge_on": day(400)})).await;
+    assert_eq!(next_year.status, 422, "a mistyped year");
+    assert_eq!(pointers(&next_year), ["/planned_discharge_on"]);
+    let by_care_manager = app.post(&path, &app.city.care_manager, &json!({"planned_discharge_on": day(2)})).await;
+    assert_eq!(by_care_manager.status, 403);
+    let seen = app.get(&format!("/api/v1/episodes/{id}"), &app.city.care_manager).await;
+    assert_eq!(planned(&seen), json!(day(8)), "refused changes store nothing; the care office sees the date");
+
+    let cleared = app.post(&path, &app.city.nurse, &json!({"planned_discharge_on": null})).await;
+    assert_eq!(cleared.status, 200);
+    assert_eq!(planned(&cleared), json!(null), "未定 again");
+
+    let discharged = app
+        .post(
+            &format!("/api/v1/episodes/{id}/discharge"),
+            &app.city.nurse,
+            &json!({"discharged_on": day(0), "destination": "home"}),
+        )
+        .await;
+    assert_eq!(discharged.status, 200);
+    let after = app.post(&path, &app.city.nurse, &json!({"planned_discharge_on": day(3)})).await;
+    assert_eq!(after.status, 409, "a stay that ended has no plan to change");
+}
+
+#[tokio::test]
 async fn a_phone_call_is_recorded_as_a_contact_by_either_party_only() {
     let app = spawn_app().await;
     app.client_of_care_office("0100000001").await;

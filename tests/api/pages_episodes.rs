@@ -112,6 +112,55 @@ async fn a_phone_contact_shows_on_the_timeline_with_its_lead_time() {
 }
 
 #[tokio::test]
+async fn the_nurse_saves_a_planned_discharge_date_and_a_bad_one_is_refused_next_to_the_field() {
+    let app = spawn_app().await;
+    app.client_of_care_office(NUMBER).await;
+    let stay = app.admission(NUMBER, &day(-10)).await;
+    let id = stay["id"].as_str().unwrap().to_owned();
+    let nurse = sign_in_page(&app, "nurse@h1.example.jp").await;
+    let path = format!("/episodes/{id}/planned-discharge");
+    let page = nurse.get(&format!("/episodes/{id}")).await;
+    assert!(page.body.contains("入院中（退院日未定）") && page.body.contains("退院予定日を保存"), "{}", page.body);
+
+    let in_a_week = day(7);
+    let saved = nurse.post(&path, &[("planned_discharge_on", &in_a_week)]).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let timeline = nurse.get(&saved.location).await;
+    assert!(
+        timeline.body.contains("退院予定日を保存しました。") && timeline.body.contains("（予定）"),
+        "{}",
+        timeline.body
+    );
+    assert!(timeline.body.contains(&format!("value=\"{in_a_week}\"")), "the form shows the date in force");
+    let api = app.get(&format!("/api/v1/episodes/{id}"), &app.city.care_manager).await;
+    assert_eq!(api.body["planned_discharge_on"], json!(in_a_week));
+
+    let before_admission = day(-11);
+    let refused = nurse.post(&path, &[("planned_discharge_on", &before_admission)]).await;
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.body.contains("id=\"planned_discharge_on-error\">「退院予定日」が「入院日」より前です"),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains(&format!("value=\"{before_admission}\"")), "what was typed is kept");
+    let not_a_date = nurse.post(&path, &[("planned_discharge_on", "来週")]).await;
+    assert_eq!(not_a_date.status, 422);
+    assert!(not_a_date.body.contains("未定なら空欄"), "{}", not_a_date.body);
+    let api = app.get(&format!("/api/v1/episodes/{id}"), &app.city.nurse).await;
+    assert_eq!(api.body["planned_discharge_on"], json!(in_a_week), "refused: nothing changed");
+
+    let cleared = nurse.post(&path, &[("planned_discharge_on", "")]).await;
+    assert_eq!(cleared.status, 303);
+    assert!(nurse.get(&cleared.location).await.body.contains("入院中（退院日未定）"));
+
+    // The care office sees the stay but has no such form, and cannot post it.
+    let care_manager = sign_in_page(&app, "cm@c1.example.jp").await;
+    assert!(!care_manager.get(&format!("/episodes/{id}")).await.body.contains("退院予定日を保存"));
+    assert_eq!(care_manager.post(&path, &[("planned_discharge_on", &in_a_week)]).await.status, 403);
+}
+
+#[tokio::test]
 async fn another_facility_gets_404_for_the_timeline_and_the_print_view() {
     let app = spawn_app().await;
     let client = app.client_of_care_office(NUMBER).await;

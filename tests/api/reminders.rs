@@ -105,6 +105,27 @@ async fn a_hospital_with_a_discharge_within_n_days_and_no_notice_is_reminded_onc
     assert_eq!(remind(&app, japan(today + Duration::days(3), 10)), 0, "never twice for the same planned date");
 }
 
+#[tokio::test]
+async fn a_planned_discharge_set_after_admission_brings_the_reminder_and_each_new_date_its_own() {
+    let app = spawn_app().await;
+    app.client_of_care_office("0100000001").await;
+    let stay = app.admission("0100000001", &day(-10)).await;
+    let path = format!("/api/v1/episodes/{}/planned-discharge", stay["id"].as_str().unwrap());
+    let today = renkei::calendar::today();
+    assert_eq!(remind(&app, japan(today, 10)), 0, "no planned date: nothing to remind of");
+
+    let set = app.post(&path, &app.city.nurse, &json!({"planned_discharge_on": day(3)})).await;
+    assert_eq!(set.status, 200, "{}", set.body);
+    assert_eq!(remind(&app, japan(today, 10)), 2, "3 days ahead, within 5: the window and the nurse");
+    assert_eq!(remind(&app, japan(today, 11)), 0, "once for that date");
+
+    app.post(&path, &app.city.nurse, &json!({"planned_discharge_on": day(4)})).await;
+    assert_eq!(remind(&app, japan(today, 12)), 2, "a new planned date is a new occasion");
+    app.post(&path, &app.city.nurse, &json!({"planned_discharge_on": null})).await;
+    assert_eq!(remind(&app, japan(today + Duration::days(1), 10)), 0, "未定 again: nothing");
+    assert_eq!(mails_about(&app, Topic::DischargeNoticeDue).len(), 4);
+}
+
 async fn sent_admission_sheet(app: &TestApp) -> Value {
     let client = app.client_of_care_office("0100000001").await;
     app.admission_sheet_sent(&client).await
