@@ -305,18 +305,10 @@ pub async fn record_contact(
         Ok(new) => new,
         Err(errors) => return refused(&state, &posted.visitor, id, Shown::contact(form, errors)).await,
     };
-    let principal = posted.visitor.principal().clone();
-    let written = super::audited_write(&state, principal, RequestInfo::of(&request), move |conn, _, principal| {
+    let written = written(&state, &posted, &request, move |conn, principal| {
         contacts::record(conn, principal, id, new).map(|_| ())
-    })
-    .await;
-    match written {
-        Ok(()) => Ok(see_other(&format!("/episodes/{id}?done=contact#contact-form"))),
-        Err(AppError::Invalid(errors)) => {
-            refused(&state, &posted.visitor, id, Shown::contact(form, by_field(errors))).await
-        }
-        Err(other) => Err(other.into()),
-    }
+    });
+    answer(&state, &posted, id, written.await, "contact#contact-form", |errors| Shown::contact(form, errors)).await
 }
 
 /// The hospital sets, changes or (left blank) clears the planned discharge date.
@@ -340,17 +332,41 @@ pub async fn plan_discharge(
             }
         },
     };
-    let principal = posted.visitor.principal().clone();
     let plan = PlannedDischarge { planned_discharge_on };
-    let written = super::audited_write(&state, principal, RequestInfo::of(&request), move |conn, _, principal| {
+    let written = written(&state, &posted, &request, move |conn, principal| {
         episodes::plan_discharge(conn, principal, id, plan).map(|_| ())
-    })
-    .await;
+    });
+    answer(&state, &posted, id, written.await, "plan", |errors| Shown::plan(typed, errors)).await
+}
+
+/// A write of the stay's page: the use case `work` in one audited transaction.
+async fn written<F>(
+    state: &web::Data<AppState>,
+    posted: &Posted,
+    request: &HttpRequest,
+    work: F,
+) -> Result<(), AppError>
+where
+    F: FnOnce(&mut crate::db::DbConnection, &crate::auth::Principal) -> Result<(), AppError> + Send + 'static,
+{
+    let principal = posted.visitor.principal().clone();
+    super::audited_write(state, principal, RequestInfo::of(request), move |conn, _, principal| work(conn, principal))
+        .await
+}
+
+/// After a write of the stay's page: to the page with the `done` notice (and anchor), or the page
+/// again (422) with the form as typed (`shown`) and the use case's reasons next to its fields.
+async fn answer(
+    state: &web::Data<AppState>,
+    posted: &Posted,
+    id: Uuid,
+    written: Result<(), AppError>,
+    done: &str,
+    shown: impl FnOnce(BTreeMap<String, String>) -> Shown,
+) -> Result<HttpResponse, PageError> {
     match written {
-        Ok(()) => Ok(see_other(&format!("/episodes/{id}?done=plan"))),
-        Err(AppError::Invalid(errors)) => {
-            refused(&state, &posted.visitor, id, Shown::plan(typed, by_field(errors))).await
-        }
+        Ok(()) => Ok(see_other(&format!("/episodes/{id}?done={done}"))),
+        Err(AppError::Invalid(errors)) => refused(state, &posted.visitor, id, shown(by_field(errors))).await,
         Err(other) => Err(other.into()),
     }
 }
@@ -435,17 +451,9 @@ pub async fn record_discharge(
     let (Some(discharged_on), Some(destination)) = (day, destination) else {
         return refused(&state, &posted.visitor, id, Shown::discharge(form, errors)).await;
     };
-    let principal = posted.visitor.principal().clone();
     let discharge = Discharge { discharged_on, destination };
-    let written = super::audited_write(&state, principal, RequestInfo::of(&request), move |conn, _, principal| {
+    let written = written(&state, &posted, &request, move |conn, principal| {
         episodes::record_discharge(conn, principal, id, discharge).map(|_| ())
-    })
-    .await;
-    match written {
-        Ok(()) => Ok(see_other(&format!("/episodes/{id}?done=discharge"))),
-        Err(AppError::Invalid(errors)) => {
-            refused(&state, &posted.visitor, id, Shown::discharge(form, by_field(errors))).await
-        }
-        Err(other) => Err(other.into()),
-    }
+    });
+    answer(&state, &posted, id, written.await, "discharge", |errors| Shown::discharge(form, errors)).await
 }
