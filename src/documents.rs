@@ -359,7 +359,7 @@ fn consistency(
 ) -> Vec<FieldError> {
     match kind {
         DocumentKind::AdmissionInfo => checks::admission_info(payload, "/payload", today, Some(admitted_on)),
-        DocumentKind::DischargeNotice => checks::discharge_notice(payload, "/payload", admitted_on),
+        DocumentKind::DischargeNotice => checks::discharge_notice(payload, "/payload", admitted_on, today),
     }
 }
 

@@ -237,7 +237,7 @@ fn planned_discharge_problem(
     if day < admitted_on {
         problem("date_order", "「退院予定日」が「入院日」より前です")
     } else if day >= today + chrono::Duration::days(365) {
-        problem("range", "「退院予定日」が1年以上先です。年を確かめてください")
+        problem("not_too_far_ahead", "「退院予定日」が1年以上先です。年を確かめてください")
     } else {
         None
     }

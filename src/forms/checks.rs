@@ -85,7 +85,7 @@ pub fn admission_info(
 
 /// 退院連絡: the planned discharge is not before the admission, and proposed conference dates
 /// fall between the admission and the planned discharge.
-pub fn discharge_notice(payload: &Value, base: &str, admitted_on: NaiveDate) -> Vec<FieldError> {
+pub fn discharge_notice(payload: &Value, base: &str, admitted_on: NaiveDate, today: NaiveDate) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let planned = date(payload, "/planned_discharge_date");
     if let Some(planned) = planned.filter(|p| *p < admitted_on) {
@@ -94,6 +94,15 @@ pub fn discharge_notice(payload: &Value, base: &str, admitted_on: NaiveDate) -> 
             "/planned_discharge_date",
             "date_order",
             format!("「退院予定日」{planned} が入院日 {admitted_on} より前です"),
+        ));
+    }
+    // As for a planned date saved on the stay: a year or more ahead is a mistyped year.
+    if let Some(planned) = planned.filter(|p| *p >= today + chrono::Duration::days(365)) {
+        errors.push(error(
+            base,
+            "/planned_discharge_date",
+            "not_too_far_ahead",
+            format!("「退院予定日」{planned} が1年以上先です。年を確かめてください"),
         ));
     }
     let candidates = payload.pointer("/conference/candidates").and_then(Value::as_array).cloned().unwrap_or_default();
@@ -187,16 +196,30 @@ mod tests {
     #[test]
     fn a_discharge_notice_cannot_plan_discharge_before_admission() {
         let payload = json!({"planned_discharge_date": "2026-11-10", "conference": {"candidates": ["2026-11-05T14:00:00+09:00"]}});
-        let errors = discharge_notice(&payload, "/payload", day("2026-11-20"));
+        let errors = discharge_notice(&payload, "/payload", day("2026-11-20"), day("2026-11-23"));
         assert_eq!(errors.len(), 2);
         assert_eq!(errors[0].pointer, "/payload/planned_discharge_date");
         assert_eq!(errors[1].pointer, "/payload/conference/candidates/0");
     }
 
     #[test]
+    fn a_discharge_notice_cannot_plan_discharge_a_year_or_more_ahead() {
+        let today = day("2026-11-23");
+        let within = json!({"planned_discharge_date": "2027-11-22"});
+        assert!(discharge_notice(&within, "", day("2026-11-20"), today).is_empty());
+        let mistyped = json!({"planned_discharge_date": "2027-11-23"});
+        let errors = discharge_notice(&mistyped, "/payload", day("2026-11-20"), today);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(
+            (errors[0].pointer.as_str(), errors[0].keyword.as_str()),
+            ("/payload/planned_discharge_date", "not_too_far_ahead")
+        );
+    }
+
+    #[test]
     fn a_conference_after_the_planned_discharge_is_refused() {
         let payload = json!({"planned_discharge_date": "2026-12-04", "conference": {"candidates": ["2026-12-05T10:00:00+09:00", "2026-12-01T10:00:00+09:00"]}});
-        let errors = discharge_notice(&payload, "", day("2026-11-20"));
+        let errors = discharge_notice(&payload, "", day("2026-11-20"), day("2026-11-23"));
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].pointer, "/conference/candidates/0");
     }

@@ -178,21 +178,24 @@ async fn a_discharge_notice_goes_from_the_hospital_to_the_care_office_and_sets_t
 }
 
 #[tokio::test]
-async fn a_discharge_notice_dated_before_the_admission_is_refused() {
+async fn a_discharge_notice_planning_discharge_before_the_admission_or_a_year_ahead_is_refused() {
     let app = spawn_app().await;
     app.client_of_care_office("0100000001").await;
     let stay = app.admission("0100000001", &day(-3)).await;
     let mut notice = fixture("discharge_notice_v1_minimal");
-    notice["planned_discharge_date"] = json!(day(-10));
-    let refused = app
-        .post(
-            "/api/v1/documents",
-            &app.city.nurse,
-            &json!({"kind": "discharge_notice", "recipient_facility_id": app.city.care_office, "episode_id": stay["id"], "payload": notice}),
-        )
-        .await;
-    assert_eq!(refused.status, 422, "{}", refused.body);
-    assert_eq!(pointers(&refused), ["/payload/planned_discharge_date"]);
+    // Before the admission, and a year or more ahead (a mistyped year).
+    for planned in [day(-10), day(400)] {
+        notice["planned_discharge_date"] = json!(planned);
+        let refused = app
+            .post(
+                "/api/v1/documents",
+                &app.city.nurse,
+                &json!({"kind": "discharge_notice", "recipient_facility_id": app.city.care_office, "episode_id": stay["id"], "payload": notice}),
+            )
+            .await;
+        assert_eq!(refused.status, 422, "{planned}: {}", refused.body);
+        assert_eq!(pointers(&refused), ["/payload/planned_discharge_date"]);
+    }
     assert_eq!(app.count("documents"), 0);
 }
 
