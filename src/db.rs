@@ -220,13 +220,13 @@ pub fn sqlite_twin_reader(conn: &mut SqliteConnection) -> QueryResult<Option<Sql
     if path.is_empty() {
         return Ok(None);
     }
+    // This process's writers queue on SQLITE_WRITER; one at work means waiting, so not now.
+    let Ok(_writer) = SQLITE_WRITER.try_lock() else { return Ok(None) };
     let open = || match establish(&DatabaseUrl::Sqlite { path: path.clone() }) {
         Ok(DbConnection::Sqlite(other)) => Some(other),
         _ => None,
     };
     let (Some(mut lock), Some(mut twin)) = (open(), open()) else { return Ok(None) };
-    // This process's writers queue on SQLITE_WRITER; one at work means waiting, so not now.
-    let Ok(_writer) = SQLITE_WRITER.try_lock() else { return Ok(None) };
     if lock.batch_execute("PRAGMA busy_timeout = 20; BEGIN IMMEDIATE").is_err() {
         return Ok(None);
     }

@@ -121,11 +121,14 @@ impl Labels {
             Labels::Names => format!("'{bucket}'"),
             // Every name the expressions write is in BUCKETS (tested); were one not, the query
             // would fail on its NULL rather than count it as another bucket.
-            Labels::Numbers => {
-                BUCKETS.iter().position(|b| *b == bucket).map_or_else(|| "NULL".into(), |p| p.to_string())
-            }
+            Labels::Numbers => place(bucket).map_or_else(|| "NULL".into(), |p| p.to_string()),
         }
     }
+}
+
+/// A bucket's place in `BUCKETS`, the number a cell holds for it.
+fn place(bucket: &str) -> Option<i32> {
+    BUCKETS.iter().position(|b| *b == bucket).and_then(|p| i32::try_from(p).ok())
 }
 
 /// The admission side's bucket of a stay before any exclusion: its first dated admission sheet

@@ -12,7 +12,7 @@ use diesel::row::{Field, Row};
 use diesel::sql_types::{BigInt, Nullable};
 use diesel::sqlite::SqliteValue;
 
-use super::{BUCKETS, Window, pack};
+use super::{Window, pack};
 use crate::db;
 use crate::survey::rules::RuleSet;
 
@@ -39,7 +39,6 @@ struct Stay {
 struct Cells<'a> {
     rules: &'a RuleSet,
     window: &'a Window,
-    place: fn(&str) -> i32,
 }
 
 impl Cells<'_> {
@@ -98,8 +97,8 @@ impl Cells<'_> {
         let in_admission_cohort = (from..=to).contains(&stay.admitted);
         let admission = match (in_admission_cohort, excluded) {
             (false, _) => 0,
-            (true, true) => (self.place)("excluded"),
-            (true, false) => (self.place)(self.admission(stay)),
+            (true, true) => place("excluded"),
+            (true, false) => place(self.admission(stay)),
         };
         let discharge = match stay.discharged {
             Some(discharged)
@@ -108,7 +107,7 @@ impl Cells<'_> {
                     Some(_) => in_admission_cohort && discharged <= end,
                 } =>
             {
-                (self.place)(if excluded { "excluded" } else { Self::discharge(stay, discharged) })
+                place(if excluded { "excluded" } else { Self::discharge(stay, discharged) })
             }
             _ => 0,
         };
@@ -123,7 +122,7 @@ impl Cells<'_> {
 
 /// A bucket's place in `BUCKETS` (0, outside a cohort, for a name not there: never, tested).
 fn place(bucket: &str) -> i32 {
-    BUCKETS.iter().position(|b| *b == bucket).and_then(|p| i32::try_from(p).ok()).unwrap_or(0)
+    super::place(bucket).unwrap_or(0)
 }
 
 /// The place of a key among those seen so far, the key copied the first time only.
@@ -171,7 +170,7 @@ pub(super) fn add_up(conn: &mut SqliteConnection, query: &str, rules: &RuleSet, 
 }
 
 fn add_up_rows(conn: &mut SqliteConnection, query: &str, rules: &RuleSet, window: &Window) -> QueryResult<Sums> {
-    let cells = Cells { rules, window, place };
+    let cells = Cells { rules, window };
     let mut admission_keys: HashMap<String, usize> = HashMap::new();
     let mut discharge_keys: HashMap<String, usize> = HashMap::new();
     let mut counts: HashMap<(usize, usize, i32), i64> = HashMap::new();
