@@ -236,7 +236,7 @@ fn planned_discharge_problem(
     let problem = |keyword, message| Some(crate::error::FieldError::new("/planned_discharge_on", keyword, message));
     if day < admitted_on {
         problem("date_order", "「退院予定日」が「入院日」より前です")
-    } else if day >= today + chrono::Duration::days(365) {
+    } else if checks::planned_discharge_too_far(day, today) {
         problem("not_too_far_ahead", "「退院予定日」が1年以上先です。年を確かめてください")
     } else {
         None

@@ -85,6 +85,12 @@ pub fn admission_info(
 
 /// 退院連絡: the planned discharge is not before the admission, and proposed conference dates
 /// fall between the admission and the planned discharge.
+/// A planned discharge date a year or more ahead: a mistyped year. The same bound holds for a
+/// 退院連絡's 退院予定日 and for one saved on the stay.
+pub fn planned_discharge_too_far(day: NaiveDate, today: NaiveDate) -> bool {
+    day >= today + chrono::Duration::days(365)
+}
+
 pub fn discharge_notice(payload: &Value, base: &str, admitted_on: NaiveDate, today: NaiveDate) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let planned = date(payload, "/planned_discharge_date");
@@ -96,8 +102,7 @@ pub fn discharge_notice(payload: &Value, base: &str, admitted_on: NaiveDate, tod
             format!("「退院予定日」{planned} が入院日 {admitted_on} より前です"),
         ));
     }
-    // As for a planned date saved on the stay: a year or more ahead is a mistyped year.
-    if let Some(planned) = planned.filter(|p| *p >= today + chrono::Duration::days(365)) {
+    if let Some(planned) = planned.filter(|p| planned_discharge_too_far(*p, today)) {
         errors.push(error(
             base,
             "/planned_discharge_date",
