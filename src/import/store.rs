@@ -7,15 +7,16 @@ use std::collections::{HashMap, HashSet};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::bulk;
+use super::bulk::{self, SetAside};
 use super::rows::{ContactRow, EpisodeRow, FacilityRow};
 use super::{ImportError, Outcome, Rejected};
 use crate::calendar::{self, day_number};
 use crate::db::schema::{contacts, episodes, facilities};
 use crate::db::{DbConnection, new_id, to_enum, to_uuid};
 use crate::directory::{FacilityKind, NewFacility};
+use crate::episodes::Destination;
 use crate::episodes::store::{ContactFirsts, Stays, merge_contact_firsts};
-use crate::survey::store::daily;
+use crate::survey::store::{Stay, daily};
 
 /// Rows per INSERT statement: well under both engines' limits on bound parameters.
 const BATCH: usize = 1000;
@@ -26,7 +27,9 @@ const BATCH: usize = 1000;
 pub fn prepare_for_bulk(conn: &mut DbConnection) -> QueryResult<()> {
     use diesel::connection::SimpleConnection;
     match conn {
-        DbConnection::Sqlite(c) => c.batch_execute("PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY"),
+        DbConnection::Sqlite(c) => {
+            c.batch_execute("PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY; PRAGMA threads = 2")
+        }
         DbConnection::Postgres(_) => Ok(()),
     }
 }
@@ -163,127 +166,178 @@ pub fn episodes(
     rejected: Vec<Rejected>,
 ) -> Result<Outcome, ImportError> {
     let id_of = |code: &str| facilities.get(code).map(|(id, _)| id.clone()).unwrap_or_default();
-    crate::db::write(conn, |conn| {
-        let mut outcome = Outcome { rejected, ..Outcome::default() };
-        let now = calendar::now();
-        // The survey's daily counts of new stays: on SQLite in one pass after the mark; on
-        // PostgreSQL batch by batch by id, or, for a file of a quarter of the stays or more, by
-        // recounting everything once at the end.
-        let mark = daily::mark(conn)?;
-        let recount = mark.is_none() && rows.len() >= usize::try_from(daily::stays(conn)?).unwrap_or(usize::MAX) / 4;
-        for chunk in rows.chunks(BATCH) {
-            let refs: Vec<&str> = chunk.iter().map(|r| r.episode_ref.as_str()).collect();
-            let stored: HashMap<String, Stored> = episodes::table
-                .filter(episodes::external_ref.eq_any(&refs))
-                .select((
-                    episodes::external_ref,
-                    (
-                        episodes::id,
-                        episodes::hospital_id,
-                        episodes::care_office_id,
-                        episodes::client_ref,
-                        episodes::care_level,
-                        episodes::admitted_on,
-                        episodes::discharged_on,
-                        episodes::destination,
-                        episodes::excluded,
-                    ),
-                ))
-                .load::<(Option<String>, Stored)>(conn)?
-                .into_iter()
-                .filter_map(|(reference, stored)| reference.map(|r| (r, stored)))
-                .collect();
-            let mut new = Vec::new();
-            let mut changed = Vec::new();
-            for row in chunk {
-                let destination = row.destination.map(|d| <&str>::from(d).to_owned());
-                let office = row.care_office.as_deref().map(id_of);
-                let wanted = (
-                    id_of(&row.hospital),
-                    office.clone(),
-                    Some(row.client_ref.clone()),
-                    row.care_level.clone(),
-                    row.admitted_on,
-                    row.discharged_on,
-                    destination.clone(),
-                    row.excluded,
-                );
-                match stored.get(&row.episode_ref) {
-                    Some((_, h, o, c, l, a, d, dest, x))
-                        if (h.clone(), o.clone(), c.clone(), l.clone(), *a, *d, dest.clone(), *x) == wanted =>
-                    {
-                        outcome.unchanged += 1
+    let large = SetAside::worth_it(rows.len(), daily::stays(conn)?);
+    references_checked_here(conn, large, |conn| {
+        crate::db::write(conn, |conn| {
+            let mut outcome = Outcome { rejected, ..Outcome::default() };
+            let now = calendar::now();
+            let set_aside = if large { Some(SetAside::take(conn, "episodes")?) } else { None };
+            // Only when some imported stays are stored at all are the file's looked up.
+            let any_imported =
+                diesel::select(diesel::dsl::exists(episodes::table.filter(episodes::external_ref.is_not_null())))
+                    .get_result::<bool>(conn)?;
+            // The survey's daily counts: new stays are counted here, as they are written; a changed
+            // stay's counts are taken off before and put back after (or, in a large import, every
+            // stay is counted again at the end).
+            let mut tally = daily::Tally::default();
+            let mut recount = false;
+            for chunk in rows.chunks(BATCH) {
+                let stored = if any_imported { stored_stays(conn, chunk)? } else { HashMap::new() };
+                let mut new = Vec::new();
+                let mut changed = Vec::new();
+                for row in chunk {
+                    let destination = row.destination.map(|d| <&str>::from(d).to_owned());
+                    let office = row.care_office.as_deref().map(id_of);
+                    let wanted = (
+                        id_of(&row.hospital),
+                        office.clone(),
+                        Some(row.client_ref.clone()),
+                        row.care_level.clone(),
+                        row.admitted_on,
+                        row.discharged_on,
+                        destination.clone(),
+                        row.excluded,
+                    );
+                    match stored.get(&row.episode_ref) {
+                        Some((_, h, o, c, l, a, d, dest, x))
+                            if (h.clone(), o.clone(), c.clone(), l.clone(), *a, *d, dest.clone(), *x) == wanted =>
+                        {
+                            outcome.unchanged += 1
+                        }
+                        Some((id, ..)) => changed.push((id.clone(), wanted, row)),
+                        None => {
+                            if office.is_some() {
+                                tally.add(1, &without_contacts(row));
+                            }
+                            new.push(NewEpisode {
+                                id: new_id().to_string(),
+                                client_ref: Some(row.client_ref.clone()),
+                                hospital_id: wanted.0,
+                                care_office_id: office,
+                                care_level: row.care_level.clone(),
+                                admitted_on: row.admitted_on,
+                                admitted_day: day_number(row.admitted_on),
+                                discharged_on: row.discharged_on,
+                                discharged_day: row.discharged_on.map(day_number),
+                                destination,
+                                excluded: row.excluded,
+                                planned_respite: false,
+                                undated_admission_info: false,
+                                undated_discharge_contact: false,
+                                external_ref: Some(row.episode_ref.clone()),
+                                created_at: now,
+                                updated_at: now,
+                            })
+                        }
                     }
-                    Some((id, ..)) => changed.push((id.clone(), wanted, row)),
-                    None => new.push(NewEpisode {
-                        id: new_id().to_string(),
-                        client_ref: Some(row.client_ref.clone()),
-                        hospital_id: wanted.0,
-                        care_office_id: office,
-                        care_level: row.care_level.clone(),
-                        admitted_on: row.admitted_on,
-                        admitted_day: day_number(row.admitted_on),
-                        discharged_on: row.discharged_on,
-                        discharged_day: row.discharged_on.map(day_number),
-                        destination,
-                        excluded: row.excluded,
-                        planned_respite: false,
-                        undated_admission_info: false,
-                        undated_discharge_contact: false,
-                        external_ref: Some(row.episode_ref.clone()),
-                        created_at: now,
-                        updated_at: now,
-                    }),
                 }
-            }
-            // A changed stay's survey counts are taken off before and put back after.
-            let ids = changed.iter().map(|(id, ..)| to_uuid(id)).collect::<QueryResult<Vec<_>>>()?;
-            if !ids.is_empty() && !recount {
-                daily::adjust(conn, -1, &Stays::Listed(&ids).condition("e.id"))?;
-            }
-            for (id, wanted, row) in changed {
-                diesel::update(episodes::table.find(id))
-                    .set((
-                        episodes::hospital_id.eq(wanted.0),
-                        episodes::care_office_id.eq(wanted.1),
-                        episodes::client_ref.eq(wanted.2),
-                        episodes::care_level.eq(wanted.3),
-                        episodes::admitted_on.eq(row.admitted_on),
-                        episodes::admitted_day.eq(day_number(row.admitted_on)),
-                        episodes::discharged_on.eq(row.discharged_on),
-                        episodes::discharged_day.eq(row.discharged_on.map(day_number)),
-                        episodes::destination.eq(wanted.6),
-                        episodes::excluded.eq(row.excluded),
-                        episodes::updated_at.eq(now),
-                    ))
-                    .execute(conn)?;
-                outcome.updated += 1;
-            }
-            if !ids.is_empty() && !recount {
-                daily::adjust(conn, 1, &Stays::Listed(&ids).condition("e.id"))?;
-            }
-            if !new.is_empty() {
+                let ids = changed.iter().map(|(id, ..)| to_uuid(id)).collect::<QueryResult<Vec<_>>>()?;
+                recount |= large && !ids.is_empty();
+                if !ids.is_empty() && !large {
+                    daily::adjust(conn, -1, &Stays::Listed(&ids).condition("e.id"))?;
+                }
+                for (id, wanted, row) in changed {
+                    diesel::update(episodes::table.find(id))
+                        .set((
+                            episodes::hospital_id.eq(wanted.0),
+                            episodes::care_office_id.eq(wanted.1),
+                            episodes::client_ref.eq(wanted.2),
+                            episodes::care_level.eq(wanted.3),
+                            episodes::admitted_on.eq(row.admitted_on),
+                            episodes::admitted_day.eq(day_number(row.admitted_on)),
+                            episodes::discharged_on.eq(row.discharged_on),
+                            episodes::discharged_day.eq(row.discharged_on.map(day_number)),
+                            episodes::destination.eq(wanted.6),
+                            episodes::excluded.eq(row.excluded),
+                            episodes::updated_at.eq(now),
+                        ))
+                        .execute(conn)?;
+                    outcome.updated += 1;
+                }
+                if !ids.is_empty() && !large {
+                    daily::adjust(conn, 1, &Stays::Listed(&ids).condition("e.id"))?;
+                }
                 // diesel's MultiConnection cannot batch, each engine's own can: a multi-row INSERT
                 // on SQLite, COPY (binary) on PostgreSQL.
                 outcome.inserted += match conn {
+                    _ if new.is_empty() => 0,
                     DbConnection::Sqlite(c) => bulk::insert_in_runs!(c, episodes::table, new.as_slice()),
                     DbConnection::Postgres(c) => diesel::copy_from(episodes::table).from_insertable(&new).execute(c)?,
                 };
-                if mark.is_none() && !recount {
-                    let ids = new.iter().map(|n| to_uuid(&n.id)).collect::<QueryResult<Vec<_>>>()?;
-                    daily::adjust(conn, 1, &Stays::Listed(&ids).condition("e.id"))?;
-                }
             }
-        }
-        tracing::debug!(inserted = outcome.inserted, "import: stays written");
-        if recount {
-            daily::recount(conn)?;
-        } else {
-            daily::add_inserted_since(conn, mark)?;
-            daily::compact(conn)?;
-        }
-        Ok(outcome)
+            tracing::debug!(inserted = outcome.inserted, "import: stays written");
+            if let Some(set_aside) = set_aside {
+                set_aside.restore(conn)?;
+            }
+            if recount {
+                daily::recount(conn)?
+            } else {
+                tally.write(conn)?
+            }
+            tracing::debug!("import: daily counts updated");
+            Ok(outcome)
+        })
     })
+}
+
+/// The file's stays already stored, by episode_ref.
+fn stored_stays(conn: &mut DbConnection, chunk: &[EpisodeRow]) -> QueryResult<HashMap<String, Stored>> {
+    let refs: Vec<&str> = chunk.iter().map(|r| r.episode_ref.as_str()).collect();
+    Ok(episodes::table
+        .filter(episodes::external_ref.eq_any(&refs))
+        .select((
+            episodes::external_ref,
+            (
+                episodes::id,
+                episodes::hospital_id,
+                episodes::care_office_id,
+                episodes::client_ref,
+                episodes::care_level,
+                episodes::admitted_on,
+                episodes::discharged_on,
+                episodes::destination,
+                episodes::excluded,
+            ),
+        ))
+        .load::<(Option<String>, Stored)>(conn)?
+        .into_iter()
+        .filter_map(|(reference, stored)| reference.map(|r| (r, stored)))
+        .collect())
+}
+
+/// A new stay as the survey counts it: no contacts yet.
+fn without_contacts(row: &EpisodeRow) -> Stay {
+    Stay {
+        admitted: day_number(row.admitted_on),
+        discharged: row.discharged_on.map(day_number),
+        died: row.destination == Some(Destination::Death),
+        excluded: row.excluded,
+        ..Stay::default()
+    }
+}
+
+/// Runs a large import with SQLite's foreign-key checks off (PostgreSQL's are set aside with the
+/// indexes, `SetAside`): every reference an import writes, it has just looked up itself (the
+/// facilities by code, the stays by episode_ref), and Renkei never deletes facilities, stays or
+/// contacts, so the checks could not fail. At a million rows they cost more than the inserts
+/// (a lookup of the referenced key per row and reference). SQLite takes this setting only
+/// outside a transaction; it is on again afterwards, however the import ended.
+fn references_checked_here<T>(
+    conn: &mut DbConnection,
+    large: bool,
+    import: impl FnOnce(&mut DbConnection) -> Result<T, ImportError>,
+) -> Result<T, ImportError> {
+    use diesel::connection::SimpleConnection;
+    let DbConnection::Sqlite(sqlite) = conn else { return import(conn) };
+    if !large {
+        return import(conn);
+    }
+    sqlite.batch_execute("PRAGMA foreign_keys = OFF")?;
+    let outcome = import(conn);
+    if let DbConnection::Sqlite(sqlite) = conn {
+        sqlite.batch_execute("PRAGMA foreign_keys = ON")?;
+    }
+    outcome
 }
 
 #[derive(Insertable)]
@@ -365,75 +419,84 @@ pub fn contacts(
     let mut firsts =
         by_stay.into_iter().map(|(id, firsts)| Ok((to_uuid(id)?, firsts))).collect::<QueryResult<Vec<_>>>()?;
     firsts.sort_unstable_by_key(|(id, _)| *id);
-    crate::db::write(conn, |conn| {
-        let mut outcome = Outcome { rejected, ..Outcome::default() };
-        one_import_at_a_time(conn)?;
-        let stays = usize::try_from(daily::stays(conn)?).unwrap_or(usize::MAX);
-        // A contact already imported (the same content, the same occurrence) is left as it is.
-        // Only when some imported contacts are stored at all are the file's stays looked up.
-        let any_imported =
-            diesel::select(diesel::dsl::exists(contacts::table.filter(contacts::import_seq.is_not_null())))
-                .get_result::<bool>(conn)?;
-        for (chunk, contents) in rows.chunks(BATCH).zip(contents.chunks(BATCH)) {
-            let stored_rows = if any_imported {
-                let mut stays: Vec<&str> = contents.iter().map(|c| c.0).collect();
-                stays.sort_unstable();
-                stays.dedup();
-                stored_contents(conn, &stays)?
-            } else {
-                Vec::new()
-            };
-            let stored: HashSet<Content<'_>> = stored_rows.iter().filter_map(borrowed).collect();
-            let new: Vec<NewContact> = chunk
-                .iter()
-                .zip(contents)
-                .filter(|(_, content)| !stored.contains(*content))
-                .map(|((episode_id, row), content)| NewContact {
-                    id: new_id().to_string(),
-                    episode_id: episode_id.clone(),
-                    direction: row.direction.into(),
-                    kind: row.kind.into(),
-                    method: row.method.into(),
-                    contacted_on: row.contacted_on,
-                    contacted_day: content.3,
-                    import_seq: Some(content.5),
-                    created_at: now,
-                })
-                .collect();
-            // Both engines' own bulk paths; a unique index still refuses a contact stored twice.
-            let inserted = match conn {
-                DbConnection::Sqlite(c) => bulk::insert_in_runs!(c, contacts::table, new.as_slice()),
-                DbConnection::Postgres(c) => diesel::copy_from(contacts::table).from_insertable(&new).execute(c)?,
-            };
-            outcome.inserted += inserted;
-            outcome.unchanged += chunk.len() - inserted;
-        }
-        tracing::debug!(inserted = outcome.inserted, "import: contacts inserted");
-        // Contacts already stored (the same key, so the same content) are in their stays'
-        // summaries already; when nothing was new, nothing changes.
-        if outcome.inserted > 0 {
-            // Touching a quarter of the stays or more, recounting the survey's daily counts in
-            // one pass costs less than taking off and putting back each stay's.
-            let recount = outcome.inserted >= stays / 4;
-            for chunk in firsts.chunks(BATCH / 2) {
-                let ids: Vec<Uuid> = chunk.iter().map(|(id, _)| *id).collect();
-                let which = Stays::Listed(&ids).condition("e.id");
-                if !recount {
-                    daily::adjust(conn, -1, &which)?;
-                }
-                merge_contact_firsts(conn, chunk)?;
-                if !recount {
-                    daily::adjust(conn, 1, &which)?;
-                }
+    let large = SetAside::worth_it(rows.len(), bulk::stored_rows(conn, "contacts")?);
+    references_checked_here(conn, large, |conn| {
+        crate::db::write(conn, |conn| {
+            let mut outcome = Outcome { rejected, ..Outcome::default() };
+            one_import_at_a_time(conn)?;
+            let stays = usize::try_from(daily::stays(conn)?).unwrap_or(usize::MAX);
+            let set_aside = if large { Some(SetAside::take(conn, "contacts")?) } else { None };
+            // A contact already imported (the same content, the same occurrence) is left as it is.
+            // Only when some imported contacts are stored at all are the file's stays looked up.
+            let any_imported =
+                diesel::select(diesel::dsl::exists(contacts::table.filter(contacts::import_seq.is_not_null())))
+                    .get_result::<bool>(conn)?;
+            for (chunk, contents) in rows.chunks(BATCH).zip(contents.chunks(BATCH)) {
+                let stored_rows = if any_imported {
+                    let mut stays: Vec<&str> = contents.iter().map(|c| c.0).collect();
+                    stays.sort_unstable();
+                    stays.dedup();
+                    stored_contents(conn, &stays)?
+                } else {
+                    Vec::new()
+                };
+                let stored: HashSet<Content<'_>> = stored_rows.iter().filter_map(borrowed).collect();
+                let new: Vec<NewContact> = chunk
+                    .iter()
+                    .zip(contents)
+                    .filter(|(_, content)| !stored.contains(*content))
+                    .map(|((episode_id, row), content)| NewContact {
+                        id: new_id().to_string(),
+                        episode_id: episode_id.clone(),
+                        direction: row.direction.into(),
+                        kind: row.kind.into(),
+                        method: row.method.into(),
+                        contacted_on: row.contacted_on,
+                        contacted_day: content.3,
+                        import_seq: Some(content.5),
+                        created_at: now,
+                    })
+                    .collect();
+                // Both engines' own bulk paths; the unique index (now, or when it is built again)
+                // refuses a contact stored twice.
+                let inserted = match conn {
+                    _ if new.is_empty() => 0,
+                    DbConnection::Sqlite(c) => bulk::insert_in_runs!(c, contacts::table, new.as_slice()),
+                    DbConnection::Postgres(c) => diesel::copy_from(contacts::table).from_insertable(&new).execute(c)?,
+                };
+                outcome.inserted += inserted;
+                outcome.unchanged += chunk.len() - inserted;
             }
-            tracing::debug!("import: contact summaries updated");
-            if recount {
-                daily::recount(conn)?;
-            } else {
-                daily::compact(conn)?;
+            tracing::debug!(inserted = outcome.inserted, "import: contacts inserted");
+            if let Some(set_aside) = set_aside {
+                set_aside.restore(conn)?;
             }
-            tracing::debug!("import: daily counts updated");
-        }
-        Ok(outcome)
+            // Contacts already stored (the same key, so the same content) are in their stays'
+            // summaries already; when nothing was new, nothing changes.
+            if outcome.inserted > 0 {
+                // Touching a quarter of the stays or more, recounting the survey's daily counts in
+                // one pass costs less than taking off and putting back each stay's.
+                let recount = outcome.inserted >= stays / 4;
+                for chunk in firsts.chunks(BATCH / 2) {
+                    let ids: Vec<Uuid> = chunk.iter().map(|(id, _)| *id).collect();
+                    let which = Stays::Listed(&ids).condition("e.id");
+                    if !recount {
+                        daily::adjust(conn, -1, &which)?;
+                    }
+                    merge_contact_firsts(conn, chunk)?;
+                    if !recount {
+                        daily::adjust(conn, 1, &which)?;
+                    }
+                }
+                tracing::debug!("import: contact summaries updated");
+                if recount {
+                    daily::recount(conn)?;
+                } else {
+                    daily::compact(conn)?;
+                }
+                tracing::debug!("import: daily counts updated");
+            }
+            Ok(outcome)
+        })
     })
 }

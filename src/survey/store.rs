@@ -189,6 +189,66 @@ pub(crate) fn lead_days() -> String {
 /// The largest lead the daily counts keep exactly.
 pub(crate) const LEAD_CAP: i64 = 61;
 
+/// One stay's columns that decide its buckets (day numbers), read into Rust. Its methods are the
+/// definitions of the SQL above (`admission_bucket`, `discharge_bucket`, `lead_days`), for the
+/// passes that work out buckets here rather than in the database; tests compare the two. Read
+/// from the columns in this order.
+#[derive(Debug, Clone, Copy, Default, Queryable)]
+pub(crate) struct Stay {
+    pub(crate) admitted: i32,
+    pub(crate) discharged: Option<i32>,
+    pub(crate) first_admission_info: Option<i32>,
+    pub(crate) undated_admission_info: bool,
+    pub(crate) first_discharge_contact: Option<i32>,
+    pub(crate) undated_discharge_contact: bool,
+    pub(crate) died: bool,
+    pub(crate) excluded: bool,
+    pub(crate) planned_respite: bool,
+}
+
+impl Stay {
+    /// `admission_bucket`: the first dated sheet up to `bound`, else an undated one, else none.
+    pub(crate) fn admission_bucket(&self, bound: i32) -> &'static str {
+        match self.first_admission_info {
+            Some(day) if day <= bound => match day - self.admitted {
+                ..=0 => "same_day",
+                1..=2 => "day_2_3",
+                _ => "later",
+            },
+            _ if self.undated_admission_info => "unknown",
+            _ => "none",
+        }
+    }
+
+    /// `discharge_bucket` of the stay discharged on `discharged`: death, the first dated
+    /// contact's lead, else an undated contact, else none.
+    pub(crate) fn discharge_bucket(&self, discharged: i32) -> &'static str {
+        if self.died {
+            return "died";
+        }
+        match self.first_discharge_contact {
+            Some(day) => match discharged - day {
+                8.. => "8+",
+                5..=7 => "5-7",
+                2..=4 => "2-4",
+                1 => "1",
+                0 => "0",
+                _ => "after",
+            },
+            None if self.undated_discharge_contact => "unknown",
+            None => "none",
+        }
+    }
+
+    /// `lead_days` of the stay discharged on `discharged`: 0..=`LEAD_CAP`, -1 after or none.
+    pub(crate) fn lead_days(&self, discharged: i32) -> i64 {
+        match self.first_discharge_contact {
+            Some(day) if discharged >= day => i64::from(discharged - day).min(LEAD_CAP),
+            _ => -1,
+        }
+    }
+}
+
 /// Counts stays per group and bucket, for both sides.
 pub fn count(
     conn: &mut DbConnection,

@@ -299,3 +299,82 @@ async fn the_migration_counts_the_stays_already_stored() {
     assert_eq!(db::run_migrations(&mut conn).unwrap().len(), reverted);
     assert_same(&mut conn, &around_april_2025());
 }
+
+/// The indexes, foreign keys and other constraints of the database, as text, sorted.
+fn schema(conn: &mut DbConnection) -> Vec<String> {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Line {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        line: String,
+    }
+    let sql = match conn {
+        DbConnection::Sqlite(_) => {
+            "SELECT type || ' ' || name || ': ' || COALESCE(sql, '') AS line FROM sqlite_master ORDER BY 1"
+        }
+        DbConnection::Postgres(_) => {
+            "SELECT indexdef AS line FROM pg_indexes WHERE schemaname = 'public' \
+             UNION ALL SELECT conrelid::regclass::text || ' ' || conname || ': ' || pg_get_constraintdef(oid) \
+             FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY 1"
+        }
+    };
+    diesel::sql_query(sql).load::<Line>(conn).unwrap().into_iter().map(|l| l.line).collect()
+}
+
+/// An import at least as large as what is stored builds the tables' indexes (and on PostgreSQL
+/// their foreign keys) once at its end instead of row by row: afterwards the schema is exactly
+/// what the migrations made, the references are still enforced, and stays changed by a large
+/// file are counted again exactly.
+#[tokio::test]
+async fn a_large_import_leaves_the_schema_as_the_migrations_made_it() {
+    let database = TestDatabase::new();
+    import(&database, "facilities", &format!("{FIXTURES}/facilities.csv")).await;
+    let mut conn = db::establish(&database.url).unwrap();
+    let migrated = schema(&mut conn);
+    assert!(migrated.iter().any(|line| line.contains("episodes_admitted_discharged")), "{migrated:#?}");
+    let dir = std::env::temp_dir().join(format!("renkei-large-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let header =
+        "episode_ref,client_ref,care_level,care_office,hospital,admitted_on,discharged_on,destination,excluded\n";
+    let first = write(
+        &dir,
+        "first.csv",
+        &format!(
+            "{header}L1,C1,要介護1,K01,H01,2025-04-02,,,false\n\
+             L2,C2,要介護2,K02,H02,2025-04-03,,,false\n"
+        ),
+    );
+    assert!(import(&database, "episodes", &first).await.contains("追加 2"));
+    // Larger than the table: two stays discharged (one died), two new.
+    let second = write(
+        &dir,
+        "second.csv",
+        &format!(
+            "{header}L1,C1,要介護1,K01,H01,2025-04-02,2025-04-20,home,false\n\
+             L2,C2,要介護2,K02,H02,2025-04-03,2025-04-09,death,false\n\
+             L3,C3,要介護3,K01,H02,2025-04-05,2025-04-15,home,false\n\
+             L4,C4,,K02,H01,2025-03-28,,,false\n"
+        ),
+    );
+    assert!(import(&database, "episodes", &second).await.contains("追加 2、更新 2"));
+    assert_same(&mut conn, &around_april_2025());
+    let contacts = write(
+        &dir,
+        "contacts.csv",
+        "episode_ref,direction,kind,contacted_on,method\n\
+         L1,cm_to_hospital,admission_info,2025-04-02,fax\n\
+         L1,hospital_to_cm,discharge_notice,2025-04-13,phone\n\
+         L3,hospital_to_cm,discharge_notice,2025-04-14,phone\n\
+         L4,cm_to_hospital,admission_info,,mail\n",
+    );
+    assert!(import(&database, "contacts", &contacts).await.contains("追加 4"));
+    assert_same(&mut conn, &around_april_2025());
+    assert_eq!(schema(&mut conn), migrated);
+    // A contact of a stay that does not exist is still refused by the database.
+    let orphan = diesel::sql_query(
+        "INSERT INTO contacts (id, episode_id, direction, kind, method, created_at) \
+         VALUES ('x', 'no-such-stay', 'cm_to_hospital', 'admission_info', 'fax', CURRENT_TIMESTAMP)",
+    );
+    assert!(diesel::RunQueryDsl::execute(orphan, &mut conn).is_err());
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -13,8 +13,10 @@
 
 use diesel::prelude::*;
 
+use diesel::connection::DefaultLoadingMode;
+
 use super::{
-    BucketCount, Counts, KeyCount, LEAD_CAP, Labels, UNTIL_DISCHARGE, Window, admission_bucket, discharge_bucket,
+    BucketCount, Counts, KeyCount, LEAD_CAP, Labels, Stay, UNTIL_DISCHARGE, Window, admission_bucket, discharge_bucket,
     excluded_expression, key_expression, lead_days,
 };
 use crate::db::DbConnection;
@@ -118,16 +120,101 @@ pub fn adjust(conn: &mut DbConnection, sign: i8, which: &str) -> QueryResult<()>
 }
 
 /// Counts every stay again from scratch: for a bulk write that touched a large share of the
-/// stays, one pass over all of them costs less than taking off and putting back each one. On
-/// PostgreSQL the counts are locked against other writers until the commit (readers go on), since
-/// a write committed between the delete and the count would be counted twice.
+/// stays, one pass over all of them costs less than taking off and putting back each one. SQLite
+/// can group rows only by sorting them, so there the stays are read once and counted here
+/// (`Tally`); PostgreSQL groups them itself (a hash aggregate, faster than handing over a million
+/// rows). On PostgreSQL the counts are locked against other writers until the commit (readers go
+/// on), since a write committed between the delete and the count would be counted twice.
 pub fn recount(conn: &mut DbConnection) -> QueryResult<()> {
+    use crate::db::schema::episodes::dsl as e;
     if matches!(conn, DbConnection::Postgres(_)) {
         diesel::sql_query("LOCK TABLE survey_days IN SHARE ROW EXCLUSIVE MODE").execute(conn)?;
+        diesel::sql_query("DELETE FROM survey_days").execute(conn)?;
+        adjust(conn, 1, "TRUE")?;
+        return compact(conn).map(|_| ());
+    }
+    let mut tally = Tally::default();
+    let stays = e::episodes
+        .filter(e::care_office_id.is_not_null())
+        .select((
+            e::admitted_day,
+            e::discharged_day,
+            e::first_admission_info_day,
+            e::undated_admission_info,
+            e::first_discharge_contact_day,
+            e::undated_discharge_contact,
+            diesel::dsl::sql::<diesel::sql_types::Bool>("COALESCE(destination = 'death', FALSE)"),
+            e::excluded,
+            e::planned_respite,
+        ))
+        .load_iter::<Stay, DefaultLoadingMode>(conn)?;
+    for stay in stays {
+        tally.add(1, &stay?);
     }
     diesel::sql_query("DELETE FROM survey_days").execute(conn)?;
-    adjust(conn, 1, "TRUE")?;
-    compact(conn).map(|_| ())
+    tally.write(conn)
+}
+
+/// Which side of the survey a daily count is of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Side {
+    Admission,
+    Discharge,
+}
+
+/// A row of the daily counts: side, day, bucket, lead days, marked excluded, planned respite.
+type DayKey = (Side, i32, &'static str, i64, bool, bool);
+
+/// The daily counts of some stays with a care office, added up here by the definitions that
+/// `adjust` writes in SQL (`Stay`'s methods; a test compares the two), then added to the table.
+#[derive(Debug, Default)]
+pub struct Tally(std::collections::HashMap<DayKey, i64>);
+
+impl Tally {
+    /// Adds `sign` (1 or -1) times one stay that has a care office.
+    pub(crate) fn add(&mut self, sign: i64, stay: &Stay) {
+        let (excluded, respite) = (stay.excluded, stay.planned_respite);
+        let admission = stay.admission_bucket(stay.discharged.unwrap_or(i32::MAX));
+        *self.0.entry((Side::Admission, stay.admitted, admission, -1, excluded, respite)).or_default() += sign;
+        if let Some(day) = stay.discharged {
+            let key = (Side::Discharge, day, stay.discharge_bucket(day), stay.lead_days(day), excluded, respite);
+            *self.0.entry(key).or_default() += sign;
+        }
+    }
+
+    /// Adds the counts to `survey_days`, as `adjust` does: SQLite adds to one row per key,
+    /// PostgreSQL appends delta rows and compacts them. Only numbers and fixed words are spliced.
+    pub fn write(self, conn: &mut DbConnection) -> QueryResult<()> {
+        let postgres = matches!(conn, DbConnection::Postgres(_));
+        let rows: Vec<String> = self
+            .0
+            .into_iter()
+            .filter(|(_, n)| *n != 0)
+            .map(|((side, day, bucket, lead, excluded, respite), n)| {
+                let side = if side == Side::Admission { "admission" } else { "discharge" };
+                let fresh = if postgres { ", FALSE" } else { "" };
+                format!("('{side}', {day}, '{bucket}', {lead}, {excluded}, {respite}, {n}{fresh})")
+            })
+            .collect();
+        let (compacted, merge) = if postgres {
+            (", compacted", "")
+        } else {
+            (
+                "",
+                " ON CONFLICT (side, day, bucket, lead_days, marked_excluded, planned_respite) \
+                 DO UPDATE SET stays = survey_days.stays + excluded.stays",
+            )
+        };
+        for chunk in rows.chunks(500) {
+            diesel::sql_query(format!(
+                "INSERT INTO survey_days (side, day, bucket, lead_days, marked_excluded, planned_respite, stays{compacted}) \
+                 VALUES {}{merge}",
+                chunk.join(", ")
+            ))
+            .execute(conn)?;
+        }
+        compact(conn).map(|_| ())
+    }
 }
 
 /// PostgreSQL: replaces the rows of every day that has fresh delta rows by their sums (rows that
@@ -176,10 +263,54 @@ struct Number {
     n: i64,
 }
 
-/// Counts the stays inserted since `mark` (SQLite), in one pass (a bulk import).
-pub fn add_inserted_since(conn: &mut DbConnection, mark: Option<i64>) -> QueryResult<()> {
-    match mark {
-        Some(mark) => adjust(conn, 1, &format!("e.rowid > {mark}")),
-        None => Ok(()),
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::connection::SimpleConnection;
+
+    #[derive(QueryableByName, Debug, PartialEq)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        side: String,
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        day: i32,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        bucket: String,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        lead_days: i64,
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        marked_excluded: bool,
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        planned_respite: bool,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        stays: i64,
+    }
+
+    fn rows(conn: &mut DbConnection) -> Vec<Row> {
+        diesel::sql_query("SELECT * FROM survey_days ORDER BY 1, 2, 3, 4, 5, 6")
+            .load(conn)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_recount_here_writes_the_same_daily_counts_as_the_sql_of_adjust() {
+        let mut sqlite = diesel::sqlite::SqliteConnection::establish(":memory:").unwrap_or_else(|e| panic!("{e}"));
+        sqlite.batch_execute(super::super::sqlite::tests::GRID).unwrap_or_else(|e| panic!("{e}"));
+        sqlite
+            .batch_execute(
+                "CREATE TABLE survey_days (side TEXT NOT NULL, day INTEGER NOT NULL, bucket TEXT NOT NULL, \
+                 lead_days INTEGER NOT NULL, marked_excluded BOOLEAN NOT NULL, planned_respite BOOLEAN NOT NULL, \
+                 stays INTEGER NOT NULL, \
+                 PRIMARY KEY (side, day, bucket, lead_days, marked_excluded, planned_respite)) WITHOUT ROWID",
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut conn = DbConnection::Sqlite(sqlite);
+        adjust(&mut conn, 1, "TRUE").unwrap_or_else(|e| panic!("{e}"));
+        let by_sql = rows(&mut conn);
+        recount(&mut conn).unwrap_or_else(|e| panic!("{e}"));
+        let here = rows(&mut conn);
+        let buckets: std::collections::HashSet<&str> = by_sql.iter().map(|r| r.bucket.as_str()).collect();
+        assert!(by_sql.len() > 1000 && buckets.len() == 12, "{} rows, buckets {buckets:?}", by_sql.len());
+        assert_eq!(here, by_sql);
     }
 }

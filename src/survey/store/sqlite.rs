@@ -12,7 +12,7 @@ use diesel::row::{Field, Row};
 use diesel::sql_types::{BigInt, Nullable};
 use diesel::sqlite::SqliteValue;
 
-use super::{Window, pack};
+use super::{Stay, Window, pack};
 use crate::db;
 use crate::survey::rules::RuleSet;
 
@@ -21,19 +21,6 @@ use crate::survey::rules::RuleSet;
 pub(super) const COLUMNS: &str = "e.admitted_day, e.discharged_day, e.first_admission_info_day, \
      e.first_discharge_contact_day, e.undated_admission_info + 2 * e.undated_discharge_contact \
      + 4 * COALESCE(e.destination = 'death', 0) + 8 * e.excluded + 16 * e.planned_respite";
-
-/// One stay's columns that decide its buckets (day numbers).
-struct Stay {
-    admitted: i32,
-    discharged: Option<i32>,
-    first_admission_info: Option<i32>,
-    undated_admission_info: bool,
-    first_discharge_contact: Option<i32>,
-    undated_discharge_contact: bool,
-    died: bool,
-    excluded: bool,
-    planned_respite: bool,
-}
 
 /// Each stay's cell (see `super::pack`) under one survey's rules and window.
 struct Cells<'a> {
@@ -51,43 +38,14 @@ impl Cells<'_> {
         stay.excluded || short || (self.rules.exclusions.planned_respite && stay.planned_respite)
     }
 
-    /// The admission side's bucket: the first dated sheet up to the discharge (or the cut-off for
-    /// a stay open then), else an undated one, else none.
-    fn admission(&self, stay: &Stay) -> &'static str {
+    /// The admission side's bound: contacts count up to the discharge (or the cut-off for a stay
+    /// open then).
+    fn admission_bound(&self, stay: &Stay) -> i32 {
         let end = self.window.end();
-        let bound = match (self.window.cutoff, stay.discharged) {
+        match (self.window.cutoff, stay.discharged) {
             (None, discharged) => discharged.unwrap_or(i32::MAX),
             (Some(_), Some(discharged)) if discharged <= end => discharged,
             (Some(_), _) => end,
-        };
-        match stay.first_admission_info {
-            Some(day) if day <= bound => match day - stay.admitted {
-                ..=0 => "same_day",
-                1..=2 => "day_2_3",
-                _ => "later",
-            },
-            _ if stay.undated_admission_info => "unknown",
-            _ => "none",
-        }
-    }
-
-    /// The discharge side's bucket of a discharged stay: death, the first dated contact's lead,
-    /// else an undated contact, else none.
-    fn discharge(stay: &Stay, discharged: i32) -> &'static str {
-        if stay.died {
-            return "died";
-        }
-        match stay.first_discharge_contact {
-            Some(day) => match discharged - day {
-                8.. => "8+",
-                5..=7 => "5-7",
-                2..=4 => "2-4",
-                1 => "1",
-                0 => "0",
-                _ => "after",
-            },
-            None if stay.undated_discharge_contact => "unknown",
-            None => "none",
         }
     }
 
@@ -98,7 +56,7 @@ impl Cells<'_> {
         let admission = match (in_admission_cohort, excluded) {
             (false, _) => 0,
             (true, true) => place("excluded"),
-            (true, false) => place(self.admission(stay)),
+            (true, false) => place(stay.admission_bucket(self.admission_bound(stay))),
         };
         let discharge = match stay.discharged {
             Some(discharged)
@@ -107,7 +65,7 @@ impl Cells<'_> {
                     Some(_) => in_admission_cohort && discharged <= end,
                 } =>
             {
-                place(if excluded { "excluded" } else { Self::discharge(stay, discharged) })
+                place(if excluded { "excluded" } else { stay.discharge_bucket(discharged) })
             }
             _ => 0,
         };
@@ -225,7 +183,7 @@ fn missing_column(column: usize) -> diesel::result::Error {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::calendar::from_day_number;
     use crate::survey::rules;
@@ -242,12 +200,12 @@ mod tests {
     }
 
     /// Every combination of days around a window's edges, contacts before, on and after each
-    /// day, flags and destinations: 80,640 stays.
-    const GRID: &str = "CREATE TABLE episodes AS
+    /// day, flags and destinations: 90,720 stays.
+    pub(in crate::survey::store) const GRID: &str = "CREATE TABLE episodes AS
         WITH admitted(v) AS (VALUES (99), (100), (105), (110), (111)),
              stay(v) AS (VALUES (NULL), (0), (1), (3), (6), (12), (20)),
              sheet(v) AS (VALUES (NULL), (-1), (0), (2), (3), (30)),
-             notice(v) AS (VALUES (NULL), (9), (8), (5), (4), (1), (0), (-1)),
+             notice(v) AS (VALUES (NULL), (70), (9), (8), (5), (4), (1), (0), (-1)),
              undated(a, d) AS (VALUES (0, 0), (0, 1), (1, 0), (1, 1)),
              destination(v) AS (VALUES (NULL), ('home'), ('death')),
              flags(excluded, respite) AS (VALUES (0, 0), (0, 1), (1, 0), (1, 1))
