@@ -27,9 +27,7 @@ const BATCH: usize = 1000;
 pub fn prepare_for_bulk(conn: &mut DbConnection) -> QueryResult<()> {
     use diesel::connection::SimpleConnection;
     match conn {
-        DbConnection::Sqlite(c) => {
-            c.batch_execute("PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY; PRAGMA threads = 2")
-        }
+        DbConnection::Sqlite(c) => c.batch_execute("PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY"),
         DbConnection::Postgres(_) => Ok(()),
     }
 }
@@ -166,7 +164,7 @@ pub fn episodes(
     rejected: Vec<Rejected>,
 ) -> Result<Outcome, ImportError> {
     let id_of = |code: &str| facilities.get(code).map(|(id, _)| id.clone()).unwrap_or_default();
-    let large = SetAside::worth_it(rows.len(), daily::stays(conn)?);
+    let large = SetAside::worth_it(rows.len(), bulk::stored_rows(conn, "episodes")?);
     references_checked_here(conn, large, |conn| {
         crate::db::write(conn, |conn| {
             let mut outcome = Outcome { rejected, ..Outcome::default() };
@@ -424,7 +422,7 @@ pub fn contacts(
         crate::db::write(conn, |conn| {
             let mut outcome = Outcome { rejected, ..Outcome::default() };
             one_import_at_a_time(conn)?;
-            let stays = usize::try_from(daily::stays(conn)?).unwrap_or(usize::MAX);
+            let stays = usize::try_from(bulk::stored_rows(conn, "episodes")?).unwrap_or(usize::MAX);
             let set_aside = if large { Some(SetAside::take(conn, "contacts")?) } else { None };
             // A contact already imported (the same content, the same occurrence) is left as it is.
             // Only when some imported contacts are stored at all are the file's stays looked up.

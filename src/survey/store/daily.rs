@@ -237,32 +237,6 @@ pub fn compact(conn: &mut DbConnection) -> QueryResult<usize> {
     .execute(conn)
 }
 
-/// Where the stays inserted from now on begin on SQLite: the largest rowid of `episodes` (SQLite
-/// gives each new row a larger one). PostgreSQL has no such order: there a bulk import counts
-/// each batch of new stays by their ids (`adjust`), and this is `None`.
-pub fn mark(conn: &mut DbConnection) -> QueryResult<Option<i64>> {
-    match conn {
-        DbConnection::Sqlite(_) => Ok(Some(
-            diesel::sql_query("SELECT COALESCE(MAX(rowid), 0) AS n FROM episodes").get_result::<Number>(conn)?.n,
-        )),
-        DbConnection::Postgres(_) => Ok(None),
-    }
-}
-
-/// How many stays are stored (on SQLite, the largest rowid: close enough, and instant).
-pub fn stays(conn: &mut DbConnection) -> QueryResult<i64> {
-    match mark(conn)? {
-        Some(last) => Ok(last),
-        None => Ok(diesel::sql_query("SELECT COUNT(*) AS n FROM episodes").get_result::<Number>(conn)?.n),
-    }
-}
-
-#[derive(QueryableByName)]
-struct Number {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
