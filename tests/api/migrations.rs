@@ -85,11 +85,12 @@ async fn imported_contacts_keep_their_identity_through_the_narrow_contacts_migra
     let contacts = count(&mut conn, "SELECT COUNT(*) AS n FROM contacts");
     let engine = if database.is_postgres() { "postgres" } else { "sqlite" };
     let folder = FileBasedMigrations::from_path(format!("{}/migrations/{engine}", env!("CARGO_MANIFEST_DIR"))).unwrap();
-    let reverted = match &mut conn {
-        DbConnection::Sqlite(c) => c.revert_last_migration(folder).unwrap(),
-        DbConnection::Postgres(c) => c.revert_last_migration(folder).unwrap(),
+    // Back to before the narrow contacts migration (reverting the later ones on the way).
+    let mut revert_last = || match &mut conn {
+        DbConnection::Sqlite(c) => c.revert_last_migration(folder.clone()).unwrap().to_string(),
+        DbConnection::Postgres(c) => c.revert_last_migration(folder.clone()).unwrap().to_string(),
     };
-    assert!(reverted.to_string().ends_with("000008"), "the narrow contacts migration: {reverted}");
+    while !revert_last().ends_with("000008") {}
     assert_eq!(
         count(&mut conn, "SELECT COUNT(DISTINCT import_key) AS n FROM contacts"),
         contacts,
