@@ -8,12 +8,15 @@ mod bulk;
 pub mod rows;
 pub mod store;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::SyncSender;
 
 use crate::calendar;
 use crate::db::DbConnection;
+use crate::directory::FacilityKind;
 use crate::error::AppError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -67,21 +70,21 @@ impl From<diesel::result::Error> for ImportError {
 }
 
 /// UTF-8 (a BOM is dropped) or, failing that, Shift_JIS; anything else is refused.
-pub fn decode(bytes: &[u8]) -> Result<String, ImportError> {
+pub fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, ImportError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if let Ok(text) = std::str::from_utf8(bytes) {
-        return Ok(text.to_owned());
+        return Ok(Cow::Borrowed(text));
     }
-    encoding_rs::SHIFT_JIS
-        .decode_without_bom_handling_and_without_replacement(bytes)
-        .map(|text| text.into_owned())
-        .ok_or_else(|| {
-            ImportError::Unreadable("文字コードを判別できません。UTF-8 か Shift_JIS で保存してください".into())
-        })
+    encoding_rs::SHIFT_JIS.decode_without_bom_handling_and_without_replacement(bytes).ok_or_else(|| {
+        ImportError::Unreadable("文字コードを判別できません。UTF-8 か Shift_JIS で保存してください".into())
+    })
 }
 
-/// Reads the header and the rows: (line number, fields) of each row.
-pub fn records(text: &str, table: Table) -> Result<Vec<(u64, Vec<String>)>, ImportError> {
+/// Checks the header, then gives the rows one by one: (line number, fields).
+pub fn records(
+    text: &str,
+    table: Table,
+) -> Result<impl Iterator<Item = Result<(u64, csv::StringRecord), ImportError>> + Send + '_, ImportError> {
     let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(text.as_bytes());
     let header: Vec<String> = reader
         .headers()
@@ -96,14 +99,11 @@ pub fn records(text: &str, table: Table) -> Result<Vec<(u64, Vec<String>)>, Impo
             header.join(",")
         )));
     }
-    reader
-        .records()
-        .map(|record| {
-            let record = record.map_err(|e| ImportError::Unreadable(format!("CSV として読めません: {e}")))?;
-            let line = record.position().map_or(0, |p| p.line());
-            Ok((line, record.iter().map(str::to_owned).collect()))
-        })
-        .collect()
+    Ok(reader.into_records().map(|record| {
+        let record = record.map_err(|e| ImportError::Unreadable(format!("CSV として読めません: {e}")))?;
+        let line = record.position().map_or(0, |p| p.line());
+        Ok((line, record))
+    }))
 }
 
 fn progress(total: usize, what: &str) -> indicatif::ProgressBar {
@@ -121,97 +121,59 @@ fn progress(total: usize, what: &str) -> indicatif::ProgressBar {
 }
 
 /// Imports `file` into `table`.
+///
+/// Stays and contacts are checked on a second thread while this one writes the rows already
+/// checked (`pipelined`): at a million rows, reading and checking take about as long as a third
+/// of the writing, and the machine has a second core. A bad row stops the writing (unless bad
+/// rows are skipped) and the transaction is rolled back, so a refused file still stores nothing.
 pub fn import(conn: &mut DbConnection, table: Table, file: &Path, skip_invalid: bool) -> Result<Outcome, ImportError> {
     let started = std::time::Instant::now();
     let bytes =
         std::fs::read(file).map_err(|e| ImportError::Unreadable(format!("{} を読めません: {e}", file.display())))?;
     store::prepare_for_bulk(conn)?;
-    let records = records(&decode(&bytes)?, table)?;
-    tracing::debug!(elapsed = ?started.elapsed(), rows = records.len(), "import: file read");
-    let bar = progress(records.len(), "確認中");
+    let text = decode(&bytes)?;
+    let records = records(&text, table)?;
+    // Lines, not rows (a quoted field may hold a line break): enough for the progress bar and for
+    // telling a large import from a small one.
+    let lines = text.as_bytes().iter().filter(|&&b| b == b'\n').count();
+    tracing::debug!(elapsed = ?started.elapsed(), lines, "import: file read");
+    let bar = progress(lines, "取り込み中");
     let today = calendar::today();
-    let mut rejected = Vec::new();
-    let mut reject = |line: u64, fields: &[String], reasons: Vec<String>| {
-        rejected.push(Rejected { line, fields: fields.to_vec(), reasons })
-    };
     let outcome = match table {
         Table::Facilities => {
-            let mut good = Vec::new();
+            let mut checked = Checked::new(skip_invalid, &bar, None);
             let mut seen: HashMap<String, u64> = HashMap::new();
-            for (line, fields) in &records {
-                bar.inc(1);
-                match rows::facility(fields) {
-                    Ok(row) => match seen.insert(row.code.clone(), *line) {
-                        Some(first) => {
-                            reject(*line, fields, vec![format!("code: {} は {first} 行目と重複しています", row.code)])
-                        }
-                        None => good.push(row),
+            for record in records {
+                let (line, record) = record?;
+                let fields: Vec<&str> = record.iter().collect();
+                match rows::facility(&fields) {
+                    Ok(row) => match seen.insert(row.code.clone(), line) {
+                        Some(first) => checked.reject(
+                            line,
+                            &fields,
+                            vec![format!("code: {} は {first} 行目と重複しています", row.code)],
+                        ),
+                        None => checked.pass(row),
                     },
-                    Err(reasons) => reject(*line, fields, reasons),
+                    Err(reasons) => checked.reject(line, &fields, reasons),
                 }
             }
-            finish(&bar, rejected, skip_invalid, |rejected| store::facilities(conn, &good, rejected))?
+            let (good, rejected) = checked.finish()?;
+            store::facilities(conn, &good, rejected)?
         }
         Table::Episodes => {
             let facilities = store::facility_kinds(conn)?;
-            let mut good = Vec::new();
-            let mut seen: HashMap<String, u64> = HashMap::new();
-            for (line, fields) in &records {
-                bar.inc(1);
-                // Field problems and reference problems are reported together.
-                let value = |i: usize| fields.get(i).map_or("", |v| v.trim());
-                let mut problems = Vec::new();
-                match facilities.get(value(4)) {
-                    _ if value(4).is_empty() => {}
-                    Some((_, kind)) if *kind == crate::directory::FacilityKind::Hospital => {}
-                    Some(_) => problems.push(format!("hospital: {} は医療機関ではありません", value(4))),
-                    None => problems.push(format!("hospital: 事業所コード {} は登録されていません", value(4))),
-                }
-                match facilities.get(value(3)) {
-                    _ if value(3).is_empty() => {}
-                    Some((_, kind)) if kind.is_care_side() => {}
-                    Some(_) => problems.push(format!("care_office: {} は居宅介護支援事業所等ではありません", value(3))),
-                    None => problems.push(format!("care_office: 事業所コード {} は登録されていません", value(3))),
-                }
-                if let Some(first) = seen.get(value(0)) {
-                    problems.push(format!("episode_ref: {} は {first} 行目と重複しています", value(0)));
-                }
-                let row = match rows::episode(fields, today) {
-                    Ok(row) if problems.is_empty() => Ok(row),
-                    Ok(_) => Err(problems),
-                    Err(mut field_problems) => {
-                        field_problems.extend(problems);
-                        Err(field_problems)
-                    }
-                };
-                match row {
-                    Ok(row) => {
-                        seen.insert(row.episode_ref.clone(), *line);
-                        good.push(row);
-                    }
-                    Err(reasons) => reject(*line, fields, reasons),
-                }
-            }
-            finish(&bar, rejected, skip_invalid, |rejected| store::episodes(conn, &good, &facilities, rejected))?
+            pipelined(
+                |send| check_episodes(records, &facilities, today, Checked::new(skip_invalid, &bar, Some(send))),
+                |batches, checked| store::episodes(conn, batches, lines, &facilities, checked),
+            )?
         }
         Table::Contacts => {
             let episodes = store::imported_episode_ids(conn)?;
-            let mut good = Vec::new();
-            for (line, fields) in &records {
-                bar.inc(1);
-                let row = rows::contact(fields, today).and_then(|row| match episodes.get(&row.episode_ref) {
-                    Some(id) => Ok((id.clone(), row)),
-                    None => Err(vec![format!(
-                        "episode_ref: {} は取り込まれていません（先に入院データを取り込んでください）",
-                        row.episode_ref
-                    )]),
-                });
-                match row {
-                    Ok(row) => good.push(row),
-                    Err(reasons) => reject(*line, fields, reasons),
-                }
-            }
-            finish(&bar, rejected, skip_invalid, |rejected| store::contacts(conn, &good, rejected))?
+            pipelined(
+                |send| check_contacts(records, &episodes, today, Checked::new(skip_invalid, &bar, Some(send))),
+                |batches, checked| store::contacts(conn, batches, lines, checked),
+            )?
         }
     };
     tracing::debug!(elapsed = ?started.elapsed(), "import: written");
@@ -219,22 +181,158 @@ pub fn import(conn: &mut DbConnection, table: Table, file: &Path, skip_invalid: 
         store::analyze(conn)?;
     }
     tracing::debug!(elapsed = ?started.elapsed(), "import: done");
-    Ok(Outcome { read: records.len(), ..outcome })
+    let read = outcome.inserted + outcome.updated + outcome.unchanged + outcome.rejected.len();
+    Ok(Outcome { read, ..outcome })
 }
 
-/// Refuses the whole file when rows were bad (unless told to skip them), else writes.
-fn finish(
-    bar: &indicatif::ProgressBar,
-    rejected: Vec<Rejected>,
-    skip_invalid: bool,
-    write: impl FnOnce(Vec<Rejected>) -> Result<Outcome, ImportError>,
+/// Runs `check` on a second thread, sending batches of good rows to `write` on this one. `write`
+/// calls the function it is given once it has taken every batch: it waits for the check to
+/// end and gives its result (the rejected rows and whatever else the check gathered), or the
+/// refusal of the file. If `write` fails first, the check stops at its next batch.
+fn pipelined<'env, R: Send, V: Send>(
+    check: impl FnOnce(SyncSender<Vec<R>>) -> Result<V, ImportError> + Send + 'env,
+    write: impl FnOnce(
+        std::sync::mpsc::IntoIter<Vec<R>>,
+        Box<dyn FnOnce() -> Result<V, ImportError> + '_>,
+    ) -> Result<Outcome, ImportError>,
 ) -> Result<Outcome, ImportError> {
-    bar.finish_and_clear();
-    tracing::debug!("import: rows checked");
-    if !rejected.is_empty() && !skip_invalid {
-        return Err(ImportError::BadRows(rejected));
+    std::thread::scope(|scope| {
+        // A few batches ahead at most: the rows wait in memory only briefly.
+        let (send, batches) = std::sync::mpsc::sync_channel(4);
+        let checking = scope.spawn(move || check(send));
+        let checked = move || checking.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        write(batches.into_iter(), Box::new(checked))
+    })
+}
+
+/// The rows of a file as they are checked: good ones collected in batches (and sent to the
+/// writer, when there is one), bad ones with their reasons. Once a row is bad and bad rows are
+/// not skipped, the file will be refused: good rows are no longer collected, only the bad listed.
+struct Checked<'b, R> {
+    skip_invalid: bool,
+    bar: &'b indicatif::ProgressBar,
+    send: Option<SyncSender<Vec<R>>>,
+    good: Vec<R>,
+    rejected: Vec<Rejected>,
+}
+
+impl<'b, R> Checked<'b, R> {
+    fn new(skip_invalid: bool, bar: &'b indicatif::ProgressBar, send: Option<SyncSender<Vec<R>>>) -> Self {
+        Self { skip_invalid, bar, send, good: Vec::new(), rejected: Vec::new() }
     }
-    write(rejected)
+
+    fn pass(&mut self, row: R) {
+        self.bar.inc(1);
+        if !self.rejected.is_empty() && !self.skip_invalid {
+            return;
+        }
+        self.good.push(row);
+        if self.good.len() == store::BATCH
+            && let Some(send) = &self.send
+            // The writer has stopped (it failed): its error is the one reported.
+            && send.send(std::mem::take(&mut self.good)).is_err()
+        {
+            self.send = None;
+        }
+    }
+
+    fn reject(&mut self, line: u64, fields: &[&str], reasons: Vec<String>) {
+        self.bar.inc(1);
+        self.rejected.push(Rejected { line, fields: fields.iter().map(|f| (*f).to_owned()).collect(), reasons });
+    }
+
+    /// The rows not sent yet (sending them, when there is a writer) and the rejected ones; the
+    /// refusal of the file when rows were bad and are not skipped.
+    fn finish(mut self) -> Result<(Vec<R>, Vec<Rejected>), ImportError> {
+        self.bar.finish_and_clear();
+        tracing::debug!("import: rows checked");
+        if !self.rejected.is_empty() && !self.skip_invalid {
+            return Err(ImportError::BadRows(self.rejected));
+        }
+        if let Some(send) = &self.send
+            && !self.good.is_empty()
+        {
+            // An error here means the writer has stopped; its error is the one reported.
+            let _ = send.send(std::mem::take(&mut self.good));
+        }
+        Ok((self.good, self.rejected))
+    }
+}
+
+/// Checks each stay: its fields, that its facilities are registered and of the right kind, that
+/// its episode_ref is not used twice in the file.
+fn check_episodes(
+    records: impl Iterator<Item = Result<(u64, csv::StringRecord), ImportError>>,
+    facilities: &HashMap<String, (String, FacilityKind)>,
+    today: chrono::NaiveDate,
+    mut checked: Checked<'_, rows::EpisodeRow>,
+) -> Result<Vec<Rejected>, ImportError> {
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    for record in records {
+        let (line, record) = record?;
+        let fields: Vec<&str> = record.iter().collect();
+        // Field problems and reference problems are reported together.
+        let value = |i: usize| fields.get(i).map_or("", |v| v.trim());
+        let mut problems = Vec::new();
+        match facilities.get(value(4)) {
+            _ if value(4).is_empty() => {}
+            Some((_, kind)) if *kind == FacilityKind::Hospital => {}
+            Some(_) => problems.push(format!("hospital: {} は医療機関ではありません", value(4))),
+            None => problems.push(format!("hospital: 事業所コード {} は登録されていません", value(4))),
+        }
+        match facilities.get(value(3)) {
+            _ if value(3).is_empty() => {}
+            Some((_, kind)) if kind.is_care_side() => {}
+            Some(_) => problems.push(format!("care_office: {} は居宅介護支援事業所等ではありません", value(3))),
+            None => problems.push(format!("care_office: 事業所コード {} は登録されていません", value(3))),
+        }
+        if let Some(first) = seen.get(value(0)) {
+            problems.push(format!("episode_ref: {} は {first} 行目と重複しています", value(0)));
+        }
+        let row = match rows::episode(&fields, today) {
+            Ok(row) if problems.is_empty() => Ok(row),
+            Ok(_) => Err(problems),
+            Err(mut field_problems) => {
+                field_problems.extend(problems);
+                Err(field_problems)
+            }
+        };
+        match row {
+            Ok(row) => {
+                seen.insert(row.episode_ref.clone(), line);
+                checked.pass(row);
+            }
+            Err(reasons) => checked.reject(line, &fields, reasons),
+        }
+    }
+    checked.finish().map(|(_, rejected)| rejected)
+}
+
+/// Checks each contact: its fields, and that its stay has been imported. Numbers identical rows
+/// and sums up each stay's contacts as it goes (`store::ContactsRead`).
+fn check_contacts<'e>(
+    records: impl Iterator<Item = Result<(u64, csv::StringRecord), ImportError>>,
+    episodes: &'e HashMap<String, String>,
+    today: chrono::NaiveDate,
+    mut checked: Checked<'_, store::ImportedContact<'e>>,
+) -> Result<(Vec<Rejected>, store::ContactsRead<'e>), ImportError> {
+    let mut read = store::ContactsRead::default();
+    for record in records {
+        let (line, record) = record?;
+        let fields: Vec<&str> = record.iter().collect();
+        let row = rows::contact(&fields, today).and_then(|row| match episodes.get(&row.episode_ref) {
+            Some(stay) => Ok((stay.as_str(), row)),
+            None => Err(vec![format!(
+                "episode_ref: {} は取り込まれていません（先に入院データを取り込んでください）",
+                row.episode_ref
+            )]),
+        });
+        match row {
+            Ok((stay, row)) => checked.pass(read.take(stay, row)),
+            Err(reasons) => checked.reject(line, &fields, reasons),
+        }
+    }
+    checked.finish().map(|(_, rejected)| (rejected, read))
 }
 
 /// Writes the rejected rows beside their reasons (UTF-8 with BOM, for Excel).

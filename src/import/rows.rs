@@ -56,17 +56,17 @@ pub struct ContactRow {
 
 /// Reads one field after another, collecting every problem instead of stopping at the first.
 pub struct Fields<'a> {
-    values: &'a [String],
+    values: &'a [&'a str],
     columns: &'static [&'static str],
     pub problems: Vec<String>,
 }
 
 impl<'a> Fields<'a> {
-    pub fn new(values: &'a [String], columns: &'static [&'static str]) -> Self {
+    pub fn new(values: &'a [&'a str], columns: &'static [&'static str]) -> Self {
         Self { values, columns, problems: Vec::new() }
     }
 
-    fn raw(&self, column: &str) -> &str {
+    fn raw(&self, column: &str) -> &'a str {
         self.columns.iter().position(|c| *c == column).and_then(|i| self.values.get(i)).map_or("", |v| v.trim())
     }
 
@@ -75,13 +75,13 @@ impl<'a> Fields<'a> {
     }
 
     pub fn text(&mut self, column: &str, max: usize) -> String {
-        let value = self.raw(column).to_owned();
+        let value = self.raw(column);
         if value.is_empty() {
             self.problem(column, "空欄です".into());
         } else if value.chars().count() > max {
             self.problem(column, format!("{max}文字を超えています"));
         }
-        value
+        value.to_owned()
     }
 
     pub fn optional_text(&mut self, column: &str) -> Option<String> {
@@ -89,7 +89,7 @@ impl<'a> Fields<'a> {
     }
 
     pub fn choice<T: std::str::FromStr>(&mut self, column: &str, allowed: &str) -> Option<T> {
-        let value = self.raw(column).to_owned();
+        let value = self.raw(column);
         let parsed = value.parse().ok();
         if parsed.is_none() {
             self.problem(column, format!("\"{value}\" は使えません（{allowed}）"));
@@ -106,7 +106,6 @@ impl<'a> Fields<'a> {
             "true" => true,
             "false" => false,
             other => {
-                let other = other.to_owned();
                 self.problem(column, format!("\"{other}\" は true か false で書いてください"));
                 false
             }
@@ -114,11 +113,11 @@ impl<'a> Fields<'a> {
     }
 
     pub fn optional_date(&mut self, column: &str, today: NaiveDate) -> Option<NaiveDate> {
-        let value = self.raw(column).to_owned();
+        let value = self.raw(column);
         if value.is_empty() {
             return None;
         }
-        match NaiveDate::parse_from_str(&value, "%Y-%m-%d") {
+        match NaiveDate::parse_from_str(value, "%Y-%m-%d") {
             Ok(date) if date > today => {
                 self.problem(column, format!("{date} は未来の日付です"));
                 None
@@ -132,7 +131,7 @@ impl<'a> Fields<'a> {
     }
 }
 
-pub fn facility(values: &[String]) -> Result<FacilityRow, Vec<String>> {
+pub fn facility(values: &[&str]) -> Result<FacilityRow, Vec<String>> {
     let mut f = Fields::new(values, &FACILITY_COLUMNS);
     let code = f.text("code", 40);
     let name = f.text("name", 200);
@@ -148,7 +147,7 @@ pub fn facility(values: &[String]) -> Result<FacilityRow, Vec<String>> {
     }
 }
 
-pub fn episode(values: &[String], today: NaiveDate) -> Result<EpisodeRow, Vec<String>> {
+pub fn episode(values: &[&str], today: NaiveDate) -> Result<EpisodeRow, Vec<String>> {
     let mut f = Fields::new(values, &EPISODE_COLUMNS);
     let episode_ref = f.text("episode_ref", 100);
     let client_ref = f.text("client_ref", 100);
@@ -189,7 +188,7 @@ pub fn episode(values: &[String], today: NaiveDate) -> Result<EpisodeRow, Vec<St
     }
 }
 
-pub fn contact(values: &[String], today: NaiveDate) -> Result<ContactRow, Vec<String>> {
+pub fn contact(values: &[&str], today: NaiveDate) -> Result<ContactRow, Vec<String>> {
     let mut f = Fields::new(values, &CONTACT_COLUMNS);
     let episode_ref = f.text("episode_ref", 100);
     let direction: Option<Direction> = f.choice("direction", "cm_to_hospital, hospital_to_cm");
@@ -211,10 +210,6 @@ pub fn contact(values: &[String], today: NaiveDate) -> Result<ContactRow, Vec<St
 mod tests {
     use super::*;
 
-    fn row(values: &[&str]) -> Vec<String> {
-        values.iter().map(|v| (*v).to_owned()).collect()
-    }
-
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default()
     }
@@ -222,19 +217,19 @@ mod tests {
     #[test]
     fn a_good_episode_row_is_read() {
         let read =
-            episode(&row(&["E1", "C1", "要介護2", "K01", "H01", "2025-04-01", "2025-04-20", "home", "false"]), today());
+            episode(&["E1", "C1", "要介護2", "K01", "H01", "2025-04-01", "2025-04-20", "home", "false"], today());
         assert_eq!(
             read.map(|r| (r.discharged_on.map(|d| d.to_string()), r.destination)),
             Ok((Some("2025-04-20".into()), Some(Destination::Home)))
         );
-        let open = episode(&row(&["E2", "C2", "", "", "H01", "2025-04-01", "", "", "true"]), today());
+        let open = episode(&["E2", "C2", "", "", "H01", "2025-04-01", "", "", "true"], today());
         assert!(open.is_ok_and(|r| r.care_office.is_none() && r.excluded));
     }
 
     #[test]
     fn every_problem_of_a_row_is_named() {
         let problems =
-            episode(&row(&["E1", "", "要介護9", "K01", "H01", "2025-02-30", "2025-01-01", "home", "yes"]), today())
+            episode(&["E1", "", "要介護9", "K01", "H01", "2025-02-30", "2025-01-01", "home", "yes"], today())
                 .err()
                 .unwrap_or_default();
         let columns: Vec<&str> = problems.iter().map(|p| p.split(':').next().unwrap_or_default()).collect();
@@ -243,12 +238,11 @@ mod tests {
 
     #[test]
     fn a_discharge_before_admission_and_future_dates_are_refused() {
-        let before =
-            episode(&row(&["E1", "C1", "", "K01", "H01", "2025-04-10", "2025-04-01", "home", "false"]), today());
+        let before = episode(&["E1", "C1", "", "K01", "H01", "2025-04-10", "2025-04-01", "home", "false"], today());
         assert!(before.is_err_and(|p| p[0].starts_with("discharged_on")));
-        let future = contact(&row(&["E1", "hospital_to_cm", "discharge_notice", "2027-01-01", "phone"]), today());
+        let future = contact(&["E1", "hospital_to_cm", "discharge_notice", "2027-01-01", "phone"], today());
         assert!(future.is_err_and(|p| p[0].contains("未来")));
-        let undated = contact(&row(&["E1", "cm_to_hospital", "admission_info", "", "fax"]), today());
+        let undated = contact(&["E1", "cm_to_hospital", "admission_info", "", "fax"], today());
         assert!(undated.is_ok_and(|c| c.contacted_on.is_none()));
     }
 }

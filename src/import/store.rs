@@ -18,8 +18,13 @@ use crate::episodes::Destination;
 use crate::episodes::store::{ContactFirsts, Stays, merge_contact_firsts};
 use crate::survey::store::{Stay, daily};
 
-/// Rows per INSERT statement: well under both engines' limits on bound parameters.
-const BATCH: usize = 1000;
+/// Rows per batch: the checked rows come in batches of this size, and each is looked up and
+/// written at once.
+pub const BATCH: usize = 1000;
+
+/// Gives the result of the check once every batch is taken: the rejected rows (and what else
+/// the check gathered), or the refusal of the file.
+pub type Checked<'a, V> = Box<dyn FnOnce() -> Result<V, ImportError> + 'a>;
 
 /// On SQLite, a page cache for this connection large enough to hold most of what a million-row
 /// import changes (256 MiB instead of 2 MiB), so that fewer pages are spilled to the log and
@@ -157,17 +162,19 @@ type Stored = (
     bool,
 );
 
+/// Writes the stays of a file (`lines` long), as they come in batches from the check.
 pub fn episodes(
     conn: &mut DbConnection,
-    rows: &[EpisodeRow],
+    batches: impl IntoIterator<Item = Vec<EpisodeRow>>,
+    lines: usize,
     facilities: &HashMap<String, (String, FacilityKind)>,
-    rejected: Vec<Rejected>,
+    checked: Checked<'_, Vec<Rejected>>,
 ) -> Result<Outcome, ImportError> {
     let id_of = |code: &str| facilities.get(code).map(|(id, _)| id.clone()).unwrap_or_default();
-    let large = SetAside::worth_it(rows.len(), bulk::stored_rows(conn, "episodes")?);
+    let large = SetAside::worth_it(lines, bulk::stored_rows(conn, "episodes")?);
     references_checked_here(conn, large, |conn| {
         crate::db::write(conn, |conn| {
-            let mut outcome = Outcome { rejected, ..Outcome::default() };
+            let mut outcome = Outcome::default();
             let now = calendar::now();
             let set_aside = if large { Some(SetAside::take(conn, "episodes")?) } else { None };
             // Only when some imported stays are stored at all are the file's looked up.
@@ -179,7 +186,8 @@ pub fn episodes(
             // stay is counted again at the end).
             let mut tally = daily::Tally::default();
             let mut recount = false;
-            for chunk in rows.chunks(BATCH) {
+            for chunk in batches {
+                let chunk = chunk.as_slice();
                 let stored = if any_imported { stored_stays(conn, chunk)? } else { HashMap::new() };
                 let mut new = Vec::new();
                 let mut changed = Vec::new();
@@ -263,6 +271,7 @@ pub fn episodes(
                     DbConnection::Postgres(c) => diesel::copy_from(episodes::table).from_insertable(&new).execute(c)?,
                 };
             }
+            outcome.rejected = checked()?;
             tracing::debug!(inserted = outcome.inserted, "import: stays written");
             if let Some(set_aside) = set_aside {
                 set_aside.restore(conn)?;
@@ -356,24 +365,49 @@ struct NewContact {
 /// file's identical rows it is (1, 2, …), so that a contact written twice is kept twice.
 type Content<'a> = (&'a str, &'a str, &'a str, Option<i32>, &'a str, i32);
 
-/// Each row's content and occurrence, in the file's order.
-fn contents(rows: &[(String, ContactRow)]) -> Vec<Content<'_>> {
-    let mut occurrences: HashMap<Content<'_>, i32> = HashMap::with_capacity(rows.len());
-    rows.iter()
-        .map(|(episode_id, row)| {
-            let content = (
-                episode_id.as_str(),
-                row.direction.into(),
-                row.kind.into(),
-                row.contacted_on.map(day_number),
-                row.method.into(),
-                0,
-            );
-            let n = occurrences.entry(content).or_insert(0);
-            *n += 1;
-            (content.0, content.1, content.2, content.3, content.4, *n)
-        })
-        .collect()
+/// A contact of the file, checked: its stay's id and which of the file's identical rows it is.
+pub struct ImportedContact<'a> {
+    stay: &'a str,
+    row: ContactRow,
+    occurrence: i32,
+}
+
+impl<'a> ImportedContact<'a> {
+    fn content(&self) -> Content<'a> {
+        let row = &self.row;
+        let day = row.contacted_on.map(day_number);
+        (self.stay, row.direction.into(), row.kind.into(), day, row.method.into(), self.occurrence)
+    }
+}
+
+/// What a file says about contacts, gathered as its rows are checked: how many times each
+/// content came so far, and each stay's contact summary.
+#[derive(Default)]
+pub struct ContactsRead<'a> {
+    occurrences: HashMap<Content<'a>, i32>,
+    firsts: HashMap<&'a str, ContactFirsts>,
+}
+
+impl<'a> ContactsRead<'a> {
+    /// Takes in a good row of the stay `stay` (its id).
+    pub fn take(&mut self, stay: &'a str, row: ContactRow) -> ImportedContact<'a> {
+        let day = row.contacted_on.map(day_number);
+        self.firsts.entry(stay).or_default().add(row.direction, row.kind, day);
+        let n = self
+            .occurrences
+            .entry((stay, row.direction.into(), row.kind.into(), day, row.method.into(), 0))
+            .or_insert(0);
+        *n += 1;
+        ImportedContact { stay, row, occurrence: *n }
+    }
+
+    /// Each stay's summary from the file's contacts, in id order (the order of the stays' rows).
+    fn firsts(self) -> QueryResult<Vec<(Uuid, ContactFirsts)>> {
+        let mut firsts =
+            self.firsts.into_iter().map(|(id, firsts)| Ok((to_uuid(id)?, firsts))).collect::<QueryResult<Vec<_>>>()?;
+        firsts.sort_unstable_by_key(|(id, _)| *id);
+        Ok(firsts)
+    }
 }
 
 /// The contents of the imported contacts already stored for these stays.
@@ -401,26 +435,18 @@ fn borrowed(stored: &StoredContent) -> Option<Content<'_>> {
     Some((stay, direction, kind, *day, method, (*seq)?))
 }
 
-pub fn contacts(
+/// Writes the contacts of a file (`lines` long), as they come in batches from the check.
+pub fn contacts<'a>(
     conn: &mut DbConnection,
-    rows: &[(String, ContactRow)],
-    rejected: Vec<Rejected>,
+    batches: impl IntoIterator<Item = Vec<ImportedContact<'a>>>,
+    lines: usize,
+    checked: Checked<'_, (Vec<Rejected>, ContactsRead<'a>)>,
 ) -> Result<Outcome, ImportError> {
     let now = calendar::now();
-    let contents = contents(rows);
-    // Each stay's contact summary from this file's contacts, computed as they are read (by
-    // stay id, in id order: the order of the stays' rows).
-    let mut by_stay: HashMap<&str, ContactFirsts> = HashMap::new();
-    for (episode_id, row) in rows {
-        by_stay.entry(episode_id).or_default().add(row.direction, row.kind, row.contacted_on.map(day_number));
-    }
-    let mut firsts =
-        by_stay.into_iter().map(|(id, firsts)| Ok((to_uuid(id)?, firsts))).collect::<QueryResult<Vec<_>>>()?;
-    firsts.sort_unstable_by_key(|(id, _)| *id);
-    let large = SetAside::worth_it(rows.len(), bulk::stored_rows(conn, "contacts")?);
+    let large = SetAside::worth_it(lines, bulk::stored_rows(conn, "contacts")?);
     references_checked_here(conn, large, |conn| {
         crate::db::write(conn, |conn| {
-            let mut outcome = Outcome { rejected, ..Outcome::default() };
+            let mut outcome = Outcome::default();
             one_import_at_a_time(conn)?;
             let stays = usize::try_from(bulk::stored_rows(conn, "episodes")?).unwrap_or(usize::MAX);
             let set_aside = if large { Some(SetAside::take(conn, "contacts")?) } else { None };
@@ -429,9 +455,9 @@ pub fn contacts(
             let any_imported =
                 diesel::select(diesel::dsl::exists(contacts::table.filter(contacts::import_seq.is_not_null())))
                     .get_result::<bool>(conn)?;
-            for (chunk, contents) in rows.chunks(BATCH).zip(contents.chunks(BATCH)) {
+            for chunk in batches {
                 let stored_rows = if any_imported {
-                    let mut stays: Vec<&str> = contents.iter().map(|c| c.0).collect();
+                    let mut stays: Vec<&str> = chunk.iter().map(|c| c.stay).collect();
                     stays.sort_unstable();
                     stays.dedup();
                     stored_contents(conn, &stays)?
@@ -441,17 +467,16 @@ pub fn contacts(
                 let stored: HashSet<Content<'_>> = stored_rows.iter().filter_map(borrowed).collect();
                 let new: Vec<NewContact> = chunk
                     .iter()
-                    .zip(contents)
-                    .filter(|(_, content)| !stored.contains(*content))
-                    .map(|((episode_id, row), content)| NewContact {
+                    .filter(|contact| !stored.contains(&contact.content()))
+                    .map(|contact| NewContact {
                         id: new_id().to_string(),
-                        episode_id: episode_id.clone(),
-                        direction: row.direction.into(),
-                        kind: row.kind.into(),
-                        method: row.method.into(),
-                        contacted_on: row.contacted_on,
-                        contacted_day: content.3,
-                        import_seq: Some(content.5),
+                        episode_id: contact.stay.to_owned(),
+                        direction: contact.row.direction.into(),
+                        kind: contact.row.kind.into(),
+                        method: contact.row.method.into(),
+                        contacted_on: contact.row.contacted_on,
+                        contacted_day: contact.row.contacted_on.map(day_number),
+                        import_seq: Some(contact.occurrence),
                         created_at: now,
                     })
                     .collect();
@@ -465,6 +490,9 @@ pub fn contacts(
                 outcome.inserted += inserted;
                 outcome.unchanged += chunk.len() - inserted;
             }
+            let (rejected, read) = checked()?;
+            outcome.rejected = rejected;
+            let firsts = read.firsts()?;
             tracing::debug!(inserted = outcome.inserted, "import: contacts inserted");
             if let Some(set_aside) = set_aside {
                 set_aside.restore(conn)?;

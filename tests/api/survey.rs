@@ -188,6 +188,54 @@ async fn a_file_with_bad_rows_is_refused_whole_and_skip_invalid_keeps_the_good_o
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// Rows are written while later ones are still being checked: a bad row after thousands of
+/// good ones (written by then) must still leave nothing stored, for stays and for contacts.
+#[tokio::test]
+async fn a_bad_last_row_after_thousands_of_written_ones_still_stores_nothing() {
+    let database = imported().await;
+    let dir = std::env::temp_dir().join(format!("renkei-late-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = 3000;
+    let refs = (0..good).map(|i| format!("L{i:05}"));
+    let mut stays = String::from(
+        "episode_ref,client_ref,care_level,care_office,hospital,admitted_on,discharged_on,destination,excluded\n",
+    );
+    let mut contacts = String::from("episode_ref,direction,kind,contacted_on,method\n");
+    for reference in refs {
+        stays.push_str(&format!("{reference},C{reference},要介護1,K01,H01,2025-04-10,2025-04-20,home,false\n"));
+        contacts.push_str(&format!("{reference},cm_to_hospital,admission_info,2025-04-10,fax\n"));
+    }
+    stays.push_str("L99999,CL99999,要介護1,K01,H01,2025-04-10,2025-04-01,home,false\n");
+    contacts.push_str("L00000,cm_to_hospital,admission_info,2025-04-32,fax\n");
+    let (stays_file, contacts_file) = (dir.join("stays.csv"), dir.join("contacts.csv"));
+    std::fs::write(&stays_file, stays).unwrap();
+    std::fs::write(&contacts_file, contacts).unwrap();
+    let first = survey(&database, "default", &[]).await;
+    for (table, file, bad) in [("episodes", &stays_file, "discharged_on"), ("contacts", &contacts_file, "contacted_on")]
+    {
+        let before = survey(&database, "default", &[]).await;
+        let (code, _, stderr) = run(&database, &["import", table, file.to_str().unwrap()]).await;
+        assert_ne!(code, 0, "{table}");
+        let last = format!("{} 行目: {bad}", good + 2);
+        assert!(stderr.contains(&last) && stderr.contains("何も取り込みませんでした"), "{table}: {stderr}");
+        assert_eq!(survey(&database, "default", &[]).await, before, "{table}: nothing was stored");
+        let (code, stdout, _) = run(&database, &["import", table, file.to_str().unwrap(), "--skip-invalid"]).await;
+        assert_eq!(code, 0, "{stdout}");
+        // Had any row of the refused import stayed, it would now count as unchanged.
+        assert!(
+            stdout.contains(&format!("追加 {good}、更新 0、変更なし 0、取り込まなかった行 1")),
+            "{table}: {stdout}"
+        );
+    }
+    let after = survey(&database, "default", &[]).await;
+    assert_eq!(after["admission"]["cohort"], first["admission"]["cohort"].as_i64().unwrap() + good);
+    assert_eq!(
+        after["admission"]["timing"]["same_day"],
+        first["admission"]["timing"]["same_day"].as_i64().unwrap() + good
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 #[tokio::test]
 async fn importing_the_same_files_again_changes_nothing_and_shift_jis_files_are_read() {
     let database = imported().await;

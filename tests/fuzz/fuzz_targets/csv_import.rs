@@ -10,7 +10,9 @@ fuzz_target!(|data: &[u8]| {
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("a date");
     for table in [Table::Facilities, Table::Episodes, Table::Contacts] {
         let Ok(records) = import::records(&text, table) else { continue };
-        for (_, values) in records {
+        for record in records {
+            let Ok((_, record)) = record else { break };
+            let values: Vec<&str> = record.iter().collect();
             let reasons = match table {
                 Table::Facilities => rows::facility(&values).err(),
                 Table::Episodes => rows::episode(&values, today).err(),
