@@ -67,7 +67,14 @@ async fn an_admission_and_a_discharge_are_exchanged_and_counted() {
     set(&browser, "#f-header-written_on", &day(3)).await;
     browser.click("button[name=action][value=send]").await;
     browser.page_is_clean().await;
-    let field = browser.client.find(Locator::Css("#f-header-written_on")).await.expect("記入日");
+    // The form comes back as a new page: wait for it (the click may return while it loads).
+    let field = browser
+        .client
+        .wait()
+        .at_most(std::time::Duration::from_secs(30))
+        .for_element(Locator::Css("#f-header-written_on[aria-invalid]"))
+        .await
+        .expect("記入日");
     assert_eq!(field.attr("aria-invalid").await.expect("attribute").as_deref(), Some("true"));
     assert!(browser.page_text().await.contains("入力内容に1件の誤りがあります"));
     assert_eq!(app.count("documents"), 0, "nothing was sent");
