@@ -8,8 +8,8 @@ mod bulk;
 pub mod rows;
 pub mod store;
 
+use foldhash::{HashMap, HashMapExt};
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::SyncSender;
@@ -165,7 +165,7 @@ pub fn import(conn: &mut DbConnection, table: Table, file: &Path, skip_invalid: 
             let facilities = store::facility_kinds(conn)?;
             pipelined(
                 |send| check_episodes(records, &facilities, today, Checked::new(skip_invalid, &bar, Some(send))),
-                |batches, checked| store::episodes(conn, batches, lines, &facilities, checked),
+                |batches, checked| store::episodes(conn, batches, lines, checked),
             )?
         }
         Table::Contacts => {
@@ -260,13 +260,15 @@ impl<'b, R> Checked<'b, R> {
 }
 
 /// Checks each stay: its fields, that its facilities are registered and of the right kind, that
-/// its episode_ref is not used twice in the file.
-fn check_episodes(
+/// its episode_ref is not used twice in the file. Makes each good row ready to be written
+/// (`store::StaysRead`).
+fn check_episodes<'f>(
     records: impl Iterator<Item = Result<(u64, csv::StringRecord), ImportError>>,
-    facilities: &HashMap<String, (String, FacilityKind)>,
+    facilities: &'f HashMap<String, (String, FacilityKind)>,
     today: chrono::NaiveDate,
-    mut checked: Checked<'_, rows::EpisodeRow>,
-) -> Result<Vec<Rejected>, ImportError> {
+    mut checked: Checked<'_, store::ImportedStay>,
+) -> Result<(Vec<Rejected>, store::StaysRead<'f>), ImportError> {
+    let mut read = store::StaysRead::new(facilities);
     let mut seen: HashMap<String, u64> = HashMap::new();
     for record in records {
         let (line, record) = record?;
@@ -300,12 +302,12 @@ fn check_episodes(
         match row {
             Ok(row) => {
                 seen.insert(row.episode_ref.clone(), line);
-                checked.pass(row);
+                checked.pass(read.take(row));
             }
             Err(reasons) => checked.reject(line, &fields, reasons),
         }
     }
-    checked.finish().map(|(_, rejected)| rejected)
+    checked.finish().map(|(_, rejected)| (rejected, read))
 }
 
 /// Checks each contact: its fields, and that its stay has been imported. Numbers identical rows
@@ -314,7 +316,7 @@ fn check_contacts<'e>(
     records: impl Iterator<Item = Result<(u64, csv::StringRecord), ImportError>>,
     episodes: &'e HashMap<String, String>,
     today: chrono::NaiveDate,
-    mut checked: Checked<'_, store::ImportedContact<'e>>,
+    mut checked: Checked<'_, store::ImportedContact>,
 ) -> Result<(Vec<Rejected>, store::ContactsRead<'e>), ImportError> {
     let mut read = store::ContactsRead::default();
     for record in records {

@@ -114,3 +114,107 @@ impl SetAside {
         Ok(())
     }
 }
+
+/// A date or a time as an import binds it. SQLite keeps them as text, and diesel formats each
+/// NaiveDate and NaiveDateTime at every bind with chrono's format strings, parsing the format anew
+/// each time: at millions of rows, a few percent of the writing thread. These are formatted once,
+/// on the checking thread, in diesel's own forms (`%F`; `%F %T%.f`, shared by every row of an
+/// import), and bound as borrowed text. PostgreSQL gets chrono's binary form, as before.
+#[derive(Debug, Clone, PartialEq, Eq, diesel::AsExpression)]
+#[diesel(sql_type = diesel::sql_types::Date)]
+pub struct Day {
+    pub value: chrono::NaiveDate,
+    text: String,
+}
+
+impl From<chrono::NaiveDate> for Day {
+    fn from(value: chrono::NaiveDate) -> Self {
+        Self { value, text: value.format("%F").to_string() }
+    }
+}
+
+/// See `Day`.
+#[derive(Debug, Clone, PartialEq, Eq, diesel::AsExpression)]
+#[diesel(sql_type = diesel::sql_types::Timestamp)]
+pub struct Stamp {
+    pub value: chrono::NaiveDateTime,
+    text: std::sync::Arc<str>,
+}
+
+impl From<chrono::NaiveDateTime> for Stamp {
+    fn from(value: chrono::NaiveDateTime) -> Self {
+        Self { value, text: value.format("%F %T%.f").to_string().into() }
+    }
+}
+
+mod bind {
+    use diesel::pg::Pg;
+    use diesel::serialize::{self, IsNull, Output, ToSql};
+    use diesel::sql_types::{Date, Timestamp};
+    use diesel::sqlite::Sqlite;
+
+    use super::{Day, Stamp};
+
+    impl ToSql<Date, Sqlite> for Day {
+        fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
+            out.set_value(self.text.as_str());
+            Ok(IsNull::No)
+        }
+    }
+
+    impl ToSql<Date, Pg> for Day {
+        fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+            ToSql::<Date, Pg>::to_sql(&self.value, out)
+        }
+    }
+
+    impl ToSql<Timestamp, Sqlite> for Stamp {
+        fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
+            out.set_value(&*self.text);
+            Ok(IsNull::No)
+        }
+    }
+
+    impl ToSql<Timestamp, Pg> for Stamp {
+        fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+            ToSql::<Timestamp, Pg>::to_sql(&self.value, out)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::dsl::sql;
+    use diesel::prelude::*;
+    use diesel::sql_types::{Date, Text, Timestamp};
+
+    use super::{Day, Stamp};
+
+    /// SQLite stores what is bound: the import's text must be the one diesel's own binds give,
+    /// or stays written by an import would read back (and compare) differently.
+    #[test]
+    fn dates_and_times_are_stored_as_diesel_stores_them() {
+        let mut conn = SqliteConnection::establish(":memory:").unwrap_or_else(|e| panic!("{e}"));
+        let date = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+        for day in [date(2025, 4, 1), date(999, 12, 31), date(2026, 11, 23)] {
+            let ours: String = diesel::select(sql::<Text>("CAST(").bind::<Date, _>(Day::from(day)).sql(" AS TEXT)"))
+                .get_result(&mut conn)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let diesels: String = diesel::select(sql::<Text>("CAST(").bind::<Date, _>(day).sql(" AS TEXT)"))
+                .get_result(&mut conn)
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(ours, diesels);
+        }
+        let at = |micros| date(2026, 11, 23).and_hms_micro_opt(9, 5, 7, micros).unwrap_or_default();
+        for stamp in [at(0), at(120_000), at(123_456), crate::calendar::now()] {
+            let ours: String =
+                diesel::select(sql::<Text>("CAST(").bind::<Timestamp, _>(Stamp::from(stamp)).sql(" AS TEXT)"))
+                    .get_result(&mut conn)
+                    .unwrap_or_else(|e| panic!("{e}"));
+            let diesels: String = diesel::select(sql::<Text>("CAST(").bind::<Timestamp, _>(stamp).sql(" AS TEXT)"))
+                .get_result(&mut conn)
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(ours, diesels);
+        }
+    }
+}

@@ -2,12 +2,12 @@
 //! when the file says something new, e.g. a discharge), contacts by a key made of their content
 //! (so a second import of the same rows inserts nothing). Each import is one transaction.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::bulk::{self, SetAside};
+use super::bulk::{self, Day, SetAside, Stamp};
 use super::rows::{ContactRow, EpisodeRow, FacilityRow};
 use super::{ImportError, Outcome, Rejected};
 use crate::calendar::{self, day_number};
@@ -136,9 +136,9 @@ struct NewEpisode {
     hospital_id: String,
     care_office_id: Option<String>,
     care_level: Option<String>,
-    admitted_on: chrono::NaiveDate,
+    admitted_on: Day,
     admitted_day: i32,
-    discharged_on: Option<chrono::NaiveDate>,
+    discharged_on: Option<Day>,
     discharged_day: Option<i32>,
     destination: Option<String>,
     excluded: bool,
@@ -146,8 +146,8 @@ struct NewEpisode {
     undated_admission_info: bool,
     undated_discharge_contact: bool,
     external_ref: Option<String>,
-    created_at: chrono::NaiveDateTime,
-    updated_at: chrono::NaiveDateTime,
+    created_at: Stamp,
+    updated_at: Stamp,
 }
 
 type Stored = (
@@ -162,100 +162,136 @@ type Stored = (
     bool,
 );
 
+/// A stay of the file, ready to be written: made on the checking thread (`StaysRead::take`),
+/// so that the writing thread only compares and writes.
+pub struct ImportedStay {
+    new: NewEpisode,
+    /// How the survey counts it when it is new: for a stay with a care office.
+    counted: Option<Stay>,
+}
+
+impl ImportedStay {
+    fn episode_ref(&self) -> &str {
+        self.new.external_ref.as_deref().unwrap_or_default()
+    }
+
+    /// Whether the stored stay says the same as the file.
+    fn same_as(&self, stored: &Stored) -> bool {
+        let new = &self.new;
+        let (_, hospital, office, client, level, admitted, discharged, destination, excluded) = stored;
+        (hospital, office, client, level, admitted, discharged, destination, excluded)
+            == (
+                &new.hospital_id,
+                &new.care_office_id,
+                &new.client_ref,
+                &new.care_level,
+                &new.admitted_on.value,
+                &new.discharged_on.as_ref().map(|d| d.value),
+                &new.destination,
+                &new.excluded,
+            )
+    }
+}
+
+/// What a file says about stays, gathered as its rows are checked: the survey's daily counts of
+/// its stays, as if every one were new (the writer takes back those that were stored already).
+pub struct StaysRead<'f> {
+    facilities: &'f HashMap<String, (String, FacilityKind)>,
+    now: Stamp,
+    tally: daily::Tally,
+}
+
+impl<'f> StaysRead<'f> {
+    pub fn new(facilities: &'f HashMap<String, (String, FacilityKind)>) -> Self {
+        Self { facilities, now: calendar::now().into(), tally: daily::Tally::default() }
+    }
+
+    /// Takes in a good row (its facilities known to be registered).
+    pub fn take(&mut self, row: EpisodeRow) -> ImportedStay {
+        let id_of = |code: &str| self.facilities.get(code).map(|(id, _)| id.clone()).unwrap_or_default();
+        let care_office_id = row.care_office.as_deref().map(id_of);
+        let counted = care_office_id.is_some().then(|| without_contacts(&row));
+        if let Some(stay) = &counted {
+            self.tally.add(1, stay);
+        }
+        let new = NewEpisode {
+            id: new_id().to_string(),
+            client_ref: Some(row.client_ref),
+            hospital_id: id_of(&row.hospital),
+            care_office_id,
+            care_level: row.care_level,
+            admitted_on: row.admitted_on.into(),
+            admitted_day: day_number(row.admitted_on),
+            discharged_on: row.discharged_on.map(Day::from),
+            discharged_day: row.discharged_on.map(day_number),
+            destination: row.destination.map(|d| <&str>::from(d).to_owned()),
+            excluded: row.excluded,
+            planned_respite: false,
+            undated_admission_info: false,
+            undated_discharge_contact: false,
+            external_ref: Some(row.episode_ref),
+            created_at: self.now.clone(),
+            updated_at: self.now.clone(),
+        };
+        ImportedStay { new, counted }
+    }
+}
+
 /// Writes the stays of a file (`lines` long), as they come in batches from the check.
-pub fn episodes(
+pub fn episodes<'f>(
     conn: &mut DbConnection,
-    batches: impl IntoIterator<Item = Vec<EpisodeRow>>,
+    batches: impl IntoIterator<Item = Vec<ImportedStay>>,
     lines: usize,
-    facilities: &HashMap<String, (String, FacilityKind)>,
-    checked: Checked<'_, Vec<Rejected>>,
+    checked: Checked<'_, (Vec<Rejected>, StaysRead<'f>)>,
 ) -> Result<Outcome, ImportError> {
-    let id_of = |code: &str| facilities.get(code).map(|(id, _)| id.clone()).unwrap_or_default();
     let large = SetAside::worth_it(lines, bulk::stored_rows(conn, "episodes")?);
     references_checked_here(conn, large, |conn| {
         crate::db::write(conn, |conn| {
             let mut outcome = Outcome::default();
-            let now = calendar::now();
             let set_aside = if large { Some(SetAside::take(conn, "episodes")?) } else { None };
             // Only when some imported stays are stored at all are the file's looked up.
             let any_imported =
                 diesel::select(diesel::dsl::exists(episodes::table.filter(episodes::external_ref.is_not_null())))
                     .get_result::<bool>(conn)?;
-            // The survey's daily counts: new stays are counted here, as they are written; a changed
-            // stay's counts are taken off before and put back after (or, in a large import, every
-            // stay is counted again at the end).
-            let mut tally = daily::Tally::default();
+            // The survey's daily counts: the check counted every stay as new; those already stored
+            // are taken back. A changed stay's counts are taken off before and put back after (or,
+            // in a large import, every stay is counted again at the end).
+            let mut stored_before = Vec::new();
             let mut recount = false;
             for chunk in batches {
-                let chunk = chunk.as_slice();
-                let stored = if any_imported { stored_stays(conn, chunk)? } else { HashMap::new() };
-                let mut new = Vec::new();
+                let stored = if any_imported { stored_stays(conn, &chunk)? } else { HashMap::new() };
+                let mut new = Vec::with_capacity(chunk.len());
                 let mut changed = Vec::new();
-                for row in chunk {
-                    let destination = row.destination.map(|d| <&str>::from(d).to_owned());
-                    let office = row.care_office.as_deref().map(id_of);
-                    let wanted = (
-                        id_of(&row.hospital),
-                        office.clone(),
-                        Some(row.client_ref.clone()),
-                        row.care_level.clone(),
-                        row.admitted_on,
-                        row.discharged_on,
-                        destination.clone(),
-                        row.excluded,
-                    );
-                    match stored.get(&row.episode_ref) {
-                        Some((_, h, o, c, l, a, d, dest, x))
-                            if (h.clone(), o.clone(), c.clone(), l.clone(), *a, *d, dest.clone(), *x) == wanted =>
-                        {
-                            outcome.unchanged += 1
-                        }
-                        Some((id, ..)) => changed.push((id.clone(), wanted, row)),
+                for stay in chunk {
+                    match stored.get(stay.episode_ref()) {
                         None => {
-                            if office.is_some() {
-                                tally.add(1, &without_contacts(row));
-                            }
-                            new.push(NewEpisode {
-                                id: new_id().to_string(),
-                                client_ref: Some(row.client_ref.clone()),
-                                hospital_id: wanted.0,
-                                care_office_id: office,
-                                care_level: row.care_level.clone(),
-                                admitted_on: row.admitted_on,
-                                admitted_day: day_number(row.admitted_on),
-                                discharged_on: row.discharged_on,
-                                discharged_day: row.discharged_on.map(day_number),
-                                destination,
-                                excluded: row.excluded,
-                                planned_respite: false,
-                                undated_admission_info: false,
-                                undated_discharge_contact: false,
-                                external_ref: Some(row.episode_ref.clone()),
-                                created_at: now,
-                                updated_at: now,
-                            })
+                            new.push(stay.new);
+                            continue;
                         }
+                        Some(stored) if stay.same_as(stored) => outcome.unchanged += 1,
+                        Some((id, ..)) => changed.push((id.clone(), stay.new)),
                     }
+                    stored_before.extend(stay.counted);
                 }
-                let ids = changed.iter().map(|(id, ..)| to_uuid(id)).collect::<QueryResult<Vec<_>>>()?;
+                let ids = changed.iter().map(|(id, _)| to_uuid(id)).collect::<QueryResult<Vec<_>>>()?;
                 recount |= large && !ids.is_empty();
                 if !ids.is_empty() && !large {
                     daily::adjust(conn, -1, &Stays::Listed(&ids).condition("e.id"))?;
                 }
-                for (id, wanted, row) in changed {
+                for (id, wanted) in changed {
                     diesel::update(episodes::table.find(id))
                         .set((
-                            episodes::hospital_id.eq(wanted.0),
-                            episodes::care_office_id.eq(wanted.1),
-                            episodes::client_ref.eq(wanted.2),
-                            episodes::care_level.eq(wanted.3),
-                            episodes::admitted_on.eq(row.admitted_on),
-                            episodes::admitted_day.eq(day_number(row.admitted_on)),
-                            episodes::discharged_on.eq(row.discharged_on),
-                            episodes::discharged_day.eq(row.discharged_on.map(day_number)),
-                            episodes::destination.eq(wanted.6),
-                            episodes::excluded.eq(row.excluded),
-                            episodes::updated_at.eq(now),
+                            episodes::hospital_id.eq(wanted.hospital_id),
+                            episodes::care_office_id.eq(wanted.care_office_id),
+                            episodes::client_ref.eq(wanted.client_ref),
+                            episodes::care_level.eq(wanted.care_level),
+                            episodes::admitted_on.eq(wanted.admitted_on.value),
+                            episodes::admitted_day.eq(wanted.admitted_day),
+                            episodes::discharged_on.eq(wanted.discharged_on.map(|d| d.value)),
+                            episodes::discharged_day.eq(wanted.discharged_day),
+                            episodes::destination.eq(wanted.destination),
+                            episodes::excluded.eq(wanted.excluded),
+                            episodes::updated_at.eq(wanted.updated_at.value),
                         ))
                         .execute(conn)?;
                     outcome.updated += 1;
@@ -271,7 +307,8 @@ pub fn episodes(
                     DbConnection::Postgres(c) => diesel::copy_from(episodes::table).from_insertable(&new).execute(c)?,
                 };
             }
-            outcome.rejected = checked()?;
+            let (rejected, read) = checked()?;
+            outcome.rejected = rejected;
             tracing::debug!(inserted = outcome.inserted, "import: stays written");
             if let Some(set_aside) = set_aside {
                 set_aside.restore(conn)?;
@@ -279,6 +316,10 @@ pub fn episodes(
             if recount {
                 daily::recount(conn)?
             } else {
+                let mut tally = read.tally;
+                for stay in &stored_before {
+                    tally.add(-1, stay);
+                }
                 tally.write(conn)?
             }
             tracing::debug!("import: daily counts updated");
@@ -288,8 +329,8 @@ pub fn episodes(
 }
 
 /// The file's stays already stored, by episode_ref.
-fn stored_stays(conn: &mut DbConnection, chunk: &[EpisodeRow]) -> QueryResult<HashMap<String, Stored>> {
-    let refs: Vec<&str> = chunk.iter().map(|r| r.episode_ref.as_str()).collect();
+fn stored_stays(conn: &mut DbConnection, chunk: &[ImportedStay]) -> QueryResult<HashMap<String, Stored>> {
+    let refs: Vec<&str> = chunk.iter().map(ImportedStay::episode_ref).collect();
     Ok(episodes::table
         .filter(episodes::external_ref.eq_any(&refs))
         .select((
@@ -355,50 +396,60 @@ struct NewContact {
     direction: &'static str,
     kind: &'static str,
     method: &'static str,
-    contacted_on: Option<chrono::NaiveDate>,
+    contacted_on: Option<Day>,
     contacted_day: Option<i32>,
     import_seq: Option<i32>,
-    created_at: chrono::NaiveDateTime,
+    created_at: Stamp,
 }
 
 /// What makes two contacts of a stay the same: direction, kind, day, method; and which of the
 /// file's identical rows it is (1, 2, …), so that a contact written twice is kept twice.
 type Content<'a> = (&'a str, &'a str, &'a str, Option<i32>, &'a str, i32);
 
-/// A contact of the file, checked: its stay's id and which of the file's identical rows it is.
-pub struct ImportedContact<'a> {
-    stay: &'a str,
-    row: ContactRow,
-    occurrence: i32,
-}
+/// A contact of the file, ready to be written: made on the checking thread
+/// (`ContactsRead::take`), numbered among the file's identical rows.
+pub struct ImportedContact(NewContact);
 
-impl<'a> ImportedContact<'a> {
-    fn content(&self) -> Content<'a> {
-        let row = &self.row;
-        let day = row.contacted_on.map(day_number);
-        (self.stay, row.direction.into(), row.kind.into(), day, row.method.into(), self.occurrence)
+impl ImportedContact {
+    fn content(&self) -> Content<'_> {
+        let new = &self.0;
+        (&new.episode_id, new.direction, new.kind, new.contacted_day, new.method, new.import_seq.unwrap_or_default())
     }
 }
 
 /// What a file says about contacts, gathered as its rows are checked: how many times each
 /// content came so far, and each stay's contact summary.
-#[derive(Default)]
 pub struct ContactsRead<'a> {
+    now: Stamp,
     occurrences: HashMap<Content<'a>, i32>,
     firsts: HashMap<&'a str, ContactFirsts>,
 }
 
+impl Default for ContactsRead<'_> {
+    fn default() -> Self {
+        Self { now: calendar::now().into(), occurrences: HashMap::new(), firsts: HashMap::new() }
+    }
+}
+
 impl<'a> ContactsRead<'a> {
     /// Takes in a good row of the stay `stay` (its id).
-    pub fn take(&mut self, stay: &'a str, row: ContactRow) -> ImportedContact<'a> {
+    pub fn take(&mut self, stay: &'a str, row: ContactRow) -> ImportedContact {
         let day = row.contacted_on.map(day_number);
         self.firsts.entry(stay).or_default().add(row.direction, row.kind, day);
-        let n = self
-            .occurrences
-            .entry((stay, row.direction.into(), row.kind.into(), day, row.method.into(), 0))
-            .or_insert(0);
+        let (direction, kind, method) = (row.direction.into(), row.kind.into(), row.method.into());
+        let n = self.occurrences.entry((stay, direction, kind, day, method, 0)).or_insert(0);
         *n += 1;
-        ImportedContact { stay, row, occurrence: *n }
+        ImportedContact(NewContact {
+            id: new_id().to_string(),
+            episode_id: stay.to_owned(),
+            direction,
+            kind,
+            method,
+            contacted_on: row.contacted_on.map(Day::from),
+            contacted_day: day,
+            import_seq: Some(*n),
+            created_at: self.now.clone(),
+        })
     }
 
     /// Each stay's summary from the file's contacts, in id order (the order of the stays' rows).
@@ -438,11 +489,10 @@ fn borrowed(stored: &StoredContent) -> Option<Content<'_>> {
 /// Writes the contacts of a file (`lines` long), as they come in batches from the check.
 pub fn contacts<'a>(
     conn: &mut DbConnection,
-    batches: impl IntoIterator<Item = Vec<ImportedContact<'a>>>,
+    batches: impl IntoIterator<Item = Vec<ImportedContact>>,
     lines: usize,
     checked: Checked<'_, (Vec<Rejected>, ContactsRead<'a>)>,
 ) -> Result<Outcome, ImportError> {
-    let now = calendar::now();
     let large = SetAside::worth_it(lines, bulk::stored_rows(conn, "contacts")?);
     references_checked_here(conn, large, |conn| {
         crate::db::write(conn, |conn| {
@@ -456,30 +506,18 @@ pub fn contacts<'a>(
                 diesel::select(diesel::dsl::exists(contacts::table.filter(contacts::import_seq.is_not_null())))
                     .get_result::<bool>(conn)?;
             for chunk in batches {
-                let stored_rows = if any_imported {
-                    let mut stays: Vec<&str> = chunk.iter().map(|c| c.stay).collect();
+                let read = chunk.len();
+                let new: Vec<NewContact> = if any_imported {
+                    let mut stays: Vec<&str> = chunk.iter().map(|c| c.0.episode_id.as_str()).collect();
                     stays.sort_unstable();
                     stays.dedup();
-                    stored_contents(conn, &stays)?
+                    let stored_rows = stored_contents(conn, &stays)?;
+                    let stored: HashSet<Content<'_>> = stored_rows.iter().filter_map(borrowed).collect();
+                    let (_, new): (Vec<_>, Vec<_>) = chunk.into_iter().partition(|c| stored.contains(&c.content()));
+                    new.into_iter().map(|c| c.0).collect()
                 } else {
-                    Vec::new()
+                    chunk.into_iter().map(|c| c.0).collect()
                 };
-                let stored: HashSet<Content<'_>> = stored_rows.iter().filter_map(borrowed).collect();
-                let new: Vec<NewContact> = chunk
-                    .iter()
-                    .filter(|contact| !stored.contains(&contact.content()))
-                    .map(|contact| NewContact {
-                        id: new_id().to_string(),
-                        episode_id: contact.stay.to_owned(),
-                        direction: contact.row.direction.into(),
-                        kind: contact.row.kind.into(),
-                        method: contact.row.method.into(),
-                        contacted_on: contact.row.contacted_on,
-                        contacted_day: contact.row.contacted_on.map(day_number),
-                        import_seq: Some(contact.occurrence),
-                        created_at: now,
-                    })
-                    .collect();
                 // Both engines' own bulk paths; the unique index (now, or when it is built again)
                 // refuses a contact stored twice.
                 let inserted = match conn {
@@ -488,7 +526,7 @@ pub fn contacts<'a>(
                     DbConnection::Postgres(c) => diesel::copy_from(contacts::table).from_insertable(&new).execute(c)?,
                 };
                 outcome.inserted += inserted;
-                outcome.unchanged += chunk.len() - inserted;
+                outcome.unchanged += read - inserted;
             }
             let (rejected, read) = checked()?;
             outcome.rejected = rejected;

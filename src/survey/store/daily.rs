@@ -168,7 +168,7 @@ type DayKey = (Side, i32, &'static str, i64, bool, bool);
 /// The daily counts of some stays with a care office, added up here by the definitions that
 /// `adjust` writes in SQL (`Stay`'s methods; a test compares the two), then added to the table.
 #[derive(Debug, Default)]
-pub struct Tally(std::collections::HashMap<DayKey, i64>);
+pub struct Tally(foldhash::HashMap<DayKey, i64>);
 
 impl Tally {
     /// Adds `sign` (1 or -1) times one stay that has a care office.
