@@ -19,8 +19,13 @@ use crate::episodes::store::{ContactFirsts, Stays, merge_contact_firsts};
 use crate::survey::store::{Stay, daily};
 
 /// Rows per batch: the checked rows come in batches of this size, and each is looked up and
-/// written at once.
-pub const BATCH: usize = 1000;
+/// written at once (on PostgreSQL, one COPY). Larger batches cost fewer round trips and
+/// statements; beyond about 5,000 rows the gain stops (docs/performance.md). A batch's lookups
+/// bind at most this many values, well under SQLite's limit of 32,766.
+pub const BATCH: usize = 10_000;
+
+/// Stays per statement when imported contacts are merged into the stays' summaries.
+const SUMMARIES_PER_STATEMENT: usize = 500;
 
 /// Gives the result of the check once every batch is taken: the rejected rows (and what else
 /// the check gathered), or the refusal of the file.
@@ -541,7 +546,7 @@ pub fn contacts<'a>(
                 // Touching a quarter of the stays or more, recounting the survey's daily counts in
                 // one pass costs less than taking off and putting back each stay's.
                 let recount = outcome.inserted >= stays / 4;
-                for chunk in firsts.chunks(BATCH / 2) {
+                for chunk in firsts.chunks(SUMMARIES_PER_STATEMENT) {
                     let ids: Vec<Uuid> = chunk.iter().map(|(id, _)| *id).collect();
                     let which = Stays::Listed(&ids).condition("e.id");
                     if !recount {

@@ -188,14 +188,15 @@ async fn a_file_with_bad_rows_is_refused_whole_and_skip_invalid_keeps_the_good_o
     std::fs::remove_dir_all(dir).unwrap();
 }
 
-/// Rows are written while later ones are still being checked: a bad row after thousands of
-/// good ones (written by then) must still leave nothing stored, for stays and for contacts.
+/// Rows are written while later ones are still being checked: a bad row after a batch of good
+/// ones (written by then) must still leave nothing stored, for stays and for contacts.
 #[tokio::test]
 async fn a_bad_last_row_after_thousands_of_written_ones_still_stores_nothing() {
     let database = imported().await;
     let dir = std::env::temp_dir().join(format!("renkei-late-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
-    let good = 3000;
+    // More than a batch: the first batch is written before the bad row is read.
+    let good = renkei::import::store::BATCH + 2000;
     let refs = (0..good).map(|i| format!("L{i:05}"));
     let mut stays = String::from(
         "episode_ref,client_ref,care_level,care_office,hospital,admitted_on,discharged_on,destination,excluded\n",
@@ -228,10 +229,13 @@ async fn a_bad_last_row_after_thousands_of_written_ones_still_stores_nothing() {
         );
     }
     let after = survey(&database, "default", &[]).await;
-    assert_eq!(after["admission"]["cohort"], first["admission"]["cohort"].as_i64().unwrap() + good);
+    assert_eq!(
+        after["admission"]["cohort"],
+        first["admission"]["cohort"].as_i64().unwrap() + i64::try_from(good).unwrap()
+    );
     assert_eq!(
         after["admission"]["timing"]["same_day"],
-        first["admission"]["timing"]["same_day"].as_i64().unwrap() + good
+        first["admission"]["timing"]["same_day"].as_i64().unwrap() + i64::try_from(good).unwrap()
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
