@@ -188,13 +188,11 @@ pub fn import(conn: &mut DbConnection, table: Table, file: &Path, skip_invalid: 
 /// Runs `check` on a second thread, sending batches of good rows to `write` on this one. `write`
 /// calls the function it is given once it has taken every batch: it waits for the check to
 /// end and gives its result (the rejected rows and whatever else the check gathered), or the
-/// refusal of the file. If `write` fails first, the check stops at its next batch.
+/// refusal of the file. If `write` fails first, the check keeps no more rows (its result is then
+/// not wanted).
 fn pipelined<'env, R: Send, V: Send>(
     check: impl FnOnce(SyncSender<Vec<R>>) -> Result<V, ImportError> + Send + 'env,
-    write: impl FnOnce(
-        std::sync::mpsc::IntoIter<Vec<R>>,
-        Box<dyn FnOnce() -> Result<V, ImportError> + '_>,
-    ) -> Result<Outcome, ImportError>,
+    write: impl FnOnce(std::sync::mpsc::IntoIter<Vec<R>>, store::Checked<'_, V>) -> Result<Outcome, ImportError>,
 ) -> Result<Outcome, ImportError> {
     std::thread::scope(|scope| {
         // A few batches ahead at most: the rows wait in memory only briefly.
@@ -212,13 +210,14 @@ struct Checked<'b, R> {
     skip_invalid: bool,
     bar: &'b indicatif::ProgressBar,
     send: Option<SyncSender<Vec<R>>>,
+    writer_stopped: bool,
     good: Vec<R>,
     rejected: Vec<Rejected>,
 }
 
 impl<'b, R> Checked<'b, R> {
     fn new(skip_invalid: bool, bar: &'b indicatif::ProgressBar, send: Option<SyncSender<Vec<R>>>) -> Self {
-        Self { skip_invalid, bar, send, good: Vec::new(), rejected: Vec::new() }
+        Self { skip_invalid, bar, send, writer_stopped: false, good: Vec::new(), rejected: Vec::new() }
     }
 
     fn pass(&mut self, row: R) {
@@ -226,13 +225,17 @@ impl<'b, R> Checked<'b, R> {
         if !self.rejected.is_empty() && !self.skip_invalid {
             return;
         }
+        if self.writer_stopped {
+            return;
+        }
         self.good.push(row);
         if self.good.len() == store::BATCH
             && let Some(send) = &self.send
-            // The writer has stopped (it failed): its error is the one reported.
+            // The writer has stopped (it failed): its error is the one reported, and the rows
+            // are no longer kept.
             && send.send(std::mem::take(&mut self.good)).is_err()
         {
-            self.send = None;
+            self.writer_stopped = true;
         }
     }
 
