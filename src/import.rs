@@ -165,14 +165,14 @@ pub fn import(conn: &mut DbConnection, table: Table, file: &Path, skip_invalid: 
             let facilities = store::facility_kinds(conn)?;
             pipelined(
                 |send| check_episodes(records, &facilities, today, Checked::new(skip_invalid, &bar, Some(send))),
-                |batches, checked| store::episodes(conn, batches, lines, checked),
+                |batches, verdict| store::episodes(conn, batches, lines, verdict),
             )?
         }
         Table::Contacts => {
             let episodes = store::imported_episode_ids(conn)?;
             pipelined(
                 |send| check_contacts(records, &episodes, today, Checked::new(skip_invalid, &bar, Some(send))),
-                |batches, checked| store::contacts(conn, batches, lines, checked),
+                |batches, verdict| store::contacts(conn, batches, lines, verdict),
             )?
         }
     };
@@ -192,14 +192,14 @@ pub fn import(conn: &mut DbConnection, table: Table, file: &Path, skip_invalid: 
 /// not wanted).
 fn pipelined<'env, R: Send, V: Send>(
     check: impl FnOnce(SyncSender<Vec<R>>) -> Result<V, ImportError> + Send + 'env,
-    write: impl FnOnce(std::sync::mpsc::IntoIter<Vec<R>>, store::Checked<'_, V>) -> Result<Outcome, ImportError>,
+    write: impl FnOnce(std::sync::mpsc::IntoIter<Vec<R>>, store::Verdict<'_, V>) -> Result<Outcome, ImportError>,
 ) -> Result<Outcome, ImportError> {
     std::thread::scope(|scope| {
         // A few batches ahead at most: the rows wait in memory only briefly.
         let (send, batches) = std::sync::mpsc::sync_channel(4);
         let checking = scope.spawn(move || check(send));
-        let checked = move || checking.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        write(batches.into_iter(), Box::new(checked))
+        let verdict = move || checking.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        write(batches.into_iter(), Box::new(verdict))
     })
 }
 

@@ -29,7 +29,7 @@ const SUMMARIES_PER_STATEMENT: usize = 500;
 
 /// Gives the result of the check once every batch is taken: the rejected rows (and what else
 /// the check gathered), or the refusal of the file.
-pub type Checked<'a, V> = Box<dyn FnOnce() -> Result<V, ImportError> + 'a>;
+pub type Verdict<'a, V> = Box<dyn FnOnce() -> Result<V, ImportError> + 'a>;
 
 /// On SQLite, a page cache for this connection large enough to hold most of what a million-row
 /// import changes (256 MiB instead of 2 MiB), so that fewer pages are spilled to the log and
@@ -247,7 +247,7 @@ pub fn episodes<'f>(
     conn: &mut DbConnection,
     batches: impl IntoIterator<Item = Vec<ImportedStay>>,
     lines: usize,
-    checked: Checked<'_, (Vec<Rejected>, StaysRead<'f>)>,
+    verdict: Verdict<'_, (Vec<Rejected>, StaysRead<'f>)>,
 ) -> Result<Outcome, ImportError> {
     let large = SetAside::worth_it(lines, bulk::stored_rows(conn, "episodes")?);
     references_checked_here(conn, large, |conn| {
@@ -312,7 +312,7 @@ pub fn episodes<'f>(
                     DbConnection::Postgres(c) => diesel::copy_from(episodes::table).from_insertable(&new).execute(c)?,
                 };
             }
-            let (rejected, read) = checked()?;
+            let (rejected, read) = verdict()?;
             outcome.rejected = rejected;
             tracing::debug!(inserted = outcome.inserted, "import: stays written");
             if let Some(set_aside) = set_aside {
@@ -496,7 +496,7 @@ pub fn contacts<'a>(
     conn: &mut DbConnection,
     batches: impl IntoIterator<Item = Vec<ImportedContact>>,
     lines: usize,
-    checked: Checked<'_, (Vec<Rejected>, ContactsRead<'a>)>,
+    verdict: Verdict<'_, (Vec<Rejected>, ContactsRead<'a>)>,
 ) -> Result<Outcome, ImportError> {
     let large = SetAside::worth_it(lines, bulk::stored_rows(conn, "contacts")?);
     references_checked_here(conn, large, |conn| {
@@ -518,8 +518,7 @@ pub fn contacts<'a>(
                     stays.dedup();
                     let stored_rows = stored_contents(conn, &stays)?;
                     let stored: HashSet<Content<'_>> = stored_rows.iter().filter_map(borrowed).collect();
-                    let (_, new): (Vec<_>, Vec<_>) = chunk.into_iter().partition(|c| stored.contains(&c.content()));
-                    new.into_iter().map(|c| c.0).collect()
+                    chunk.into_iter().filter(|c| !stored.contains(&c.content())).map(|c| c.0).collect()
                 } else {
                     chunk.into_iter().map(|c| c.0).collect()
                 };
@@ -533,7 +532,7 @@ pub fn contacts<'a>(
                 outcome.inserted += inserted;
                 outcome.unchanged += read - inserted;
             }
-            let (rejected, read) = checked()?;
+            let (rejected, read) = verdict()?;
             outcome.rejected = rejected;
             let firsts = read.firsts()?;
             tracing::debug!(inserted = outcome.inserted, "import: contacts inserted");
