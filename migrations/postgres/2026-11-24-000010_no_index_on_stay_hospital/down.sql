@@ -1,0 +1,1 @@
+CREATE INDEX episodes_hospital ON episodes (hospital_id);
