@@ -267,7 +267,7 @@ impl<'b, R> Checked<'b, R> {
 /// (`store::StaysRead`).
 fn check_episodes<'f>(
     records: impl Iterator<Item = Result<(u64, csv::StringRecord), ImportError>>,
-    facilities: &'f HashMap<String, (String, FacilityKind)>,
+    facilities: &'f HashMap<String, (bulk::Id, FacilityKind)>,
     today: chrono::NaiveDate,
     mut checked: Checked<'_, store::ImportedStay>,
 ) -> Result<(Vec<Rejected>, store::StaysRead<'f>), ImportError> {
@@ -317,7 +317,7 @@ fn check_episodes<'f>(
 /// and sums up each stay's contacts as it goes (`store::ContactsRead`).
 fn check_contacts<'e>(
     records: impl Iterator<Item = Result<(u64, csv::StringRecord), ImportError>>,
-    episodes: &'e HashMap<String, String>,
+    episodes: &'e HashMap<String, bulk::Id>,
     today: chrono::NaiveDate,
     mut checked: Checked<'_, store::ImportedContact>,
 ) -> Result<(Vec<Rejected>, store::ContactsRead<'e>), ImportError> {
@@ -326,7 +326,7 @@ fn check_contacts<'e>(
         let (line, record) = record?;
         let fields: Vec<&str> = record.iter().collect();
         let row = rows::contact(&fields, today).and_then(|row| match episodes.get(&row.episode_ref) {
-            Some(stay) => Ok((stay.as_str(), row)),
+            Some(stay) => Ok((stay, row)),
             None => Err(vec![format!(
                 "episode_ref: {} は取り込まれていません（先に入院データを取り込んでください）",
                 row.episode_ref

@@ -36,7 +36,7 @@ pub struct FacilityRow {
 pub struct EpisodeRow {
     pub episode_ref: String,
     pub client_ref: String,
-    pub care_level: Option<String>,
+    pub care_level: Option<&'static str>,
     pub care_office: Option<String>,
     pub hospital: String,
     pub admitted_on: NaiveDate,
@@ -151,10 +151,16 @@ pub fn episode(values: &[&str], today: NaiveDate) -> Result<EpisodeRow, Vec<Stri
     let mut f = Fields::new(values, &EPISODE_COLUMNS);
     let episode_ref = f.text("episode_ref", 100);
     let client_ref = f.text("client_ref", 100);
-    let care_level = f.optional_text("care_level");
-    if let Some(level) = care_level.as_deref().filter(|l| !CARE_LEVELS[..8].contains(l)) {
-        f.problem("care_level", format!("\"{level}\" は使えません（要支援1〜2、要介護1〜5、申請中、空欄）"));
-    }
+    let care_level = match f.raw("care_level") {
+        "" => None,
+        level => {
+            let known = CARE_LEVELS[..8].iter().find(|known| **known == level).copied();
+            if known.is_none() {
+                f.problem("care_level", format!("\"{level}\" は使えません（要支援1〜2、要介護1〜5、申請中、空欄）"));
+            }
+            known
+        }
+    };
     let care_office = f.optional_text("care_office");
     let hospital = f.text("hospital", 40);
     let admitted_on = f.optional_date("admitted_on", today);

@@ -7,12 +7,12 @@ use foldhash::{HashMap, HashMapExt, HashSet};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::bulk::{self, Day, SetAside, Stamp};
+use super::bulk::{self, Day, Id, SetAside, Stamp};
 use super::rows::{ContactRow, EpisodeRow, FacilityRow};
 use super::{ImportError, Outcome, Rejected};
 use crate::calendar::{self, day_number};
 use crate::db::schema::{contacts, episodes, facilities};
-use crate::db::{DbConnection, new_id, to_enum, to_uuid};
+use crate::db::{DbConnection, to_enum, to_uuid};
 use crate::directory::{FacilityKind, NewFacility};
 use crate::episodes::Destination;
 use crate::episodes::store::{ContactFirsts, Stays, merge_contact_firsts};
@@ -65,24 +65,24 @@ fn one_import_at_a_time(conn: &mut DbConnection) -> QueryResult<()> {
 }
 
 /// Every facility by code: its id and kind.
-pub fn facility_kinds(conn: &mut DbConnection) -> QueryResult<HashMap<String, (String, FacilityKind)>> {
+pub fn facility_kinds(conn: &mut DbConnection) -> QueryResult<HashMap<String, (Id, FacilityKind)>> {
     facilities::table
         .select((facilities::code, facilities::id, facilities::kind))
         .load::<(String, String, String)>(conn)?
         .into_iter()
-        .map(|(code, id, kind)| Ok((code, (id, to_enum(&kind)?))))
+        .map(|(code, id, kind)| Ok((code, (to_uuid(&id)?.into(), to_enum(&kind)?))))
         .collect()
 }
 
 /// Every imported stay by its episode_ref.
-pub fn imported_episode_ids(conn: &mut DbConnection) -> QueryResult<HashMap<String, String>> {
-    Ok(episodes::table
+pub fn imported_episode_ids(conn: &mut DbConnection) -> QueryResult<HashMap<String, Id>> {
+    episodes::table
         .filter(episodes::external_ref.is_not_null())
         .select((episodes::external_ref, episodes::id))
         .load::<(Option<String>, String)>(conn)?
         .into_iter()
-        .filter_map(|(reference, id)| reference.map(|r| (r, id)))
-        .collect())
+        .filter_map(|(reference, id)| reference.map(|r| Ok((r, to_uuid(&id)?.into()))))
+        .collect()
 }
 
 pub fn facilities(
@@ -133,19 +133,21 @@ pub fn facilities(
     })
 }
 
+/// A stay as written: besides the two references of the file, nothing of its own on the heap
+/// (see `bulk::Inline`).
 #[derive(Insertable)]
 #[diesel(table_name = episodes, treat_none_as_default_value = false)]
 struct NewEpisode {
-    id: String,
+    id: Id,
     client_ref: Option<String>,
-    hospital_id: String,
-    care_office_id: Option<String>,
-    care_level: Option<String>,
+    hospital_id: Id,
+    care_office_id: Option<Id>,
+    care_level: Option<&'static str>,
     admitted_on: Day,
     admitted_day: i32,
     discharged_on: Option<Day>,
     discharged_day: Option<i32>,
-    destination: Option<String>,
+    destination: Option<&'static str>,
     excluded: bool,
     planned_respite: bool,
     undated_admission_info: bool,
@@ -184,43 +186,41 @@ impl ImportedStay {
     fn same_as(&self, stored: &Stored) -> bool {
         let new = &self.new;
         let (_, hospital, office, client, level, admitted, discharged, destination, excluded) = stored;
-        (hospital, office, client, level, admitted, discharged, destination, excluded)
-            == (
-                &new.hospital_id,
-                &new.care_office_id,
-                &new.client_ref,
-                &new.care_level,
-                &new.admitted_on.value,
-                &new.discharged_on.as_ref().map(|d| d.value),
-                &new.destination,
-                &new.excluded,
-            )
+        (hospital.as_str(), office.as_deref(), client, level.as_deref())
+            == (new.hospital_id.as_str(), new.care_office_id.as_ref().map(Id::as_str), &new.client_ref, new.care_level)
+            && (admitted, discharged, destination.as_deref(), excluded)
+                == (
+                    &new.admitted_on.value,
+                    &new.discharged_on.as_ref().map(|d| d.value),
+                    new.destination,
+                    &new.excluded,
+                )
     }
 }
 
 /// What a file says about stays, gathered as its rows are checked: the survey's daily counts of
 /// its stays, as if every one were new (the writer takes back those that were stored already).
 pub struct StaysRead<'f> {
-    facilities: &'f HashMap<String, (String, FacilityKind)>,
+    facilities: &'f HashMap<String, (Id, FacilityKind)>,
     now: Stamp,
     tally: daily::Tally,
 }
 
 impl<'f> StaysRead<'f> {
-    pub fn new(facilities: &'f HashMap<String, (String, FacilityKind)>) -> Self {
+    pub fn new(facilities: &'f HashMap<String, (Id, FacilityKind)>) -> Self {
         Self { facilities, now: calendar::now().into(), tally: daily::Tally::default() }
     }
 
     /// Takes in a good row (its facilities known to be registered).
     pub fn take(&mut self, row: EpisodeRow) -> ImportedStay {
-        let id_of = |code: &str| self.facilities.get(code).map(|(id, _)| id.clone()).unwrap_or_default();
+        let id_of = |code: &str| self.facilities.get(code).map(|(id, _)| *id).unwrap_or_default();
         let care_office_id = row.care_office.as_deref().map(id_of);
         let counted = care_office_id.is_some().then(|| without_contacts(&row));
         if let Some(stay) = &counted {
             self.tally.add(1, stay);
         }
         let new = NewEpisode {
-            id: new_id().to_string(),
+            id: Id::new(),
             client_ref: Some(row.client_ref),
             hospital_id: id_of(&row.hospital),
             care_office_id,
@@ -229,7 +229,7 @@ impl<'f> StaysRead<'f> {
             admitted_day: day_number(row.admitted_on),
             discharged_on: row.discharged_on.map(Day::from),
             discharged_day: row.discharged_on.map(day_number),
-            destination: row.destination.map(|d| <&str>::from(d).to_owned()),
+            destination: row.destination.map(<&str>::from),
             excluded: row.excluded,
             planned_respite: false,
             undated_admission_info: false,
@@ -286,8 +286,8 @@ pub fn episodes<'f>(
                 for (id, wanted) in changed {
                     diesel::update(episodes::table.find(id))
                         .set((
-                            episodes::hospital_id.eq(wanted.hospital_id),
-                            episodes::care_office_id.eq(wanted.care_office_id),
+                            episodes::hospital_id.eq(wanted.hospital_id.as_str()),
+                            episodes::care_office_id.eq(wanted.care_office_id.as_ref().map(Id::as_str)),
                             episodes::client_ref.eq(wanted.client_ref),
                             episodes::care_level.eq(wanted.care_level),
                             episodes::admitted_on.eq(wanted.admitted_on.value),
@@ -393,11 +393,12 @@ fn references_checked_here<T>(
     outcome
 }
 
+/// A contact as written: nothing of its own on the heap (see `bulk::Inline`).
 #[derive(Insertable)]
 #[diesel(table_name = contacts, treat_none_as_default_value = false)]
 struct NewContact {
-    id: String,
-    episode_id: String,
+    id: Id,
+    episode_id: Id,
     direction: &'static str,
     kind: &'static str,
     method: &'static str,
@@ -418,7 +419,14 @@ pub struct ImportedContact(NewContact);
 impl ImportedContact {
     fn content(&self) -> Content<'_> {
         let new = &self.0;
-        (&new.episode_id, new.direction, new.kind, new.contacted_day, new.method, new.import_seq.unwrap_or_default())
+        (
+            new.episode_id.as_str(),
+            new.direction,
+            new.kind,
+            new.contacted_day,
+            new.method,
+            new.import_seq.unwrap_or_default(),
+        )
     }
 }
 
@@ -438,15 +446,15 @@ impl Default for ContactsRead<'_> {
 
 impl<'a> ContactsRead<'a> {
     /// Takes in a good row of the stay `stay` (its id).
-    pub fn take(&mut self, stay: &'a str, row: ContactRow) -> ImportedContact {
+    pub fn take(&mut self, stay: &'a Id, row: ContactRow) -> ImportedContact {
         let day = row.contacted_on.map(day_number);
-        self.firsts.entry(stay).or_default().add(row.direction, row.kind, day);
+        self.firsts.entry(stay.as_str()).or_default().add(row.direction, row.kind, day);
         let (direction, kind, method) = (row.direction.into(), row.kind.into(), row.method.into());
-        let n = self.occurrences.entry((stay, direction, kind, day, method, 0)).or_insert(0);
+        let n = self.occurrences.entry((stay.as_str(), direction, kind, day, method, 0)).or_insert(0);
         *n += 1;
         ImportedContact(NewContact {
-            id: new_id().to_string(),
-            episode_id: stay.to_owned(),
+            id: Id::new(),
+            episode_id: *stay,
             direction,
             kind,
             method,
