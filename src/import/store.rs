@@ -24,6 +24,9 @@ use crate::survey::store::{Stay, daily};
 /// bind at most this many values, well under SQLite's limit of 32,766.
 pub const BATCH: usize = 10_000;
 
+/// The index by which imported contacts are looked up.
+const CONTACTS_BY_CONTENT: &str = "contacts_episode_content";
+
 /// Stays per statement when imported contacts are merged into the stays' summaries.
 const SUMMARIES_PER_STATEMENT: usize = 500;
 
@@ -253,11 +256,12 @@ pub fn episodes<'f>(
     references_checked_here(conn, large, |conn| {
         crate::db::write(conn, |conn| {
             let mut outcome = Outcome::default();
-            let set_aside = if large { Some(SetAside::take(conn, "episodes")?) } else { None };
-            // Only when some imported stays are stored at all are the file's looked up.
+            // Only when some imported stays are stored at all are the file's looked up (by
+            // episode_ref, a unique key: its index is never set aside).
             let any_imported =
                 diesel::select(diesel::dsl::exists(episodes::table.filter(episodes::external_ref.is_not_null())))
                     .get_result::<bool>(conn)?;
+            let set_aside = if large { Some(SetAside::take(conn, "episodes", &[])?) } else { None };
             // The survey's daily counts: the check counted every stay as new; those already stored
             // are taken back. A changed stay's counts are taken off before and put back after (or,
             // in a large import, every stay is counted again at the end).
@@ -512,12 +516,14 @@ pub fn contacts<'a>(
             let mut outcome = Outcome::default();
             one_import_at_a_time(conn)?;
             let stays = usize::try_from(bulk::stored_rows(conn, "episodes")?).unwrap_or(usize::MAX);
-            let set_aside = if large { Some(SetAside::take(conn, "contacts")?) } else { None };
             // A contact already imported (the same content, the same occurrence) is left as it is.
-            // Only when some imported contacts are stored at all are the file's stays looked up.
+            // Only when some imported contacts are stored at all are the file's stays looked up
+            // (by their contents: that index stays while they are).
             let any_imported =
                 diesel::select(diesel::dsl::exists(contacts::table.filter(contacts::import_seq.is_not_null())))
                     .get_result::<bool>(conn)?;
+            let keep: &[&str] = if any_imported { &[CONTACTS_BY_CONTENT] } else { &[] };
+            let set_aside = if large { Some(SetAside::take(conn, "contacts", keep)?) } else { None };
             for chunk in batches {
                 let read = chunk.len();
                 let new: Vec<NewContact> = if any_imported {
