@@ -315,18 +315,18 @@ fn check_episodes<'f>(
 
 /// Checks each contact: its fields, and that its stay has been imported. Numbers identical rows
 /// and sums up each stay's contacts as it goes (`store::ContactsRead`).
-fn check_contacts<'e>(
+fn check_contacts(
     records: impl Iterator<Item = Result<(u64, csv::StringRecord), ImportError>>,
-    episodes: &'e HashMap<String, bulk::Id>,
+    episodes: &HashMap<String, uuid::Uuid>,
     today: chrono::NaiveDate,
     mut checked: Checked<'_, store::ImportedContact>,
-) -> Result<(Vec<Rejected>, store::ContactsRead<'e>), ImportError> {
+) -> Result<(Vec<Rejected>, store::ContactsRead), ImportError> {
     let mut read = store::ContactsRead::default();
     for record in records {
         let (line, record) = record?;
         let fields: Vec<&str> = record.iter().collect();
         let row = rows::contact(&fields, today).and_then(|row| match episodes.get(&row.episode_ref) {
-            Some(stay) => Ok((stay, row)),
+            Some(stay) => Ok((*stay, row)),
             None => Err(vec![format!(
                 "episode_ref: {} は取り込まれていません（先に入院データを取り込んでください）",
                 row.episode_ref

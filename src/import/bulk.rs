@@ -195,8 +195,9 @@ impl Id {
 
 impl From<uuid::Uuid> for Id {
     fn from(id: uuid::Uuid) -> Self {
-        // Always 36 bytes.
-        Self(inline(id.hyphenated()).unwrap_or_default())
+        let mut bytes = [0; 36];
+        id.hyphenated().encode_lower(&mut bytes);
+        Self(Inline { bytes, len: 36 })
     }
 }
 
@@ -215,7 +216,14 @@ pub struct Day {
 
 impl From<chrono::NaiveDate> for Day {
     fn from(value: chrono::NaiveDate) -> Self {
-        Self { value, text: inline(value.format("%F")).unwrap_or_default() }
+        use chrono::Datelike;
+        // `%F` for years of four digits without chrono's format parser (a few percent of the
+        // checking thread); chrono's own for any other year.
+        let text = match value.year() {
+            year @ 0..=9999 => inline(format_args!("{year:04}-{:02}-{:02}", value.month(), value.day())),
+            _ => inline(value.format("%F")),
+        };
+        Self { value, text: text.unwrap_or_default() }
     }
 }
 

@@ -27,8 +27,9 @@ pub const BATCH: usize = 10_000;
 /// The index by which imported contacts are looked up.
 const CONTACTS_BY_CONTENT: &str = "contacts_episode_content";
 
-/// Stays per statement when imported contacts are merged into the stays' summaries.
-const SUMMARIES_PER_STATEMENT: usize = 500;
+/// Stays whose daily counts are taken off and put back per statement, when imported contacts are
+/// merged into a few stays' summaries (their ids are listed in the statement).
+const ADJUSTED_PER_STATEMENT: usize = 500;
 
 /// Gives the result of the check once every batch is taken: the rejected rows (and what else
 /// the check gathered), or the refusal of the file.
@@ -78,13 +79,13 @@ pub fn facility_kinds(conn: &mut DbConnection) -> QueryResult<HashMap<String, (I
 }
 
 /// Every imported stay by its episode_ref.
-pub fn imported_episode_ids(conn: &mut DbConnection) -> QueryResult<HashMap<String, Id>> {
+pub fn imported_episode_ids(conn: &mut DbConnection) -> QueryResult<HashMap<String, Uuid>> {
     episodes::table
         .filter(episodes::external_ref.is_not_null())
         .select((episodes::external_ref, episodes::id))
         .load::<(Option<String>, String)>(conn)?
         .into_iter()
-        .filter_map(|(reference, id)| reference.map(|r| Ok((r, to_uuid(&id)?.into()))))
+        .filter_map(|(reference, id)| reference.map(|r| Ok((r, to_uuid(&id)?))))
         .collect()
 }
 
@@ -435,30 +436,31 @@ impl ImportedContact {
 }
 
 /// What a file says about contacts, gathered as its rows are checked: how many times each
-/// content came so far, and each stay's contact summary.
-pub struct ContactsRead<'a> {
+/// content came so far, and each stay's contact summary. Stays are keyed by their 16-byte ids,
+/// cheaper to hash millions of times than their text.
+pub struct ContactsRead {
     now: Stamp,
-    occurrences: HashMap<Content<'a>, i32>,
-    firsts: HashMap<&'a str, ContactFirsts>,
+    occurrences: HashMap<(Uuid, &'static str, &'static str, Option<i32>, &'static str), i32>,
+    firsts: HashMap<Uuid, ContactFirsts>,
 }
 
-impl Default for ContactsRead<'_> {
+impl Default for ContactsRead {
     fn default() -> Self {
         Self { now: calendar::now().into(), occurrences: HashMap::new(), firsts: HashMap::new() }
     }
 }
 
-impl<'a> ContactsRead<'a> {
+impl ContactsRead {
     /// Takes in a good row of the stay `stay` (its id).
-    pub fn take(&mut self, stay: &'a Id, row: ContactRow) -> ImportedContact {
+    pub fn take(&mut self, stay: Uuid, row: ContactRow) -> ImportedContact {
         let day = row.contacted_on.map(day_number);
-        self.firsts.entry(stay.as_str()).or_default().add(row.direction, row.kind, day);
+        self.firsts.entry(stay).or_default().add(row.direction, row.kind, day);
         let (direction, kind, method) = (row.direction.into(), row.kind.into(), row.method.into());
-        let n = self.occurrences.entry((stay.as_str(), direction, kind, day, method, 0)).or_insert(0);
+        let n = self.occurrences.entry((stay, direction, kind, day, method)).or_insert(0);
         *n += 1;
         ImportedContact(NewContact {
             id: Id::new(),
-            episode_id: *stay,
+            episode_id: stay.into(),
             direction,
             kind,
             method,
@@ -470,11 +472,10 @@ impl<'a> ContactsRead<'a> {
     }
 
     /// Each stay's summary from the file's contacts, in id order (the order of the stays' rows).
-    fn firsts(self) -> QueryResult<Vec<(Uuid, ContactFirsts)>> {
-        let mut firsts =
-            self.firsts.into_iter().map(|(id, firsts)| Ok((to_uuid(id)?, firsts))).collect::<QueryResult<Vec<_>>>()?;
+    fn firsts(self) -> Vec<(Uuid, ContactFirsts)> {
+        let mut firsts: Vec<_> = self.firsts.into_iter().collect();
         firsts.sort_unstable_by_key(|(id, _)| *id);
-        Ok(firsts)
+        firsts
     }
 }
 
@@ -504,11 +505,11 @@ fn borrowed(stored: &StoredContent) -> Option<Content<'_>> {
 }
 
 /// Writes the contacts of a file (`lines` long), as they come in batches from the check.
-pub fn contacts<'a>(
+pub fn contacts(
     conn: &mut DbConnection,
     batches: impl IntoIterator<Item = Vec<ImportedContact>>,
     lines: usize,
-    verdict: Verdict<'_, (Vec<Rejected>, ContactsRead<'a>)>,
+    verdict: Verdict<'_, (Vec<Rejected>, ContactsRead)>,
 ) -> Result<Outcome, ImportError> {
     let large = SetAside::worth_it(lines, bulk::stored_rows(conn, "contacts")?);
     references_checked_here(conn, large, |conn| {
@@ -548,7 +549,7 @@ pub fn contacts<'a>(
             }
             let (rejected, read) = verdict()?;
             outcome.rejected = rejected;
-            let firsts = read.firsts()?;
+            let firsts = read.firsts();
             tracing::debug!(inserted = outcome.inserted, "import: contacts inserted");
             if let Some(set_aside) = set_aside {
                 set_aside.restore(conn)?;
@@ -559,14 +560,14 @@ pub fn contacts<'a>(
                 // Touching a quarter of the stays or more, recounting the survey's daily counts in
                 // one pass costs less than taking off and putting back each stay's.
                 let recount = outcome.inserted >= stays / 4;
-                for chunk in firsts.chunks(SUMMARIES_PER_STATEMENT) {
-                    let ids: Vec<Uuid> = chunk.iter().map(|(id, _)| *id).collect();
-                    let which = Stays::Listed(&ids).condition("e.id");
-                    if !recount {
+                if recount {
+                    merge_contact_firsts(conn, &firsts)?;
+                } else {
+                    for chunk in firsts.chunks(ADJUSTED_PER_STATEMENT) {
+                        let ids: Vec<Uuid> = chunk.iter().map(|(id, _)| *id).collect();
+                        let which = Stays::Listed(&ids).condition("e.id");
                         daily::adjust(conn, -1, &which)?;
-                    }
-                    merge_contact_firsts(conn, chunk)?;
-                    if !recount {
+                        merge_contact_firsts(conn, chunk)?;
                         daily::adjust(conn, 1, &which)?;
                     }
                 }

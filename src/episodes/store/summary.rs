@@ -115,29 +115,59 @@ impl ContactFirsts {
 /// Merges contacts just added (summed up per stay) into their stays' summaries, updating only
 /// the stays whose summary changes: merging contacts already counted changes nothing. The
 /// survey's daily counts are not touched (see `refresh_contact_summary`, `daily::recount`).
-/// One statement per call: a few hundred stays at a time. Only UUIDs and numbers are spliced.
+/// On SQLite one statement per few hundred stays, only UUIDs and numbers spliced in; on PostgreSQL
+/// one prepared statement per 10,000 stays, bound as arrays (parsing and planning a statement of
+/// a few hundred spliced rows cost as much as its updates).
 pub fn merge_contact_firsts(conn: &mut DbConnection, firsts: &[(Uuid, ContactFirsts)]) -> QueryResult<usize> {
-    if firsts.is_empty() {
-        return Ok(0);
-    }
-    let values: Vec<String> = firsts.iter().map(|(id, f)| f.values(id)).collect();
     let earlier = |new: &str, old: &str| format!("({new} IS NOT NULL AND ({old} IS NULL OR {new} < {old}))");
     let (admission, discharge) = (
-        earlier("s.column2", "episodes.first_admission_info_day"),
-        earlier("s.column4", "episodes.first_discharge_contact_day"),
+        earlier("s.admission", "episodes.first_admission_info_day"),
+        earlier("s.discharge", "episodes.first_discharge_contact_day"),
     );
-    diesel::sql_query(format!(
-        "UPDATE episodes SET \
-           first_admission_info_day = CASE WHEN {admission} THEN s.column2 ELSE episodes.first_admission_info_day END, \
-           undated_admission_info = (episodes.undated_admission_info OR s.column3 = 1), \
-           first_discharge_contact_day = \
-             CASE WHEN {discharge} THEN s.column4 ELSE episodes.first_discharge_contact_day END, \
-           undated_discharge_contact = (episodes.undated_discharge_contact OR s.column5 = 1) \
-         FROM (VALUES {}) AS s \
-         WHERE episodes.id = s.column1 AND ({admission} OR {discharge} \
-           OR (s.column3 = 1 AND NOT episodes.undated_admission_info) \
-           OR (s.column5 = 1 AND NOT episodes.undated_discharge_contact))",
-        values.join(", ")
-    ))
-    .execute(conn)
+    let update = |from: &str| {
+        format!(
+            "UPDATE episodes SET \
+               first_admission_info_day = CASE WHEN {admission} THEN s.admission ELSE episodes.first_admission_info_day END, \
+               undated_admission_info = (episodes.undated_admission_info OR s.undated_admission), \
+               first_discharge_contact_day = \
+                 CASE WHEN {discharge} THEN s.discharge ELSE episodes.first_discharge_contact_day END, \
+               undated_discharge_contact = (episodes.undated_discharge_contact OR s.undated_discharge) \
+             FROM {from} \
+             WHERE episodes.id = s.id AND ({admission} OR {discharge} \
+               OR (s.undated_admission AND NOT episodes.undated_admission_info) \
+               OR (s.undated_discharge AND NOT episodes.undated_discharge_contact))"
+        )
+    };
+    let mut updated = 0;
+    match conn {
+        DbConnection::Postgres(pg) => {
+            use diesel::sql_types::{Array, Bool, Integer, Nullable, Text};
+            let statement = update(
+                "unnest($1, $2, $3, $4, $5) AS s(id, admission, undated_admission, discharge, undated_discharge)",
+            );
+            for chunk in firsts.chunks(10_000) {
+                let column = |f: fn(&ContactFirsts) -> Option<i32>| chunk.iter().map(|(_, c)| f(c)).collect::<Vec<_>>();
+                let flag = |f: fn(&ContactFirsts) -> bool| chunk.iter().map(|(_, c)| f(c)).collect::<Vec<_>>();
+                updated += diesel::sql_query(&statement)
+                    .bind::<Array<Text>, _>(chunk.iter().map(|(id, _)| id.hyphenated().to_string()).collect::<Vec<_>>())
+                    .bind::<Array<Nullable<Integer>>, _>(column(|c| c.admission))
+                    .bind::<Array<Bool>, _>(flag(|c| c.undated_admission))
+                    .bind::<Array<Nullable<Integer>>, _>(column(|c| c.discharge))
+                    .bind::<Array<Bool>, _>(flag(|c| c.undated_discharge))
+                    .execute(pg)?;
+            }
+        }
+        DbConnection::Sqlite(_) => {
+            for chunk in firsts.chunks(500) {
+                let values: Vec<String> = chunk.iter().map(|(id, f)| f.values(id)).collect();
+                let from = format!(
+                    "(SELECT column1 AS id, column2 AS admission, column3 = 1 AS undated_admission, \
+                       column4 AS discharge, column5 = 1 AS undated_discharge FROM (VALUES {})) AS s",
+                    values.join(", ")
+                );
+                updated += diesel::sql_query(update(&from)).execute(conn)?;
+            }
+        }
+    }
+    Ok(updated)
 }
