@@ -7,7 +7,7 @@ use foldhash::{HashMap, HashMapExt, HashSet};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::bulk::{self, Day, Id, SetAside, Stamp};
+use super::bulk::{self, Day, Id, Ids, SetAside, Stamp};
 use super::rows::{ContactRow, EpisodeRow, FacilityRow};
 use super::{ImportError, Outcome, Rejected};
 use crate::calendar::{self, day_number};
@@ -206,13 +206,14 @@ impl ImportedStay {
 /// its stays, as if every one were new (the writer takes back those that were stored already).
 pub struct StaysRead<'f> {
     facilities: &'f HashMap<String, (Id, FacilityKind)>,
+    ids: Ids,
     now: Stamp,
     tally: daily::Tally,
 }
 
 impl<'f> StaysRead<'f> {
     pub fn new(facilities: &'f HashMap<String, (Id, FacilityKind)>) -> Self {
-        Self { facilities, now: calendar::now().into(), tally: daily::Tally::default() }
+        Self { facilities, ids: Ids::new(), now: calendar::now().into(), tally: daily::Tally::default() }
     }
 
     /// Takes in a good row (its facilities known to be registered).
@@ -224,7 +225,7 @@ impl<'f> StaysRead<'f> {
             self.tally.add(1, stay);
         }
         let new = NewEpisode {
-            id: Id::new(),
+            id: self.ids.next(),
             client_ref: Some(row.client_ref),
             hospital_id: id_of(&row.hospital),
             care_office_id,
@@ -439,6 +440,7 @@ impl ImportedContact {
 /// content came so far, and each stay's contact summary. Stays are keyed by their 16-byte ids,
 /// cheaper to hash millions of times than their text.
 pub struct ContactsRead {
+    ids: Ids,
     now: Stamp,
     occurrences: HashMap<(Uuid, &'static str, &'static str, Option<i32>, &'static str), i32>,
     firsts: HashMap<Uuid, ContactFirsts>,
@@ -446,7 +448,7 @@ pub struct ContactsRead {
 
 impl Default for ContactsRead {
     fn default() -> Self {
-        Self { now: calendar::now().into(), occurrences: HashMap::new(), firsts: HashMap::new() }
+        Self { ids: Ids::new(), now: calendar::now().into(), occurrences: HashMap::new(), firsts: HashMap::new() }
     }
 }
 
@@ -459,7 +461,7 @@ impl ContactsRead {
         let n = self.occurrences.entry((stay, direction, kind, day, method)).or_insert(0);
         *n += 1;
         ImportedContact(NewContact {
-            id: Id::new(),
+            id: self.ids.next(),
             episode_id: stay.into(),
             direction,
             kind,
