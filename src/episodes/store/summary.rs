@@ -112,6 +112,12 @@ impl ContactFirsts {
     }
 }
 
+/// Stays per statement when `merge_contact_firsts` binds them as arrays (PostgreSQL).
+const MERGED_PER_ARRAY_STATEMENT: usize = 10_000;
+
+/// Stays per statement when `merge_contact_firsts` splices them in (SQLite).
+const MERGED_PER_SPLICED_STATEMENT: usize = 500;
+
 /// Merges contacts just added (summed up per stay) into their stays' summaries, updating only
 /// the stays whose summary changes: merging contacts already counted changes nothing. The
 /// survey's daily counts are not touched (see `refresh_contact_summary`, `daily::recount`).
@@ -145,7 +151,7 @@ pub fn merge_contact_firsts(conn: &mut DbConnection, firsts: &[(Uuid, ContactFir
             let statement = update(
                 "unnest($1, $2, $3, $4, $5) AS s(id, admission, undated_admission, discharge, undated_discharge)",
             );
-            for chunk in firsts.chunks(10_000) {
+            for chunk in firsts.chunks(MERGED_PER_ARRAY_STATEMENT) {
                 let column = |f: fn(&ContactFirsts) -> Option<i32>| chunk.iter().map(|(_, c)| f(c)).collect::<Vec<_>>();
                 let flag = |f: fn(&ContactFirsts) -> bool| chunk.iter().map(|(_, c)| f(c)).collect::<Vec<_>>();
                 updated += diesel::sql_query(&statement)
@@ -158,7 +164,7 @@ pub fn merge_contact_firsts(conn: &mut DbConnection, firsts: &[(Uuid, ContactFir
             }
         }
         DbConnection::Sqlite(_) => {
-            for chunk in firsts.chunks(500) {
+            for chunk in firsts.chunks(MERGED_PER_SPLICED_STATEMENT) {
                 let values: Vec<String> = chunk.iter().map(|(id, f)| f.values(id)).collect();
                 let from = format!(
                     "(SELECT column1 AS id, column2 AS admission, column3 = 1 AS undated_admission, \
