@@ -74,6 +74,12 @@ pub fn count(
 /// with -1 before a write that may change what the stays count as, and with 1 after it, in the
 /// same transaction.
 pub fn adjust(conn: &mut DbConnection, sign: i8, which: &str) -> QueryResult<()> {
+    add_counts(conn, sign, which, false)
+}
+
+/// `adjust`; on PostgreSQL its rows are marked `compacted` when they are the only rows of their
+/// keys (a recount into an empty, locked table), and are otherwise fresh delta rows.
+fn add_counts(conn: &mut DbConnection, sign: i8, which: &str, only_rows: bool) -> QueryResult<()> {
     let postgres = matches!(conn, DbConnection::Postgres(_));
     // On PostgreSQL, two transactions may write the same stay: the one that takes off its counts
     // first holds it until its commit, so the other then takes off what the first put back. The
@@ -86,7 +92,7 @@ pub fn adjust(conn: &mut DbConnection, sign: i8, which: &str) -> QueryResult<()>
     }
     // SQLite adds to one row per key; PostgreSQL appends a fresh delta row (see `compact`).
     let (compacted, fresh, merge) = if postgres {
-        (", compacted", ", FALSE", "")
+        (", compacted", if only_rows { ", TRUE" } else { ", FALSE" }, "")
     } else {
         (
             "",
@@ -124,14 +130,15 @@ pub fn adjust(conn: &mut DbConnection, sign: i8, which: &str) -> QueryResult<()>
 /// can group rows only by sorting them, so there the stays are read once and counted here
 /// (`Tally`); PostgreSQL groups them itself (a hash aggregate, faster than handing over a million
 /// rows). On PostgreSQL the counts are locked against other writers until the commit (readers go
-/// on), since a write committed between the delete and the count would be counted twice.
+/// on), since a write committed between the delete and the count would be counted twice; each
+/// side's GROUP BY then writes each of its keys once, so the rows are compacted as written
+/// (`compact` took a second or more of a million stays to sum them again).
 pub fn recount(conn: &mut DbConnection) -> QueryResult<()> {
     use crate::db::schema::episodes::dsl as e;
     if matches!(conn, DbConnection::Postgres(_)) {
         diesel::sql_query("LOCK TABLE survey_days IN SHARE ROW EXCLUSIVE MODE").execute(conn)?;
         diesel::sql_query("DELETE FROM survey_days").execute(conn)?;
-        adjust(conn, 1, "TRUE")?;
-        return compact(conn).map(|_| ());
+        return add_counts(conn, 1, "TRUE", true);
     }
     let mut tally = Tally::default();
     let stays = e::episodes
