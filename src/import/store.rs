@@ -24,6 +24,9 @@ use crate::survey::store::{Stay, daily};
 /// bind at most this many values, well under SQLite's limit of 32,766.
 pub const BATCH: usize = 10_000;
 
+/// The key by which imported stays are looked up (episode_ref).
+const STAYS_BY_REFERENCE: &str = "episodes_external_ref_key";
+
 /// The index by which imported contacts are looked up.
 const CONTACTS_BY_CONTENT: &str = "contacts_episode_content";
 
@@ -46,11 +49,14 @@ pub fn prepare_for_bulk(conn: &mut DbConnection) -> QueryResult<()> {
     }
 }
 
-/// After a bulk import, fresh planner statistics on PostgreSQL (autovacuum would take them
-/// only later; until then a survey may scan where an index would do). SQLite plans without.
-pub fn analyze(conn: &mut DbConnection) -> QueryResult<()> {
+/// After a bulk import, fresh planner statistics on PostgreSQL for the table imported into
+/// (autovacuum would take them only later; until then a survey may scan where an index would
+/// do). A contacts import also rewrites its stays' summaries, but the survey's plans do not turn
+/// on those columns, and autovacuum analyzes the stays soon after such an update. SQLite plans
+/// without.
+pub fn analyze(conn: &mut DbConnection, table: &str) -> QueryResult<()> {
     match conn {
-        DbConnection::Postgres(_) => diesel::sql_query("ANALYZE episodes, contacts").execute(conn).map(|_| ()),
+        DbConnection::Postgres(_) => diesel::sql_query(format!("ANALYZE {table}")).execute(conn).map(|_| ()),
         DbConnection::Sqlite(_) => Ok(()),
     }
 }
@@ -259,11 +265,12 @@ pub fn episodes<'f>(
         crate::db::write(conn, |conn| {
             let mut outcome = Outcome::default();
             // Only when some imported stays are stored at all are the file's looked up (by
-            // episode_ref, a unique key: its index is never set aside).
+            // episode_ref, a unique key, which then stays while they are).
             let any_imported =
                 diesel::select(diesel::dsl::exists(episodes::table.filter(episodes::external_ref.is_not_null())))
                     .get_result::<bool>(conn)?;
-            let set_aside = if large { Some(SetAside::take(conn, "episodes", &[])?) } else { None };
+            let keep: &[&str] = if any_imported { &[STAYS_BY_REFERENCE] } else { &[] };
+            let set_aside = if large { Some(SetAside::take(conn, "episodes", keep)?) } else { None };
             // The survey's daily counts: the check counted every stay as new; those already stored
             // are taken back. A changed stay's counts are taken off before and put back after (or,
             // in a large import, every stay is counted again at the end).
