@@ -27,15 +27,6 @@ pub enum Table {
 }
 
 impl Table {
-    /// The table imported into.
-    fn name(self) -> &'static str {
-        match self {
-            Self::Facilities => "facilities",
-            Self::Episodes => "episodes",
-            Self::Contacts => "contacts",
-        }
-    }
-
     fn columns(self) -> &'static [&'static str] {
         match self {
             Self::Facilities => &rows::FACILITY_COLUMNS,
@@ -185,10 +176,6 @@ pub fn import(conn: &mut DbConnection, table: Table, file: &Path, skip_invalid: 
             )?
         }
     };
-    tracing::debug!(elapsed = ?started.elapsed(), "import: written");
-    if outcome.inserted + outcome.updated > 0 {
-        store::analyze(conn, table.name())?;
-    }
     tracing::debug!(elapsed = ?started.elapsed(), "import: done");
     let read = outcome.inserted + outcome.updated + outcome.unchanged + outcome.rejected.len();
     Ok(Outcome { read, ..outcome })

@@ -31,6 +31,12 @@ const STAYS_BY_REFERENCE: &str = "episodes_external_ref_key";
 /// The index by which imported contacts are looked up.
 const CONTACTS_BY_CONTENT: &str = "contacts_episode_content";
 
+/// PostgreSQL's indexes of the contacts that name a document or a recorder: never set aside (an
+/// imported contact names neither, so they cost the import nothing), so that the foreign keys
+/// added again at the end of a large import are checked by reading them, not every contact.
+const CONTACTS_BY_DOCUMENT: &str = "contacts_document";
+const CONTACTS_BY_RECORDER: &str = "contacts_recorded_by";
+
 /// Stays whose daily counts are taken off and put back per statement, when imported contacts are
 /// merged into a few stays' summaries (their ids are listed in the statement).
 const ADJUSTED_PER_STATEMENT: usize = 500;
@@ -47,18 +53,6 @@ pub fn prepare_for_bulk(conn: &mut DbConnection) -> QueryResult<()> {
     match conn {
         DbConnection::Sqlite(c) => c.batch_execute("PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY"),
         DbConnection::Postgres(_) => Ok(()),
-    }
-}
-
-/// After a bulk import, fresh planner statistics on PostgreSQL for the table imported into
-/// (autovacuum would take them only later; until then a survey may scan where an index would
-/// do). A contacts import also rewrites its stays' summaries, but the survey's plans do not turn
-/// on those columns, and autovacuum analyzes the stays soon after such an update. SQLite plans
-/// without.
-pub fn analyze(conn: &mut DbConnection, table: &str) -> QueryResult<()> {
-    match conn {
-        DbConnection::Postgres(_) => diesel::sql_query(format!("ANALYZE {table}")).execute(conn).map(|_| ()),
-        DbConnection::Sqlite(_) => Ok(()),
     }
 }
 
@@ -139,6 +133,9 @@ pub fn facilities(
                     outcome.updated += 1;
                 }
             }
+        }
+        if outcome.inserted + outcome.updated > 0 {
+            bulk::analyze(conn, "facilities")?;
         }
         Ok(outcome)
     })
@@ -329,8 +326,11 @@ pub fn episodes<'f>(
             let (rejected, read) = verdict()?;
             outcome.rejected = rejected;
             tracing::debug!(inserted = outcome.inserted, "import: stays written");
-            if let Some(set_aside) = set_aside {
-                set_aside.restore(conn)?;
+            // Fresh statistics of what was written (the rebuild takes them before the foreign keys).
+            match set_aside {
+                Some(set_aside) => set_aside.restore(conn)?,
+                None if outcome.inserted + outcome.updated > 0 => bulk::analyze(conn, "episodes")?,
+                None => {}
             }
             if recount {
                 daily::recount(conn)?
@@ -566,7 +566,11 @@ pub fn contacts(
             let any_imported =
                 diesel::select(diesel::dsl::exists(contacts::table.filter(contacts::import_seq.is_not_null())))
                     .get_result::<bool>(conn)?;
-            let keep: &[&str] = if any_imported { &[CONTACTS_BY_CONTENT] } else { &[] };
+            let keep: &[&str] = if any_imported {
+                &[CONTACTS_BY_CONTENT, CONTACTS_BY_DOCUMENT, CONTACTS_BY_RECORDER]
+            } else {
+                &[CONTACTS_BY_DOCUMENT, CONTACTS_BY_RECORDER]
+            };
             let set_aside = if large { Some(SetAside::take(conn, "contacts", keep)?) } else { None };
             for chunk in batches {
                 let read = chunk.len();
@@ -594,8 +598,11 @@ pub fn contacts(
             outcome.rejected = rejected;
             let firsts = read.firsts();
             tracing::debug!(inserted = outcome.inserted, "import: contacts inserted");
-            if let Some(set_aside) = set_aside {
-                set_aside.restore(conn)?;
+            // Fresh statistics of what was written (the rebuild takes them before the foreign keys).
+            match set_aside {
+                Some(set_aside) => set_aside.restore(conn)?,
+                None if outcome.inserted + outcome.updated > 0 => bulk::analyze(conn, "contacts")?,
+                None => {}
             }
             // Contacts already stored (the same key, so the same content) are in their stays'
             // summaries already; when nothing was new, nothing changes.

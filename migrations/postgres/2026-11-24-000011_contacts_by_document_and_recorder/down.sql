@@ -1,0 +1,2 @@
+DROP INDEX contacts_recorded_by;
+DROP INDEX contacts_document;
