@@ -35,10 +35,10 @@ use diesel::sql_types::Text;
 use crate::db::DbConnection;
 
 /// A table's secondary indexes (and on PostgreSQL its foreign keys and the keys no foreign key
-/// points to), dropped for a large import
-/// and built again once at its end, in the same transaction: sorting a million keys once costs a
-/// fraction of keeping an index up row by row, and a foreign key is checked by one join instead
-/// of a trigger per row (PostgreSQL's manual, "Populating a Database"). The definitions are read
+/// points to), dropped for a large import and built again once at its end, in the same
+/// transaction: sorting a million keys once costs a fraction of keeping an index up row by row,
+/// and a foreign key is checked by one join instead of a trigger per row (PostgreSQL's manual,
+/// "Populating a Database"). The definitions are read
 /// from the database itself, so they are rebuilt exactly as the migrations made them. If the
 /// import fails, the rollback restores everything; a unique index that the new rows would break
 /// fails the rebuild, and so the import. Keys that foreign keys point to stay, and on SQLite
