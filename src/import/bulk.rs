@@ -109,6 +109,22 @@ pub fn analyze(conn: &mut DbConnection, table: &str) -> QueryResult<()> {
     }
 }
 
+/// Ends an import's writes to `table`: a large import's indexes and keys built again
+/// (`SetAside::restore`, which takes the statistics before the foreign keys), or else fresh
+/// statistics when rows were written (`wrote`).
+pub fn after_writing(
+    conn: &mut DbConnection,
+    table: &str,
+    set_aside: Option<SetAside>,
+    wrote: bool,
+) -> QueryResult<()> {
+    match set_aside {
+        Some(set_aside) => set_aside.restore(conn),
+        None if wrote => analyze(conn, table),
+        None => Ok(()),
+    }
+}
+
 /// About how many rows `table` holds, enough to choose how to import (instant on both engines):
 /// on SQLite its largest rowid; on PostgreSQL the planner's count, which `ANALYZE`, `VACUUM` and
 /// index builds keep (every import ends with them), counted only in a table never analyzed.

@@ -326,12 +326,7 @@ pub fn episodes<'f>(
             let (rejected, read) = verdict()?;
             outcome.rejected = rejected;
             tracing::debug!(inserted = outcome.inserted, "import: stays written");
-            // Fresh statistics of what was written (the rebuild takes them before the foreign keys).
-            match set_aside {
-                Some(set_aside) => set_aside.restore(conn)?,
-                None if outcome.inserted + outcome.updated > 0 => bulk::analyze(conn, "episodes")?,
-                None => {}
-            }
+            bulk::after_writing(conn, "episodes", set_aside, outcome.inserted + outcome.updated > 0)?;
             if recount {
                 daily::recount(conn)?
             } else {
@@ -598,12 +593,7 @@ pub fn contacts(
             outcome.rejected = rejected;
             let firsts = read.firsts();
             tracing::debug!(inserted = outcome.inserted, "import: contacts inserted");
-            // Fresh statistics of what was written (the rebuild takes them before the foreign keys).
-            match set_aside {
-                Some(set_aside) => set_aside.restore(conn)?,
-                None if outcome.inserted + outcome.updated > 0 => bulk::analyze(conn, "contacts")?,
-                None => {}
-            }
+            bulk::after_writing(conn, "contacts", set_aside, outcome.inserted + outcome.updated > 0)?;
             // Contacts already stored (the same key, so the same content) are in their stays'
             // summaries already; when nothing was new, nothing changes.
             if outcome.inserted > 0 {
