@@ -131,11 +131,22 @@ pub fn import(conn: &mut DbConnection, table: Table, file: &Path, skip_invalid: 
     let bytes =
         std::fs::read(file).map_err(|e| ImportError::Unreadable(format!("{} を読めません: {e}", file.display())))?;
     store::prepare_for_bulk(conn)?;
-    let text = decode(&bytes)?;
+    // Contacts name their stays by episode_ref: the stays are read from the database while a
+    // second thread decodes the file and counts its lines.
+    let (decoded, stays) = std::thread::scope(|scope| {
+        let decoding = scope.spawn(|| {
+            // Lines, not rows (a quoted field may hold a line break): enough for the progress bar
+            // and for telling a large import from a small one.
+            decode(&bytes).map(|text| {
+                let lines = text.as_bytes().iter().filter(|&&b| b == b'\n').count();
+                (text, lines)
+            })
+        });
+        let stays = (table == Table::Contacts).then(|| store::imported_episode_ids(conn)).transpose();
+        (decoding.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), stays)
+    });
+    let (text, lines) = decoded?;
     let records = records(&text, table)?;
-    // Lines, not rows (a quoted field may hold a line break): enough for the progress bar and for
-    // telling a large import from a small one.
-    let lines = text.as_bytes().iter().filter(|&&b| b == b'\n').count();
     tracing::debug!(elapsed = ?started.elapsed(), lines, "import: file read");
     let bar = progress(lines, "取り込み中");
     let today = calendar::today();
@@ -169,7 +180,7 @@ pub fn import(conn: &mut DbConnection, table: Table, file: &Path, skip_invalid: 
             )?
         }
         Table::Contacts => {
-            let episodes = store::imported_episode_ids(conn)?;
+            let episodes = stays?.unwrap_or_default();
             pipelined(
                 |send| check_contacts(records, &episodes, today, Checked::new(skip_invalid, &bar, Some(send))),
                 |batches, verdict| store::contacts(conn, batches, lines, verdict),
