@@ -4,7 +4,7 @@
 -- indexes, and their order is the same either way. Under a language's collation PostgreSQL
 -- compares text through the C library and cannot sort by abbreviated keys; under "C" it
 -- compares bytes. Building the contacts' primary key and content index after a large import,
--- and finding each stay by its id, take about a fifth less time (docs/performance.md).
+-- and finding each stay by its id, take up to a fifth less time (docs/performance.md).
 -- PostgreSQL builds again the indexes on these columns; the rows are not rewritten.
 ALTER TABLE facilities
   ALTER COLUMN id TYPE text COLLATE "C";
