@@ -49,6 +49,12 @@ const PAGES: &[Page] = &[
     Page { name: "drafts", user: Some(CARE_MANAGER), path: "/drafts", follow: None },
     Page { name: "dashboard", user: Some(COORDINATOR), path: "/dashboard", follow: None },
     Page { name: "admin", user: Some(ADMIN), path: "/admin", follow: None },
+    Page {
+        name: "facility",
+        user: Some(ADMIN),
+        path: "/admin",
+        follow: Some("table th a[href^='/admin/facilities/']"),
+    },
 ];
 
 /// The server on a fresh database holding the demo data, as `renkei serve --demo` has it.
