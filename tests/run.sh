@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as the README gives it: formatting and lints, every test on SQLite,
-# every test again on a throwaway PostgreSQL server on 127.0.0.1, and the independent check of
-# the published JSON Schemas with Python's jsonschema. Installs what a fresh Debian lacks when
+# every test again on a throwaway PostgreSQL server on 127.0.0.1, the survey's figures against
+# an independent count in Python on both engines, and the independent check of the published
+# JSON Schemas with Python's jsonschema. Installs what a fresh Debian lacks when
 # it can (as root, or with sudo); otherwise says what to install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,6 +41,11 @@ cargo test --quiet
 
 say "tests on PostgreSQL"
 tests/with-postgres.sh cargo test --quiet --test api
+
+say "the survey against its definitions, counted independently (tests/survey/oracle.py), on both engines"
+cargo build --quiet
+python3 tests/survey/oracle.py
+tests/with-postgres.sh python3 tests/survey/oracle.py
 
 say "published schemas, checked by an independent validator (Python jsonschema)"
 venv=target/schema-check-venv
