@@ -2,7 +2,7 @@
 //! computed exactly as docs/survey.md defines them, under the handbook rules in force
 //! ([`rules::RuleSet`]). The database counts stays per group and bucket, in one pass per side
 //! or from daily counts kept at write time (`store.rs`, `store/daily.rs`); this module folds
-//! those counts into the published shape (`schemas/survey/v1.json`).
+//! those counts into the published shape (`schemas/survey/v2.json`).
 
 pub mod charts;
 pub mod html;
@@ -49,6 +49,8 @@ pub enum GroupBy {
     Area,
     /// 要支援 / 要介護 / 申請中・その他 at admission
     CareLevel,
+    /// 市内 / 市外: whether the stay's hospital is inside the city (`facilities.in_city`)
+    HospitalInCity,
 }
 
 impl GroupBy {
@@ -59,6 +61,7 @@ impl GroupBy {
             Self::Month => "月",
             Self::Area => "圏域",
             Self::CareLevel => "要介護度",
+            Self::HospitalInCity => "医療機関の所在（市内・市外）",
         }
     }
 }
@@ -194,7 +197,7 @@ pub struct Group {
     pub discharge: DischargeFigures,
 }
 
-/// The survey's result, as `schemas/survey/v1.json` describes it.
+/// The survey's result, as `schemas/survey/v2.json` describes it (v1 without `hospital_in_city`).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SurveyResult {
     pub period: Period,

@@ -74,8 +74,9 @@ pub struct Counts {
 pub(crate) fn key_expression(group_by: Option<GroupBy>, day_column: &str) -> String {
     match group_by {
         None => "''".into(),
-        Some(GroupBy::Hospital) => "e.hospital_id".into(),
-        // By area: by care office here, each office's area then (`areas`), not joined per stay.
+        // By area or by 市内/市外: by facility here, each facility's group then
+        // (`facility_groups`), not joined per stay.
+        Some(GroupBy::Hospital | GroupBy::HospitalInCity) => "e.hospital_id".into(),
         Some(GroupBy::CareOffice | GroupBy::Area) => "e.care_office_id".into(),
         Some(GroupBy::CareLevel) => "COALESCE(e.care_level, '')".into(),
         Some(GroupBy::Month) => format!("CAST({day_column} AS TEXT)"),
@@ -402,9 +403,9 @@ fn count_stays(
             rows
         }
     };
-    let area = if group_by == Some(GroupBy::Area) { Some(areas(conn)?) } else { None };
-    let key = |key: String| match &area {
-        Some(areas) => areas.get(&key).cloned().unwrap_or_default(),
+    let facility_group = facility_groups(conn, group_by)?;
+    let key = |key: String| match &facility_group {
+        Some(groups) => groups.get(&key).cloned().unwrap_or_default(),
         None => key,
     };
     let mut admission: BTreeMap<(String, String, i32), i64> = BTreeMap::new();
@@ -434,14 +435,33 @@ fn count_stays(
     })
 }
 
-/// Each facility's area ('' when it has none), by id.
-fn areas(conn: &mut DbConnection) -> QueryResult<HashMap<String, String>> {
-    Ok(facilities::table
-        .select((facilities::id, facilities::area))
-        .load::<(String, Option<String>)>(conn)?
-        .into_iter()
-        .map(|(id, area)| (id, area.unwrap_or_default()))
-        .collect())
+/// 市内 and 市外, the keys of the breakdown by the hospital's place.
+const IN_CITY: &str = "市内";
+const OUTSIDE_CITY: &str = "市外";
+
+/// For the breakdowns that group facilities, each facility's group by id: its area ('' when it
+/// has none), or 市内/市外. `None` for the other breakdowns, whose keys are the groups.
+fn facility_groups(conn: &mut DbConnection, group_by: Option<GroupBy>) -> QueryResult<Option<HashMap<String, String>>> {
+    let group = |in_city: bool| if in_city { IN_CITY } else { OUTSIDE_CITY }.to_owned();
+    Ok(match group_by {
+        Some(GroupBy::Area) => Some(
+            facilities::table
+                .select((facilities::id, facilities::area))
+                .load::<(String, Option<String>)>(conn)?
+                .into_iter()
+                .map(|(id, area)| (id, area.unwrap_or_default()))
+                .collect(),
+        ),
+        Some(GroupBy::HospitalInCity) => Some(
+            facilities::table
+                .select((facilities::id, facilities::in_city))
+                .load::<(String, bool)>(conn)?
+                .into_iter()
+                .map(|(id, in_city)| (id, group(in_city)))
+                .collect(),
+        ),
+        _ => None,
+    })
 }
 
 /// The admission date of the first stay on record.
@@ -452,7 +472,7 @@ pub fn first_admission(conn: &mut DbConnection) -> QueryResult<Option<NaiveDate>
 }
 
 /// Public key and label of each group key: facility ids become codes and names, months
-/// 2025年4月, an empty area or care level （未設定）.
+/// 2025年4月, an empty area or care level （未設定）, 市内 and 市外 市内の医療機関 and 市外の医療機関.
 pub fn labels<'a>(
     conn: &mut DbConnection,
     group_by: GroupBy,
@@ -473,6 +493,13 @@ pub fn labels<'a>(
                 let label = NaiveDate::parse_from_str(&format!("{key}-01"), "%Y-%m-%d")
                     .map(|d| d.format("%Y年%-m月").to_string())
                     .unwrap_or_else(|_| key.clone());
+                (key.clone(), (key, label))
+            })
+            .collect(),
+        GroupBy::HospitalInCity => keys
+            .into_iter()
+            .map(|key| {
+                let label = format!("{key}の医療機関");
                 (key.clone(), (key, label))
             })
             .collect(),

@@ -29,8 +29,14 @@ pub struct Choice {
     encoding: Option<String>,
 }
 
-const GROUPINGS: [GroupBy; 5] =
-    [GroupBy::Hospital, GroupBy::CareOffice, GroupBy::Month, GroupBy::Area, GroupBy::CareLevel];
+const GROUPINGS: [GroupBy; 6] = [
+    GroupBy::Hospital,
+    GroupBy::CareOffice,
+    GroupBy::Month,
+    GroupBy::Area,
+    GroupBy::CareLevel,
+    GroupBy::HospitalInCity,
+];
 
 fn blank(value: Option<&String>) -> Option<&str> {
     value.map(|v| v.trim()).filter(|v| !v.is_empty())

@@ -66,6 +66,10 @@ async fn the_dashboard_shows_the_same_figures_as_the_api_for_the_same_period() {
     assert!(text_of(&html, "rules").contains("default 第1版"), "the rules in force are named");
     assert!(html.contains("退院の<strong>5日前</strong>まで"));
     assert!(html.contains("<th scope=\"row\">連携病院"), "the per-hospital table");
+    let by_place =
+        coordinator.get(&format!("/dashboard?from={}&to={}&group_by=hospital_in_city", day(-30), day(0))).await;
+    assert!(by_place.text().contains("<th scope=\"row\">市内の医療機関"), "{}", by_place.text());
+    assert!(html.contains("医療機関の所在（市内・市外）"), "the breakdown by the hospital's place is offered");
     assert!(html.contains("<svg") && html.contains("医療機関別の退院連絡の時期"), "the report's charts");
     assert!(!html.contains("style="), "the page's CSP forbids inline styles");
     assert!(page.header("content-security-policy").contains("style-src 'self'"));

@@ -26,13 +26,18 @@ async fn survey(database: &TestDatabase, rules: &str, args: &[&str]) -> Value {
     serde_json::from_str(&stdout).unwrap()
 }
 
+fn result_schema(version: &str) -> jsonschema::Validator {
+    let path = format!("{}/schemas/survey/{version}.json", env!("CARGO_MANIFEST_DIR"));
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    jsonschema::draft202012::options().should_validate_formats(true).build(&schema).unwrap()
+}
+
 #[tokio::test]
 async fn april_under_the_default_rules_counts_as_defined() {
     let database = imported().await;
     let result = survey(&database, "default", &[]).await;
-    let schema: Value = serde_json::from_str(include_str!("../../schemas/survey/v1.json")).unwrap();
-    let validator = jsonschema::draft202012::options().should_validate_formats(true).build(&schema).unwrap();
-    assert!(validator.is_valid(&result), "the result follows schemas/survey/v1.json");
+    assert!(result_schema("v1").is_valid(&result), "the result follows schemas/survey/v1.json");
+    assert!(result_schema("v2").is_valid(&result), "the result follows schemas/survey/v2.json");
     assert_eq!(result["rules"]["id"], "default");
     assert_eq!(result["rules"]["discharge_notice_min_days"], 5);
     assert_eq!(
@@ -97,6 +102,16 @@ async fn groups_by_hospital_add_up_to_the_whole() {
         .map(|g| (g["key"].as_str().unwrap(), g["admission"]["cohort"].as_i64().unwrap()))
         .collect();
     assert_eq!(by_level, [("要介護", 8), ("要支援", 1)]);
+    let places = survey(&database, "default", &["--group-by", "hospital_in_city"]).await;
+    assert!(result_schema("v2").is_valid(&places), "the breakdown by place is new in schemas/survey/v2.json");
+    assert!(!result_schema("v1").is_valid(&places));
+    let places = places["groups"].as_array().unwrap();
+    let labels: Vec<(&str, &str)> =
+        places.iter().map(|g| (g["key"].as_str().unwrap(), g["label"].as_str().unwrap())).collect();
+    assert_eq!(labels, [("市内", "市内の医療機関"), ("市外", "市外の医療機関")], "H01 is in the city, H02 is not");
+    for (place, hospital) in places.iter().zip(groups) {
+        assert_eq!((&place["admission"], &place["discharge"]), (&hospital["admission"], &hospital["discharge"]));
+    }
     let months = survey(&database, "default", &["--group-by", "month"]).await;
     assert_eq!(months["groups"][0]["key"], "2025-04");
     assert_eq!(months["groups"][0]["label"], "2025年4月");

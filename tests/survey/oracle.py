@@ -146,13 +146,16 @@ def wareki(year):
 
 
 def group_key(group_by, stay, side, facilities):
-    """(key, label) of a stay on one side of the survey; facilities: code -> (name, area)."""
+    """(key, label) of a stay on one side of the survey; facilities: code -> (name, area, in_city)."""
     if group_by in ("hospital", "care_office"):
         code = stay.hospital if group_by == "hospital" else stay.care_office
         return code, facilities[code][0]
     if group_by == "area":
         area = facilities[stay.care_office][1]
         return area, area or "（未設定）"
+    if group_by == "hospital_in_city":
+        place = "市内" if facilities[stay.hospital][2] else "市外"
+        return place, f"{place}の医療機関"
     if group_by == "care_level":
         level = stay.care_level
         key = "要支援" if level.startswith("要支援") else "要介護" if level.startswith("要介護") else "申請中・その他"
@@ -396,7 +399,7 @@ def check_surveys(renkei, facilities, stays, contacts, rule_sets, periods, step)
     compared = 0
     for rules_id, rules in rule_sets.items():
         for start, end, as_fiscal_year in periods:
-            for group_by in [None, "hospital", "care_office", "month", "area", "care_level"]:
+            for group_by in [None, "hospital", "care_office", "month", "area", "care_level", "hospital_in_city"]:
                 asked = period_args(start, end, as_fiscal_year) + (["--group-by", group_by] if group_by else [])
                 where = f"{renkei.engine}, {step}, HANDBOOK_RULES={rules_id} renkei survey {' '.join(asked)}"
                 expected = expected_survey(stays, contacts_of, facilities, rules, start, end, group_by)
@@ -430,7 +433,7 @@ def edge_cases(renkei, rng, count, rule_sets):
 
     renkei.import_rows("facilities", ["code", "name", "kind", "area", "in_city"],
                        [[c, n, k, a, "true" if i else "false"] for c, n, k, a, i in FACILITIES])
-    facilities = {f[0]: (f[1], f[3]) for f in FACILITIES}
+    facilities = {f[0]: (f[1], f[3], f[4]) for f in FACILITIES}
     stays = [random_stay(rng, f"E{i:05d}", first, last) for i in range(count)]
     contacts = [c for s in stays for c in random_contacts(rng, s, today)]
     later = [changed(rng, s, today) for s in rng.sample(stays, count // 5)]
@@ -462,7 +465,7 @@ def generated(renkei, count, rule_sets):
     def date(text):
         return dt.date.fromisoformat(text) if text else None
 
-    facilities = {r["code"]: (r["name"], r["area"]) for r in rows("facilities.csv")}
+    facilities = {r["code"]: (r["name"], r["area"], r["in_city"] == "true") for r in rows("facilities.csv")}
     stays = [Stay(r["episode_ref"], r["client_ref"], r["care_level"], r["care_office"] or None, r["hospital"],
                   date(r["admitted_on"]), date(r["discharged_on"]), r["destination"] or None, r["excluded"] == "true")
              for r in rows("episodes.csv")]
