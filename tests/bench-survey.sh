@@ -70,5 +70,6 @@ echo "| $engine | plain SQL aggregate, the same year | $(best_of_3 plain "$(aggr
 echo "| $engine | renkei survey --from 2016-04-01 --to 2026-03-31 (all stays) | $(best_of_3 "$bin" survey --from 2016-04-01 --to 2026-03-31) |"
 echo "| $engine | renkei survey --from 2016-04-01 --to 2026-03-31 --group-by month | $(best_of_3 "$bin" survey --from 2016-04-01 --to 2026-03-31 --group-by month) |"
 echo "| $engine | renkei survey --from 2016-04-01 --to 2026-03-31 --group-by hospital | $(best_of_3 "$bin" survey --from 2016-04-01 --to 2026-03-31 --group-by hospital) |"
+echo "| $engine | renkei survey --from 2016-04-01 --to 2026-03-31 --group-by hospital_in_city | $(best_of_3 "$bin" survey --from 2016-04-01 --to 2026-03-31 --group-by hospital_in_city) |"
 echo "| $engine | plain SQL aggregate, the same decade | $(best_of_3 plain "$(aggregate "$first_day" "$to_day")") |"
 if [ "$engine" = PostgreSQL ]; then psql "$TEST_DATABASE_URL" -qc "DROP DATABASE $name WITH (FORCE)"; fi

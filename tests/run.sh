@@ -43,7 +43,8 @@ say "tests on PostgreSQL"
 tests/with-postgres.sh cargo test --quiet --test api
 
 say "the survey against its definitions, counted independently (tests/survey/oracle.py), on both engines"
-cargo build --quiet
+# target/debug/renkei is the binary `cargo test` built for the command-line tests (a plain
+# `cargo build` would compile the crates again without the test features).
 python3 tests/survey/oracle.py
 tests/with-postgres.sh python3 tests/survey/oracle.py
 

@@ -487,6 +487,8 @@ def main():
     parser.add_argument("--stays", type=int, default=1500, help="stays in the first edge-case file")
     parser.add_argument("--generated", type=int, default=5000, help="stays of `renkei generate` (0: none)")
     args = parser.parse_args()
+    if not os.access(args.renkei, os.X_OK):
+        sys.exit(f"{args.renkei} not found: build it first (cargo build, or cargo test)")
     rule_sets = {p.name.split(".")[0]: json.loads(p.read_text(encoding="utf-8"))
                  for p in sorted((ROOT / "schemas/handbook/rules").glob("*.json"))}
     runs = [("edge cases", lambda renkei: edge_cases(renkei, random.Random(args.seed), args.stays, rule_sets))]
