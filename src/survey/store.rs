@@ -442,26 +442,29 @@ const OUTSIDE_CITY: &str = "市外";
 /// For the breakdowns that group facilities, each facility's group by id: its area ('' when it
 /// has none), or 市内/市外. `None` for the other breakdowns, whose keys are the groups.
 fn facility_groups(conn: &mut DbConnection, group_by: Option<GroupBy>) -> QueryResult<Option<HashMap<String, String>>> {
-    let group = |in_city: bool| if in_city { IN_CITY } else { OUTSIDE_CITY }.to_owned();
-    Ok(match group_by {
-        Some(GroupBy::Area) => Some(
-            facilities::table
-                .select((facilities::id, facilities::area))
-                .load::<(String, Option<String>)>(conn)?
-                .into_iter()
-                .map(|(id, area)| (id, area.unwrap_or_default()))
-                .collect(),
-        ),
-        Some(GroupBy::HospitalInCity) => Some(
-            facilities::table
-                .select((facilities::id, facilities::in_city))
-                .load::<(String, bool)>(conn)?
-                .into_iter()
-                .map(|(id, in_city)| (id, group(in_city)))
-                .collect(),
-        ),
-        _ => None,
-    })
+    let by_area = match group_by {
+        Some(GroupBy::Area) => true,
+        Some(GroupBy::HospitalInCity) => false,
+        _ => return Ok(None),
+    };
+    let facilities = facilities::table.select((facilities::id, facilities::area, facilities::in_city)).load::<(
+        String,
+        Option<String>,
+        bool,
+    )>(conn)?;
+    Ok(Some(
+        facilities
+            .into_iter()
+            .map(|(id, area, in_city)| {
+                let group = match (by_area, in_city) {
+                    (true, _) => area.unwrap_or_default(),
+                    (false, true) => IN_CITY.to_owned(),
+                    (false, false) => OUTSIDE_CITY.to_owned(),
+                };
+                (id, group)
+            })
+            .collect(),
+    ))
 }
 
 /// The admission date of the first stay on record.
@@ -472,7 +475,7 @@ pub fn first_admission(conn: &mut DbConnection) -> QueryResult<Option<NaiveDate>
 }
 
 /// Public key and label of each group key: facility ids become codes and names, months
-/// 2025年4月, an empty area or care level （未設定）, 市内 and 市外 市内の医療機関 and 市外の医療機関.
+/// 2025年4月, an empty area or care level （未設定）, 市内 and 市外 become 市内の医療機関 and 市外の医療機関.
 pub fn labels<'a>(
     conn: &mut DbConnection,
     group_by: GroupBy,
