@@ -10,10 +10,11 @@ use actix_web::{App, HttpServer, middleware, web};
 use crate::db::{self, Pool};
 use crate::error::AppError;
 use crate::forms::registry::SchemaRegistry;
-use crate::http::{self, AppState};
+use crate::http;
 use crate::notify::Notifier;
 use crate::notify::worker::Worker;
 use crate::settings::Settings;
+use crate::shell::{self, AppState};
 
 pub struct Application {
     port: u16,
@@ -74,7 +75,7 @@ impl Application {
         let spec = http::openapi();
         let openapi = serde_json::to_string_pretty(&spec)?;
         let known = Arc::new(http::KnownRoutes::of(&spec));
-        let tokens = crate::auth::TokenCache::new(http::TOKEN_CACHE_TTL);
+        let tokens = crate::auth::TokenCache::new(shell::TOKEN_CACHE_TTL);
         let rules = Arc::new(crate::survey::rules::select(&settings.handbook_rules)?);
         let notifier = Notifier::new(&settings.public_url);
         let (worker, mail) = match delivery {
@@ -85,9 +86,9 @@ impl Application {
             }
             Delivery::Elsewhere => (None, "メールは別の renkei worker が送信します".to_owned()),
         };
-        let sign_ins = http::limits::SignInFailures::new(settings.lockout_after_failed_sign_ins);
-        let pages = crate::web::WebSettings::new(settings)?;
-        let setup_code = pages.setup_code.clone();
+        let sign_ins = shell::limits::SignInFailures::new(settings.lockout_after_failed_sign_ins);
+        let site = shell::SiteSettings::new(settings)?;
+        let setup_code = site.setup_code.clone();
         let state = web::Data::new(AppState {
             pool,
             schemas: SchemaRegistry::load()?,
@@ -96,14 +97,13 @@ impl Application {
             rules,
             notifier,
             sign_ins,
-            web: pages,
+            site,
         });
-        let rate_limit = http::limits::rate_limit(settings.rate_limit_per_minute)?;
+        let rate_limit = shell::limits::rate_limit(settings.rate_limit_per_minute)?;
         let https = settings.public_url.starts_with("https://");
         let server = HttpServer::new(move || {
             use utoipa_actix_web::AppExt;
             App::new()
-                .wrap(middleware::from_fn(http::audit_reads))
                 .wrap(actix_governor::Governor::new(&rate_limit))
                 .wrap(security_headers(https))
                 .wrap(middleware::Logger::new("%s %r %Dms").exclude("/healthz"))

@@ -109,7 +109,7 @@ pub fn tokens_of(conn: &mut DbConnection, email: &str) -> Result<Vec<TokenInfo>,
     Ok(store::tokens_of(conn, user.id)?)
 }
 
-/// Revokes a token: requests with it are refused within [`crate::http::TOKEN_CACHE_TTL`].
+/// Revokes a token: requests with it are refused within [`crate::shell::TOKEN_CACHE_TTL`].
 pub fn revoke_token(conn: &mut DbConnection, id: Uuid) -> Result<(), AppError> {
     crate::db::write(conn, |conn| match store::revoke(conn, id)? {
         0 => Err(AppError::invalid("/token", "exists", format!("トークン {id} はないか、すでに無効です"))),

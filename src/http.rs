@@ -6,65 +6,30 @@ pub mod clients;
 pub mod documents;
 pub mod episodes;
 pub mod extract;
-pub mod limits;
 pub mod mail;
 pub mod meta;
 pub mod survey;
 
-use actix_web::{HttpMessage, web};
+use actix_web::web;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::db::{DbConnection, Pool};
+use crate::db::DbConnection;
 use crate::error::AppError;
-use crate::forms::registry::SchemaRegistry;
+use crate::idempotency::{Answer, Keyed};
+use crate::shell::{AppState, RequestInfo, Write};
 
-pub struct AppState {
-    pub pool: Pool,
-    pub schemas: SchemaRegistry,
-    /// The OpenAPI document, rendered once.
-    pub openapi: String,
-    pub tokens: crate::auth::TokenCache,
-    /// The handbook rules in force.
-    pub rules: std::sync::Arc<crate::survey::rules::RuleSet>,
-    /// Queues mail and wakes this process's delivery worker.
-    pub notifier: crate::notify::Notifier,
-    /// Failed sign-ins per address, for the lockout.
-    pub sign_ins: limits::SignInFailures,
-    /// What the pages need of the configuration.
-    pub web: crate::web::WebSettings,
-}
-
-/// How long a resolved API token is trusted without asking the database again.
-pub const TOKEN_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(30);
-
-/// Runs `work` with a pooled connection on the blocking thread pool.
-pub async fn blocking<T, F>(state: &web::Data<AppState>, work: F) -> Result<T, AppError>
-where
-    T: Send + 'static,
-    F: FnOnce(&mut DbConnection, &AppState) -> Result<T, AppError> + Send + 'static,
-{
-    let state = state.clone();
-    web::block(move || {
-        let mut conn = state.pool.get()?;
-        work(&mut conn, &state)
-    })
-    .await?
-}
-
-/// Runs a use case that creates or changes something, once per `Idempotency-Key` (when the
-/// request has one), and answers `status` with its JSON and `Location`; a request repeated with
-/// the same key gets the original answer, marked `Idempotent-Replayed: true`.
-///
-/// The write is audited in its own transaction: the entry names the record it created (from
-/// `location`) or the route's `{id}`.
+/// Runs a use case that creates or changes something through the shell's one write wrapper
+/// (once per `Idempotency-Key`, audited in its transaction), and answers `status` with its JSON
+/// and `Location`; a request repeated with the same key gets the original answer, marked
+/// `Idempotent-Replayed: true`.
 pub async fn write_once<T, F>(
     state: &web::Data<AppState>,
     principal: crate::auth::Principal,
-    request: extract::RequestInfo,
-    keyed: Option<crate::idempotency::Keyed>,
+    request: RequestInfo,
+    keyed: Option<Keyed>,
     status: actix_web::http::StatusCode,
     location: fn(&T) -> Option<String>,
     work: F,
@@ -73,25 +38,8 @@ where
     T: serde::Serialize + Send + 'static,
     F: FnOnce(&mut DbConnection, &AppState, &crate::auth::Principal) -> Result<T, AppError> + Send + 'static,
 {
-    use crate::idempotency::{self, Answer};
-    let code = status.as_u16();
-    let answer = blocking(state, move |conn, state| {
-        crate::db::write(conn, |conn| {
-            let answer = idempotency::once(conn, principal.user_id, keyed.as_ref(), code, location, |conn| {
-                work(conn, state, &principal)
-            })?;
-            if let Answer::Fresh(value) = &answer {
-                let mut entry = request.entry(Some(&principal), crate::audit::Action::Write, code);
-                if let Some(created) = location(value).and_then(|l| l.rsplit('/').next().map(str::to_owned)) {
-                    entry.target = Some(created);
-                }
-                crate::audit::record(conn, &entry)?;
-            }
-            Ok(answer)
-        })
-    })
-    .await?;
-    Ok(match answer {
+    let asked = Write { principal, request, keyed, status: status.as_u16() };
+    Ok(match crate::shell::write(state, asked, location, work).await? {
         Answer::Fresh(value) => {
             let mut response = actix_web::HttpResponse::build(status);
             if let Some(location) = location(&value) {
@@ -108,42 +56,6 @@ where
             response.insert_header(("Idempotent-Replayed", "true")).content_type("application/json").body(stored.body)
         }
     })
-}
-
-/// Audits what `write_once` does not: every read of client data (whatever its answer: a 403 or
-/// 404 is an attempt worth knowing of) and every refused write, before the answer leaves. If
-/// the entry cannot be written, the answer is a 500 instead: nothing is shown unaudited.
-pub async fn audit_reads(
-    req: actix_web::dev::ServiceRequest,
-    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
-) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
-    let response = next.call(req).await?.map_into_boxed_body();
-    let request = response.request();
-    let info = extract::RequestInfo::of(request);
-    let client_data = ["/api/v1/clients", "/api/v1/episodes", "/api/v1/documents"]
-        .iter()
-        .chain(crate::web::CLIENT_DATA_PAGES)
-        .any(|prefix| info.route.starts_with(prefix));
-    let status = response.status().as_u16();
-    let action = match request.method().as_str() {
-        "GET" | "HEAD" => crate::audit::Action::Read,
-        _ if status >= 400 => crate::audit::Action::Refused,
-        _ => return Ok(response),
-    };
-    let principal = request.extensions().get::<crate::auth::Principal>().cloned();
-    let (Some(principal), true, Some(state)) =
-        (principal, client_data, request.app_data::<web::Data<AppState>>().cloned())
-    else {
-        return Ok(response);
-    };
-    let entry = info.entry(Some(&principal), action, status);
-    match blocking(&state, move |conn, _| Ok(crate::audit::record(conn, &entry)?)).await {
-        Ok(()) => Ok(response),
-        Err(error) => {
-            let (request, _) = response.into_parts();
-            Ok(actix_web::dev::ServiceResponse::new(request, actix_web::ResponseError::error_response(&error)))
-        }
-    }
 }
 
 /// Every route. Adding one here adds it to `/api/openapi.json`.

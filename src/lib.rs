@@ -23,5 +23,6 @@ pub mod idempotency;
 pub mod import;
 pub mod notify;
 pub mod settings;
+pub mod shell;
 pub mod survey;
 pub mod web;

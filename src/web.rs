@@ -1,6 +1,6 @@
 //! The pages people use: server-rendered Japanese HTML from the same binary, no front-end
 //! server and no CDN. Each page handler extracts the signed-in visitor, calls one use case
-//! through `http::blocking`, and renders a template. Forms post back with the session's CSRF
+//! through `shell::blocking`, and renders a template. Forms post back with the session's CSRF
 //! token; the answer is a redirect (post/redirect/get) or the same form with its errors.
 
 pub mod admin;
@@ -9,6 +9,7 @@ pub mod assets;
 pub mod dashboard;
 pub mod display;
 pub mod documents;
+pub mod drafts;
 pub mod episodes;
 pub mod form;
 pub mod mask;
@@ -18,70 +19,30 @@ pub mod sign_in;
 pub mod stay;
 pub mod timeline;
 pub mod visitor;
-pub mod write;
 
 use actix_web::web;
 
-/// What the pages need to know of the configuration.
-#[derive(Debug, Clone)]
-pub struct WebSettings {
-    /// Cookies get `Secure` (and HSTS is sent) when `PUBLIC_URL` is https.
-    pub secure_cookies: bool,
-    /// How long a sign-in lasts (`SESSION_HOURS`).
-    pub session_lifetime: chrono::Duration,
-    /// `PUBLIC_URL`'s origin (`https://renkei.example.jp`): forms must be posted from it (or
-    /// from the address the request was sent to).
-    pub public_origin: String,
-    /// The one-time code the first administrator types on `/setup`; printed at start-up while
-    /// the installation has no administrator.
-    pub setup_code: String,
-    /// A received document not acknowledged after this many hours is overdue in the inbox.
-    pub ack_reminder_hours: u32,
-}
+use crate::error::AppError;
+use crate::idempotency::Answer;
+use crate::shell::{AppState, RequestInfo, Write};
 
-impl WebSettings {
-    pub fn new(settings: &crate::settings::Settings) -> anyhow::Result<Self> {
-        let url = url::Url::parse(&settings.public_url)?;
-        let code = crate::auth::random_hex()?;
-        Ok(Self {
-            secure_cookies: url.scheme() == "https",
-            ack_reminder_hours: settings.ack_reminder_hours,
-            session_lifetime: chrono::Duration::hours(i64::from(settings.session_hours)),
-            public_origin: url.origin().ascii_serialization(),
-            // Eight digits in two groups: typed by hand from the server's console.
-            setup_code: format!("{}-{}", &code[..4], &code[4..8]).to_uppercase(),
-        })
-    }
-}
-
-/// Runs a use case that changes something, with its audit entry in the same transaction (as
-/// `http::write_once` does for the API; a page's form needs no idempotency key: posting it
-/// twice is answered by the use case itself, e.g. 確認 twice changes nothing).
-pub async fn audited_write<T, F>(
-    state: &web::Data<crate::http::AppState>,
+/// A page's write: the use case through the shell's one write wrapper, in one transaction with
+/// its audit entry (a form has no idempotency key: posting it twice is answered by the use case
+/// itself, e.g. 確認 twice changes nothing).
+pub async fn write<T, F>(
+    state: &web::Data<AppState>,
     principal: crate::auth::Principal,
-    request: crate::http::extract::RequestInfo,
+    request: RequestInfo,
     work: F,
-) -> Result<T, crate::error::AppError>
+) -> Result<T, AppError>
 where
-    T: Send + 'static,
-    F: FnOnce(
-            &mut crate::db::DbConnection,
-            &crate::http::AppState,
-            &crate::auth::Principal,
-        ) -> Result<T, crate::error::AppError>
-        + Send
-        + 'static,
+    T: serde::Serialize + Send + 'static,
+    F: FnOnce(&mut crate::db::DbConnection, &AppState, &crate::auth::Principal) -> Result<T, AppError> + Send + 'static,
 {
-    crate::http::blocking(state, move |conn, state| {
-        crate::db::write(conn, |conn| {
-            let done = work(conn, state, &principal)?;
-            let entry = request.entry(Some(&principal), crate::audit::Action::Write, 303);
-            crate::audit::record(conn, &entry)?;
-            Ok(done)
-        })
-    })
-    .await
+    match crate::shell::write(state, Write::page(principal, request), |_| None, work).await? {
+        Answer::Fresh(done) => Ok(done),
+        Answer::Replayed(_) => Err(AppError::Unexpected(anyhow::anyhow!("a page's write has no key to replay"))),
+    }
 }
 
 /// Every page route. The authorization test (`tests/api/authz.rs`) lists them in `PAGES`.
@@ -97,10 +58,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(documents::outbox)
         .service(documents::show)
         .service(documents::acknowledge)
-        .service(write::list)
-        .service(write::start)
-        .service(write::edit)
-        .service(write::submit)
+        .service(drafts::list)
+        .service(drafts::start)
+        .service(drafts::edit)
+        .service(drafts::submit)
         .service(print::show)
         .service(episodes::list)
         // Before `/episodes/{id}`, which would take "new" for an id.
@@ -168,10 +129,6 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/admin/users/{id}/password", Access::Admin),
     ("POST", "/admin/users/{id}/password", Access::Admin),
 ];
-
-/// Pages that show or change client data: every request to them is audited (`http::audit_reads`).
-pub const CLIENT_DATA_PAGES: &[&str] =
-    &["/inbox", "/outbox", "/documents", "/episodes", "/clients", "/drafts", "/write", "/print"];
 
 /// Who may open a page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,10 +3,10 @@
 use actix_web::{HttpResponse, get, web};
 
 use super::extract::CurrentUser;
-use super::{AppState, blocking};
 use crate::audit::{self, AuditEntry, AuditFilter};
 use crate::directory::Role;
 use crate::error::{AppError, Problem};
+use crate::shell::{AppState, blocking};
 
 /// Who read or wrote which client data, and who signed in, when and from where (administrators
 /// only). Never the payloads.

@@ -1,13 +1,15 @@
 //! Sending, listing, reading, acknowledging and amending documents.
 
+use actix_web::middleware::from_fn;
 use actix_web::{HttpResponse, get, post, web};
 use uuid::Uuid;
 
-use super::extract::{CurrentUser, JsonBody, RequestInfo};
-use super::{AppState, blocking, write_once};
+use super::extract::{CurrentUser, JsonBody};
+use super::write_once;
 use crate::documents::{self, Amendment, Document, DocumentSummary, ListFilter, SendDocument};
 use crate::error::{AppError, Problem};
 use crate::notify::outbox::Delivery;
+use crate::shell::{AppState, RequestInfo, blocking};
 use actix_web::http::StatusCode;
 
 /// Sends a document. The payload is validated against its schema and the stay; on any error
@@ -15,7 +17,7 @@ use actix_web::http::StatusCode;
 /// Location header names the document.
 #[utoipa::path(tag = "documents", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the original answer and creates nothing twice (docs/api.md)")), request_body = SendDocument,
     responses((status = 201, body = DocumentSummary), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-#[post("/documents")]
+#[post("/documents", wrap = "from_fn(crate::shell::reads::audit)")]
 pub async fn send(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -36,7 +38,7 @@ pub async fn send(
 /// Documents received by the caller's facility, newest first.
 #[utoipa::path(tag = "documents", security(("bearer" = [])), params(ListFilter),
     responses((status = 200, body = Vec<DocumentSummary>), (status = 400, body = Problem), (status = 401, body = Problem)))]
-#[get("/documents/inbox")]
+#[get("/documents/inbox", wrap = "from_fn(crate::shell::reads::audit)")]
 pub async fn inbox(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -49,7 +51,7 @@ pub async fn inbox(
 /// Documents sent by the caller's facility, newest first, with their read state.
 #[utoipa::path(tag = "documents", security(("bearer" = [])), params(ListFilter),
     responses((status = 200, body = Vec<DocumentSummary>), (status = 400, body = Problem), (status = 401, body = Problem)))]
-#[get("/documents/outbox")]
+#[get("/documents/outbox", wrap = "from_fn(crate::shell::reads::audit)")]
 pub async fn outbox(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -62,7 +64,7 @@ pub async fn outbox(
 /// One document, current revision. Opening it from the recipient facility marks it 既読.
 #[utoipa::path(tag = "documents", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = Document), (status = 401, body = Problem), (status = 404, body = Problem)))]
-#[get("/documents/{id}")]
+#[get("/documents/{id}", wrap = "from_fn(crate::shell::reads::audit)")]
 pub async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -75,7 +77,7 @@ pub async fn get(
 /// One earlier (or the current) revision of a document.
 #[utoipa::path(tag = "documents", security(("bearer" = [])), params(("id" = Uuid, Path), ("revision" = i32, Path)),
     responses((status = 200, body = Document), (status = 401, body = Problem), (status = 404, body = Problem)))]
-#[get("/documents/{id}/revisions/{revision}")]
+#[get("/documents/{id}/revisions/{revision}", wrap = "from_fn(crate::shell::reads::audit)")]
 pub async fn get_revision(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -88,7 +90,7 @@ pub async fn get_revision(
 /// The recipient acknowledges (確認) the current revision.
 #[utoipa::path(tag = "documents", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = Document), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-#[post("/documents/{id}/acknowledge")]
+#[post("/documents/{id}/acknowledge", wrap = "from_fn(crate::shell::reads::audit)")]
 pub async fn acknowledge(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -112,7 +114,7 @@ pub async fn acknowledge(
 /// 配信失敗 with the reason) and any reminders. For the facilities that sent or received it.
 #[utoipa::path(tag = "documents", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = Vec<Delivery>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-#[get("/documents/{id}/deliveries")]
+#[get("/documents/{id}/deliveries", wrap = "from_fn(crate::shell::reads::audit)")]
 pub async fn deliveries(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -125,7 +127,7 @@ pub async fn deliveries(
 /// The sender amends a document: a new revision supersedes the current one, which stays readable.
 #[utoipa::path(tag = "documents", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the original answer and creates nothing twice (docs/api.md)"), ("id" = Uuid, Path)), request_body = Amendment,
     responses((status = 201, body = Document), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-#[post("/documents/{id}/amendments")]
+#[post("/documents/{id}/amendments", wrap = "from_fn(crate::shell::reads::audit)")]
 pub async fn amend(
     state: web::Data<AppState>,
     user: CurrentUser,

@@ -1,20 +1,22 @@
 //! Hospital stays: admission, discharge, and contacts made outside Renkei.
 
+use actix_web::middleware::from_fn;
 use actix_web::{HttpResponse, get, post, web};
 use uuid::Uuid;
 
-use super::extract::{CurrentUser, JsonBody, RequestInfo};
-use super::{AppState, blocking, write_once};
+use super::extract::{CurrentUser, JsonBody};
+use super::write_once;
 use crate::contacts::{self, Contact, NewContact};
 use crate::episodes::{self, Discharge, Episode, EpisodeDetail, NewAdmission, PlannedDischarge};
 use crate::error::{AppError, Problem};
+use crate::shell::{AppState, RequestInfo, blocking};
 use actix_web::http::StatusCode;
 
 /// A hospital registers an admission; a known client (care-insurance number and birth date)
 /// brings their care office and care manager.
 #[utoipa::path(tag = "episodes", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the original answer and creates nothing twice (docs/api.md)")), request_body = NewAdmission,
     responses((status = 201, body = EpisodeDetail), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-#[post("/episodes")]
+#[post("/episodes", wrap = "from_fn(crate::shell::reads::audit)")]
 pub async fn register(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -31,7 +33,7 @@ pub async fn register(
 
 /// The stays the caller's facility takes part in, newest admission first.
 #[utoipa::path(tag = "episodes", security(("bearer" = [])), responses((status = 200, body = Vec<Episode>), (status = 401, body = Problem)))]
-#[get("/episodes")]
+#[get("/episodes", wrap = "from_fn(crate::shell::reads::audit)")]
 pub async fn list(state: web::Data<AppState>, user: CurrentUser) -> Result<web::Json<Vec<Episode>>, AppError> {
     Ok(web::Json(blocking(&state, move |conn, _| episodes::list(conn, &user.0)).await?))
 }
@@ -39,7 +41,7 @@ pub async fn list(state: web::Data<AppState>, user: CurrentUser) -> Result<web::
 /// One stay with its documents and contacts.
 #[utoipa::path(tag = "episodes", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = EpisodeDetail), (status = 401, body = Problem), (status = 404, body = Problem)))]
-#[get("/episodes/{id}")]
+#[get("/episodes/{id}", wrap = "from_fn(crate::shell::reads::audit)")]
 pub async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -52,7 +54,7 @@ pub async fn get(
 /// The hospital records the discharge (date and destination, death included).
 #[utoipa::path(tag = "episodes", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the original answer and creates nothing twice (docs/api.md)"), ("id" = Uuid, Path)), request_body = Discharge,
     responses((status = 200, body = EpisodeDetail), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-#[post("/episodes/{id}/discharge")]
+#[post("/episodes/{id}/discharge", wrap = "from_fn(crate::shell::reads::audit)")]
 pub async fn discharge(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -77,7 +79,7 @@ pub async fn discharge(
 /// ended; the discharge-notice reminder follows the date in force.
 #[utoipa::path(tag = "episodes", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the original answer and creates nothing twice (docs/api.md)"), ("id" = Uuid, Path)), request_body = PlannedDischarge,
     responses((status = 200, body = EpisodeDetail), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-#[post("/episodes/{id}/planned-discharge")]
+#[post("/episodes/{id}/planned-discharge", wrap = "from_fn(crate::shell::reads::audit)")]
 pub async fn plan_discharge(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -101,7 +103,7 @@ pub async fn plan_discharge(
 /// Records a contact made by phone, FAX, visit, mail, video or conference.
 #[utoipa::path(tag = "episodes", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the original answer and creates nothing twice (docs/api.md)"), ("id" = Uuid, Path)), request_body = NewContact,
     responses((status = 201, body = Contact), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-#[post("/episodes/{id}/contacts")]
+#[post("/episodes/{id}/contacts", wrap = "from_fn(crate::shell::reads::audit)")]
 pub async fn record_contact(
     state: web::Data<AppState>,
     user: CurrentUser,

@@ -1,5 +1,5 @@
-//! Request extractors: the acting user from the bearer token, and JSON bodies whose errors
-//! name the field by JSON pointer.
+//! The API's request extractors: the acting user from the bearer token, and JSON bodies whose
+//! errors name the field by JSON pointer.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -8,11 +8,11 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use serde::de::DeserializeOwned;
 
-use super::{AppState, blocking};
-use crate::audit::{self, Action, Origin};
+use crate::audit::{self, Action};
 use crate::auth::{self, Principal};
 use crate::error::AppError;
 use crate::idempotency::Keyed;
+use crate::shell::{AppState, RequestInfo, blocking};
 
 type Boxed<T> = Pin<Box<dyn Future<Output = Result<T, AppError>>>>;
 
@@ -65,56 +65,6 @@ impl FromRequest for CurrentUser {
             request.extensions_mut().insert(principal.clone());
             Ok(CurrentUser(principal))
         })
-    }
-}
-
-/// What the audit log records of a request: method, route pattern, the record's `{id}`, origin.
-#[derive(Debug, Clone)]
-pub struct RequestInfo {
-    pub method: String,
-    pub route: String,
-    pub id: Option<String>,
-    pub origin: Origin,
-}
-
-impl RequestInfo {
-    pub fn of(req: &HttpRequest) -> Self {
-        Self {
-            method: req.method().to_string(),
-            route: req.match_pattern().unwrap_or_else(|| req.path().to_owned()),
-            id: req.match_info().get("id").map(str::to_owned),
-            origin: Origin {
-                remote_addr: req.peer_addr().map(|a| a.ip().to_string()),
-                forwarded_for: req
-                    .headers()
-                    .get("X-Forwarded-For")
-                    .and_then(|v| v.to_str().ok())
-                    .map(|v| v.chars().take(200).collect()),
-            },
-        }
-    }
-
-    /// An audit entry for this request.
-    pub fn entry(&self, principal: Option<&Principal>, action: Action, status: u16) -> audit::Entry {
-        audit::Entry {
-            user: principal.map(|p| p.user_id),
-            facility: principal.map(|p| p.facility_id),
-            action,
-            method: self.method.clone(),
-            route: self.route.clone(),
-            target: self.id.clone(),
-            status,
-            origin: self.origin.clone(),
-        }
-    }
-}
-
-impl FromRequest for RequestInfo {
-    type Error = AppError;
-    type Future = std::future::Ready<Result<Self, AppError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        std::future::ready(Ok(Self::of(req)))
     }
 }
 

@@ -6,10 +6,10 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::extract::CurrentUser;
-use super::{AppState, blocking};
 use crate::directory::Role;
 use crate::error::{AppError, Problem};
 use crate::notify::outbox::{self, Delivery, MailState};
+use crate::shell::{AppState, blocking};
 
 /// Which mails to list.
 #[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]

@@ -6,10 +6,10 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::extract::CurrentUser;
-use super::{AppState, blocking};
 use crate::directory::{Facility, FacilityKind, Role};
 use crate::error::{AppError, Problem};
 use crate::forms::DocumentKind;
+use crate::shell::{AppState, blocking};
 
 /// 200 when the database answers.
 #[utoipa::path(tag = "meta", responses((status = 200, description = "The database answers"), (status = 503, description = "The database does not answer")))]

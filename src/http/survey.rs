@@ -5,9 +5,9 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::extract::CurrentUser;
-use super::{AppState, blocking};
 use crate::directory::Role;
 use crate::error::{AppError, Problem};
+use crate::shell::{AppState, blocking};
 use crate::survey::report::{Encoding, Format};
 use crate::survey::{self, GroupBy, SurveyQuery, SurveyResult};
 

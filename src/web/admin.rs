@@ -1,7 +1,7 @@
 //! The administrators' pages: facilities and their contact windows (`admin/facilities.rs`,
 //! a window changed or removed in `admin/windows.rs`),
 //! users, roles and passwords (`admin/users.rs`), and the handbook rules in force
-//! (`admin/rules.rs`). Every write goes through `web::audited_write`; a refused form is shown
+//! (`admin/rules.rs`). Every write goes through `web::write`; a refused form is shown
 //! again (422) with each message next to its field.
 
 pub mod facilities;
@@ -19,7 +19,7 @@ use super::visitor::{Fields, SignedIn};
 use crate::auth::Principal;
 use crate::directory::{self, Role};
 use crate::error::{AppError, FieldError};
-use crate::http::{AppState, blocking};
+use crate::shell::{AppState, blocking};
 
 /// Only administrators: everyone else gets the 403 page.
 pub fn require_admin(principal: &Principal, action: &str) -> Result<(), AppError> {

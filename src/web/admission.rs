@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
+use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::NaiveDate;
 use minijinja::context;
@@ -19,8 +20,8 @@ use crate::clients::{self, CARE_LEVELS, Client, NewClient, PatientSearch, Sex};
 use crate::directory::{self, Facility, Role};
 use crate::episodes::{self, NewAdmission};
 use crate::error::AppError;
-use crate::http::extract::RequestInfo;
-use crate::http::{AppState, blocking};
+use crate::shell::RequestInfo;
+use crate::shell::{AppState, blocking};
 
 /// The search as typed (`GET /episodes/new?birth_date=…&insurance_number=…&name=…&pick=…`).
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -67,7 +68,7 @@ struct Found {
 }
 
 /// The search, its results and the form.
-#[get("/episodes/new")]
+#[get("/episodes/new", wrap = "from_fn(crate::shell::reads::audit)")]
 pub async fn new_form(
     state: web::Data<AppState>,
     visitor: SignedIn,
@@ -203,7 +204,7 @@ fn page(visitor: &SignedIn, status: StatusCode, p: Page) -> Result<HttpResponse,
 }
 
 /// Registers the admission; the form again with its errors (422), or the stay's timeline.
-#[post("/episodes/new")]
+#[post("/episodes/new", wrap = "from_fn(crate::shell::reads::audit)")]
 pub async fn register(
     state: web::Data<AppState>,
     posted: Posted,
@@ -215,7 +216,7 @@ pub async fn register(
         Err(errors) => return refused(&state, &posted.visitor, form, errors).await,
     };
     let principal = posted.visitor.principal().clone();
-    let written = super::audited_write(&state, principal, RequestInfo::of(&request), move |conn, _, principal| {
+    let written = super::write(&state, principal, RequestInfo::of(&request), move |conn, _, principal| {
         episodes::register_admission(conn, principal, admission).map(|detail| detail.episode.id)
     })
     .await;

@@ -11,7 +11,7 @@ use super::pages::{Frame, PageError, render, render_with};
 use super::visitor::SignedIn;
 use crate::directory::Role;
 use crate::error::{AppError, FieldError};
-use crate::http::{AppState, blocking};
+use crate::shell::{AppState, blocking};
 use crate::survey::charts::{self, LEAD_COLOURS, lead_counts, percent};
 use crate::survey::periods::{self, wareki};
 use crate::survey::report::{Encoding, Format};

@@ -1,5 +1,6 @@
 //! The inbox and outbox of a facility, a document's page, and acknowledging (確認) it.
 
+use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, FixedOffset};
 use minijinja::context;
@@ -11,7 +12,7 @@ use super::pages::{Frame, PageError, render, see_other};
 use super::visitor::{Posted, SignedIn};
 use crate::documents::{self, DocumentStatus, DocumentSummary, ListFilter};
 use crate::forms::DocumentKind;
-use crate::http::{AppState, blocking};
+use crate::shell::{AppState, blocking};
 
 /// The list filters a visitor can choose.
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -41,7 +42,7 @@ struct Line {
 
 /// Documents received: unread first, then those waiting for 確認 too long, then the rest;
 /// newest first within each.
-#[get("/inbox")]
+#[get("/inbox", wrap = "from_fn(crate::shell::reads::audit)")]
 pub async fn inbox(
     state: web::Data<AppState>,
     visitor: SignedIn,
@@ -51,7 +52,7 @@ pub async fn inbox(
 }
 
 /// Documents sent, with their delivery and read state.
-#[get("/outbox")]
+#[get("/outbox", wrap = "from_fn(crate::shell::reads::audit)")]
 pub async fn outbox(
     state: web::Data<AppState>,
     visitor: SignedIn,
@@ -80,7 +81,7 @@ async fn list(
         Side::Outbox => documents::outbox(conn, &principal, &wanted),
     })
     .await?;
-    let overdue_after = chrono::Duration::hours(i64::from(state.web.ack_reminder_hours));
+    let overdue_after = chrono::Duration::hours(i64::from(state.site.ack_reminder_hours));
     let now = crate::calendar::now().and_utc();
     let client = filter.client.as_deref().map(str::trim).filter(|c| !c.is_empty());
     let mut lines: Vec<Line> = summaries
@@ -160,7 +161,7 @@ pub struct Revision {
 
 /// A document: its content, revisions, delivery and read state; for the recipient, 確認.
 /// Opening it as the recipient marks it 既読.
-#[get("/documents/{id}")]
+#[get("/documents/{id}", wrap = "from_fn(crate::shell::reads::audit)")]
 pub async fn show(
     state: web::Data<AppState>,
     visitor: SignedIn,
@@ -215,7 +216,7 @@ pub async fn show(
 }
 
 /// The recipient acknowledges the current revision (確認), in one click.
-#[post("/documents/{id}/acknowledge")]
+#[post("/documents/{id}/acknowledge", wrap = "from_fn(crate::shell::reads::audit)")]
 pub async fn acknowledge(
     state: web::Data<AppState>,
     posted: Posted,
@@ -224,8 +225,8 @@ pub async fn acknowledge(
 ) -> Result<HttpResponse, PageError> {
     let id = id.into_inner();
     let principal = posted.visitor.principal().clone();
-    let info = crate::http::extract::RequestInfo::of(&request);
-    super::audited_write(&state, principal, info, move |conn, _, principal| {
+    let info = crate::shell::RequestInfo::of(&request);
+    super::write(&state, principal, info, move |conn, _, principal| {
         documents::acknowledge(conn, principal, id).map(|_| ())
     })
     .await?;

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
+use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::NaiveDate;
 use minijinja::context;
@@ -20,8 +21,8 @@ use crate::contacts::{self, ContactKind, Direction, Method, NewContact};
 use crate::directory::Role;
 use crate::episodes::{self, Destination, Discharge, Episode, PlannedDischarge};
 use crate::error::AppError;
-use crate::http::extract::RequestInfo;
-use crate::http::{AppState, blocking};
+use crate::shell::RequestInfo;
+use crate::shell::{AppState, blocking};
 
 /// Discharges older than this leave the list unless `?all=1`.
 const RECENT_DISCHARGE_DAYS: i64 = 60;
@@ -48,7 +49,7 @@ pub struct ListQuery {
 
 /// The stays this facility takes part in: in hospital first (newest admission first), then the
 /// discharges of the last 60 days (newest first), each with where its two rules stand.
-#[get("/episodes")]
+#[get("/episodes", wrap = "from_fn(crate::shell::reads::audit)")]
 pub async fn list(
     state: web::Data<AppState>,
     visitor: SignedIn,
@@ -152,7 +153,7 @@ pub struct Done {
 }
 
 /// The timeline of one stay; 404 unless the facility takes part in it.
-#[get("/episodes/{id}")]
+#[get("/episodes/{id}", wrap = "from_fn(crate::shell::reads::audit)")]
 pub async fn show(
     state: web::Data<AppState>,
     visitor: SignedIn,
@@ -286,7 +287,7 @@ fn default_choice(role: Role, discharged: bool, sheet_given: bool) -> String {
 }
 
 /// Records a contact made outside Renkei (the method is the button pressed).
-#[post("/episodes/{id}/contacts")]
+#[post("/episodes/{id}/contacts", wrap = "from_fn(crate::shell::reads::audit)")]
 pub async fn record_contact(
     state: web::Data<AppState>,
     posted: Posted,
@@ -312,7 +313,7 @@ pub async fn record_contact(
 }
 
 /// The hospital sets, changes or (left blank) clears the planned discharge date.
-#[post("/episodes/{id}/planned-discharge")]
+#[post("/episodes/{id}/planned-discharge", wrap = "from_fn(crate::shell::reads::audit)")]
 pub async fn plan_discharge(
     state: web::Data<AppState>,
     posted: Posted,
@@ -350,8 +351,7 @@ where
     F: FnOnce(&mut crate::db::DbConnection, &crate::auth::Principal) -> Result<(), AppError> + Send + 'static,
 {
     let principal = posted.visitor.principal().clone();
-    super::audited_write(state, principal, RequestInfo::of(request), move |conn, _, principal| work(conn, principal))
-        .await
+    super::write(state, principal, RequestInfo::of(request), move |conn, _, principal| work(conn, principal)).await
 }
 
 /// After a write of the stay's page: to the page with the `done` notice (and anchor), or the page
@@ -427,7 +427,7 @@ fn contact_of(form: &ContactForm, method: &str) -> Result<NewContact, BTreeMap<S
 }
 
 /// The hospital records the discharge: date and destination.
-#[post("/episodes/{id}/discharge")]
+#[post("/episodes/{id}/discharge", wrap = "from_fn(crate::shell::reads::audit)")]
 pub async fn record_discharge(
     state: web::Data<AppState>,
     posted: Posted,

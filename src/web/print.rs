@@ -7,6 +7,7 @@
 //! document page does: printing it is how a recipient reads it on paper, and the sender should
 //! not believe it unread once it has been printed.
 
+use actix_web::middleware::from_fn;
 use actix_web::{HttpResponse, get, web};
 use minijinja::context;
 use serde::Deserialize;
@@ -17,7 +18,7 @@ use super::mask::{self, Person};
 use super::pages::{Frame, PageError, render};
 use super::visitor::SignedIn;
 use crate::documents;
-use crate::http::{AppState, blocking};
+use crate::shell::{AppState, blocking};
 
 #[derive(Debug, Deserialize)]
 pub struct PrintQuery {
@@ -26,7 +27,7 @@ pub struct PrintQuery {
 }
 
 /// The document laid out for printing.
-#[get("/documents/{id}/print")]
+#[get("/documents/{id}/print", wrap = "from_fn(crate::shell::reads::audit)")]
 pub async fn show(
     state: web::Data<AppState>,
     visitor: SignedIn,

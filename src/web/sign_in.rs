@@ -10,8 +10,8 @@ use crate::audit::Action;
 use crate::auth::session::{self, FirstAdmin, SignIn};
 use crate::directory::Role;
 use crate::error::AppError;
-use crate::http::extract::RequestInfo;
-use crate::http::{AppState, blocking};
+use crate::shell::RequestInfo;
+use crate::shell::{AppState, blocking};
 
 /// The start page: each role's own first page, or the sign-in.
 #[get("/")]
@@ -63,7 +63,7 @@ fn sign_in_page(
     let mut response =
         render_with(status, "sign_in.html", context! { csrf => guard, next, error, email, needs_setup })?;
     response
-        .add_cookie(&visitor::cookie(SIGN_IN_COOKIE, guard, &state.web))
+        .add_cookie(&visitor::cookie(SIGN_IN_COOKIE, guard, &state.site))
         .map_err(|e| AppError::Unexpected(anyhow::anyhow!("cookie: {e}")))?;
     Ok(response)
 }
@@ -84,7 +84,7 @@ pub async fn submit(
     state.sign_ins.check(address)?;
     state.sign_ins.check_account(&email)?;
     let mut entry = RequestInfo::of(&request).entry(None, Action::SignIn, 303);
-    let (lifetime, account) = (state.web.session_lifetime, email.clone());
+    let (lifetime, account) = (state.site.session_lifetime, email.clone());
     let outcome = blocking(&state, move |conn, _| {
         let outcome = session::sign_in(conn, &account, &password, lifetime)?;
         match &outcome {
@@ -101,12 +101,12 @@ pub async fn submit(
     match outcome {
         SignIn::Opened(opened) => {
             let target = next.unwrap_or_else(|| start_page(opened.session.principal.role).to_owned());
-            let mut cookie = visitor::cookie(SESSION_COOKIE, opened.secret, &state.web);
-            cookie.set_max_age(actix_web::cookie::time::Duration::seconds(state.web.session_lifetime.num_seconds()));
+            let mut cookie = visitor::cookie(SESSION_COOKIE, opened.secret, &state.site);
+            cookie.set_max_age(actix_web::cookie::time::Duration::seconds(state.site.session_lifetime.num_seconds()));
             Ok(HttpResponse::SeeOther()
                 .insert_header((actix_web::http::header::LOCATION, target))
                 .cookie(cookie)
-                .cookie(visitor::removal(SIGN_IN_COOKIE, &state.web))
+                .cookie(visitor::removal(SIGN_IN_COOKIE, &state.site))
                 .finish())
         }
         SignIn::Refused { .. } => {
@@ -131,7 +131,7 @@ pub async fn sign_out(
     }
     Ok(HttpResponse::SeeOther()
         .insert_header((actix_web::http::header::LOCATION, "/login?signed_out=1"))
-        .cookie(visitor::removal(SESSION_COOKIE, &state.web))
+        .cookie(visitor::removal(SESSION_COOKIE, &state.site))
         .finish())
 }
 
@@ -159,7 +159,7 @@ fn setup_page(
         errors.iter().map(|e| (e.pointer.trim_start_matches('/').to_owned(), e.message.clone())).collect();
     let mut response = render_with(status, "setup.html", context! { csrf => guard, values, errors })?;
     response
-        .add_cookie(&visitor::cookie(SIGN_IN_COOKIE, guard, &state.web))
+        .add_cookie(&visitor::cookie(SIGN_IN_COOKIE, guard, &state.site))
         .map_err(|e| AppError::Unexpected(anyhow::anyhow!("cookie: {e}")))?;
     Ok(response)
 }
@@ -176,7 +176,7 @@ pub async fn setup_submit(
     let address = request.peer_addr().map(|a| a.ip());
     state.sign_ins.check(address)?;
     let code = fields.get("setup_code").unwrap_or_default().to_uppercase();
-    if code != state.web.setup_code {
+    if code != state.site.setup_code {
         state.sign_ins.failed(address);
         let error = crate::error::FieldError::new(
             "/setup_code",
@@ -198,7 +198,7 @@ pub async fn setup_submit(
         email: fields.get("email").unwrap_or_default().to_owned(),
         password,
     };
-    let lifetime = state.web.session_lifetime;
+    let lifetime = state.site.session_lifetime;
     let created = blocking(&state, move |conn, _| {
         let user = session::set_up(conn, first)?;
         session::open(conn, user, lifetime)
@@ -207,8 +207,8 @@ pub async fn setup_submit(
     match created {
         Ok(opened) => Ok(HttpResponse::SeeOther()
             .insert_header((actix_web::http::header::LOCATION, "/admin"))
-            .cookie(visitor::cookie(SESSION_COOKIE, opened.secret, &state.web))
-            .cookie(visitor::removal(SIGN_IN_COOKIE, &state.web))
+            .cookie(visitor::cookie(SESSION_COOKIE, opened.secret, &state.site))
+            .cookie(visitor::removal(SIGN_IN_COOKIE, &state.site))
             .finish()),
         Err(AppError::Invalid(errors)) => setup_page(&state, StatusCode::UNPROCESSABLE_ENTITY, &fields, &errors),
         Err(error) => Err(error.into()),

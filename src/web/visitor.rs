@@ -8,11 +8,11 @@ use std::pin::Pin;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 
-use super::WebSettings;
 use super::pages::PageError;
 use crate::auth::session::{self, Session};
 use crate::error::AppError;
-use crate::http::{AppState, blocking};
+use crate::shell::SiteSettings;
+use crate::shell::blocking;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "renkei_session";
@@ -47,7 +47,7 @@ async fn signed_in(request: &HttpRequest) -> Result<SignedIn, PageError> {
         &actix_web::http::Method::GET => request.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned(),
         _ => "/".to_owned(),
     };
-    let state = state(request)?;
+    let state = crate::shell::state_of(request)?;
     let Some(secret) = request.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()) else {
         return Err(PageError::SignIn { next });
     };
@@ -56,13 +56,6 @@ async fn signed_in(request: &HttpRequest) -> Result<SignedIn, PageError> {
     // The audit middleware records reads of client data by this principal.
     request.extensions_mut().insert(session.principal.clone());
     Ok(SignedIn { session })
-}
-
-fn state(request: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
-    request
-        .app_data::<web::Data<AppState>>()
-        .cloned()
-        .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("no application state")))
 }
 
 /// The fields of a posted form, in order (check boxes repeat a name).
@@ -133,8 +126,8 @@ impl FromRequest for AnonymousPost {
 }
 
 async fn read_form(request: &HttpRequest, body: Result<web::Bytes, actix_web::Error>) -> Result<Fields, PageError> {
-    let state = state(request)?;
-    if !from_own_page(request, &state.web) {
+    let state = crate::shell::state_of(request)?;
+    if !from_own_page(request, &state.site) {
         return Err(forged().into());
     }
     let is_form = request.content_type().eq_ignore_ascii_case("application/x-www-form-urlencoded");
@@ -153,7 +146,7 @@ fn forged() -> AppError {
 
 /// Whether the request was sent by a page of this site: its `Origin` (or, lacking one, its
 /// `Referer`) is `PUBLIC_URL`'s origin or the address the request was sent to.
-fn from_own_page(request: &HttpRequest, settings: &WebSettings) -> bool {
+fn from_own_page(request: &HttpRequest, settings: &SiteSettings) -> bool {
     let header = |name| request.headers().get(name).and_then(|v| v.to_str().ok());
     let Some(claimed) = header("Origin").filter(|o| *o != "null").or_else(|| header("Referer")) else {
         return false;
@@ -170,7 +163,7 @@ fn same_secret(given: &str, expected: &str) -> bool {
 }
 
 /// A cookie only this site's pages see: HttpOnly, SameSite=Lax, Secure behind https.
-pub fn cookie(name: &'static str, value: String, settings: &WebSettings) -> Cookie<'static> {
+pub fn cookie(name: &'static str, value: String, settings: &SiteSettings) -> Cookie<'static> {
     Cookie::build(name, value)
         .path("/")
         .http_only(true)
@@ -180,7 +173,7 @@ pub fn cookie(name: &'static str, value: String, settings: &WebSettings) -> Cook
 }
 
 /// The same cookie, expired: the browser forgets it.
-pub fn removal(name: &'static str, settings: &WebSettings) -> Cookie<'static> {
+pub fn removal(name: &'static str, settings: &SiteSettings) -> Cookie<'static> {
     let mut removal = cookie(name, String::new(), settings);
     removal.make_removal();
     removal

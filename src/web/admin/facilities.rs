@@ -13,8 +13,8 @@ use uuid::Uuid;
 use super::{Done, notice, refusal, require_admin, values};
 use crate::directory::{self, ContactWindow, FacilityKind, NewFacility, Role};
 use crate::error::AppError;
-use crate::http::extract::RequestInfo;
-use crate::http::{AppState, blocking};
+use crate::shell::RequestInfo;
+use crate::shell::{AppState, blocking};
 use crate::web::pages::{Frame, PageError, render_with, see_other};
 use crate::web::visitor::{Fields, Posted, SignedIn};
 
@@ -97,7 +97,7 @@ pub async fn create(
         contact_windows: window_of(fields).into_iter().collect(),
     };
     let principal = posted.visitor.principal().clone();
-    let created = crate::web::audited_write(&state, principal, RequestInfo::of(&request), move |conn, _, principal| {
+    let created = crate::web::write(&state, principal, RequestInfo::of(&request), move |conn, _, principal| {
         require_admin(principal, "事業所の登録")?;
         directory::create_facility(conn, new)
     })
@@ -182,7 +182,7 @@ pub async fn add_window(
     // All blank: refused for its missing label, next to that field.
     let window = window_of(&posted.fields).unwrap_or_default();
     let principal = posted.visitor.principal().clone();
-    let added = crate::web::audited_write(&state, principal, RequestInfo::of(&request), move |conn, _, principal| {
+    let added = crate::web::write(&state, principal, RequestInfo::of(&request), move |conn, _, principal| {
         require_admin(principal, "連絡窓口の追加")?;
         let facility = directory::get(conn, id)?;
         directory::add_window(conn, &facility.code, window)

@@ -5,7 +5,7 @@ use minijinja::{Value, context};
 use serde::Serialize;
 
 use super::require_admin;
-use crate::http::AppState;
+use crate::shell::AppState;
 use crate::survey::periods::wareki;
 use crate::survey::rules::{Deadline, RuleSet, WindowMode};
 use crate::web::pages::{Frame, PageError, render};

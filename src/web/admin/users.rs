@@ -12,8 +12,8 @@ use super::facilities::{Refused, facility_page};
 use super::{by_field, refusal, require_admin, values};
 use crate::auth::{password, session};
 use crate::directory::{self, NewUser, Role};
-use crate::http::extract::RequestInfo;
-use crate::http::{AppState, blocking};
+use crate::shell::RequestInfo;
+use crate::shell::{AppState, blocking};
 use crate::web::pages::{Frame, PageError, render_with, see_other};
 use crate::web::visitor::{Fields, Posted, SignedIn};
 
@@ -53,7 +53,7 @@ pub async fn create(
     };
     let name = fields.get("name").unwrap_or_default().to_owned();
     let principal = posted.visitor.principal().clone();
-    let created = crate::web::audited_write(&state, principal, RequestInfo::of(&request), move |conn, _, principal| {
+    let created = crate::web::write(&state, principal, RequestInfo::of(&request), move |conn, _, principal| {
         require_admin(principal, "利用者の登録")?;
         let facility = directory::get(conn, id)?;
         let user = directory::create_user(conn, NewUser { facility_code: facility.code, name, email, role })?;
@@ -123,7 +123,7 @@ pub async fn set_password(
     let id = id.into_inner();
     let password = typed_password(&posted.fields).unwrap_or_default();
     let principal = posted.visitor.principal().clone();
-    let set = crate::web::audited_write(&state, principal, RequestInfo::of(&request), move |conn, _, principal| {
+    let set = crate::web::write(&state, principal, RequestInfo::of(&request), move |conn, _, principal| {
         require_admin(principal, "パスワードの設定")?;
         let user = directory::user(conn, id)?;
         session::set_password(conn, &user.email, &password)?;

@@ -13,8 +13,8 @@ use super::facilities::{WINDOW_FIELDS, window_of};
 use super::{refusal, require_admin, values};
 use crate::directory::{self, ContactWindow};
 use crate::error::AppError;
-use crate::http::extract::RequestInfo;
-use crate::http::{AppState, blocking};
+use crate::shell::RequestInfo;
+use crate::shell::{AppState, blocking};
 use crate::web::pages::{Frame, PageError, render_with, see_other};
 use crate::web::visitor::{Posted, SignedIn};
 
@@ -82,7 +82,7 @@ pub async fn change(
     // All blank: refused for its missing label, next to that field.
     let changed = window_of(&posted.fields).unwrap_or_default();
     let principal = posted.visitor.principal().clone();
-    let saved = crate::web::audited_write(&state, principal, RequestInfo::of(&request), move |conn, _, principal| {
+    let saved = crate::web::write(&state, principal, RequestInfo::of(&request), move |conn, _, principal| {
         require_admin(principal, "連絡窓口の変更")?;
         directory::change_window(conn, facility, window, changed)
     })
@@ -109,7 +109,7 @@ pub async fn remove(
     require_admin(posted.visitor.principal(), "連絡窓口の削除")?;
     let (facility, window) = path.into_inner();
     let principal = posted.visitor.principal().clone();
-    crate::web::audited_write(&state, principal, RequestInfo::of(&request), move |conn, _, principal| {
+    crate::web::write(&state, principal, RequestInfo::of(&request), move |conn, _, principal| {
         require_admin(principal, "連絡窓口の削除")?;
         directory::remove_window(conn, facility, window)
     })

@@ -3,6 +3,7 @@
 //! and sent after the server's validation, with every error shown next to its field.
 
 use actix_web::http::StatusCode;
+use actix_web::middleware::from_fn;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use minijinja::context;
 use serde::Serialize;
@@ -15,7 +16,7 @@ use crate::directory::{FacilityKind, Role};
 use crate::drafts::{self, Draft, Start};
 use crate::error::{AppError, FieldError};
 use crate::forms::DocumentKind;
-use crate::http::{AppState, blocking};
+use crate::shell::{AppState, blocking};
 
 /// Where a payload sits in the send request: the pointers of the server's errors start with it.
 const BASE: &str = "/payload";
@@ -37,7 +38,7 @@ struct Choice {
 
 /// The facility's drafts, and where to start a new form (a stay, or for a care manager a
 /// client whose admission the hospital has not registered yet).
-#[get("/drafts")]
+#[get("/drafts", wrap = "from_fn(crate::shell::reads::audit)")]
 pub async fn list(state: web::Data<AppState>, visitor: SignedIn) -> Result<HttpResponse, PageError> {
     let principal = visitor.principal().clone();
     let (drafts, stays, clients) = blocking(&state, move |conn, _| {
@@ -100,7 +101,7 @@ fn writes(role: Role) -> Option<DocumentKind> {
 
 /// Starts a draft: `amend` (a document id), or `kind` with `episode` or `client`, optionally
 /// `copy_previous`.
-#[post("/drafts")]
+#[post("/drafts", wrap = "from_fn(crate::shell::reads::audit)")]
 pub async fn start(
     state: web::Data<AppState>,
     posted: Posted,
@@ -124,17 +125,16 @@ pub async fn start(
             }
         }
     };
-    let info = crate::http::extract::RequestInfo::of(&request);
-    let draft =
-        super::audited_write(&state, posted.visitor.principal().clone(), info, move |conn, state, principal| {
-            drafts::start(conn, &state.schemas, principal, start)
-        })
-        .await?;
+    let info = crate::shell::RequestInfo::of(&request);
+    let draft = super::write(&state, posted.visitor.principal().clone(), info, move |conn, state, principal| {
+        drafts::start(conn, &state.schemas, principal, start)
+    })
+    .await?;
     Ok(see_other(&format!("/drafts/{}", draft.id)))
 }
 
 /// The form of a draft.
-#[get("/drafts/{id}")]
+#[get("/drafts/{id}", wrap = "from_fn(crate::shell::reads::audit)")]
 pub async fn edit(
     state: web::Data<AppState>,
     visitor: SignedIn,
@@ -194,7 +194,7 @@ async fn page(
 
 /// Saves the form (always: nothing typed is lost), then, for `action=send`, sends it; for
 /// `action=discard`, throws the draft away.
-#[post("/drafts/{id}")]
+#[post("/drafts/{id}", wrap = "from_fn(crate::shell::reads::audit)")]
 pub async fn submit(
     state: web::Data<AppState>,
     posted: Posted,
@@ -203,10 +203,9 @@ pub async fn submit(
 ) -> Result<HttpResponse, PageError> {
     let id = id.into_inner();
     let principal = posted.visitor.principal().clone();
-    let info = crate::http::extract::RequestInfo::of(&request);
+    let info = crate::shell::RequestInfo::of(&request);
     if posted.fields.get("action") == Some("discard") {
-        super::audited_write(&state, principal, info, move |conn, _, principal| drafts::discard(conn, principal, id))
-            .await?;
+        super::write(&state, principal, info, move |conn, _, principal| drafts::discard(conn, principal, id)).await?;
         return Ok(see_other("/drafts?discarded=1"));
     }
     let draft = {
@@ -220,7 +219,7 @@ pub async fn submit(
     let (payload, unreadable) = form::parse(&schema.document, &posted.fields.0);
     let recipient = posted.fields.get("recipient").and_then(|r| r.parse::<Uuid>().ok());
     let saved = payload.clone();
-    super::audited_write(&state, principal.clone(), info.clone(), move |conn, _, principal| {
+    super::write(&state, principal.clone(), info.clone(), move |conn, _, principal| {
         drafts::save(conn, principal, id, &saved, recipient)
     })
     .await?;
@@ -233,7 +232,7 @@ pub async fn submit(
         errors.extend(schema.validate(&draft.payload, BASE));
         return page(&state, &posted.visitor, StatusCode::UNPROCESSABLE_ENTITY, draft, &errors, None).await;
     }
-    let sent = super::audited_write(&state, principal, info, move |conn, state, principal| {
+    let sent = super::write(&state, principal, info, move |conn, state, principal| {
         drafts::send(conn, &state.schemas, &state.notifier, principal, id)
     })
     .await;

@@ -1,0 +1,42 @@
+//! The audit of reads: every route that shows or changes client data declares it
+//! (`#[get("/inbox", wrap = "from_fn(crate::shell::reads::audit)")]`), so that no hand-kept list of
+//! paths can forget one. It records every read of such a route, whatever its answer (a 403 or
+//! 404 is an attempt worth knowing of), and every refused write, before the answer leaves.
+//! Writes that succeed are audited in their own transaction by [`super::write`]. If the entry
+//! cannot be written the answer becomes a 500: nothing is shown unaudited.
+
+use actix_web::HttpMessage;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+
+use super::{RequestInfo, blocking};
+use crate::audit::Action;
+
+/// Audits a request to a route that shows or changes client data (the route wraps itself in
+/// it with `actix_web::middleware::from_fn`).
+pub async fn audit(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let response = next.call(req).await?.map_into_boxed_body();
+    let request = response.request();
+    let status = response.status().as_u16();
+    let action = match request.method().as_str() {
+        "GET" | "HEAD" => Action::Read,
+        _ if status >= 400 => Action::Refused,
+        _ => return Ok(response),
+    };
+    let principal = request.extensions().get::<crate::auth::Principal>().cloned();
+    let (Some(principal), Ok(state)) = (principal, super::state_of(request)) else {
+        return Ok(response);
+    };
+    let entry = RequestInfo::of(request).entry(Some(&principal), action, status);
+    match blocking(&state, move |conn, _| Ok(crate::audit::record(conn, &entry)?)).await {
+        Ok(()) => Ok(response),
+        Err(error) => {
+            let (request, _) = response.into_parts();
+            Ok(ServiceResponse::new(request, actix_web::ResponseError::error_response(&error)))
+        }
+    }
+}
