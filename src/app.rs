@@ -8,11 +8,11 @@ use actix_web::dev::Server;
 use actix_web::{App, HttpServer, middleware, web};
 
 use crate::db::{self, Pool};
+use crate::delivery::Worker;
 use crate::error::AppError;
 use crate::forms::registry::SchemaRegistry;
 use crate::http;
 use crate::notify::Notifier;
-use crate::notify::worker::Worker;
 use crate::settings::Settings;
 use crate::shell::{self, AppState};
 

@@ -2,19 +2,24 @@
 //! and from where. Never the payloads: an entry names the user, the route, the record's id and
 //! the answer's status. Append-only: the database refuses to change or delete an entry.
 //!
-//! Writes are logged in the transaction of the write itself (`http::write_once`), so that a
-//! stored change always has its entry; reads and refused requests are logged before the answer
-//! leaves (`http::audit_reads`); sign-ins when a token is resolved (`http::extract`).
+//! Writes are logged in the transaction of the write itself (`shell::write`), so that a stored
+//! change always has its entry; reads and refused requests are logged before the answer leaves
+//! (`shell::reads`, declared on each route that shows client data); sign-ins when a token is
+//! resolved (`http::extract`) or a password is checked (`web::sign_in`).
 
-use chrono::{DateTime, FixedOffset, NaiveDateTime};
-use diesel::prelude::*;
+pub mod store;
+
+use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::calendar;
-use crate::db::schema::audit_log;
-use crate::db::{DbConnection, new_id, to_enum};
+use crate::auth::Principal;
+use crate::db::DbConnection;
+use crate::directory::Role;
+use crate::error::AppError;
+
+pub use store::record;
 
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, strum::EnumString, strum::IntoStaticStr,
@@ -57,25 +62,6 @@ pub struct Entry {
     pub origin: Origin,
 }
 
-pub fn record(conn: &mut DbConnection, entry: &Entry) -> QueryResult<()> {
-    diesel::insert_into(audit_log::table)
-        .values((
-            audit_log::id.eq(new_id().to_string()),
-            audit_log::at.eq(calendar::now()),
-            audit_log::user_id.eq(entry.user.map(|u| u.to_string())),
-            audit_log::facility_id.eq(entry.facility.map(|f| f.to_string())),
-            audit_log::action.eq(<&str>::from(entry.action)),
-            audit_log::method.eq(&entry.method),
-            audit_log::route.eq(&entry.route),
-            audit_log::target_id.eq(&entry.target),
-            audit_log::status.eq(i32::from(entry.status)),
-            audit_log::remote_addr.eq(&entry.origin.remote_addr),
-            audit_log::forwarded_for.eq(&entry.origin.forwarded_for),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
 /// An entry as administrators read it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AuditEntry {
@@ -110,70 +96,23 @@ pub struct AuditFilter {
     pub offset: Option<i64>,
 }
 
-type Row = (
-    NaiveDateTime,
-    Option<String>,
-    Option<String>,
-    String,
-    String,
-    String,
-    Option<String>,
-    i32,
-    Option<String>,
-    Option<String>,
-);
+/// The log as an administrator asked for it: entries, or a CSV file of them.
+pub enum Export {
+    Entries(Vec<AuditEntry>),
+    Csv(Vec<u8>),
+}
 
-/// Entries matching the filter, newest first.
-pub fn list(conn: &mut DbConnection, filter: &AuditFilter) -> QueryResult<Vec<AuditEntry>> {
-    let mut query = audit_log::table.into_boxed();
-    if let Some(from) = filter.from {
-        query = query.filter(audit_log::at.ge(calendar::to_utc(from)));
-    }
-    if let Some(to) = filter.to {
-        query = query.filter(audit_log::at.lt(calendar::to_utc(to)));
-    }
-    if let Some(user) = filter.user_id {
-        query = query.filter(audit_log::user_id.eq(user.to_string()));
-    }
-    if let Some(target) = &filter.target_id {
-        query = query.filter(audit_log::target_id.eq(target.clone()));
-    }
-    if let Some(action) = filter.action {
-        query = query.filter(audit_log::action.eq(<&str>::from(action)));
-    }
-    let rows: Vec<Row> = query
-        .order((audit_log::at.desc(), audit_log::id.desc()))
-        .limit(filter.limit.unwrap_or(1000).clamp(1, 100_000))
-        .offset(filter.offset.unwrap_or(0).max(0))
-        .select((
-            audit_log::at,
-            audit_log::user_id,
-            audit_log::facility_id,
-            audit_log::action,
-            audit_log::method,
-            audit_log::route,
-            audit_log::target_id,
-            audit_log::status,
-            audit_log::remote_addr,
-            audit_log::forwarded_for,
-        ))
-        .load(conn)?;
-    rows.into_iter()
-        .map(|(at, user_id, facility_id, action, method, route, target_id, status, remote_addr, forwarded_for)| {
-            Ok(AuditEntry {
-                at: calendar::in_japan(at),
-                user_id,
-                facility_id,
-                action: to_enum(&action)?,
-                method,
-                route,
-                target_id,
-                status,
-                remote_addr,
-                forwarded_for,
-            })
-        })
-        .collect()
+/// The entries an administrator asked for, newest first, as JSON entries or (`format=csv`) as
+/// a CSV file for Excel.
+pub fn export(conn: &mut DbConnection, principal: &Principal, filter: &AuditFilter) -> Result<Export, AppError> {
+    principal.require(&[Role::Admin], "監査ログの閲覧")?;
+    let csv = match filter.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(other) => return Err(AppError::BadRequest(format!("format は json か csv です (\"{other}\")"))),
+    };
+    let entries = store::list(conn, filter)?;
+    if csv { Ok(Export::Csv(to_csv(&entries).map_err(AppError::Unexpected)?)) } else { Ok(Export::Entries(entries)) }
 }
 
 /// The entries as CSV for Excel (UTF-8 with BOM), with Japanese headers.

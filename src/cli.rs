@@ -268,7 +268,8 @@ fn restore(settings: &Settings, file: &std::path::Path, force: bool) -> anyhow::
 }
 
 fn work(settings: &Settings) -> anyhow::Result<()> {
-    use crate::notify::{Notifier, worker::Worker};
+    use crate::delivery::Worker;
+    use crate::notify::Notifier;
     let pool = app::prepare_database(settings)?;
     let rules = std::sync::Arc::new(crate::survey::rules::select(&settings.handbook_rules)?);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -321,7 +322,7 @@ fn admin(conn: &mut db::DbConnection, command: AdminCommand) -> anyhow::Result<(
             );
         }
         AdminCommand::ListMail { state, limit } => {
-            use crate::notify::outbox::{self, MailState};
+            use crate::notify::MailState;
             let state = state
                 .map(|s| {
                     s.parse::<MailState>().map_err(|_| {
@@ -329,7 +330,7 @@ fn admin(conn: &mut db::DbConnection, command: AdminCommand) -> anyhow::Result<(
                     })
                 })
                 .transpose()?;
-            for mail in outbox::list(conn, state, limit.clamp(1, 10_000), 0)? {
+            for mail in crate::notify::list(conn, state, limit.clamp(1, 10_000), 0)? {
                 println!(
                     "{}\t{}\t{}\t{}\t{}\t試行 {}\t{}",
                     mail.id,
@@ -343,8 +344,7 @@ fn admin(conn: &mut db::DbConnection, command: AdminCommand) -> anyhow::Result<(
             }
         }
         AdminCommand::RetryMail { id } => {
-            let queued = crate::db::write(conn, |conn| crate::notify::outbox::retry(conn, id, crate::calendar::now()))?;
-            if !queued {
+            if crate::notify::retry_failed(conn, id).is_err() {
                 anyhow::bail!(
                     "配信失敗のメール {id} はありません（renkei admin list-mail --state failed で確かめてください）"
                 );

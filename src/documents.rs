@@ -19,7 +19,7 @@ use crate::episodes::{self, store::NewEpisode};
 use crate::error::{AppError, FieldError};
 use crate::forms::registry::{Schema, SchemaRegistry};
 use crate::forms::{DocumentKind, checks};
-use crate::notify::outbox::DeliveryCounts;
+use crate::notify::DeliveryCounts;
 use crate::notify::{DocumentMail, Notifier};
 
 /// Who sends a kind of document to whom, and what contact it makes.
@@ -480,9 +480,9 @@ pub fn deliveries(
     conn: &mut DbConnection,
     principal: &Principal,
     id: Uuid,
-) -> Result<Vec<crate::notify::outbox::Delivery>, AppError> {
+) -> Result<Vec<crate::notify::Delivery>, AppError> {
     visible(conn, principal, id)?;
-    Ok(crate::notify::outbox::of_document(conn, id)?)
+    Ok(crate::notify::store::of_document(conn, id)?)
 }
 
 /// The summary, or 404 unless the caller's facility sent or received the document.

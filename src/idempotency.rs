@@ -7,15 +7,15 @@
 //! different request is refused (422); two requests with the same key at the same moment are
 //! serialised by the database, and the second gets the first one's answer.
 
+pub mod store;
+
 use chrono::{Duration, NaiveDateTime};
-use diesel::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::calendar;
 use crate::db::DbConnection;
-use crate::db::schema::idempotency_keys;
 use crate::error::AppError;
 
 /// How long a key is remembered.
@@ -79,17 +79,8 @@ pub fn once<T: Serialize>(
         }
         let value = work(conn)?;
         let body = serde_json::to_string(&value).map_err(|e| AppError::Unexpected(e.into()))?;
-        let inserted = diesel::insert_into(idempotency_keys::table)
-            .values((
-                idempotency_keys::user_id.eq(user.to_string()),
-                idempotency_keys::key.eq(&keyed.key),
-                idempotency_keys::fingerprint.eq(&keyed.fingerprint),
-                idempotency_keys::status.eq(i32::from(status)),
-                idempotency_keys::location.eq(location(&value)),
-                idempotency_keys::response.eq(body),
-                idempotency_keys::created_at.eq(now),
-            ))
-            .execute(conn);
+        let answer = Stored { status, location: location(&value), body };
+        let inserted = store::insert(conn, user, keyed, &answer, now);
         match inserted {
             Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
                 Err(Failure::Raced)
@@ -131,21 +122,10 @@ impl From<diesel::result::Error> for Failure {
 /// The stored answer for this user's key, if it is recent; a key reused for another request
 /// is refused.
 fn stored(conn: &mut DbConnection, user: Uuid, keyed: &Keyed, now: NaiveDateTime) -> Result<Option<Stored>, AppError> {
-    let row: Option<(String, i32, Option<String>, String, NaiveDateTime)> = idempotency_keys::table
-        .find((user.to_string(), &keyed.key))
-        .select((
-            idempotency_keys::fingerprint,
-            idempotency_keys::status,
-            idempotency_keys::location,
-            idempotency_keys::response,
-            idempotency_keys::created_at,
-        ))
-        .first(conn)
-        .optional()?;
-    let Some((fingerprint, status, location, body, created_at)) = row else { return Ok(None) };
+    let Some((fingerprint, answer, created_at)) = store::find(conn, user, &keyed.key)? else { return Ok(None) };
     if created_at < now - Duration::hours(RETENTION_HOURS) {
         // Forgotten: the key may be used again.
-        diesel::delete(idempotency_keys::table.find((user.to_string(), &keyed.key))).execute(conn)?;
+        store::forget(conn, user, &keyed.key)?;
         return Ok(None);
     }
     if fingerprint != keyed.fingerprint {
@@ -155,7 +135,7 @@ fn stored(conn: &mut DbConnection, user: Uuid, keyed: &Keyed, now: NaiveDateTime
             "この Idempotency-Key は別の内容の要求にすでに使われています。新しい要求には新しいキーを使ってください",
         ));
     }
-    Ok(Some(Stored { status: u16::try_from(status).unwrap_or(200), location, body }))
+    Ok(Some(answer))
 }
 
 #[cfg(test)]

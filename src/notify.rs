@@ -1,15 +1,13 @@
 //! Mail notifications that are never lost. What a use case announces is queued in the outbox in
 //! the use case's own transaction (so a document is never stored without its mail, nor a mail
-//! without its document); the [`worker`] delivers the outbox to SMTP (or to `.eml` files) with
-//! retries; [`reminders`] decides, from the handbook rules, who must be reminded of what.
+//! without its document); the `delivery` worker delivers the outbox to SMTP (or to `.eml` files) with
+//! retries; `reminders` decides, from the handbook rules, who must be reminded of what.
 //!
 //! No mail carries patient data: only facilities, the kind of document, a deadline, and a link.
 
 pub mod mail;
-pub mod outbox;
 pub mod recipients;
-pub mod reminders;
-pub mod worker;
+pub mod store;
 
 use std::sync::Arc;
 
@@ -18,8 +16,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::auth::Principal;
 use crate::db::DbConnection;
-use crate::directory::FacilityRef;
+use crate::directory::{FacilityRef, Role};
 use crate::error::AppError;
 use crate::forms::DocumentKind;
 use mail::MailFacts;
@@ -117,7 +116,7 @@ impl Notifier {
     pub fn queue(
         &self,
         conn: &mut DbConnection,
-        about: &outbox::About,
+        about: &About,
         facts: &MailFacts,
         recipients: &[Recipient],
         now: NaiveDateTime,
@@ -126,7 +125,7 @@ impl Notifier {
             return Ok(0);
         }
         let rendered = mail::render(about.topic, facts).map_err(|e| AppError::Unexpected(e.into()))?;
-        Ok(outbox::enqueue(conn, about, &rendered, recipients, &self.message_domain, now)?)
+        Ok(store::enqueue(conn, about, &rendered, recipients, &self.message_domain, now)?)
     }
 
     /// Queues the mail announcing a sent or amended document to its recipients: the recipient
@@ -147,7 +146,7 @@ impl Notifier {
             link: self.link(&format!("/documents/{}", document.id)),
             ..MailFacts::default()
         };
-        let about = outbox::About {
+        let about = About {
             topic,
             document: Some((document.id, document.revision)),
             episode_id: Some(document.episode_id),
@@ -165,4 +164,144 @@ pub struct DocumentMail {
     pub episode_id: Uuid,
     pub sender: FacilityRef,
     pub recipient: FacilityRef,
+}
+
+/// Where a mail is in its delivery.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, strum::EnumString, strum::IntoStaticStr,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum MailState {
+    /// 送信待ち: waiting for a worker (first try, or a retry after a failed try).
+    Queued,
+    /// 送信中: a worker holds it.
+    Sending,
+    /// 配信済: the SMTP server accepted it (or it was written to the mail folder).
+    Delivered,
+    /// 配信失敗: refused for good, or every attempt failed.
+    Failed,
+}
+
+impl MailState {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Queued => "送信待ち",
+            Self::Sending => "送信中",
+            Self::Delivered => "配信済",
+            Self::Failed => "配信失敗",
+        }
+    }
+}
+
+/// What a mail is about.
+pub struct About {
+    pub topic: Topic,
+    /// The document and the revision it announces.
+    pub document: Option<(Uuid, i32)>,
+    pub episode_id: Option<Uuid>,
+    pub reminder_id: Option<Uuid>,
+}
+
+impl About {
+    /// A reminder about a stay (and a document of it).
+    pub fn reminder(topic: Topic, reminder: Uuid, episode: Uuid, document: Option<(Uuid, i32)>) -> Self {
+        Self { topic, document, episode_id: Some(episode), reminder_id: Some(reminder) }
+    }
+}
+
+/// What became of one attempt.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Delivered,
+    /// Try again at this time.
+    RetryAt(NaiveDateTime, String),
+    Failed(String),
+}
+
+/// One mail as its sender and administrators see it: to whom, about what, and where it is.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Delivery {
+    pub id: Uuid,
+    pub message_id: String,
+    pub topic: Topic,
+    pub topic_label: String,
+    pub document_id: Option<Uuid>,
+    pub document_revision: Option<i32>,
+    /// The facility the address belongs to.
+    pub facility: FacilityRef,
+    pub address: String,
+    pub state: MailState,
+    /// 送信待ち / 送信中 / 配信済 / 配信失敗
+    pub state_label: String,
+    pub attempts: i32,
+    /// Why the last attempt failed (the SMTP server's answer).
+    pub last_error: Option<String>,
+    pub queued_at: chrono::DateTime<chrono::FixedOffset>,
+    pub next_attempt_at: Option<chrono::DateTime<chrono::FixedOffset>>,
+    pub delivered_at: Option<chrono::DateTime<chrono::FixedOffset>>,
+}
+
+/// How the announcements of each document's current revision stand.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct DeliveryCounts {
+    /// Addresses the current revision was announced to.
+    pub recipients: i64,
+    /// Accepted by the SMTP server.
+    pub delivered: i64,
+    /// Still waiting or being retried.
+    pub pending: i64,
+    /// Failed for good: the sender should reach the recipient another way.
+    pub failed: i64,
+}
+
+/// Which mails an administrator lists.
+#[derive(Debug, Clone, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct MailFilter {
+    /// queued, sending, delivered or failed; all when absent.
+    pub state: Option<MailState>,
+    /// At most this many (default 100, at most 500).
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// Mails in the outbox, newest first, for administrators. Mails carry no patient data.
+pub fn mails(conn: &mut DbConnection, principal: &Principal, filter: &MailFilter) -> Result<Vec<Delivery>, AppError> {
+    principal.require(&[Role::Admin], "送信メールの一覧")?;
+    let (limit, offset) = (filter.limit.unwrap_or(100).clamp(1, 500), filter.offset.unwrap_or(0).max(0));
+    list(conn, filter.state, limit, offset)
+}
+
+/// Mails in a state (all when `None`), newest first (also `renkei admin list-mail`).
+pub fn list(
+    conn: &mut DbConnection,
+    state: Option<MailState>,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<Delivery>, AppError> {
+    Ok(store::list(conn, state, limit, offset)?)
+}
+
+/// An administrator queues a failed mail again, with a fresh count of attempts.
+pub fn retry(conn: &mut DbConnection, principal: &Principal, id: Uuid) -> Result<Delivery, AppError> {
+    principal.require(&[Role::Admin], "メールの再送")?;
+    retry_failed(conn, id)
+}
+
+/// Queues a failed mail again (also from the command line, `renkei admin retry-mail`).
+pub fn retry_failed(conn: &mut DbConnection, id: Uuid) -> Result<Delivery, AppError> {
+    crate::db::write(conn, |conn| {
+        if !store::retry(conn, id, crate::calendar::now())? {
+            return match store::get(conn, id)? {
+                Some(_) => Err(AppError::Conflict("配信失敗のメールだけを再送できます".into())),
+                None => Err(AppError::NotFound("mail")),
+            };
+        }
+        store::get(conn, id)?.ok_or(AppError::NotFound("mail"))
+    })
 }

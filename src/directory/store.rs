@@ -283,3 +283,29 @@ pub fn kind_and_ref(conn: &mut DbConnection, id: Uuid) -> QueryResult<Option<(Fa
         .map(|(kind, code, name)| Ok((to_enum(&kind)?, super::FacilityRef { id, code, name })))
         .transpose()
 }
+
+/// The addresses of a facility's contact windows that have one, in the windows' order.
+pub fn window_addresses(conn: &mut DbConnection, facility: Uuid) -> QueryResult<Vec<String>> {
+    let addresses: Vec<Option<String>> = contact_windows::table
+        .filter(contact_windows::facility_id.eq(facility.to_string()))
+        .order(contact_windows::position)
+        .select(contact_windows::email)
+        .load(conn)?;
+    Ok(addresses.into_iter().flatten().filter(|a| !a.trim().is_empty()).collect())
+}
+
+/// A user's facility, address and role.
+pub fn user_address(conn: &mut DbConnection, user: Uuid) -> QueryResult<Option<(Uuid, String, Role)>> {
+    users::table
+        .find(user.to_string())
+        .select((users::facility_id, users::email, users::role))
+        .first::<(String, String, String)>(conn)
+        .optional()?
+        .map(|(facility, address, role)| Ok((to_uuid(&facility)?, address, to_enum(&role)?)))
+        .transpose()
+}
+
+/// A facility's name.
+pub fn facility_name(conn: &mut DbConnection, id: Uuid) -> QueryResult<String> {
+    facilities::table.find(id.to_string()).select(facilities::name).first(conn)
+}

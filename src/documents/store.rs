@@ -57,7 +57,7 @@ fn summaries(conn: &mut DbConnection, rows: Vec<SummaryRow>) -> QueryResult<Vec<
     let facilities = facility_refs(conn, &facility_ids)?;
     let users = user_refs(conn, &user_ids)?;
     let revisions: Vec<(String, i32)> = rows.iter().map(|(d, ..)| (d.id.clone(), d.current_revision)).collect();
-    let mut deliveries = crate::notify::outbox::counts(conn, &revisions)?;
+    let mut deliveries = crate::notify::store::counts(conn, &revisions)?;
     let missing = || diesel::result::Error::NotFound;
     rows.into_iter()
         .map(|(row, client_id, client_name, schema_version)| {
@@ -294,5 +294,73 @@ pub fn acknowledge(
             documents::acknowledged_by.eq(user.to_string()),
         ))
         .execute(conn)?;
+    Ok(())
+}
+
+/// A document not acknowledged yet, as the reminders need it.
+pub struct Unacknowledged {
+    pub id: Uuid,
+    pub kind: DocumentKind,
+    pub episode: Uuid,
+    pub sender: Uuid,
+    pub sender_user: Uuid,
+    pub recipient: Uuid,
+    pub revision: i32,
+    pub sent_at: NaiveDateTime,
+}
+
+/// The documents sent between `from` and `until` (UTC) that nobody acknowledged.
+pub fn unacknowledged(
+    conn: &mut DbConnection,
+    from: NaiveDateTime,
+    until: NaiveDateTime,
+) -> QueryResult<Vec<Unacknowledged>> {
+    type Row = (String, String, String, String, String, String, i32, NaiveDateTime);
+    let rows: Vec<Row> = documents::table
+        .filter(documents::acknowledged_at.is_null())
+        .filter(documents::sent_at.ge(from))
+        .filter(documents::sent_at.le(until))
+        .select((
+            documents::id,
+            documents::kind,
+            documents::episode_id,
+            documents::sender_facility_id,
+            documents::sender_user_id,
+            documents::recipient_facility_id,
+            documents::current_revision,
+            documents::sent_at,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, kind, episode, sender, sender_user, recipient, revision, sent_at)| {
+            Ok(Unacknowledged {
+                id: to_uuid(&id)?,
+                kind: to_enum(&kind)?,
+                episode: to_uuid(&episode)?,
+                sender: to_uuid(&sender)?,
+                sender_user: to_uuid(&sender_user)?,
+                recipient: to_uuid(&recipient)?,
+                revision,
+                sent_at,
+            })
+        })
+        .collect()
+}
+
+/// Marks the announced revisions 配信済 (the mail about each reached the recipient's server).
+pub fn mark_delivered(conn: &mut DbConnection, revisions: &[(Uuid, i32)], now: NaiveDateTime) -> QueryResult<()> {
+    for (id, revision) in revisions {
+        let id = id.to_string();
+        diesel::update(
+            documents::table
+                .find(&id)
+                .filter(documents::delivered_revision.is_null().or(documents::delivered_revision.lt(revision))),
+        )
+        .set(documents::delivered_revision.eq(revision))
+        .execute(conn)?;
+        diesel::update(documents::table.find(&id).filter(documents::first_delivered_at.is_null()))
+            .set(documents::first_delivered_at.eq(now))
+            .execute(conn)?;
+    }
     Ok(())
 }

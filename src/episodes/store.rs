@@ -237,3 +237,100 @@ pub fn set_planned_discharge(conn: &mut DbConnection, id: Uuid, day: Option<Naiv
         .execute(conn)?;
     Ok(())
 }
+
+/// The care manager of a stay (at admission), if it has one.
+pub fn care_manager_of(conn: &mut DbConnection, id: Uuid) -> QueryResult<Option<Uuid>> {
+    let manager: Option<Option<String>> =
+        episodes::table.find(id.to_string()).select(episodes::care_manager_id).first(conn).optional()?;
+    manager.flatten().as_deref().map(to_uuid).transpose()
+}
+
+/// A stay of a client with a care office, in hospital, not excluded, without any admission
+/// sheet contact: its hospital, care office and care manager, and its admission.
+pub struct AwaitingSheet {
+    pub id: Uuid,
+    pub hospital: Uuid,
+    pub care_office: Uuid,
+    pub care_manager: Option<Uuid>,
+    pub admitted_on: NaiveDate,
+    pub admitted_at: Option<NaiveDateTime>,
+}
+
+/// The stays awaiting their admission sheet, admitted on `since` or later.
+pub fn awaiting_admission_info(conn: &mut DbConnection, since: NaiveDate) -> QueryResult<Vec<AwaitingSheet>> {
+    type Row = (String, String, Option<String>, Option<String>, NaiveDate, Option<NaiveDateTime>);
+    let rows: Vec<Row> = episodes::table
+        .filter(episodes::client_id.is_not_null())
+        .filter(episodes::care_office_id.is_not_null())
+        .filter(episodes::discharged_on.is_null())
+        .filter(episodes::excluded.eq(false))
+        .filter(episodes::first_admission_info_day.is_null())
+        .filter(episodes::undated_admission_info.eq(false))
+        .filter(episodes::admitted_day.ge(calendar::day_number(since)))
+        .select((
+            episodes::id,
+            episodes::hospital_id,
+            episodes::care_office_id,
+            episodes::care_manager_id,
+            episodes::admitted_on,
+            episodes::admitted_at,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .filter_map(|(id, hospital, office, manager, admitted_on, admitted_at)| {
+            office.map(|office| (id, hospital, office, manager, admitted_on, admitted_at))
+        })
+        .map(|(id, hospital, office, manager, admitted_on, admitted_at)| {
+            Ok(AwaitingSheet {
+                id: to_uuid(&id)?,
+                hospital: to_uuid(&hospital)?,
+                care_office: to_uuid(&office)?,
+                care_manager: manager.as_deref().map(to_uuid).transpose()?,
+                admitted_on,
+                admitted_at,
+            })
+        })
+        .collect()
+}
+
+/// A stay of a client with a care office, in hospital, not excluded, without any discharge
+/// contact, whose planned discharge is near: its hospital, who registered it, and the date.
+pub struct AwaitingNotice {
+    pub id: Uuid,
+    pub hospital: Uuid,
+    pub registered_by: Option<Uuid>,
+    pub planned_on: NaiveDate,
+}
+
+/// The stays awaiting a discharge contact whose planned discharge falls between `from` and `to`.
+pub fn awaiting_discharge_contact(
+    conn: &mut DbConnection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<AwaitingNotice>> {
+    let rows: Vec<(String, String, Option<String>, NaiveDate)> = episodes::table
+        .filter(episodes::client_id.is_not_null())
+        .filter(episodes::care_office_id.is_not_null())
+        .filter(episodes::discharged_on.is_null())
+        .filter(episodes::excluded.eq(false))
+        .filter(episodes::first_discharge_contact_day.is_null())
+        .filter(episodes::undated_discharge_contact.eq(false))
+        .filter(episodes::planned_discharge_on.between(from, to))
+        .select((
+            episodes::id,
+            episodes::hospital_id,
+            episodes::created_by,
+            episodes::planned_discharge_on.assume_not_null(),
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, hospital, registered_by, planned_on)| {
+            Ok(AwaitingNotice {
+                id: to_uuid(&id)?,
+                hospital: to_uuid(&hospital)?,
+                registered_by: registered_by.as_deref().map(to_uuid).transpose()?,
+                planned_on,
+            })
+        })
+        .collect()
+}

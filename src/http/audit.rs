@@ -3,8 +3,7 @@
 use actix_web::{HttpResponse, get, web};
 
 use super::extract::CurrentUser;
-use crate::audit::{self, AuditEntry, AuditFilter};
-use crate::directory::Role;
+use crate::audit::{self, AuditEntry, AuditFilter, Export};
 use crate::error::{AppError, Problem};
 use crate::shell::{AppState, blocking};
 
@@ -18,20 +17,12 @@ pub async fn list(
     user: CurrentUser,
     filter: web::Query<AuditFilter>,
 ) -> Result<HttpResponse, AppError> {
-    user.0.require(&[Role::Admin], "監査ログの閲覧")?;
     let filter = filter.into_inner();
-    let csv = match filter.format.as_deref() {
-        None | Some("json") => false,
-        Some("csv") => true,
-        Some(other) => return Err(AppError::BadRequest(format!("format は json か csv です (\"{other}\")"))),
-    };
-    let entries = blocking(&state, move |conn, _| Ok(audit::list(conn, &filter)?)).await?;
-    if csv {
-        let bytes = audit::to_csv(&entries).map_err(AppError::Unexpected)?;
-        return Ok(HttpResponse::Ok()
+    Ok(match blocking(&state, move |conn, _| audit::export(conn, &user.0, &filter)).await? {
+        Export::Entries(entries) => HttpResponse::Ok().json(entries),
+        Export::Csv(bytes) => HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
             .insert_header(("Content-Disposition", "attachment; filename=\"renkei-audit.csv\""))
-            .body(bytes));
-    }
-    Ok(HttpResponse::Ok().json(entries))
+            .body(bytes),
+    })
 }

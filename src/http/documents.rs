@@ -8,7 +8,7 @@ use super::extract::{CurrentUser, JsonBody};
 use super::write_once;
 use crate::documents::{self, Amendment, Document, DocumentSummary, ListFilter, SendDocument};
 use crate::error::{AppError, Problem};
-use crate::notify::outbox::Delivery;
+use crate::notify::Delivery;
 use crate::shell::{AppState, RequestInfo, blocking};
 use actix_web::http::StatusCode;
 

@@ -93,13 +93,7 @@ pub fn render(topic: Topic, facts: &MailFacts) -> Result<Rendered, minijinja::Er
     Ok(Rendered { subject, text: part("body.txt")?, html: part("body.html")? })
 }
 
-/// A date as mails write it: 2026年11月25日（水）
-pub fn japanese_date(date: chrono::NaiveDate) -> String {
-    use chrono::Datelike;
-    const WEEKDAYS: [&str; 7] = ["月", "火", "水", "木", "金", "土", "日"];
-    let weekday = WEEKDAYS[date.weekday().num_days_from_monday() as usize];
-    format!("{}年{}月{}日（{weekday}）", date.year(), date.month(), date.day())
-}
+pub use crate::calendar::japanese_date;
 
 #[cfg(test)]
 mod tests {

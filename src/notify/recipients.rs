@@ -2,11 +2,12 @@
 //! several, e.g. the ward and the 地域医療連携室), and named people (the client's care manager,
 //! the sender of a document). Each address receives one copy.
 
-use diesel::prelude::*;
+use diesel::QueryResult;
 use uuid::Uuid;
 
-use crate::db::schema::{contact_windows, episodes, users};
-use crate::db::{DbConnection, to_uuid};
+use crate::db::DbConnection;
+use crate::directory::Role;
+use crate::directory::store as directory;
 use crate::forms::DocumentKind;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,36 +21,32 @@ pub struct Recipient {
 
 /// The addresses of a facility's contact windows.
 pub fn windows(conn: &mut DbConnection, facility: Uuid) -> QueryResult<Vec<Recipient>> {
-    let addresses: Vec<Option<String>> = contact_windows::table
-        .filter(contact_windows::facility_id.eq(facility.to_string()))
-        .order(contact_windows::position)
-        .select(contact_windows::email)
-        .load(conn)?;
-    Ok(addresses
+    Ok(directory::window_addresses(conn, facility)?
         .into_iter()
-        .flatten()
-        .filter(|a| !a.trim().is_empty())
         .map(|address| Recipient { facility_id: facility, user_id: None, address })
         .collect())
 }
 
 /// A user's own address.
 pub fn user(conn: &mut DbConnection, user: Uuid) -> QueryResult<Option<Recipient>> {
-    users::table
-        .find(user.to_string())
-        .select((users::facility_id, users::email))
-        .first::<(String, String)>(conn)
-        .optional()?
-        .map(|(facility, address)| Ok(Recipient { facility_id: to_uuid(&facility)?, user_id: Some(user), address }))
-        .transpose()
+    Ok(directory::user_address(conn, user)?.map(|(facility_id, address, _)| Recipient {
+        facility_id,
+        user_id: Some(user),
+        address,
+    }))
+}
+
+/// A user's own address, while they work at `facility` in `role`.
+pub fn user_at(conn: &mut DbConnection, user: Uuid, facility: Uuid, role: Role) -> QueryResult<Option<Recipient>> {
+    Ok(directory::user_address(conn, user)?
+        .filter(|(at, _, has)| *at == facility && *has == role)
+        .map(|(facility_id, address, _)| Recipient { facility_id, user_id: Some(user), address }))
 }
 
 /// The care manager of a stay, when they work at `facility`.
 pub fn care_manager_at(conn: &mut DbConnection, episode: Uuid, facility: Uuid) -> QueryResult<Option<Recipient>> {
-    let manager: Option<Option<String>> =
-        episodes::table.find(episode.to_string()).select(episodes::care_manager_id).first(conn).optional()?;
-    let Some(manager) = manager.flatten() else { return Ok(None) };
-    Ok(user(conn, to_uuid(&manager)?)?.filter(|r| r.facility_id == facility))
+    let Some(manager) = crate::episodes::store::care_manager_of(conn, episode)? else { return Ok(None) };
+    Ok(user(conn, manager)?.filter(|r| r.facility_id == facility))
 }
 
 /// Who is told of a document: the recipient facility's windows and, for a discharge notice, the

@@ -2,7 +2,7 @@
 //! against `schemas/handbook/v1.json` when loaded. A deployment picks one with HANDBOOK_RULES;
 //! every survey result reports the rules it was computed under.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -46,6 +46,32 @@ pub enum Deadline {
     Kasan2024 { business_days: Vec<String>, closing_time: String, holidays: Option<Vec<NaiveDate>> },
     /// Within K days, the admission day being day 1.
     WithinDays { days: i64 },
+}
+
+impl Deadline {
+    /// The last day to send the admission sheet for a stay admitted on `admitted_on` (at
+    /// `admitted_at`, a UTC instant, when known).
+    pub fn last_day(&self, admitted_on: NaiveDate, admitted_at: Option<NaiveDateTime>) -> NaiveDate {
+        match self {
+            Self::Kasan2024 { business_days, closing_time, holidays } => {
+                let weekday = admitted_on.weekday().to_string().to_lowercase();
+                let business_day = business_days.iter().any(|d| d.to_lowercase() == weekday)
+                    && !holidays.as_ref().is_some_and(|h| h.contains(&admitted_on));
+                let closing = NaiveTime::parse_from_str(closing_time, "%H:%M").unwrap_or(NaiveTime::MIN);
+                let after_hours = admitted_at.is_some_and(|at| crate::calendar::in_japan(at).time() > closing);
+                if business_day && !after_hours { admitted_on } else { admitted_on + Duration::days(1) }
+            }
+            Self::WithinDays { days } => admitted_on + Duration::days((days - 1).max(0)),
+        }
+    }
+
+    /// How the rule is named to users (in mails, on the rules page).
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Kasan2024 { .. } => "入院時情報連携加算(Ⅰ)：入院日まで（営業時間外・休業日の入院は翌日まで）".into(),
+            Self::WithinDays { days } => format!("入院日を1日目として{days}日以内"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -136,6 +162,46 @@ pub fn select(name: &str) -> anyhow::Result<RuleSet> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn kasan() -> Deadline {
+        Deadline::Kasan2024 {
+            business_days: ["mon", "tue", "wed", "thu", "fri"].map(String::from).to_vec(),
+            closing_time: "17:30".into(),
+            holidays: Some(vec![date(2026, 11, 23)]),
+        }
+    }
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+    }
+
+    /// A time in Japan, as the UTC instant stored.
+    fn at_japan(day: NaiveDate, h: u32, m: u32) -> NaiveDateTime {
+        day.and_hms_opt(h, m, 0).unwrap_or_default() - Duration::hours(9)
+    }
+
+    #[test]
+    fn kasan_deadline_is_the_admission_day_within_business_hours() {
+        let wednesday = date(2026, 11, 25);
+        assert_eq!(kasan().last_day(wednesday, Some(at_japan(wednesday, 10, 0))), wednesday);
+        assert_eq!(kasan().last_day(wednesday, None), wednesday);
+    }
+
+    #[test]
+    fn kasan_deadline_moves_to_the_next_day_after_hours_on_days_off_and_holidays() {
+        let wednesday = date(2026, 11, 25);
+        let saturday = date(2026, 11, 28);
+        let holiday = date(2026, 11, 23); // 勤労感謝の日, a Monday
+        assert_eq!(kasan().last_day(wednesday, Some(at_japan(wednesday, 18, 0))), date(2026, 11, 26));
+        assert_eq!(kasan().last_day(saturday, None), date(2026, 11, 29));
+        assert_eq!(kasan().last_day(holiday, None), date(2026, 11, 24));
+    }
+
+    #[test]
+    fn within_k_days_counts_the_admission_day_as_day_one() {
+        let monday = date(2026, 11, 23);
+        assert_eq!(Deadline::WithinDays { days: 3 }.last_day(monday, None), date(2026, 11, 25));
+    }
 
     #[test]
     fn every_published_rule_set_follows_the_handbook_schema() {

@@ -66,11 +66,7 @@ fn link(document: &DocumentSummary) -> DocumentLink {
 
 /// The admission-sheet deadline of a stay, as the reminders compute it.
 pub fn admission_deadline(episode: &Episode, rules: &RuleSet) -> NaiveDate {
-    crate::notify::reminders::admission_info_deadline(
-        &rules.admission_info_deadline,
-        episode.admitted_on,
-        episode.admitted_at.map(calendar::to_utc),
-    )
+    rules.admission_info_deadline.last_day(episode.admitted_on, episode.admitted_at.map(calendar::to_utc))
 }
 
 /// Every event of the stay, oldest first; undated contacts last.

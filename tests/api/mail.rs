@@ -248,7 +248,7 @@ fn queue_mails(app: &TestApp, n: usize) {
         link: "https://renkei.example.jp/documents/x".into(),
         ..Default::default()
     };
-    let about = renkei::notify::outbox::About {
+    let about = renkei::notify::About {
         topic: renkei::notify::Topic::DocumentSent,
         document: None,
         episode_id: None,

@@ -6,9 +6,9 @@ use chrono::{Duration, NaiveDateTime};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, day, spawn_app};
-use renkei::notify::outbox::{self, Delivery};
-use renkei::notify::reminders::{self, Timing};
+use renkei::notify::{self as outbox, Delivery};
 use renkei::notify::{Notifier, Topic};
+use renkei::reminders::{self, Timing};
 
 fn remind(app: &TestApp, now: NaiveDateTime) -> usize {
     let conn = &mut *app.pool.get().unwrap();
@@ -47,7 +47,7 @@ async fn a_care_manager_whose_client_was_admitted_is_reminded_once_on_the_deadli
     app.client_of_care_office("0100000001").await;
     let stay = app.admission("0100000001", &day(0)).await;
     let rules = renkei::survey::rules::select("default").unwrap();
-    let deadline = reminders::admission_info_deadline(&rules.admission_info_deadline, renkei::calendar::today(), None);
+    let deadline = rules.admission_info_deadline.last_day(renkei::calendar::today(), None);
 
     assert_eq!(remind(&app, japan(deadline, 8)), 0, "not before 09:00 on the deadline day");
     assert_eq!(remind(&app, japan(deadline, 10)), 2);
@@ -76,7 +76,7 @@ async fn no_reminder_once_the_admission_sheet_or_a_phone_call_was_recorded() {
         .await;
     assert_eq!(recorded.status, 201, "{}", recorded.body);
     let rules = renkei::survey::rules::select("default").unwrap();
-    let deadline = reminders::admission_info_deadline(&rules.admission_info_deadline, renkei::calendar::today(), None);
+    let deadline = rules.admission_info_deadline.last_day(renkei::calendar::today(), None);
     assert_eq!(remind(&app, japan(deadline, 10)), 0);
 }
 

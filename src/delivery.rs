@@ -7,26 +7,25 @@
 //! workers may share a database: a mail is held by one worker at a time (its lease), and a mail
 //! sent again after a crash carries the same Message-ID, so that it can be recognised.
 
-use std::path::PathBuf;
+pub mod transport;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::NaiveDateTime;
-use lettre::message::header::{HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::message::Mailbox;
 
-use super::Notifier;
-use super::outbox::{self, ClaimedMail, Outcome};
 use crate::calendar;
 use crate::db::Pool;
+use crate::notify::store::{self as outbox, ClaimedMail};
+use crate::notify::{Notifier, Outcome};
 use crate::settings::Settings;
 use crate::survey::rules::RuleSet;
+use transport::Refusal;
+pub use transport::Transport;
 
 /// How long a worker holds the mail it took; a worker that dies lets go when this ends.
 const LEASE: Duration = Duration::from_secs(60);
-/// How long one SMTP conversation may take (well inside the lease).
-const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 /// The longest wait between two attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 /// How often the outbox is looked at when nothing wakes the worker.
@@ -35,105 +34,6 @@ const POLL: Duration = Duration::from_secs(1);
 const REMINDER_INTERVAL: Duration = Duration::from_secs(60);
 /// Mails taken at once, and sent at the same time.
 const BATCH: i64 = 32;
-
-/// Where mail goes.
-#[derive(Clone)]
-pub enum Transport {
-    Smtp {
-        transport: AsyncSmtpTransport<Tokio1Executor>,
-        shown: String,
-    },
-    /// Development default: each mail becomes `<outbox id>.eml` in this folder.
-    Folder(PathBuf),
-}
-
-impl Transport {
-    pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
-        match &settings.smtp_url {
-            Some(url) => {
-                let transport =
-                    AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?.timeout(Some(SMTP_TIMEOUT)).build();
-                Ok(Self::Smtp { transport, shown: hide_password(url) })
-            }
-            None => {
-                std::fs::create_dir_all(&settings.mail_dir).map_err(|e| {
-                    anyhow::anyhow!("メールの保存先 {} を作れません (MAIL_DIR): {e}", settings.mail_dir.display())
-                })?;
-                Ok(Self::Folder(settings.mail_dir.clone()))
-            }
-        }
-    }
-
-    /// A line for the start-up message.
-    pub fn describe(&self) -> String {
-        match self {
-            Self::Smtp { shown, .. } => format!("メールは SMTP サーバー {shown} から送信します"),
-            Self::Folder(dir) => format!(
-                "SMTP_URL が未設定のため、メールは送信せず {} に .eml ファイルとして保存します（開発用）",
-                dir.display()
-            ),
-        }
-    }
-
-    async fn send(&self, mail: &ClaimedMail, from: &Mailbox) -> Result<(), Refusal> {
-        let message =
-            build_message(mail, from).map_err(|e| Refusal::Permanent(format!("メールを組み立てられません: {e}")))?;
-        match self {
-            Self::Smtp { transport, .. } => transport.send(message).await.map(drop).map_err(|e| {
-                if e.is_permanent() {
-                    Refusal::Permanent(format!("SMTP サーバーが拒否しました: {e}"))
-                } else {
-                    Refusal::Transient(format!("SMTP サーバーに送れませんでした: {e}"))
-                }
-            }),
-            Self::Folder(dir) => {
-                let (dir, id, bytes) = (dir.clone(), mail.id.clone(), message.formatted());
-                tokio::task::spawn_blocking(move || write_eml(&dir, &id, &bytes))
-                    .await
-                    .map_err(|e| Refusal::Transient(e.to_string()))?
-                    .map_err(|e| Refusal::Transient(format!("ファイルに書けません: {e}")))
-            }
-        }
-    }
-}
-
-enum Refusal {
-    Permanent(String),
-    Transient(String),
-}
-
-/// Writes the file under a temporary name first, so that a reader never sees half a mail.
-fn write_eml(dir: &std::path::Path, id: &str, bytes: &[u8]) -> std::io::Result<()> {
-    let temporary = dir.join(format!(".{id}.eml.tmp"));
-    std::fs::write(&temporary, bytes)?;
-    std::fs::rename(&temporary, dir.join(format!("{id}.eml")))
-}
-
-fn hide_password(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        _ => url.to_owned(),
-    }
-}
-
-fn build_message(mail: &ClaimedMail, from: &Mailbox) -> anyhow::Result<Message> {
-    let created: std::time::SystemTime = mail.created_at.and_utc().into();
-    let mut message = Message::builder()
-        .from(from.clone())
-        .to(mail.address.parse()?)
-        .subject(mail.subject.clone())
-        .message_id(Some(mail.message_id.clone()))
-        .date(created)
-        .multipart(MultiPart::alternative_plain_html(mail.body_text.clone(), mail.body_html.clone()))?;
-    // RFC 3834: an automatic message, to which auto-responders should not answer.
-    message
-        .headers_mut()
-        .insert_raw(HeaderValue::new(HeaderName::new_from_ascii_str("Auto-Submitted"), "auto-generated".into()));
-    Ok(message)
-}
 
 /// Retry policy.
 #[derive(Debug, Clone, Copy)]
@@ -164,7 +64,7 @@ pub struct Worker {
     pub retries: Retries,
     pub notifier: Notifier,
     pub rules: Arc<RuleSet>,
-    pub reminder_settings: super::reminders::Timing,
+    pub reminder_settings: crate::reminders::Timing,
 }
 
 impl Worker {
@@ -176,7 +76,7 @@ impl Worker {
             retries: Retries::from_settings(settings),
             notifier,
             rules,
-            reminder_settings: super::reminders::Timing::from_settings(settings),
+            reminder_settings: crate::reminders::Timing::from_settings(settings),
         })
     }
 
@@ -211,7 +111,7 @@ impl Worker {
             if let Err(error) = crate::survey::store::daily::compact(&mut conn) {
                 tracing::error!(%error, "the survey's daily counts could not be compacted");
             }
-            super::reminders::run(&mut conn, &notifier, &rules, timing, calendar::now())
+            crate::reminders::run(&mut conn, &notifier, &rules, timing, calendar::now())
         })
         .await;
         match decided {
@@ -254,7 +154,7 @@ impl Worker {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = pool.get()?;
-            anyhow::Ok(outbox::record(&mut conn, &outcomes, calendar::now())?)
+            anyhow::Ok(record(&mut conn, &outcomes, calendar::now())?)
         })
         .await??;
         Ok(tried)
@@ -285,6 +185,20 @@ impl Worker {
     }
 }
 
+/// Records the outcomes of attempts in one transaction: each mail's state, and the documents
+/// whose announcement reached the recipient's mail server become 配信済.
+fn record(
+    conn: &mut crate::db::DbConnection,
+    outcomes: &[(ClaimedMail, Outcome)],
+    now: NaiveDateTime,
+) -> Result<(), crate::error::AppError> {
+    crate::db::write(conn, |conn| {
+        let announced = outbox::record(conn, outcomes, now)?;
+        crate::documents::store::mark_delivered(conn, &announced, now)?;
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -301,11 +215,5 @@ mod tests {
         around(3, 120.0);
         around(8, 3600.0);
         around(30, 3600.0);
-    }
-
-    #[test]
-    fn the_smtp_password_is_never_shown() {
-        let shown = hide_password("smtps://renkei:s3cret@mail.example.jp:465");
-        assert!(!shown.contains("s3cret") && shown.contains("mail.example.jp"), "{shown}");
     }
 }

@@ -6,66 +6,15 @@ use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::Topic;
 use super::mail::Rendered;
 use super::recipients::Recipient;
+use super::{About, Delivery, DeliveryCounts, MailState, Outcome, Topic};
 use crate::calendar;
-use crate::db::schema::{documents, outbox};
+use crate::db::schema::outbox;
 use crate::db::{DbConnection, new_id, to_enum, to_uuid};
-use crate::directory::FacilityRef;
 use crate::directory::store::facility_refs;
-
-/// Where a mail is in its delivery.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, strum::EnumString, strum::IntoStaticStr,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum MailState {
-    /// 送信待ち: waiting for a worker (first try, or a retry after a failed try).
-    Queued,
-    /// 送信中: a worker holds it.
-    Sending,
-    /// 配信済: the SMTP server accepted it (or it was written to the mail folder).
-    Delivered,
-    /// 配信失敗: refused for good, or every attempt failed.
-    Failed,
-}
-
-impl MailState {
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Queued => "送信待ち",
-            Self::Sending => "送信中",
-            Self::Delivered => "配信済",
-            Self::Failed => "配信失敗",
-        }
-    }
-}
-
-/// What a mail is about.
-pub struct About {
-    pub topic: Topic,
-    /// The document and the revision it announces.
-    pub document: Option<(Uuid, i32)>,
-    pub episode_id: Option<Uuid>,
-    pub reminder_id: Option<Uuid>,
-}
-
-impl About {
-    /// A reminder about a stay (and a document of it).
-    pub fn reminder(topic: Topic, reminder: Uuid, episode: Uuid, document: Option<(Uuid, i32)>) -> Self {
-        Self { topic, document, episode_id: Some(episode), reminder_id: Some(reminder) }
-    }
-}
 
 /// Queues one copy of the mail per recipient; each gets its own stable Message-ID.
 pub fn enqueue(
@@ -167,97 +116,53 @@ pub fn claim(
     })
 }
 
-/// What became of one attempt.
-#[derive(Debug, Clone)]
-pub enum Outcome {
-    Delivered,
-    /// Try again at this time.
-    RetryAt(NaiveDateTime, String),
-    Failed(String),
-}
-
-/// Records attempts' outcomes; a delivered document announcement marks the document 配信済.
-pub fn record(conn: &mut DbConnection, outcomes: &[(ClaimedMail, Outcome)], now: NaiveDateTime) -> QueryResult<()> {
-    crate::db::write(conn, |conn| {
-        for (mail, outcome) in outcomes {
-            let row = outbox::table.find(&mail.id);
-            match outcome {
-                Outcome::Delivered => {
-                    diesel::update(row)
-                        .set((
-                            outbox::state.eq(MailState::Delivered.as_str()),
-                            outbox::delivered_at.eq(now),
-                            outbox::lease_until.eq(None::<NaiveDateTime>),
-                            outbox::last_error.eq(None::<String>),
-                        ))
-                        .execute(conn)?;
-                    let announces = to_enum::<Topic>(&mail.topic).is_ok_and(Topic::delivers_document);
-                    if let (true, Some(document), Some(revision)) =
-                        (announces, &mail.document_id, mail.document_revision)
-                    {
-                        mark_document_delivered(conn, document, revision, now)?;
-                    }
-                }
-                Outcome::RetryAt(at, error) => {
-                    diesel::update(row)
-                        .set((
-                            outbox::state.eq(MailState::Queued.as_str()),
-                            outbox::next_attempt_at.eq(*at),
-                            outbox::lease_until.eq(None::<NaiveDateTime>),
-                            outbox::last_error.eq(Some(error)),
-                        ))
-                        .execute(conn)?;
-                }
-                Outcome::Failed(error) => {
-                    diesel::update(row)
-                        .set((
-                            outbox::state.eq(MailState::Failed.as_str()),
-                            outbox::lease_until.eq(None::<NaiveDateTime>),
-                            outbox::last_error.eq(Some(error)),
-                        ))
-                        .execute(conn)?;
+/// Records attempts' outcomes, in the caller's transaction. Returns the document revisions
+/// whose announcement was delivered, for the caller to mark 配信済.
+pub fn record(
+    conn: &mut DbConnection,
+    outcomes: &[(ClaimedMail, Outcome)],
+    now: NaiveDateTime,
+) -> QueryResult<Vec<(Uuid, i32)>> {
+    let mut announced = Vec::new();
+    for (mail, outcome) in outcomes {
+        let row = outbox::table.find(&mail.id);
+        match outcome {
+            Outcome::Delivered => {
+                diesel::update(row)
+                    .set((
+                        outbox::state.eq(MailState::Delivered.as_str()),
+                        outbox::delivered_at.eq(now),
+                        outbox::lease_until.eq(None::<NaiveDateTime>),
+                        outbox::last_error.eq(None::<String>),
+                    ))
+                    .execute(conn)?;
+                let announces = to_enum::<Topic>(&mail.topic).is_ok_and(Topic::delivers_document);
+                if let (true, Some(document), Some(revision)) = (announces, &mail.document_id, mail.document_revision) {
+                    announced.push((to_uuid(document)?, revision));
                 }
             }
+            Outcome::RetryAt(at, error) => {
+                diesel::update(row)
+                    .set((
+                        outbox::state.eq(MailState::Queued.as_str()),
+                        outbox::next_attempt_at.eq(*at),
+                        outbox::lease_until.eq(None::<NaiveDateTime>),
+                        outbox::last_error.eq(Some(error)),
+                    ))
+                    .execute(conn)?;
+            }
+            Outcome::Failed(error) => {
+                diesel::update(row)
+                    .set((
+                        outbox::state.eq(MailState::Failed.as_str()),
+                        outbox::lease_until.eq(None::<NaiveDateTime>),
+                        outbox::last_error.eq(Some(error)),
+                    ))
+                    .execute(conn)?;
+            }
         }
-        Ok(())
-    })
-}
-
-fn mark_document_delivered(conn: &mut DbConnection, id: &str, revision: i32, now: NaiveDateTime) -> QueryResult<()> {
-    diesel::update(
-        documents::table
-            .find(id)
-            .filter(documents::delivered_revision.is_null().or(documents::delivered_revision.lt(revision))),
-    )
-    .set(documents::delivered_revision.eq(revision))
-    .execute(conn)?;
-    diesel::update(documents::table.find(id).filter(documents::first_delivered_at.is_null()))
-        .set(documents::first_delivered_at.eq(now))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// One mail as its sender and administrators see it: to whom, about what, and where it is.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Delivery {
-    pub id: Uuid,
-    pub message_id: String,
-    pub topic: Topic,
-    pub topic_label: String,
-    pub document_id: Option<Uuid>,
-    pub document_revision: Option<i32>,
-    /// The facility the address belongs to.
-    pub facility: FacilityRef,
-    pub address: String,
-    pub state: MailState,
-    /// 送信待ち / 送信中 / 配信済 / 配信失敗
-    pub state_label: String,
-    pub attempts: i32,
-    /// Why the last attempt failed (the SMTP server's answer).
-    pub last_error: Option<String>,
-    pub queued_at: chrono::DateTime<chrono::FixedOffset>,
-    pub next_attempt_at: Option<chrono::DateTime<chrono::FixedOffset>>,
-    pub delivered_at: Option<chrono::DateTime<chrono::FixedOffset>>,
+    }
+    Ok(announced)
 }
 
 #[derive(Queryable, Selectable)]
@@ -343,19 +248,6 @@ pub fn retry(conn: &mut DbConnection, id: Uuid, now: NaiveDateTime) -> QueryResu
             ))
             .execute(conn)?;
     Ok(changed == 1)
-}
-
-/// How the announcements of each document's current revision stand.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
-pub struct DeliveryCounts {
-    /// Addresses the current revision was announced to.
-    pub recipients: i64,
-    /// Accepted by the SMTP server.
-    pub delivered: i64,
-    /// Still waiting or being retried.
-    pub pending: i64,
-    /// Failed for good: the sender should reach the recipient another way.
-    pub failed: i64,
 }
 
 /// The counts for each (document, revision) asked.
