@@ -13,6 +13,8 @@ use crate::auth::Principal;
 use crate::calendar;
 use crate::db::DbConnection;
 use crate::directory::Role;
+use crate::episodes::ContactSummary;
+use crate::episodes::store::ContactFirsts;
 use crate::error::AppError;
 
 #[derive(
@@ -61,6 +63,13 @@ pub enum SummarySide {
 }
 
 impl SummarySide {
+    /// What one contact adds to its stay's summary (dated by day number, or undated).
+    pub fn firsts(direction: Direction, kind: ContactKind, day: Option<i32>) -> ContactFirsts {
+        let mut firsts = ContactFirsts::default();
+        add_to(&mut firsts, direction, kind, day);
+        firsts
+    }
+
     pub fn of(direction: Direction, kind: ContactKind) -> Option<Self> {
         use ContactKind::{AdmissionInfo, DischargeConference, DischargeNotice, DischargeReferral};
         match (direction, kind) {
@@ -71,6 +80,29 @@ impl SummarySide {
             _ => None,
         }
     }
+}
+
+/// Takes one contact into a stay's summary (dated by day number, or undated): an earlier first
+/// day of its side, or an undated one seen. Contacts of no side change nothing.
+pub fn add_to(firsts: &mut ContactFirsts, direction: Direction, kind: ContactKind, day: Option<i32>) {
+    let (first, undated) = match SummarySide::of(direction, kind) {
+        Some(SummarySide::Admission) => (&mut firsts.admission, &mut firsts.undated_admission),
+        Some(SummarySide::Discharge) => (&mut firsts.discharge, &mut firsts.undated_discharge),
+        None => return,
+    };
+    match day {
+        Some(day) => *first = Some(first.map_or(day, |f| f.min(day))),
+        None => *undated = true,
+    }
+}
+
+/// The summary of a stay's first contacts, from its contacts (the survey's definitions).
+pub fn summary_of(contacts: &[Contact]) -> ContactSummary {
+    let mut firsts = ContactFirsts::default();
+    for contact in contacts {
+        add_to(&mut firsts, contact.direction, contact.kind, contact.contacted_on.map(calendar::day_number));
+    }
+    ContactSummary::from(firsts)
 }
 
 #[derive(
@@ -129,6 +161,16 @@ impl Method {
             Self::Conference => "会議",
         }
     }
+}
+
+/// A contact as an import file gives it (`renkei import contacts`): its stay by episode_ref.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportedContactRow {
+    pub episode_ref: String,
+    pub direction: Direction,
+    pub kind: ContactKind,
+    pub contacted_on: Option<NaiveDate>,
+    pub method: Method,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

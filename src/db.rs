@@ -1,6 +1,7 @@
 //! The database: one connection type for SQLite and PostgreSQL, chosen by the URL scheme; the
 //! pool; migrations; and the write transaction every use case runs in.
 
+pub mod bulk;
 pub mod schema;
 
 use std::fmt;

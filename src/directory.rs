@@ -215,6 +215,16 @@ pub fn add_window(
     })
 }
 
+/// A facility as an import file gives it (`renkei import facilities`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportedFacility {
+    pub code: String,
+    pub name: String,
+    pub kind: FacilityKind,
+    pub area: Option<String>,
+    pub in_city: bool,
+}
+
 /// A facility's contact windows with their ids (which the pages edit them by), in order.
 pub fn windows_with_ids(
     conn: &mut crate::db::DbConnection,

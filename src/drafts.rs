@@ -73,7 +73,7 @@ pub fn start(
             let (episode, client) = match (episode_id, client_id) {
                 (Some(id), _) => {
                     let episode = crate::episodes::visible(conn, principal, id)?;
-                    let client = store::client_of(conn, id)?;
+                    let client = crate::episodes::store::client_of(conn, id)?;
                     (Some(episode), client)
                 }
                 (None, Some(id)) if kind == DocumentKind::AdmissionInfo => {
@@ -94,7 +94,9 @@ pub fn start(
                 _ => None,
             };
             let previous = match (copy_previous, client) {
-                (true, Some(client)) => store::previous_payload(conn, client, principal.facility_id, kind)?,
+                (true, Some(client)) => {
+                    crate::documents::store::previous_payload(conn, client, principal.facility_id, kind)?
+                }
                 _ => None,
             };
             let mut payload = previous.map(|(_, payload)| payload).unwrap_or_else(|| json!({}));
@@ -117,11 +119,13 @@ pub fn start(
 pub fn has_previous(conn: &mut DbConnection, principal: &Principal, draft: &Draft) -> Result<bool, AppError> {
     let client = match (draft.client_id, draft.episode_id) {
         (Some(client), _) => Some(client),
-        (None, Some(episode)) => store::client_of(conn, episode)?,
+        (None, Some(episode)) => crate::episodes::store::client_of(conn, episode)?,
         (None, None) => None,
     };
     match client {
-        Some(client) => Ok(store::previous_payload(conn, client, principal.facility_id, draft.kind)?.is_some()),
+        Some(client) => {
+            Ok(crate::documents::store::previous_payload(conn, client, principal.facility_id, draft.kind)?.is_some())
+        }
         None => Ok(false),
     }
 }

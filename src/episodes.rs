@@ -35,6 +35,20 @@ pub enum Destination {
     Death,
 }
 
+/// A stay as an import file gives it (`renkei import episodes`): facilities by code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportedStayRow {
+    pub episode_ref: String,
+    pub client_ref: String,
+    pub care_level: Option<&'static str>,
+    pub care_office: Option<String>,
+    pub hospital: String,
+    pub admitted_on: NaiveDate,
+    pub discharged_on: Option<NaiveDate>,
+    pub destination: Option<Destination>,
+    pub excluded: bool,
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Episode {
     pub id: Uuid,
@@ -288,6 +302,17 @@ pub struct ContactSummary {
     /// The first dated discharge contact (hospital → CM: 退院連絡, カンファレンス, 診療情報提供書).
     pub first_discharge_contact: Option<NaiveDate>,
     pub undated_discharge_contact: bool,
+}
+
+impl From<store::ContactFirsts> for ContactSummary {
+    fn from(firsts: store::ContactFirsts) -> Self {
+        Self {
+            first_admission_info: firsts.admission.map(calendar::from_day_number),
+            undated_admission_info: firsts.undated_admission,
+            first_discharge_contact: firsts.discharge.map(calendar::from_day_number),
+            undated_discharge_contact: firsts.undated_discharge,
+        }
+    }
 }
 
 /// The stays this facility takes part in, each with the summary of its first contacts (the

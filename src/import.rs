@@ -4,9 +4,7 @@
 //! reason, and nothing is stored; with `skip_invalid` the good rows are imported and the bad
 //! ones written to a rejects file. Importing the same file again changes nothing.
 
-mod bulk;
 pub mod rows;
-pub mod store;
 
 use foldhash::{HashMap, HashMapExt};
 use std::borrow::Cow;
@@ -15,8 +13,12 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::SyncSender;
 
 use crate::calendar;
+use crate::contacts::store::import as contacts;
 use crate::db::DbConnection;
+use crate::db::bulk::{self, Written};
 use crate::directory::FacilityKind;
+use crate::directory::store::import as facilities;
+use crate::episodes::store::import as stays;
 use crate::error::AppError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -43,6 +45,8 @@ pub struct Rejected {
     pub fields: Vec<String>,
     pub reasons: Vec<String>,
 }
+
+pub use bulk::BATCH;
 
 #[derive(Debug, Default)]
 pub struct Outcome {
@@ -130,7 +134,7 @@ pub fn import(conn: &mut DbConnection, table: Table, file: &Path, skip_invalid: 
     let started = std::time::Instant::now();
     let bytes =
         std::fs::read(file).map_err(|e| ImportError::Unreadable(format!("{} を読めません: {e}", file.display())))?;
-    store::prepare_for_bulk(conn)?;
+    bulk::prepare_for_bulk(conn)?;
     // Contacts name their stays by episode_ref: the stays are read from the database while a
     // second thread decodes the file and counts its lines.
     let (decoded, stays) = std::thread::scope(|scope| {
@@ -142,7 +146,7 @@ pub fn import(conn: &mut DbConnection, table: Table, file: &Path, skip_invalid: 
                 (text, lines)
             })
         });
-        let stays = (table == Table::Contacts).then(|| store::imported_episode_ids(conn)).transpose();
+        let stays = (table == Table::Contacts).then(|| stays::imported_episode_ids(conn)).transpose();
         (decoding.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)), stays)
     });
     let (text, lines) = decoded?;
@@ -150,7 +154,7 @@ pub fn import(conn: &mut DbConnection, table: Table, file: &Path, skip_invalid: 
     tracing::debug!(elapsed = ?started.elapsed(), lines, "import: file read");
     let bar = progress(lines, "取り込み中");
     let today = calendar::today();
-    let outcome = match table {
+    let (written, rejected) = match table {
         Table::Facilities => {
             let mut checked = Checked::new(skip_invalid, &bar, None);
             let mut seen: HashMap<String, u64> = HashMap::new();
@@ -170,26 +174,26 @@ pub fn import(conn: &mut DbConnection, table: Table, file: &Path, skip_invalid: 
                 }
             }
             let (good, rejected) = checked.finish()?;
-            store::facilities(conn, &good, rejected)?
+            (facilities::import(conn, &good)?, rejected)
         }
         Table::Episodes => {
-            let facilities = store::facility_kinds(conn)?;
+            let facilities = facilities::facility_kinds(conn)?;
             pipelined(
                 |send| check_episodes(records, &facilities, today, Checked::new(skip_invalid, &bar, Some(send))),
-                |batches, verdict| store::episodes(conn, batches, lines, verdict),
+                |batches, verdict| stays::import(conn, batches, lines, verdict),
             )?
         }
         Table::Contacts => {
             let episodes = stays?.unwrap_or_default();
             pipelined(
                 |send| check_contacts(records, &episodes, today, Checked::new(skip_invalid, &bar, Some(send))),
-                |batches, verdict| store::contacts(conn, batches, lines, verdict),
+                |batches, verdict| contacts::import(conn, batches, lines, verdict),
             )?
         }
     };
     tracing::debug!(elapsed = ?started.elapsed(), "import: done");
-    let read = outcome.inserted + outcome.updated + outcome.unchanged + outcome.rejected.len();
-    Ok(Outcome { read, ..outcome })
+    let Written { inserted, updated, unchanged } = written;
+    Ok(Outcome { read: inserted + updated + unchanged + rejected.len(), inserted, updated, unchanged, rejected })
 }
 
 /// Runs `check` on a second thread, sending batches of good rows to `write` on this one. `write`
@@ -197,10 +201,10 @@ pub fn import(conn: &mut DbConnection, table: Table, file: &Path, skip_invalid: 
 /// end and gives its result (the rejected rows and whatever else the check gathered), or the
 /// refusal of the file. If `write` fails first, the check keeps no more rows (its result is then
 /// not wanted).
-fn pipelined<'env, R: Send, V: Send>(
+fn pipelined<'env, R: Send, V: Send, T>(
     check: impl FnOnce(SyncSender<Vec<R>>) -> Result<V, ImportError> + Send + 'env,
-    write: impl FnOnce(std::sync::mpsc::IntoIter<Vec<R>>, store::Verdict<'_, V>) -> Result<Outcome, ImportError>,
-) -> Result<Outcome, ImportError> {
+    write: impl FnOnce(std::sync::mpsc::IntoIter<Vec<R>>, bulk::Verdict<'_, V, ImportError>) -> Result<T, ImportError>,
+) -> Result<T, ImportError> {
     std::thread::scope(|scope| {
         // A few batches ahead at most: the rows wait in memory only briefly.
         let (send, batches) = std::sync::mpsc::sync_channel(4);
@@ -236,7 +240,7 @@ impl<'b, R> Checked<'b, R> {
             return;
         }
         self.good.push(row);
-        if self.good.len() == store::BATCH
+        if self.good.len() == BATCH
             && let Some(send) = &self.send
             // The writer has stopped (it failed): its error is the one reported, and the rows
             // are no longer kept.
@@ -271,14 +275,14 @@ impl<'b, R> Checked<'b, R> {
 
 /// Checks each stay: its fields, that its facilities are registered and of the right kind, that
 /// its episode_ref is not used twice in the file. Makes each good row ready to be written
-/// (`store::StaysRead`).
+/// (`stays::StaysRead`).
 fn check_episodes<'f>(
     records: impl Iterator<Item = Result<(u64, csv::StringRecord), ImportError>>,
     facilities: &'f HashMap<String, (bulk::Id, FacilityKind)>,
     today: chrono::NaiveDate,
-    mut checked: Checked<'_, store::ImportedStay>,
-) -> Result<(Vec<Rejected>, store::StaysRead<'f>), ImportError> {
-    let mut read = store::StaysRead::new(facilities);
+    mut checked: Checked<'_, stays::ImportedStay>,
+) -> Result<(Vec<Rejected>, stays::StaysRead<'f>), ImportError> {
+    let mut read = stays::StaysRead::new(facilities);
     let mut seen: HashMap<String, u64> = HashMap::new();
     for record in records {
         let (line, record) = record?;
@@ -321,14 +325,14 @@ fn check_episodes<'f>(
 }
 
 /// Checks each contact: its fields, and that its stay has been imported. Numbers identical rows
-/// and sums up each stay's contacts as it goes (`store::ContactsRead`).
+/// and sums up each stay's contacts as it goes (`contacts::ContactsRead`).
 fn check_contacts(
     records: impl Iterator<Item = Result<(u64, csv::StringRecord), ImportError>>,
     episodes: &HashMap<String, uuid::Uuid>,
     today: chrono::NaiveDate,
-    mut checked: Checked<'_, store::ImportedContact>,
-) -> Result<(Vec<Rejected>, store::ContactsRead), ImportError> {
-    let mut read = store::ContactsRead::default();
+    mut checked: Checked<'_, contacts::ImportedContact>,
+) -> Result<(Vec<Rejected>, contacts::ContactsRead), ImportError> {
+    let mut read = contacts::ContactsRead::default();
     for record in records {
         let (line, record) = record?;
         let fields: Vec<&str> = record.iter().collect();

@@ -1,5 +1,7 @@
 //! Contacts in the database.
 
+pub mod import;
+
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -8,6 +10,7 @@ use super::{Contact, ContactKind, Direction, Method};
 use crate::calendar;
 use crate::db::schema::contacts;
 use crate::db::{DbConnection, new_id, to_enum, to_uuid};
+use crate::episodes::store::ContactFirsts;
 
 pub struct ContactRecord {
     pub episode_id: Uuid,
@@ -72,7 +75,11 @@ pub fn insert(conn: &mut DbConnection, record: &ContactRecord) -> QueryResult<Uu
             contacts::created_at.eq(calendar::now()),
         ))
         .execute(conn)?;
-    crate::episodes::store::refresh_contact_summary(conn, crate::episodes::store::Stays::One(record.episode_id))?;
+    let firsts =
+        super::SummarySide::firsts(record.direction, record.kind, record.contacted_on.map(calendar::day_number));
+    if firsts != ContactFirsts::default() {
+        crate::episodes::store::take_in(conn, &[(record.episode_id, firsts)])?;
+    }
     Ok(id)
 }
 

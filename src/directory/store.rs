@@ -1,5 +1,7 @@
 //! Facilities, contact windows and users in the database.
 
+pub mod import;
+
 use std::collections::HashMap;
 
 use diesel::prelude::*;
@@ -308,4 +310,18 @@ pub fn user_address(conn: &mut DbConnection, user: Uuid) -> QueryResult<Option<(
 /// A facility's name.
 pub fn facility_name(conn: &mut DbConnection, id: Uuid) -> QueryResult<String> {
     facilities::table.find(id.to_string()).select(facilities::name).first(conn)
+}
+
+/// Every facility's id, area and whether it is in the city (the survey's breakdowns by area and
+/// by 市内・市外).
+pub fn places(conn: &mut DbConnection) -> QueryResult<Vec<(String, Option<String>, bool)>> {
+    facilities::table.select((facilities::id, facilities::area, facilities::in_city)).load(conn)
+}
+
+/// The code and name of each facility asked for, by id.
+pub fn codes_and_names(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<(String, String, String)>> {
+    facilities::table
+        .filter(facilities::id.eq_any(ids))
+        .select((facilities::id, facilities::code, facilities::name))
+        .load(conn)
 }

@@ -364,3 +364,33 @@ pub fn mark_delivered(conn: &mut DbConnection, revisions: &[(Uuid, i32)], now: N
     }
     Ok(())
 }
+
+/// The current payload of the newest document of `kind` that `sender` sent about `client`.
+pub fn previous_payload(
+    conn: &mut DbConnection,
+    client: Uuid,
+    sender: Uuid,
+    kind: DocumentKind,
+) -> QueryResult<Option<(Uuid, Value)>> {
+    let found = documents::table
+        .inner_join(episodes::table)
+        .inner_join(
+            document_revisions::table.on(document_revisions::document_id
+                .eq(documents::id)
+                .and(document_revisions::revision.eq(documents::current_revision))),
+        )
+        .filter(episodes::client_id.eq(client.to_string()))
+        .filter(documents::sender_facility_id.eq(sender.to_string()))
+        .filter(documents::kind.eq(kind.as_str()))
+        .order(documents::sent_at.desc())
+        .select((documents::id, document_revisions::payload))
+        .first::<(String, String)>(conn)
+        .optional()?;
+    found
+        .map(|(id, payload)| {
+            let payload =
+                serde_json::from_str(&payload).map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+            Ok((to_uuid(&id)?, payload))
+        })
+        .transpose()
+}

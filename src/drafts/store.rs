@@ -7,9 +7,8 @@ use uuid::Uuid;
 
 use super::Draft;
 use crate::calendar;
-use crate::db::schema::{document_revisions, documents, drafts, episodes};
+use crate::db::schema::drafts;
 use crate::db::{DbConnection, to_enum, to_uuid};
-use crate::forms::DocumentKind;
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = drafts)]
@@ -109,41 +108,4 @@ pub fn save(conn: &mut DbConnection, id: Uuid, payload: &Value, recipient: Optio
 
 pub fn delete(conn: &mut DbConnection, id: Uuid) -> QueryResult<usize> {
     diesel::delete(drafts::table.find(id.to_string())).execute(conn)
-}
-
-/// The current payload of the newest document of `kind` that `sender` sent about `client`.
-pub fn previous_payload(
-    conn: &mut DbConnection,
-    client: Uuid,
-    sender: Uuid,
-    kind: DocumentKind,
-) -> QueryResult<Option<(Uuid, Value)>> {
-    let found = documents::table
-        .inner_join(episodes::table)
-        .inner_join(
-            document_revisions::table.on(document_revisions::document_id
-                .eq(documents::id)
-                .and(document_revisions::revision.eq(documents::current_revision))),
-        )
-        .filter(episodes::client_id.eq(client.to_string()))
-        .filter(documents::sender_facility_id.eq(sender.to_string()))
-        .filter(documents::kind.eq(kind.as_str()))
-        .order(documents::sent_at.desc())
-        .select((documents::id, document_revisions::payload))
-        .first::<(String, String)>(conn)
-        .optional()?;
-    found
-        .map(|(id, payload)| {
-            let payload =
-                serde_json::from_str(&payload).map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
-            Ok((to_uuid(&id)?, payload))
-        })
-        .transpose()
-}
-
-/// The client of a stay, if it has one.
-pub fn client_of(conn: &mut DbConnection, episode: Uuid) -> QueryResult<Option<Uuid>> {
-    let client: Option<Option<String>> =
-        episodes::table.find(episode.to_string()).select(episodes::client_id).first(conn).optional()?;
-    optional_uuid(client.flatten())
 }

@@ -1,5 +1,7 @@
 //! Stays and their parties in the database.
 
+pub mod import;
+
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -10,10 +12,10 @@ use crate::clients;
 use crate::db::schema::{episode_parties, episodes};
 use crate::db::{DbConnection, new_id, to_enum, to_uuid};
 use crate::directory::store::{facility_refs, user_refs};
-use crate::survey::store::daily;
+use crate::survey::store::daily::{self, Stays};
 
 mod summary;
-pub use summary::{ContactFirsts, Stays, merge_contact_firsts, refresh_contact_summary};
+pub use summary::{ContactFirsts, contact_firsts, merge_contact_firsts, take_in};
 
 pub struct NewEpisode {
     pub client_id: Uuid,
@@ -95,7 +97,7 @@ pub fn insert(conn: &mut DbConnection, new: &NewEpisode) -> QueryResult<Uuid> {
             episodes::updated_at.eq(now),
         ))
         .execute(conn)?;
-    daily::adjust(conn, 1, &Stays::One(id).condition("e.id"))?;
+    daily::adjust(conn, 1, Stays::One(id))?;
     let office = care_office.as_deref().map(to_uuid).transpose()?;
     add_parties(conn, id, &[Some(new.hospital_id), office].into_iter().flatten().collect::<Vec<_>>())?;
     Ok(id)
@@ -219,7 +221,7 @@ pub fn contact_summaries(
 
 pub fn set_discharge(conn: &mut DbConnection, id: Uuid, day: NaiveDate, destination: Destination) -> QueryResult<()> {
     let destination: &'static str = destination.into();
-    daily::adjust(conn, -1, &Stays::One(id).condition("e.id"))?;
+    daily::adjust(conn, -1, Stays::One(id))?;
     diesel::update(episodes::table.find(id.to_string()))
         .set((
             episodes::discharged_on.eq(day),
@@ -228,7 +230,7 @@ pub fn set_discharge(conn: &mut DbConnection, id: Uuid, day: NaiveDate, destinat
             episodes::updated_at.eq(calendar::now()),
         ))
         .execute(conn)?;
-    daily::adjust(conn, 1, &Stays::One(id).condition("e.id"))
+    daily::adjust(conn, 1, Stays::One(id))
 }
 
 pub fn set_planned_discharge(conn: &mut DbConnection, id: Uuid, day: Option<NaiveDate>) -> QueryResult<()> {
@@ -333,4 +335,17 @@ pub fn awaiting_discharge_contact(
             })
         })
         .collect()
+}
+
+/// The admission date of the first stay on record.
+pub fn first_admission(conn: &mut DbConnection) -> QueryResult<Option<NaiveDate>> {
+    let day: Option<i32> = episodes::table.select(diesel::dsl::min(episodes::admitted_day)).first(conn)?;
+    Ok(day.map(calendar::from_day_number))
+}
+
+/// The client of a stay, if it has one.
+pub fn client_of(conn: &mut DbConnection, episode: Uuid) -> QueryResult<Option<Uuid>> {
+    let client: Option<Option<String>> =
+        episodes::table.find(episode.to_string()).select(episodes::client_id).first(conn).optional()?;
+    client.flatten().as_deref().map(to_uuid).transpose()
 }

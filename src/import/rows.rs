@@ -8,6 +8,10 @@ use crate::contacts::{ContactKind, Direction, Method};
 use crate::directory::FacilityKind;
 use crate::episodes::Destination;
 
+pub use crate::contacts::ImportedContactRow as ContactRow;
+pub use crate::directory::ImportedFacility as FacilityRow;
+pub use crate::episodes::ImportedStayRow as EpisodeRow;
+
 /// The columns of each file, in the order the header must give them.
 pub const FACILITY_COLUMNS: [&str; 5] = ["code", "name", "kind", "area", "in_city"];
 pub const EPISODE_COLUMNS: [&str; 9] = [
@@ -22,37 +26,6 @@ pub const EPISODE_COLUMNS: [&str; 9] = [
     "excluded",
 ];
 pub const CONTACT_COLUMNS: [&str; 5] = ["episode_ref", "direction", "kind", "contacted_on", "method"];
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct FacilityRow {
-    pub code: String,
-    pub name: String,
-    pub kind: FacilityKind,
-    pub area: Option<String>,
-    pub in_city: bool,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct EpisodeRow {
-    pub episode_ref: String,
-    pub client_ref: String,
-    pub care_level: Option<&'static str>,
-    pub care_office: Option<String>,
-    pub hospital: String,
-    pub admitted_on: NaiveDate,
-    pub discharged_on: Option<NaiveDate>,
-    pub destination: Option<Destination>,
-    pub excluded: bool,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ContactRow {
-    pub episode_ref: String,
-    pub direction: Direction,
-    pub kind: ContactKind,
-    pub contacted_on: Option<NaiveDate>,
-    pub method: Method,
-}
 
 /// Reads one field after another, collecting every problem instead of stopping at the first.
 pub struct Fields<'a> {

@@ -182,7 +182,7 @@ async fn timeline_page(
     let today = calendar::today();
     let me = visitor.principal();
     let entries: Vec<Entry> = stay::entries(&detail, &state.rules, today);
-    let summary = stay::summary_of(&detail.contacts);
+    let summary = contacts::summary_of(&detail.contacts);
     let (admission, discharge_contact) = stay::standing(&detail.episode, &summary, &state.rules, today);
     let episode = &detail.episode;
     let discharged = episode.discharged_on.is_some();

@@ -154,18 +154,6 @@ pub fn destination_label(destination: Destination) -> &'static str {
     }
 }
 
-/// The summary of a stay's first contacts, from its contacts (the survey's definitions).
-pub fn summary_of(contacts: &[Contact]) -> ContactSummary {
-    let admission = |c: &&Contact| c.direction == Direction::CmToHospital && c.kind == ContactKind::AdmissionInfo;
-    let discharge = |c: &&Contact| c.direction == Direction::HospitalToCm && c.kind.is_discharge_contact();
-    ContactSummary {
-        first_admission_info: contacts.iter().filter(admission).filter_map(|c| c.contacted_on).min(),
-        undated_admission_info: contacts.iter().filter(admission).any(|c| c.contacted_on.is_none()),
-        first_discharge_contact: contacts.iter().filter(discharge).filter_map(|c| c.contacted_on).min(),
-        undated_discharge_contact: contacts.iter().filter(discharge).any(|c| c.contacted_on.is_none()),
-    }
-}
-
 /// Where a stay stands on its two rules: the admission sheet and the discharge contact (the
 /// first of each counts, as in the survey).
 pub fn standing(

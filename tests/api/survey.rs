@@ -211,7 +211,7 @@ async fn a_bad_last_row_after_thousands_of_written_ones_still_stores_nothing() {
     let dir = std::env::temp_dir().join(format!("renkei-late-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     // More than a batch: the first batch is written before the bad row is read.
-    let good = renkei::import::store::BATCH + 2000;
+    let good = renkei::import::BATCH + 2000;
     let refs = (0..good).map(|i| format!("L{i:05}"));
     let mut stays = String::from(
         "episode_ref,client_ref,care_level,care_office,hospital,admitted_on,discharged_on,destination,excluded\n",

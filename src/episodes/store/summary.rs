@@ -1,80 +1,17 @@
 //! The contact summary of each stay (`episodes.first_admission_info_day`, …): the first dated
 //! contact of each side of the survey and whether undated ones exist, which the survey reads
-//! instead of the contacts. Contacts are only ever added, so a summary only moves one way: an
-//! earlier first day, an undated contact seen.
+//! instead of the contacts. The contacts feature works out what its contacts add
+//! (`ContactFirsts`); this store merges it in. Contacts are only ever added, so a summary only
+//! moves one way: an earlier first day, an undated contact seen.
+
+use std::collections::HashMap;
 
 use diesel::prelude::*;
-use strum::VariantArray;
 use uuid::Uuid;
 
-use crate::contacts::{ContactKind, Direction, SummarySide};
-use crate::db::DbConnection;
-use crate::survey::store::daily;
-
-/// Which stays a write touches.
-pub enum Stays<'a> {
-    One(Uuid),
-    Listed(&'a [Uuid]),
-}
-
-impl Stays<'_> {
-    /// The SQL condition that selects them by `column` (`e.id`, `c.episode_id`). The only
-    /// values spliced in are UUIDs and a batch tag we made ourselves.
-    pub fn condition(&self, column: &str) -> String {
-        match self {
-            Self::One(id) => format!("{column} = '{}'", id.hyphenated()),
-            Self::Listed(ids) => {
-                let ids: Vec<String> = ids.iter().map(|id| format!("'{}'", id.hyphenated())).collect();
-                format!("{column} IN ({})", ids.join(", "))
-            }
-        }
-    }
-}
-
-/// Recomputes, from the contacts, the first dated CM → hospital admission sheet contact and the
-/// first dated hospital → CM discharge contact of the stays, and whether undated ones exist.
-/// The survey reads only these columns, so it never scans contacts. One pass over the stays'
-/// contacts, grouped by stay, the same SQL on both engines; the survey's daily counts follow.
-pub fn refresh_contact_summary(conn: &mut DbConnection, stays: Stays<'_>) -> QueryResult<usize> {
-    daily::adjust(conn, -1, &stays.condition("e.id"))?;
-    let updated = update_contact_summary(conn, &stays)?;
-    daily::adjust(conn, 1, &stays.condition("e.id"))?;
-    Ok(updated)
-}
-
-fn update_contact_summary(conn: &mut DbConnection, stays: &Stays<'_>) -> QueryResult<usize> {
-    let (admission, discharge) = (counts_for(SummarySide::Admission), counts_for(SummarySide::Discharge));
-    let first = |side: &str| format!("MIN(CASE WHEN {side} THEN c.contacted_day END)");
-    let undated = |side: &str| format!("MAX(CASE WHEN {side} AND c.contacted_day IS NULL THEN 1 ELSE 0 END) = 1");
-    diesel::sql_query(format!(
-        "UPDATE episodes SET first_admission_info_day = s.first_admission, undated_admission_info = s.undated_admission, \
-           first_discharge_contact_day = s.first_discharge, undated_discharge_contact = s.undated_discharge \
-         FROM (SELECT c.episode_id, {} AS first_admission, {} AS undated_admission, \
-                 {} AS first_discharge, {} AS undated_discharge \
-               FROM contacts c WHERE {} GROUP BY c.episode_id) AS s \
-         WHERE episodes.id = s.episode_id",
-        first(&admission),
-        undated(&admission),
-        first(&discharge),
-        undated(&discharge),
-        stays.condition("c.episode_id"),
-    ))
-    .execute(conn)
-}
-
-/// The SQL condition on `c` (an alias of `contacts`) of the contacts that count for `side`:
-/// made from `SummarySide::of`, so that SQL and Rust agree.
-fn counts_for(side: SummarySide) -> String {
-    let pairs: Vec<String> = Direction::VARIANTS
-        .iter()
-        .flat_map(|&direction| ContactKind::VARIANTS.iter().map(move |&kind| (direction, kind)))
-        .filter(|&(direction, kind)| SummarySide::of(direction, kind) == Some(side))
-        .map(|(direction, kind)| {
-            format!("(c.direction = '{}' AND c.kind = '{}')", <&str>::from(direction), <&str>::from(kind))
-        })
-        .collect();
-    format!("({})", pairs.join(" OR "))
-}
+use crate::db::schema::episodes;
+use crate::db::{DbConnection, to_uuid};
+use crate::survey::store::daily::{self, Stays};
 
 /// A stay's contact summary from some of its contacts (an import's).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -86,16 +23,18 @@ pub struct ContactFirsts {
 }
 
 impl ContactFirsts {
-    /// Takes in one contact, dated by day number or undated.
-    pub fn add(&mut self, direction: Direction, kind: ContactKind, day: Option<i32>) {
-        let (first, undated) = match SummarySide::of(direction, kind) {
-            Some(SummarySide::Admission) => (&mut self.admission, &mut self.undated_admission),
-            Some(SummarySide::Discharge) => (&mut self.discharge, &mut self.undated_discharge),
-            None => return,
+    /// The summary with `other`'s contacts taken in too: the earlier first days, either's
+    /// undated contacts.
+    pub fn merged(self, other: Self) -> Self {
+        let earlier = |a: Option<i32>, b: Option<i32>| match (a, b) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
         };
-        match day {
-            Some(day) => *first = Some(first.map_or(day, |f| f.min(day))),
-            None => *undated = true,
+        Self {
+            admission: earlier(self.admission, other.admission),
+            undated_admission: self.undated_admission || other.undated_admission,
+            discharge: earlier(self.discharge, other.discharge),
+            undated_discharge: self.undated_discharge || other.undated_discharge,
         }
     }
 
@@ -120,7 +59,7 @@ const MERGED_PER_SPLICED_STATEMENT: usize = 500;
 
 /// Merges contacts just added (summed up per stay) into their stays' summaries, updating only
 /// the stays whose summary changes: merging contacts already counted changes nothing. The
-/// survey's daily counts are not touched (see `refresh_contact_summary`, `daily::recount`).
+/// survey's daily counts are not touched (see `take_in`, `daily::recount`).
 /// On SQLite one statement per few hundred stays, only UUIDs and numbers spliced in; on PostgreSQL
 /// one prepared statement per 10,000 stays, bound as arrays (parsing and planning a statement of
 /// a few hundred spliced rows cost as much as its updates).
@@ -176,4 +115,43 @@ pub fn merge_contact_firsts(conn: &mut DbConnection, firsts: &[(Uuid, ContactFir
         }
     }
     Ok(updated)
+}
+
+/// The stored summaries of these stays.
+pub fn contact_firsts(conn: &mut DbConnection, ids: &[Uuid]) -> QueryResult<HashMap<Uuid, ContactFirsts>> {
+    let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    let rows: Vec<(String, Option<i32>, bool, Option<i32>, bool)> = episodes::table
+        .filter(episodes::id.eq_any(&ids))
+        .select((
+            episodes::id,
+            episodes::first_admission_info_day,
+            episodes::undated_admission_info,
+            episodes::first_discharge_contact_day,
+            episodes::undated_discharge_contact,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, admission, undated_admission, discharge, undated_discharge)| {
+            Ok((to_uuid(&id)?, ContactFirsts { admission, undated_admission, discharge, undated_discharge }))
+        })
+        .collect()
+}
+
+/// Takes contacts just recorded (summed up per stay by the contacts feature) into their stays'
+/// summaries; the survey's daily counts of the stays whose summary changes follow in the same
+/// transaction. A summary that would not change (contacts only ever make it earlier) is left
+/// alone without touching the counts: on PostgreSQL, taking a stay's counts off locks it, and
+/// the merge then reads its summary as the last writer left it.
+pub fn take_in(conn: &mut DbConnection, firsts: &[(Uuid, ContactFirsts)]) -> QueryResult<()> {
+    let ids: Vec<Uuid> = firsts.iter().map(|(id, _)| *id).collect();
+    let stored = contact_firsts(conn, &ids)?;
+    let changing: Vec<(Uuid, ContactFirsts)> =
+        firsts.iter().filter(|(id, new)| stored.get(id).is_some_and(|old| old.merged(*new) != *old)).copied().collect();
+    if changing.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = changing.iter().map(|(id, _)| *id).collect();
+    daily::adjust(conn, -1, Stays::Listed(&ids))?;
+    merge_contact_firsts(conn, &changing)?;
+    daily::adjust(conn, 1, Stays::Listed(&ids))
 }

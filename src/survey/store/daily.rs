@@ -69,12 +69,34 @@ pub fn count(
     })
 }
 
-/// Adds `sign` (1 or -1) times the counts of the stays that `which` selects (a condition on
-/// `e`, an alias of `episodes`, made only of ids and tags we made) to the daily counts. Call it
-/// with -1 before a write that may change what the stays count as, and with 1 after it, in the
-/// same transaction.
-pub fn adjust(conn: &mut DbConnection, sign: i8, which: &str) -> QueryResult<()> {
-    add_counts(conn, sign, which, false)
+/// Which stays a write touches.
+#[derive(Debug, Clone, Copy)]
+pub enum Stays<'a> {
+    One(uuid::Uuid),
+    Listed(&'a [uuid::Uuid]),
+}
+
+impl Stays<'_> {
+    /// The SQL condition on `e` (an alias of `episodes`) that selects them: only UUIDs are spliced.
+    fn condition(self) -> String {
+        match self {
+            Self::One(id) => format!("e.id = '{}'", id.hyphenated()),
+            Self::Listed(ids) => {
+                let ids: Vec<String> = ids.iter().map(|id| format!("'{}'", id.hyphenated())).collect();
+                format!("e.id IN ({})", ids.join(", "))
+            }
+        }
+    }
+}
+
+/// Adds `sign` (1 or -1) times the counts of `stays` to the daily counts. Call it with -1 before
+/// a write that may change what the stays count as, and with 1 after it, in the same
+/// transaction. On PostgreSQL, -1 locks the stays until the commit.
+pub fn adjust(conn: &mut DbConnection, sign: i8, stays: Stays<'_>) -> QueryResult<()> {
+    if matches!(stays, Stays::Listed([])) {
+        return Ok(());
+    }
+    add_counts(conn, sign, &stays.condition(), false)
 }
 
 /// `adjust`; on PostgreSQL its rows are marked `compacted` when they are the only rows of their
@@ -286,7 +308,7 @@ mod tests {
             )
             .unwrap_or_else(|e| panic!("{e}"));
         let mut conn = DbConnection::Sqlite(sqlite);
-        adjust(&mut conn, 1, "TRUE").unwrap_or_else(|e| panic!("{e}"));
+        add_counts(&mut conn, 1, "TRUE", false).unwrap_or_else(|e| panic!("{e}"));
         let by_sql = rows(&mut conn);
         recount(&mut conn).unwrap_or_else(|e| panic!("{e}"));
         let here = rows(&mut conn);

@@ -17,7 +17,7 @@ macro_rules! insert_in_runs {
         let conn: &mut diesel::sqlite::SqliteConnection = $conn;
         let rows = $rows;
         let mut inserted = 0;
-        let (runs, rest) = rows.as_chunks::<{ $crate::import::bulk::RUN }>();
+        let (runs, rest) = rows.as_chunks::<{ $crate::db::bulk::RUN }>();
         for run in runs {
             inserted += diesel::insert_into($table).values(run).execute(conn)?;
         }
@@ -34,6 +34,59 @@ use diesel::sql_types::Text;
 
 use crate::db::DbConnection;
 
+/// Rows per batch: the checked rows of an import come in batches of this size, and each is
+/// looked up and written at once (on PostgreSQL, one COPY). Larger batches cost fewer round trips
+/// and statements; beyond about 5,000 rows the gain stops (docs/performance.md). A batch's
+/// lookups bind at most this many values, well under SQLite's limit of 32,766.
+pub const BATCH: usize = 10_000;
+
+/// What a bulk write did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    pub inserted: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+/// Gives the result of an import's check once every batch is taken: what the check gathered
+/// (`V`), or its refusal of the file (`E`).
+pub type Verdict<'a, V, E> = Box<dyn FnOnce() -> Result<V, E> + 'a>;
+
+/// On SQLite, a page cache for this connection large enough to hold most of what a million-row
+/// import changes (256 MiB instead of 2 MiB), so that fewer pages are spilled to the log and
+/// written again before the commit, and statement journals in memory, not in temporary files.
+pub fn prepare_for_bulk(conn: &mut DbConnection) -> QueryResult<()> {
+    use diesel::connection::SimpleConnection;
+    match conn {
+        DbConnection::Sqlite(c) => c.batch_execute("PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY"),
+        DbConnection::Postgres(_) => Ok(()),
+    }
+}
+
+/// Runs a large import with SQLite's foreign-key checks off (PostgreSQL's are set aside with the
+/// indexes, `SetAside`): every reference an import writes, it has just looked up itself (the
+/// facilities by code, the stays by episode_ref), and Renkei never deletes facilities, stays or
+/// contacts, so the checks could not fail. At a million rows they cost more than the inserts
+/// (a lookup of the referenced key per row and reference). SQLite takes this setting only
+/// outside a transaction; it is on again afterwards, however the import ended.
+pub fn references_checked_here<T, E: From<diesel::result::Error>>(
+    conn: &mut DbConnection,
+    large: bool,
+    import: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E> {
+    use diesel::connection::SimpleConnection;
+    let DbConnection::Sqlite(sqlite) = conn else { return import(conn) };
+    if !large {
+        return import(conn);
+    }
+    sqlite.batch_execute("PRAGMA foreign_keys = OFF")?;
+    let outcome = import(conn);
+    if let DbConnection::Sqlite(sqlite) = conn {
+        sqlite.batch_execute("PRAGMA foreign_keys = ON")?;
+    }
+    outcome
+}
+
 /// A table's secondary indexes (and on PostgreSQL its foreign keys and the keys no foreign key
 /// points to), dropped for a large import and built again once at its end, in the same
 /// transaction: sorting a million keys once costs a fraction of keeping an index up row by row,
@@ -43,7 +96,7 @@ use crate::db::DbConnection;
 /// import fails, the rollback restores everything; a unique index that the new rows would break
 /// fails the rebuild, and so the import. Keys that foreign keys point to stay, and on SQLite
 /// every key (it cannot drop them); SQLite's foreign-key checks are switched off instead
-/// (`store::references_checked_here`). Indexes the import still reads while it writes (`keep`)
+/// (`references_checked_here`). Indexes the import still reads while it writes (`keep`)
 /// stay: without them, each batch's lookup would read the whole table (re-importing 3 million
 /// contacts took 170 s instead of 30 s).
 ///
