@@ -180,6 +180,50 @@ pub fn identify_patient(
         .collect())
 }
 
+/// A patient found by a hospital, with whom to contact: the client's care office (with its
+/// contact windows).
+#[derive(Debug, Clone, Serialize)]
+pub struct FoundPatient {
+    pub client: Client,
+    pub care_office: Option<crate::directory::Facility>,
+}
+
+/// The registration page of an admission: whether the visitor registers admissions (discharge
+/// nurses do; a care manager's admission sheet creates the stay), the patients found by
+/// `search` (or why the search cannot run, by field), and the care offices to choose from.
+#[derive(Debug, Clone, Default)]
+pub struct AdmissionSearch {
+    pub registers: bool,
+    pub found: Option<Result<Vec<FoundPatient>, Vec<FieldError>>>,
+    pub care_offices: Vec<crate::directory::FacilityRef>,
+}
+
+/// What a hospital's registration page shows for `search` (none: the empty page).
+pub fn admission_search(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    search: Option<&PatientSearch>,
+) -> Result<AdmissionSearch, AppError> {
+    principal.require_liaison()?;
+    if principal.role != Role::DischargeNurse {
+        return Ok(AdmissionSearch::default());
+    }
+    let found = match search.map(|search| identify_patient(conn, principal, search)) {
+        None => None,
+        Some(Ok(clients)) => Some(Ok(clients
+            .into_iter()
+            .map(|client| {
+                let care_office = client.care_office.as_ref().map(|f| crate::directory::get(conn, f.id)).transpose()?;
+                Ok(FoundPatient { client, care_office })
+            })
+            .collect::<Result<Vec<_>, AppError>>()?)),
+        Some(Err(AppError::Invalid(errors))) => Some(Err(errors)),
+        Some(Err(other)) => return Err(other),
+    };
+    let care_offices = crate::directory::care_offices(conn)?;
+    Ok(AdmissionSearch { registers: true, found, care_offices })
+}
+
 /// A name as compared in a search: without spaces, hiragana as katakana.
 fn compact(name: &str) -> String {
     name.chars()

@@ -150,6 +150,13 @@ impl ContactKind {
 }
 
 impl Method {
+    /// The methods of a contact made outside Renkei, in the order a form offers them.
+    pub const RECORDABLE: [Self; 6] = [Self::Phone, Self::Fax, Self::Visit, Self::Video, Self::Conference, Self::Mail];
+
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Self::System => "システム",
@@ -248,4 +255,95 @@ pub fn record(
         )?;
         Ok(store::get(conn, id)?)
     })
+}
+
+/// The value of a contact's kind in a form: `direction:kind`.
+pub fn choice_value(direction: Direction, kind: ContactKind) -> String {
+    let (direction, kind): (&'static str, &'static str) = (direction.into(), kind.into());
+    format!("{direction}:{kind}")
+}
+
+/// The kinds of contact a role records by hand, with their words, its own side first:
+/// (`direction:kind`, 「退院連絡（医療機関→ケアマネ）」).
+pub fn choices(role: Role) -> Vec<(String, String)> {
+    let hospital = [
+        ContactKind::AdmissionNotice,
+        ContactKind::DischargeNotice,
+        ContactKind::DischargeConference,
+        ContactKind::DischargeReferral,
+        ContactKind::Other,
+    ]
+    .map(|k| (Direction::HospitalToCm, k));
+    let care = [ContactKind::AdmissionInfo, ContactKind::DischargeConference, ContactKind::Other]
+        .map(|k| (Direction::CmToHospital, k));
+    let ordered: Vec<(Direction, ContactKind)> = match role {
+        Role::CareManager => care.into_iter().chain(hospital).collect(),
+        _ => hospital.into_iter().chain(care).collect(),
+    };
+    ordered
+        .into_iter()
+        .map(|(direction, kind)| {
+            let arrow = match direction {
+                Direction::HospitalToCm => "医療機関→ケアマネ",
+                Direction::CmToHospital => "ケアマネ→医療機関",
+            };
+            (choice_value(direction, kind), format!("{}（{arrow}）", kind.label()))
+        })
+        .collect()
+}
+
+/// The kind preselected: before discharge, a hospital's contact is its 退院連絡 and a care
+/// manager's the 入院時情報提供 (once it is given, その他); after discharge, その他.
+pub fn default_choice(role: Role, discharged: bool, sheet_given: bool) -> String {
+    match (role, discharged) {
+        (Role::CareManager, false) if !sheet_given => choice_value(Direction::CmToHospital, ContactKind::AdmissionInfo),
+        (Role::CareManager, _) => choice_value(Direction::CmToHospital, ContactKind::Other),
+        (_, false) => choice_value(Direction::HospitalToCm, ContactKind::DischargeNotice),
+        (_, true) => choice_value(Direction::HospitalToCm, ContactKind::Other),
+    }
+}
+
+/// A contact as a page's form gives it, every field as typed.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ContactForm {
+    /// `direction:kind`
+    pub what: String,
+    pub contacted_on: String,
+    pub contacted_time: String,
+    /// The button pressed.
+    #[serde(skip)]
+    pub method: String,
+}
+
+impl ContactForm {
+    /// The contact the form describes, or what cannot be read, by field (`/what`, `/method`,
+    /// `/contacted_on`, `/contacted_at`); `record` checks the rest.
+    pub fn read(&self) -> Result<NewContact, Vec<crate::error::FieldError>> {
+        use crate::error::FieldError;
+        use crate::forms::text;
+        let mut errors = Vec::new();
+        let method = self.method.parse::<Method>().ok().filter(|m| *m != Method::System);
+        if method.is_none() {
+            errors.push(FieldError::new("/method", "enum", "連絡の方法（電話・FAX など）のボタンを押してください"));
+        }
+        let what = self
+            .what
+            .split_once(':')
+            .and_then(|(d, k)| Some((d.parse::<Direction>().ok()?, k.parse::<ContactKind>().ok()?)));
+        if what.is_none() {
+            errors.push(FieldError::new("/what", "enum", "連絡の種類を選んでください"));
+        }
+        let day = text::date("/contacted_on", "連絡日", &self.contacted_on, &mut errors);
+        let time = text::time("/contacted_at", "時刻", &self.contacted_time, &mut errors);
+        match (method, what, day) {
+            (Some(method), Some((direction, kind)), Some(day)) if errors.is_empty() => Ok(NewContact {
+                direction,
+                kind,
+                method,
+                contacted_on: day,
+                contacted_at: time.and_then(|t| day.and_time(t).and_local_timezone(calendar::JAPAN).single()),
+            }),
+            _ => Err(errors),
+        }
+    }
 }

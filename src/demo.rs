@@ -199,7 +199,7 @@ fn load(conn: &mut DbConnection, notifier: &crate::notify::Notifier) -> Result<(
             kind: DocumentKind::AdmissionInfo,
             schema_version: Some(1),
             recipient_facility_id: hospital1,
-            episode_id: Some(stay.episode.id),
+            episode_id: Some(stay),
             client_id: None,
             payload: sheet,
         },
@@ -245,7 +245,7 @@ fn load(conn: &mut DbConnection, notifier: &crate::notify::Notifier) -> Result<(
     contacts::record(
         conn,
         cm2,
-        stay.episode.id,
+        stay,
         NewContact {
             direction: Direction::HospitalToCm,
             kind: ContactKind::DischargeNotice,
@@ -257,7 +257,7 @@ fn load(conn: &mut DbConnection, notifier: &crate::notify::Notifier) -> Result<(
     episodes::record_discharge(
         conn,
         nurse1,
-        stay.episode.id,
+        stay,
         Discharge { discharged_on: day(-2), destination: Destination::Home },
     )?;
     Ok(())

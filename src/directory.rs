@@ -170,6 +170,15 @@ pub fn list(conn: &mut crate::db::DbConnection, kind: Option<FacilityKind>) -> R
 }
 
 /// One facility with its contact windows.
+/// The facilities whose care managers hold clients (居宅介護支援事業所 and the like), by name.
+pub fn care_offices(conn: &mut crate::db::DbConnection) -> Result<Vec<FacilityRef>, AppError> {
+    Ok(store::list(conn, None)?
+        .into_iter()
+        .filter(|f| f.kind.is_care_side())
+        .map(|f| FacilityRef { id: f.id, code: f.code, name: f.name })
+        .collect())
+}
+
 pub fn get(conn: &mut crate::db::DbConnection, id: Uuid) -> Result<Facility, AppError> {
     store::find(conn, id)?.ok_or(AppError::NotFound("facility"))
 }

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::auth::Principal;
 use crate::db::DbConnection;
 use crate::documents::{self, Amendment, SendDocument};
-use crate::error::AppError;
+use crate::error::{AppError, FieldError};
 use crate::forms::DocumentKind;
 use crate::forms::registry::SchemaRegistry;
 use crate::notify::Notifier;
@@ -62,13 +62,13 @@ pub fn start(
             if document.summary.sender.id != principal.facility_id {
                 return Err(AppError::Forbidden("訂正は送った事業所だけが行えます".into()));
             }
-            principal.require(&[documents::sender_role(document.summary.kind)], "訂正")?;
+            principal.require(&[documents::exchange::sender_role(document.summary.kind)], "訂正")?;
             blank(principal, document.summary.kind, u32::try_from(document.payload_schema_version).unwrap_or(1))
                 .with(Some(document.summary.episode_id), None, Some(document.summary.recipient.id), document.payload)
                 .amending(document_id)
         }
         Start::New { kind, episode_id, client_id, copy_previous } => {
-            principal.require(&[documents::sender_role(kind)], &format!("{}の作成", kind.label()))?;
+            principal.require(&[documents::exchange::sender_role(kind)], &format!("{}の作成", kind.label()))?;
             let version = schemas.latest(kind).map_or(1, |s| s.version);
             let (episode, client) = match (episode_id, client_id) {
                 (Some(id), _) => {
@@ -222,6 +222,40 @@ pub fn list(conn: &mut DbConnection, principal: &Principal) -> Result<Vec<Draft>
     Ok(store::list(conn, principal.facility_id)?)
 }
 
+/// The drafts page of the acting facility: its drafts with their clients' names, the stays in
+/// hospital a new form may be about (and, for a care manager, its clients, whose stay the
+/// hospital may not have registered yet), and the kind of form the visitor writes.
+#[derive(Debug, Clone)]
+pub struct Overview {
+    pub drafts: Vec<(Draft, String)>,
+    pub stays: Vec<crate::episodes::Episode>,
+    pub clients: Vec<crate::clients::Client>,
+    pub writes: Option<DocumentKind>,
+}
+
+pub fn overview(conn: &mut DbConnection, principal: &Principal) -> Result<Overview, AppError> {
+    let drafts = list(conn, principal)?;
+    let stays = crate::episodes::list(conn, principal)?;
+    let clients = match principal.role {
+        crate::directory::Role::CareManager => crate::clients::list(conn, principal)?,
+        _ => vec![],
+    };
+    let names: std::collections::HashMap<Uuid, String> = stays
+        .iter()
+        .filter_map(|s| s.client.as_ref().map(|c| (s.id, c.name.clone())))
+        .chain(clients.iter().map(|c| (c.id, c.name.clone())))
+        .collect();
+    let drafts = drafts
+        .into_iter()
+        .map(|d| {
+            let name = d.episode_id.or(d.client_id).and_then(|id| names.get(&id).cloned()).unwrap_or_default();
+            (d, name)
+        })
+        .collect();
+    let stays = stays.into_iter().filter(|s| s.discharged_on.is_none()).collect();
+    Ok(Overview { drafts, stays, clients, writes: documents::exchange::written_by(principal.role) })
+}
+
 /// Saves the form as it is, and the recipient chosen (when the draft lets one be chosen).
 pub fn save(
     conn: &mut DbConnection,
@@ -246,6 +280,98 @@ pub fn discard(conn: &mut DbConnection, principal: &Principal, id: Uuid) -> Resu
     })
 }
 
+/// A draft as its form shows it: the draft, the facilities it may go to, and whether the
+/// client's previous sheet of its kind can be copied forward.
+#[derive(Debug, Clone, Serialize)]
+pub struct Composing {
+    pub draft: Draft,
+    pub recipients: Vec<crate::directory::FacilityRef>,
+    pub copyable: bool,
+}
+
+/// A draft of the acting facility, with what its form offers.
+pub fn compose(conn: &mut DbConnection, principal: &Principal, id: Uuid) -> Result<Composing, AppError> {
+    let draft = get(conn, principal, id)?;
+    composing(conn, principal, draft)
+}
+
+fn composing(conn: &mut DbConnection, principal: &Principal, draft: Draft) -> Result<Composing, AppError> {
+    let mut recipients = Vec::new();
+    for facility_kind in documents::exchange::of(draft.kind).recipient_kinds {
+        recipients.extend(
+            crate::directory::list(conn, Some(*facility_kind))?.into_iter().map(|f| crate::directory::FacilityRef {
+                id: f.id,
+                code: f.code,
+                name: f.name,
+            }),
+        );
+    }
+    let copyable = has_previous(conn, principal, &draft)?;
+    Ok(Composing { draft, recipients, copyable })
+}
+
+/// A form posted from a draft's page.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    /// The recipient chosen, if the form offers a choice.
+    pub recipient: Option<Uuid>,
+    /// Send it (else only save it).
+    pub send: bool,
+}
+
+/// Reads a posted form along the draft's schema (the JSON Schema document): the payload as
+/// typed, and the fields that could not be read (e.g. a number typed as text), by pointer into
+/// the send request. A form with such fields is saved but not sent.
+pub type FormReader = Box<dyn FnOnce(&Value) -> (Value, Vec<FieldError>) + Send>;
+
+/// What became of a submission.
+#[derive(Debug, Clone, Serialize)]
+pub enum Submitted {
+    /// Saved, not sent (as asked).
+    Saved(Composing),
+    /// Sent: the document.
+    Sent(Uuid),
+    /// Saved, but not sent: every reason, by field.
+    Refused(Composing, Vec<FieldError>),
+}
+
+/// Saves the form as typed (always: nothing typed is lost) and, when asked, sends it, in one
+/// transaction. A send refused for the form's content leaves the draft saved (the send runs in
+/// a savepoint of its own); any other error stores nothing.
+pub fn submit(
+    conn: &mut DbConnection,
+    schemas: &SchemaRegistry,
+    notifier: &Notifier,
+    principal: &Principal,
+    id: Uuid,
+    submission: Submission,
+    read: FormReader,
+) -> Result<Submitted, AppError> {
+    crate::db::write(conn, |conn| {
+        let draft = get(conn, principal, id)?;
+        let schema = schemas
+            .get(draft.kind, draft.schema_version)
+            .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("no schema for a draft")))?;
+        let (payload, unreadable) = read(&schema.document);
+        let recipient = submission.recipient.or(draft.recipient_facility_id);
+        store::save(conn, id, &payload, recipient)?;
+        let draft = Draft { payload, recipient_facility_id: recipient, ..draft };
+        if !submission.send {
+            return Ok(Submitted::Saved(composing(conn, principal, draft)?));
+        }
+        if !unreadable.is_empty() {
+            let mut errors = unreadable;
+            errors.extend(schema.validate(&draft.payload, "/payload"));
+            return Ok(Submitted::Refused(composing(conn, principal, draft)?, errors));
+        }
+        match crate::db::write(conn, |conn| send_saved(conn, schemas, notifier, principal, &draft)) {
+            Ok(document) => Ok(Submitted::Sent(document)),
+            Err(AppError::Invalid(errors)) => Ok(Submitted::Refused(composing(conn, principal, draft)?, errors)),
+            Err(other) => Err(other),
+        }
+    })
+}
+
 /// Sends the draft as it was last saved: a new document, or a new revision of the one it
 /// amends. The draft is gone in the same transaction; on any error nothing changes.
 pub fn send(
@@ -257,6 +383,21 @@ pub fn send(
 ) -> Result<Uuid, AppError> {
     crate::db::write(conn, |conn| {
         let draft = get(conn, principal, id)?;
+        send_saved(conn, schemas, notifier, principal, &draft)
+    })
+}
+
+/// Sends `draft` (read in this transaction) and removes it.
+fn send_saved(
+    conn: &mut DbConnection,
+    schemas: &SchemaRegistry,
+    notifier: &Notifier,
+    principal: &Principal,
+    draft: &Draft,
+) -> Result<Uuid, AppError> {
+    let id = draft.id;
+    let draft = draft.clone();
+    {
         let document = match draft.amends_document_id {
             Some(document) => {
                 let amendment = Amendment { schema_version: Some(draft.schema_version), payload: draft.payload };
@@ -279,7 +420,7 @@ pub fn send(
         };
         store::delete(conn, id)?;
         Ok(document)
-    })
+    }
 }
 
 #[cfg(test)]

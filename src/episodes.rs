@@ -2,6 +2,7 @@
 //! sees a stay when it is one of its parties: the hospital, the client's care office, or a
 //! sender or recipient of a document about it.
 
+pub mod input;
 pub mod store;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
@@ -12,10 +13,8 @@ use uuid::Uuid;
 use crate::auth::Principal;
 use crate::calendar;
 use crate::clients::{self, Client, NewClient};
-use crate::contacts::Contact;
 use crate::db::DbConnection;
 use crate::directory::{FacilityRef, Role, UserRef};
-use crate::documents::DocumentSummary;
 use crate::error::AppError;
 use crate::forms::checks;
 
@@ -49,6 +48,35 @@ pub struct ImportedStayRow {
     pub excluded: bool,
 }
 
+impl Destination {
+    /// Every destination, in the order a form offers them.
+    pub const ALL: [Self; 4] = [Self::Home, Self::Facility, Self::Transfer, Self::Death];
+
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// As a choice names it: 自宅, 施設, 転院, 死亡退院.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Home => "自宅",
+            Self::Facility => "施設",
+            Self::Transfer => "転院",
+            Self::Death => "死亡退院",
+        }
+    }
+
+    /// As a stay's story tells it: 自宅へ, 施設へ, 転院, 死亡退院.
+    pub fn went(self) -> &'static str {
+        match self {
+            Self::Home => "自宅へ",
+            Self::Facility => "施設へ",
+            Self::Transfer => "転院",
+            Self::Death => "死亡退院",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Episode {
     pub id: Uuid,
@@ -67,16 +95,6 @@ pub struct Episode {
     pub planned_discharge_on: Option<NaiveDate>,
     pub discharged_on: Option<NaiveDate>,
     pub destination: Option<Destination>,
-}
-
-/// A stay with everything exchanged and recorded about it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct EpisodeDetail {
-    #[serde(flatten)]
-    pub episode: Episode,
-    /// Documents about this stay that the caller's facility sent or received.
-    pub documents: Vec<DocumentSummary>,
-    pub contacts: Vec<Contact>,
 }
 
 /// A hospital registers an admission.
@@ -122,11 +140,8 @@ pub struct PlannedDischarge {
     pub planned_discharge_on: Option<NaiveDate>,
 }
 
-pub fn register_admission(
-    conn: &mut DbConnection,
-    principal: &Principal,
-    new: NewAdmission,
-) -> Result<EpisodeDetail, AppError> {
+/// A hospital registers an admission: the stay's id.
+pub fn register_admission(conn: &mut DbConnection, principal: &Principal, new: NewAdmission) -> Result<Uuid, AppError> {
     principal.require(&[Role::DischargeNurse], "入院の登録")?;
     let today = calendar::today();
     let mut errors = new.client.problems("/client");
@@ -162,7 +177,7 @@ pub fn register_admission(
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
-    let id = crate::db::write(conn, |conn| {
+    crate::db::write(conn, |conn| {
         let known = match &new.client.insurance_number {
             Some(number) => clients::store::identify(conn, number, new.client.birth_date)?,
             None => None,
@@ -202,16 +217,16 @@ pub fn register_admission(
             },
         )?;
         Ok(id)
-    })?;
-    detail(conn, principal, id)
+    })
 }
 
+/// The hospital records the discharge of its stay.
 pub fn record_discharge(
     conn: &mut DbConnection,
     principal: &Principal,
     id: Uuid,
     discharge: Discharge,
-) -> Result<EpisodeDetail, AppError> {
+) -> Result<(), AppError> {
     principal.require(&[Role::DischargeNurse], "退院の記録")?;
     crate::db::write(conn, |conn| {
         let episode = visible(conn, principal, id)?;
@@ -237,8 +252,7 @@ pub fn record_discharge(
             return Err(AppError::Invalid(errors));
         }
         Ok(store::set_discharge(conn, id, discharge.discharged_on, discharge.destination)?)
-    })?;
-    detail(conn, principal, id)
+    })
 }
 
 /// A planned discharge date before the admission, or a year or more ahead (a mistyped year).
@@ -263,7 +277,7 @@ pub fn plan_discharge(
     principal: &Principal,
     id: Uuid,
     plan: PlannedDischarge,
-) -> Result<EpisodeDetail, AppError> {
+) -> Result<(), AppError> {
     principal.require(&[Role::DischargeNurse], "退院予定日の設定")?;
     crate::db::write(conn, |conn| {
         let episode = visible(conn, principal, id)?;
@@ -282,8 +296,7 @@ pub fn plan_discharge(
             return Err(AppError::Invalid(vec![problem]));
         }
         Ok(store::set_planned_discharge(conn, id, plan.planned_discharge_on)?)
-    })?;
-    detail(conn, principal, id)
+    })
 }
 
 /// The stays this facility takes part in, newest admission first.
@@ -315,11 +328,16 @@ impl From<store::ContactFirsts> for ContactSummary {
     }
 }
 
-/// The stays this facility takes part in, each with the summary of its first contacts (the
-/// stays list page).
-pub fn overview(conn: &mut DbConnection, principal: &Principal) -> Result<Vec<(Episode, ContactSummary)>, AppError> {
+/// The stays this facility takes part in, each with the summary of its first contacts: in
+/// hospital first (newest admission first), then those discharged on `discharged_since` or later
+/// (all when `None`), newest discharge first.
+pub fn overview(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    discharged_since: Option<NaiveDate>,
+) -> Result<Vec<(Episode, ContactSummary)>, AppError> {
     principal.require_liaison()?;
-    let stays = store::list_visible(conn, principal.facility_id)?;
+    let stays = store::list_in_hospital_first(conn, principal.facility_id, discharged_since)?;
     let mut summaries = store::contact_summaries(conn, principal.facility_id)?;
     Ok(stays
         .into_iter()
@@ -328,14 +346,6 @@ pub fn overview(conn: &mut DbConnection, principal: &Principal) -> Result<Vec<(E
             (stay, summary)
         })
         .collect())
-}
-
-/// One stay with its documents and contacts, if this facility takes part in it.
-pub fn detail(conn: &mut DbConnection, principal: &Principal, id: Uuid) -> Result<EpisodeDetail, AppError> {
-    let episode = visible(conn, principal, id)?;
-    let documents = crate::documents::store::summaries_of_episode(conn, id, principal.facility_id)?;
-    let contacts = crate::contacts::store::of_episode(conn, id)?;
-    Ok(EpisodeDetail { episode, documents, contacts })
 }
 
 /// The stay, or 404 when the facility does not take part in it.

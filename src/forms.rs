@@ -5,6 +5,7 @@
 pub mod checks;
 pub mod messages;
 pub mod registry;
+pub mod text;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -27,4 +27,5 @@ pub mod reminders;
 pub mod settings;
 pub mod shell;
 pub mod survey;
+pub mod timeline;
 pub mod web;

@@ -5,6 +5,7 @@
 //! those counts into the published shape (`schemas/survey/v2.json`).
 
 pub mod charts;
+pub mod choice;
 pub mod html;
 pub mod periods;
 pub mod report;
@@ -327,6 +328,52 @@ pub fn compute_from(
         group_by: query.group_by,
         groups,
     })
+}
+
+/// Only coordinators and administrators see the survey.
+fn require_statistics(principal: &crate::auth::Principal) -> Result<(), AppError> {
+    principal.require(&[crate::directory::Role::Coordinator, crate::directory::Role::Admin], "連絡状況調査の集計")
+}
+
+/// The survey for a coordinator or administrator, in the format asked for. `query` is the period
+/// asked for, or why it could not be read (told only to those who may see the survey).
+pub fn produce_for(
+    conn: &mut DbConnection,
+    principal: &crate::auth::Principal,
+    rules: &RuleSet,
+    query: Result<SurveyQuery, AppError>,
+    format: report::Format,
+    encoding: report::Encoding,
+) -> Result<report::Rendered, AppError> {
+    require_statistics(principal)?;
+    produce(conn, rules, &query?, format, encoding)
+}
+
+/// The coordinators' dashboard: the report's figures for the period asked (none when the period
+/// could not be read), and the fiscal years its menu offers, newest first: from the year of the
+/// first stay on record (at most 15 years back) to this one, and the year shown if older.
+pub struct Dashboard {
+    pub data: Option<html::ReportData>,
+    pub years: Vec<i32>,
+}
+
+pub fn dashboard(
+    conn: &mut DbConnection,
+    principal: &crate::auth::Principal,
+    rules: &RuleSet,
+    query: Option<&SurveyQuery>,
+    today: NaiveDate,
+) -> Result<Dashboard, AppError> {
+    require_statistics(principal)?;
+    let this_year = periods::fiscal_year_of(today);
+    let first = store::first_admission(conn)?.map(periods::fiscal_year_of);
+    let oldest = first.unwrap_or(this_year).clamp(this_year - 14, this_year);
+    let mut years: Vec<i32> = (oldest..=this_year).rev().collect();
+    if let Some(year) = query.and_then(|q| q.fiscal_year).filter(|y| !years.contains(y)) {
+        years.push(year);
+    }
+    let data = query.map(|q| report_data(conn, rules, q)).transpose()?;
+    Ok(Dashboard { data, years })
 }
 
 /// The survey in the format asked for: JSON and CSV need the figures, the HTML report more.

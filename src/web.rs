@@ -16,8 +16,6 @@ pub mod mask;
 pub mod pages;
 pub mod print;
 pub mod sign_in;
-pub mod stay;
-pub mod timeline;
 pub mod visitor;
 
 use actix_web::web;

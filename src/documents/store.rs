@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{Document, DocumentStatus, DocumentSummary, ListFilter, RevisionInfo};
+use super::{Document, DocumentStatus, DocumentSummary, RevisionInfo};
 use crate::auth::Principal;
 use crate::calendar;
 use crate::db::schema::{clients, document_revisions, documents, episodes};
@@ -109,26 +109,56 @@ pub fn summary(conn: &mut DbConnection, id: Uuid) -> QueryResult<Option<Document
     Ok(summaries(conn, rows)?.pop())
 }
 
-/// One side's documents, newest first, filtered.
+/// Which of a facility's documents to list, and in what order.
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    pub kind: Option<DocumentKind>,
+    pub status: Option<DocumentStatus>,
+    /// Only those not opened yet (送信済 or 配信済).
+    pub unread: bool,
+    pub episode: Option<Uuid>,
+    /// Only those whose client's name (漢字 or フリガナ) contains this.
+    pub client_name: Option<String>,
+    /// Unread first, then those sent before this instant and not acknowledged (overdue), then
+    /// the rest; newest first within each. `None`: newest first.
+    pub unread_first_overdue_before: Option<NaiveDateTime>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// One side's documents, filtered, sorted and paged in the query.
 pub fn list(
     conn: &mut DbConnection,
     side: Side,
     facility: Uuid,
-    filter: &ListFilter,
+    listing: &Listing,
 ) -> QueryResult<Vec<DocumentSummary>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Integer, Timestamp};
     let mut query = summary_query().into_boxed();
     query = match side {
         Side::Sender => query.filter(documents::sender_facility_id.eq(facility.to_string())),
         Side::Recipient => query.filter(documents::recipient_facility_id.eq(facility.to_string())),
     };
-    if let Some(kind) = filter.kind {
+    if let Some(kind) = listing.kind {
         query = query.filter(documents::kind.eq(kind.as_str()));
     }
-    if let Some(episode) = filter.episode_id {
+    if let Some(episode) = listing.episode {
         query = query.filter(documents::episode_id.eq(episode.to_string()));
     }
+    if let Some(name) = listing.client_name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        let escaped: String =
+            name.chars().flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] }).collect();
+        let pattern = format!("%{escaped}%");
+        query = query
+            .filter(clients::name.like(pattern.clone()).escape('\\').or(clients::name_kana.like(pattern).escape('\\')));
+    }
     let current = documents::current_revision.nullable();
-    query = match filter.status {
+    let unread = documents::read_revision.is_null().or(documents::read_revision.ne(current));
+    if listing.unread {
+        query = query.filter(unread);
+    }
+    query = match listing.status {
         None => query,
         Some(DocumentStatus::Acknowledged) => query.filter(documents::acknowledged_revision.eq(current)),
         Some(DocumentStatus::Read) => query.filter(
@@ -148,11 +178,30 @@ pub fn list(
                 .and(documents::delivered_revision.is_null().or(documents::delivered_revision.ne(current))),
         ),
     };
-    let rows: Vec<SummaryRow> = query
-        .order((documents::sent_at.desc(), documents::id.desc()))
-        .limit(filter.limit.unwrap_or(100).clamp(1, 500))
-        .offset(filter.offset.unwrap_or(0).max(0))
-        .load(conn)?;
+    if let Some(overdue_before) = listing.unread_first_overdue_before {
+        query = query
+            .order(
+                sql::<Integer>(
+                    "CASE WHEN documents.read_revision IS NULL \
+                       OR documents.read_revision <> documents.current_revision THEN 0 ELSE 1 END",
+                )
+                .asc(),
+            )
+            .then_order_by(
+                sql::<Integer>(
+                    "CASE WHEN (documents.acknowledged_revision IS NULL \
+                       OR documents.acknowledged_revision <> documents.current_revision) AND documents.sent_at < ",
+                )
+                .bind::<Timestamp, _>(overdue_before)
+                .sql(" THEN 0 ELSE 1 END")
+                .asc(),
+            )
+            .then_order_by(documents::sent_at.desc())
+            .then_order_by(documents::id.desc());
+    } else {
+        query = query.order((documents::sent_at.desc(), documents::id.desc()));
+    }
+    let rows: Vec<SummaryRow> = query.limit(listing.limit).offset(listing.offset.max(0)).load(conn)?;
     summaries(conn, rows)
 }
 

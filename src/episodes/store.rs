@@ -186,6 +186,32 @@ pub fn list_visible(conn: &mut DbConnection, facility: Uuid) -> QueryResult<Vec<
     to_episodes(conn, rows)
 }
 
+/// The stays this facility takes part in: in hospital first (newest admission first), then those
+/// discharged on `discharged_since` or later (all when `None`), newest discharge first.
+pub fn list_in_hospital_first(
+    conn: &mut DbConnection,
+    facility: Uuid,
+    discharged_since: Option<NaiveDate>,
+) -> QueryResult<Vec<Episode>> {
+    let mut query = episodes::table
+        .inner_join(episode_parties::table)
+        .filter(episode_parties::facility_id.eq(facility.to_string()))
+        .select(EpisodeRow::as_select())
+        .into_boxed();
+    if let Some(since) = discharged_since {
+        query = query.filter(episodes::discharged_on.is_null().or(episodes::discharged_on.ge(since)));
+    }
+    let rows = query
+        .order((
+            episodes::discharged_on.is_not_null().asc(),
+            episodes::discharged_on.desc(),
+            episodes::admitted_on.desc(),
+            episodes::id.desc(),
+        ))
+        .load(conn)?;
+    to_episodes(conn, rows)
+}
+
 /// The first contacts of each stay this facility takes part in, as the survey summary keeps them.
 pub fn contact_summaries(
     conn: &mut DbConnection,

@@ -7,9 +7,10 @@ use uuid::Uuid;
 use super::extract::{CurrentUser, JsonBody};
 use super::write_once;
 use crate::contacts::{self, Contact, NewContact};
-use crate::episodes::{self, Discharge, Episode, EpisodeDetail, NewAdmission, PlannedDischarge};
+use crate::episodes::{self, Discharge, Episode, NewAdmission, PlannedDischarge};
 use crate::error::{AppError, Problem};
 use crate::shell::{AppState, RequestInfo, blocking};
+use crate::timeline::{self, EpisodeDetail};
 use actix_web::http::StatusCode;
 
 /// A hospital registers an admission; a known client (care-insurance number and birth date)
@@ -26,7 +27,7 @@ pub async fn register(
     let JsonBody(admission, keyed) = body;
     let location = |e: &EpisodeDetail| Some(format!("/api/v1/episodes/{}", e.episode.id));
     write_once(&state, user.0, info, keyed, StatusCode::CREATED, location, move |conn, _, principal| {
-        episodes::register_admission(conn, principal, admission)
+        timeline::register_admission(conn, principal, admission)
     })
     .await
 }
@@ -48,7 +49,7 @@ pub async fn get(
     id: web::Path<Uuid>,
 ) -> Result<web::Json<EpisodeDetail>, AppError> {
     let id = id.into_inner();
-    Ok(web::Json(blocking(&state, move |conn, _| episodes::detail(conn, &user.0, id)).await?))
+    Ok(web::Json(blocking(&state, move |conn, _| timeline::detail(conn, &user.0, id)).await?))
 }
 
 /// The hospital records the discharge (date and destination, death included).
@@ -70,7 +71,7 @@ pub async fn discharge(
         keyed,
         StatusCode::OK,
         |_| None,
-        move |conn, _, principal| episodes::record_discharge(conn, principal, id, discharge),
+        move |conn, _, principal| timeline::record_discharge(conn, principal, id, discharge),
     )
     .await
 }
@@ -95,7 +96,7 @@ pub async fn plan_discharge(
         keyed,
         StatusCode::OK,
         |_| None,
-        move |conn, _, principal| episodes::plan_discharge(conn, principal, id, plan),
+        move |conn, _, principal| timeline::plan_discharge(conn, principal, id, plan),
     )
     .await
 }

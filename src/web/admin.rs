@@ -18,7 +18,7 @@ use super::pages::{Frame, PageError, render};
 use super::visitor::{Fields, SignedIn};
 use crate::auth::Principal;
 use crate::directory::{self, Role};
-use crate::error::{AppError, FieldError};
+use crate::error::AppError;
 use crate::shell::{AppState, blocking};
 
 /// Only administrators: everyone else gets the 403 page.
@@ -26,22 +26,11 @@ pub fn require_admin(principal: &Principal, action: &str) -> Result<(), AppError
     principal.require(&[Role::Admin], action)
 }
 
-/// The messages of a refused form, by field name: `/contact_windows/email` is the field
-/// `window_email`, `/role` is `role`.
-pub fn by_field(errors: &[FieldError]) -> HashMap<String, String> {
-    let mut fields = HashMap::new();
-    for error in errors {
-        let name = error.pointer.trim_start_matches('/').replace("contact_windows/", "window_");
-        fields.entry(name).or_insert_with(|| error.message.clone());
-    }
-    fields
-}
-
 /// A use case's refusal as messages next to fields, when it is about the form's content
 /// (`Invalid`, or a `Conflict` about the field `conflict_field`); any other error as it is.
 pub fn refusal(error: AppError, conflict_field: &str) -> Result<HashMap<String, String>, AppError> {
     match error {
-        AppError::Invalid(errors) => Ok(by_field(&errors)),
+        AppError::Invalid(errors) => Ok(super::pages::by_field(&errors).into_iter().collect()),
         AppError::Conflict(message) => Ok(HashMap::from([(conflict_field.to_owned(), message)])),
         other => Err(other),
     }

@@ -1,8 +1,9 @@
 //! Registering an admission (`/episodes/new`), for discharge nurses: find the patient among the
 //! clients of every care office by birth date and 被保険者番号 or name, see their care office
-//! (with its contact windows) and care manager, then register the stay through
-//! `episodes::register_admission`. Care managers do not register admissions: their admission
-//! sheet creates the stay (`documents::send`), and the page tells them so.
+//! (with its contact windows) and care manager, then register the stay. The search is
+//! `clients::admission_search`, the form is read by `episodes::input::AdmissionForm` and the stay
+//! registered by `episodes::register_admission`. Care managers do not register admissions: their
+//! admission sheet creates the stay (`documents::send`), and the page tells them so.
 
 use std::collections::BTreeMap;
 
@@ -14,14 +15,13 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::pages::{Frame, PageError, render_with, see_other};
+use super::pages::{Frame, PageError, by_field, render_with, see_other};
 use super::visitor::{Fields, Posted, SignedIn};
-use crate::clients::{self, CARE_LEVELS, Client, NewClient, PatientSearch, Sex};
-use crate::directory::{self, Facility, Role};
-use crate::episodes::{self, NewAdmission};
+use crate::clients::{self, AdmissionSearch, CARE_LEVELS, FoundPatient, PatientSearch};
+use crate::directory::Facility;
+use crate::episodes::{self, input::AdmissionForm};
 use crate::error::AppError;
-use crate::shell::RequestInfo;
-use crate::shell::{AppState, blocking};
+use crate::shell::{AppState, RequestInfo, blocking};
 
 /// The search as typed (`GET /episodes/new?birth_date=…&insurance_number=…&name=…&pick=…`).
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -35,22 +35,6 @@ pub struct Search {
     /// The client chosen among the results: their details fill the form.
     #[serde(default, skip_serializing)]
     pick: Option<Uuid>,
-}
-
-/// The registration form as typed.
-#[derive(Debug, Clone, Default, Serialize)]
-struct Form {
-    name: String,
-    name_kana: String,
-    birth_date: String,
-    sex: String,
-    insurance_number: String,
-    care_level: String,
-    care_office_id: String,
-    admitted_on: String,
-    admitted_time: String,
-    planned_discharge_on: String,
-    planned_respite: bool,
 }
 
 /// A client found, with whom to contact.
@@ -67,6 +51,23 @@ struct Found {
     care_manager: Option<String>,
 }
 
+impl From<FoundPatient> for Found {
+    fn from(found: FoundPatient) -> Self {
+        let c = found.client;
+        Self {
+            id: c.id,
+            birth_date: c.birth_date.to_string(),
+            sex: c.sex.into(),
+            care_manager: c.care_manager.map(|u| u.name),
+            name: c.name,
+            name_kana: c.name_kana,
+            insurance_number: c.insurance_number,
+            care_level: c.care_level,
+            care_office: found.care_office,
+        }
+    }
+}
+
 /// The search, its results and the form.
 #[get("/episodes/new", wrap = "from_fn(crate::shell::reads::audit)")]
 pub async fn new_form(
@@ -75,36 +76,27 @@ pub async fn new_form(
     search: web::Query<Search>,
 ) -> Result<HttpResponse, PageError> {
     let search = search.into_inner();
-    visitor.principal().require_liaison()?;
-    if visitor.principal().role != Role::DischargeNurse {
-        return page(&visitor, StatusCode::OK, Page { not_hospital: true, ..Page::default() });
-    }
     let searched = !(search.birth_date.is_empty() && search.insurance_number.is_empty() && search.name.is_empty());
-    let wanted = PatientSearch {
+    let wanted = searched.then(|| PatientSearch {
         birth_date: NaiveDate::parse_from_str(search.birth_date.trim(), "%Y-%m-%d").ok(),
         insurance_number: Some(search.insurance_number.clone()),
         name: Some(search.name.clone()),
-    };
+    });
     let principal = visitor.principal().clone();
-    let (found, offices) = blocking(&state, move |conn, _| {
-        let found = match searched.then(|| clients::identify_patient(conn, &principal, &wanted)) {
-            None => None,
-            Some(Ok(clients)) => Some(Ok(with_offices(conn, clients)?)),
-            Some(Err(AppError::Invalid(errors))) => Some(Err(errors)),
-            Some(Err(other)) => return Err(other),
-        };
-        Ok((found, care_offices(conn)?))
-    })
-    .await?;
+    let found = blocking(&state, move |conn, _| clients::admission_search(conn, &principal, wanted.as_ref())).await?;
+    if !found.registers {
+        return page(&visitor, StatusCode::OK, Page { not_hospital: true, ..Page::default() });
+    }
+    let AdmissionSearch { found, care_offices, .. } = found;
     let (matches, search_errors) = match found {
-        Some(Ok(matches)) => (Some(matches), BTreeMap::new()),
-        Some(Err(errors)) => (None, super::episodes::by_field(errors)),
+        Some(Ok(matches)) => (Some(matches.into_iter().map(Found::from).collect::<Vec<_>>()), BTreeMap::new()),
+        Some(Err(errors)) => (None, by_field(&errors)),
         None => (None, BTreeMap::new()),
     };
     let picked = search.pick.and_then(|id| matches.iter().flatten().find(|m| m.id == id));
     let today = crate::calendar::today().to_string();
     let form = match picked {
-        Some(m) => Form {
+        Some(m) => AdmissionForm {
             name: m.name.clone(),
             name_kana: m.name_kana.clone(),
             birth_date: m.birth_date.clone(),
@@ -113,14 +105,14 @@ pub async fn new_form(
             care_level: m.care_level.clone().unwrap_or_default(),
             care_office_id: m.care_office.as_ref().map(|f| f.id.to_string()).unwrap_or_default(),
             admitted_on: today,
-            ..Form::default()
+            ..AdmissionForm::default()
         },
-        None => Form {
+        None => AdmissionForm {
             birth_date: search.birth_date.clone(),
             insurance_number: search.insurance_number.clone(),
             name: search.name.clone(),
             admitted_on: today,
-            ..Form::default()
+            ..AdmissionForm::default()
         },
     };
     let picked_id = picked.map(|m| m.id);
@@ -129,6 +121,7 @@ pub async fn new_form(
         .append_pair("insurance_number", &search.insurance_number)
         .append_pair("name", &search.name)
         .finish();
+    let offices = choices(care_offices);
     let page_facts = Page {
         search,
         search_query,
@@ -143,32 +136,8 @@ pub async fn new_form(
     page(&visitor, StatusCode::OK, page_facts)
 }
 
-fn with_offices(conn: &mut crate::db::DbConnection, clients: Vec<Client>) -> Result<Vec<Found>, AppError> {
-    clients
-        .into_iter()
-        .map(|c| {
-            let care_office = c.care_office.as_ref().map(|f| directory::get(conn, f.id)).transpose()?;
-            Ok(Found {
-                id: c.id,
-                birth_date: c.birth_date.to_string(),
-                sex: c.sex.into(),
-                care_manager: c.care_manager.map(|u| u.name),
-                name: c.name,
-                name_kana: c.name_kana,
-                insurance_number: c.insurance_number,
-                care_level: c.care_level,
-                care_office,
-            })
-        })
-        .collect()
-}
-
-fn care_offices(conn: &mut crate::db::DbConnection) -> Result<Vec<(String, String)>, AppError> {
-    Ok(directory::list(conn, None)?
-        .into_iter()
-        .filter(|f| f.kind.is_care_side())
-        .map(|f| (f.id.to_string(), f.name))
-        .collect())
+fn choices(offices: Vec<crate::directory::FacilityRef>) -> Vec<(String, String)> {
+    offices.into_iter().map(|f| (f.id.to_string(), f.name)).collect()
 }
 
 #[derive(Default)]
@@ -181,7 +150,7 @@ struct Page {
     matches: Option<Vec<Found>>,
     search_errors: BTreeMap<String, String>,
     picked: Option<Uuid>,
-    form: Form,
+    form: AdmissionForm,
     errors: BTreeMap<String, String>,
     offices: Vec<(String, String)>,
 }
@@ -203,7 +172,7 @@ fn page(visitor: &SignedIn, status: StatusCode, p: Page) -> Result<HttpResponse,
     )
 }
 
-/// Registers the admission; the form again with its errors (422), or the stay's timeline.
+/// Registers the admission; the form again with its errors (422), or the stay's page.
 #[post("/episodes/new", wrap = "from_fn(crate::shell::reads::audit)")]
 pub async fn register(
     state: web::Data<AppState>,
@@ -211,24 +180,19 @@ pub async fn register(
     request: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let form = form_of(&posted.fields);
-    let admission = match admission_of(&form) {
-        Ok(admission) => admission,
-        Err(errors) => return refused(&state, &posted.visitor, form, errors).await,
+    let written = match form.read() {
+        Ok(admission) => {
+            let principal = posted.visitor.principal().clone();
+            super::write(&state, principal, RequestInfo::of(&request), move |conn, _, principal| {
+                episodes::register_admission(conn, principal, admission)
+            })
+            .await
+        }
+        Err(errors) => Err(AppError::Invalid(errors)),
     };
-    let principal = posted.visitor.principal().clone();
-    let written = super::write(&state, principal, RequestInfo::of(&request), move |conn, _, principal| {
-        episodes::register_admission(conn, principal, admission).map(|detail| detail.episode.id)
-    })
-    .await;
     match written {
         Ok(id) => Ok(see_other(&format!("/episodes/{id}?done=registered"))),
-        Err(AppError::Invalid(errors)) => {
-            let errors = super::episodes::by_field(errors)
-                .into_iter()
-                .map(|(field, message)| (field.trim_start_matches("client/").to_owned(), message))
-                .collect();
-            refused(&state, &posted.visitor, form, errors).await
-        }
+        Err(AppError::Invalid(errors)) => refused(&state, &posted.visitor, form, by_field(&errors)).await,
         Err(AppError::Conflict(why)) => {
             refused(&state, &posted.visitor, form, BTreeMap::from([("form".to_owned(), why)])).await
         }
@@ -239,16 +203,18 @@ pub async fn register(
 async fn refused(
     state: &web::Data<AppState>,
     visitor: &SignedIn,
-    form: Form,
+    form: AdmissionForm,
     errors: BTreeMap<String, String>,
 ) -> Result<HttpResponse, PageError> {
-    let offices = blocking(state, |conn, _| care_offices(conn)).await?;
+    let principal = visitor.principal().clone();
+    let search = blocking(state, move |conn, _| clients::admission_search(conn, &principal, None)).await?;
+    let offices = choices(search.care_offices);
     page(visitor, StatusCode::UNPROCESSABLE_ENTITY, Page { form, errors, offices, ..Page::default() })
 }
 
-fn form_of(fields: &Fields) -> Form {
+fn form_of(fields: &Fields) -> AdmissionForm {
     let text = |name: &str| fields.get(name).unwrap_or_default().to_owned();
-    Form {
+    AdmissionForm {
         name: text("name"),
         name_kana: text("name_kana"),
         birth_date: text("birth_date"),
@@ -260,68 +226,5 @@ fn form_of(fields: &Fields) -> Form {
         admitted_time: text("admitted_time"),
         planned_discharge_on: text("planned_discharge_on"),
         planned_respite: fields.get("planned_respite").is_some(),
-    }
-}
-
-/// The admission the form describes, or what cannot be read (the use case checks the rest).
-fn admission_of(form: &Form) -> Result<NewAdmission, BTreeMap<String, String>> {
-    let mut errors = BTreeMap::new();
-    let mut date = |field: &str, value: &str, label: &str, required: bool| -> Option<NaiveDate> {
-        if value.is_empty() && !required {
-            return None;
-        }
-        let parsed = NaiveDate::parse_from_str(value, "%Y-%m-%d").ok();
-        if parsed.is_none() {
-            errors.insert(field.to_owned(), format!("「{label}」を 2026-11-20 の形の日付で入力してください"));
-        }
-        parsed
-    };
-    let birth_date = date("birth_date", &form.birth_date, "生年月日", true);
-    let admitted_on = date("admitted_on", &form.admitted_on, "入院日", true);
-    let planned_discharge_on = date("planned_discharge_on", &form.planned_discharge_on, "退院予定日", false);
-    let sex = form.sex.parse::<Sex>().ok();
-    if sex.is_none() {
-        errors.insert("sex".into(), "「性別」を選んでください".into());
-    }
-    let care_office_id = match form.care_office_id.as_str() {
-        "" => None,
-        id => {
-            let parsed = id.parse::<Uuid>().ok();
-            if parsed.is_none() {
-                errors.insert("care_office_id".into(), "「居宅介護支援事業所」を一覧から選んでください".into());
-            }
-            parsed
-        }
-    };
-    let admitted_time = match form.admitted_time.as_str() {
-        "" => None,
-        text => {
-            let parsed = chrono::NaiveTime::parse_from_str(text, "%H:%M").ok();
-            if parsed.is_none() {
-                errors.insert("admitted_at".into(), "「入院時刻」を 14:30 の形で入力してください".into());
-            }
-            parsed
-        }
-    };
-    let optional = |s: &str| Some(s.to_owned()).filter(|s| !s.is_empty());
-    match (birth_date, admitted_on, sex) {
-        (Some(birth_date), Some(admitted_on), Some(sex)) if errors.is_empty() => Ok(NewAdmission {
-            client: NewClient {
-                name: form.name.clone(),
-                name_kana: form.name_kana.clone(),
-                birth_date,
-                sex,
-                insurance_number: optional(&form.insurance_number),
-                care_level: optional(&form.care_level),
-                care_manager_id: None,
-            },
-            care_office_id,
-            admitted_on,
-            admitted_at: admitted_time
-                .and_then(|t| admitted_on.and_time(t).and_local_timezone(crate::calendar::JAPAN).single()),
-            planned_discharge_on,
-            planned_respite: form.planned_respite,
-        }),
-        _ => Err(errors),
     }
 }

@@ -3,87 +3,18 @@
 //! CSV (UTF-8 with BOM or Shift_JIS) and the self-contained HTML report.
 
 use actix_web::{HttpResponse, get, web};
-use chrono::NaiveDate;
 use minijinja::{Value, context};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use super::pages::{Frame, PageError, render, render_with};
+use super::pages::{Frame, PageError, by_field, render, render_with};
 use super::visitor::SignedIn;
-use crate::directory::Role;
-use crate::error::{AppError, FieldError};
+use crate::error::AppError;
 use crate::shell::{AppState, blocking};
 use crate::survey::charts::{self, LEAD_COLOURS, lead_counts, percent};
+use crate::survey::choice::{Choice, GROUPINGS};
 use crate::survey::periods::{self, wareki};
 use crate::survey::report::{Encoding, Format};
 use crate::survey::{self, AdmissionFigures, DischargeFigures, GroupBy, SurveyQuery, SurveyResult};
-
-/// What the visitor chose: a fiscal year, or dates; a grouping. Every field is text, so that a
-/// blank or mistyped value is answered next to its field rather than with a bare 400.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-pub struct Choice {
-    fiscal_year: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    group_by: Option<String>,
-    /// For the CSV: `utf-8` (default) or `shift_jis`.
-    encoding: Option<String>,
-}
-
-const GROUPINGS: [GroupBy; 6] = [
-    GroupBy::Hospital,
-    GroupBy::CareOffice,
-    GroupBy::Month,
-    GroupBy::Area,
-    GroupBy::CareLevel,
-    GroupBy::HospitalInCity,
-];
-
-fn blank(value: Option<&String>) -> Option<&str> {
-    value.map(|v| v.trim()).filter(|v| !v.is_empty())
-}
-
-/// The survey query the choice means; the current fiscal year when nothing is chosen.
-fn query_of(choice: &Choice) -> Result<SurveyQuery, Vec<FieldError>> {
-    let mut errors = Vec::new();
-    let group_by = match blank(choice.group_by.as_ref()) {
-        None => None,
-        Some(text) => text.parse::<GroupBy>().map(Some).unwrap_or_else(|_| {
-            errors.push(FieldError::new("/group_by", "enum", "集計の区分を一覧から選んでください"));
-            None
-        }),
-    };
-    let date = |name: &str, value: Option<&String>, errors: &mut Vec<FieldError>| match blank(value) {
-        None => {
-            errors.push(FieldError::new(format!("/{name}"), "required", "日付を入力してください"));
-            None
-        }
-        Some(text) => text
-            .parse::<NaiveDate>()
-            .map_err(|_| {
-                errors.push(FieldError::new(format!("/{name}"), "format", "日付は 2025-04-01 の形で入力してください"));
-            })
-            .ok(),
-    };
-    let (from, to, fiscal_year) = if blank(choice.from.as_ref()).is_some() || blank(choice.to.as_ref()).is_some() {
-        (date("from", choice.from.as_ref(), &mut errors), date("to", choice.to.as_ref(), &mut errors), None)
-    } else {
-        let year = match blank(choice.fiscal_year.as_ref()) {
-            None => Some(periods::fiscal_year_of(crate::calendar::today())),
-            Some(text) => text.parse::<i32>().ok().filter(|y| (1900..=2200).contains(y)).or_else(|| {
-                errors.push(FieldError::new("/fiscal_year", "enum", "年度を一覧から選んでください"));
-                None
-            }),
-        };
-        (None, None, year)
-    };
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    SurveyQuery::new(from, to, fiscal_year, group_by).map_err(|error| match error {
-        AppError::Invalid(errors) => errors,
-        other => vec![FieldError::new("/from", "period", other.to_string())],
-    })
-}
 
 /// The figures of one line, formatted for the page: rates as 「12.3%」 or 「—」.
 #[derive(Debug, Serialize)]
@@ -167,10 +98,6 @@ fn download_query(query: &SurveyQuery) -> String {
     pairs.finish()
 }
 
-fn require_statistics(visitor: &SignedIn) -> Result<(), AppError> {
-    visitor.principal().require(&[Role::Coordinator, Role::Admin], "連絡状況調査の集計")
-}
-
 /// The dashboard for the chosen period and grouping (the current fiscal year at first).
 #[get("/dashboard")]
 pub async fn show(
@@ -178,27 +105,19 @@ pub async fn show(
     visitor: SignedIn,
     choice: web::Query<Choice>,
 ) -> Result<HttpResponse, PageError> {
-    require_statistics(&visitor)?;
     let choice = choice.into_inner();
     let frame = Value::from_serialize(Frame::of(&visitor, "/dashboard"));
-    let query = query_of(&choice);
-    let this_year = periods::fiscal_year_of(crate::calendar::today());
-    let wanted = query.as_ref().ok().cloned();
-    let (data, first_year) = blocking(&state, move |conn, state| {
-        let first = survey::store::first_admission(conn)?.map(periods::fiscal_year_of);
-        let data = wanted.map(|q| survey::report_data(conn, &state.rules, &q)).transpose()?;
-        Ok((data, first))
-    })
-    .await?;
+    let query = choice.read();
+    let (principal, wanted) = (visitor.principal().clone(), query.as_ref().ok().cloned());
+    let today = crate::calendar::today();
+    let dashboard =
+        blocking(&state, move |conn, state| survey::dashboard(conn, &principal, &state.rules, wanted.as_ref(), today))
+            .await?;
     let shown_year = query.as_ref().ok().and_then(|q| q.fiscal_year);
-    let oldest = first_year.unwrap_or(this_year).clamp(this_year - 14, this_year);
-    let mut years: Vec<i32> = (oldest..=this_year).rev().collect();
-    if let Some(year) = shown_year.filter(|y| !years.contains(y)) {
-        years.push(year);
-    }
+    let (data, years) = (dashboard.data, dashboard.years);
     let years: Vec<(i32, String)> = years.into_iter().map(|y| (y, fiscal_year_option(y))).collect();
     let groupings: Vec<(&str, &str)> = GROUPINGS.iter().map(|g| (<&str>::from(*g), g.label())).collect();
-    let dates_chosen = blank(choice.from.as_ref()).is_some() || blank(choice.to.as_ref()).is_some();
+    let dates_chosen = choice.dates_chosen();
     let common = context! {
         years, groupings, choice, dates_chosen,
         selected_year => if dates_chosen { None } else { shown_year },
@@ -206,7 +125,7 @@ pub async fn show(
     let query = match query {
         Ok(query) => query,
         Err(errors) => {
-            let errors = field_errors(&errors);
+            let errors = by_field(&errors);
             let status = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
             return render_with(status, "dashboard/show.html", context! { ..frame, ..common, ..context! { errors } });
         }
@@ -238,10 +157,6 @@ pub async fn show(
     )
 }
 
-fn field_errors(errors: &[FieldError]) -> std::collections::HashMap<String, String> {
-    errors.iter().map(|e| (e.pointer.trim_start_matches('/').to_owned(), e.message.clone())).collect()
-}
-
 fn download(rendered: survey::report::Rendered, file_name: String) -> HttpResponse {
     HttpResponse::Ok()
         .content_type(rendered.content_type)
@@ -255,14 +170,16 @@ async fn produce(
     choice: Choice,
     format: Format,
 ) -> Result<HttpResponse, PageError> {
-    require_statistics(&visitor)?;
-    let query = query_of(&choice).map_err(AppError::Invalid)?;
+    let query = choice.read().map_err(AppError::Invalid);
     let encoding = match choice.encoding.as_deref() {
         Some("shift_jis") => Encoding::ShiftJis,
         _ => Encoding::Utf8,
     };
-    let rendered =
-        blocking(&state, move |conn, state| survey::produce(conn, &state.rules, &query, format, encoding)).await?;
+    let principal = visitor.principal().clone();
+    let rendered = blocking(&state, move |conn, state| {
+        survey::produce_for(conn, &principal, &state.rules, query, format, encoding)
+    })
+    .await?;
     let file_name = match encoding {
         Encoding::ShiftJis => rendered.file_name.replace(".csv", "-sjis.csv"),
         Encoding::Utf8 => rendered.file_name.clone(),

@@ -5,21 +5,23 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, FixedOffset};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
+use strum::IntoEnumIterator;
 use uuid::Uuid;
 
 use super::display;
 use super::pages::{Frame, PageError, render, see_other};
 use super::visitor::{Posted, SignedIn};
-use crate::documents::{self, DocumentStatus, DocumentSummary, ListFilter};
+use crate::documents::{self, DocumentStatus, DocumentSummary, MailboxQuery, Reading, Side};
 use crate::forms::DocumentKind;
 use crate::shell::{AppState, blocking};
 
-/// The list filters a visitor can choose.
+/// The list filters a visitor can choose, and the page.
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct Filter {
     kind: Option<String>,
     state: Option<String>,
     client: Option<String>,
+    page: Option<i64>,
 }
 
 /// One line of a list.
@@ -61,12 +63,6 @@ pub async fn outbox(
     list(state, visitor, filter.into_inner(), Side::Outbox).await
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Side {
-    Inbox,
-    Outbox,
-}
-
 async fn list(
     state: web::Data<AppState>,
     visitor: SignedIn,
@@ -74,54 +70,50 @@ async fn list(
     side: Side,
 ) -> Result<HttpResponse, PageError> {
     let principal = visitor.principal().clone();
-    let kind = filter.kind.as_deref().and_then(|k| k.parse::<DocumentKind>().ok());
-    let wanted = ListFilter { kind, limit: Some(500), ..ListFilter::default() };
-    let summaries = blocking(&state, move |conn, _| match side {
-        Side::Inbox => documents::inbox(conn, &principal, &wanted),
-        Side::Outbox => documents::outbox(conn, &principal, &wanted),
-    })
-    .await?;
+    let query = MailboxQuery {
+        kind: filter.kind.as_deref().and_then(|k| k.parse::<DocumentKind>().ok()),
+        reading: match filter.state.as_deref() {
+            Some("unread") => Some(Reading::Unread),
+            Some("read") => Some(Reading::Read),
+            Some("acknowledged") => Some(Reading::Acknowledged),
+            _ => None,
+        },
+        client: filter.client.clone(),
+        page: filter.page.unwrap_or(0),
+    };
     let overdue_after = chrono::Duration::hours(i64::from(state.site.ack_reminder_hours));
-    let now = crate::calendar::now().and_utc();
-    let client = filter.client.as_deref().map(str::trim).filter(|c| !c.is_empty());
-    let mut lines: Vec<Line> = summaries
-        .into_iter()
-        .filter(|s| client.is_none_or(|c| s.client_name.contains(c)))
-        .filter(|s| matches_state(s.status, filter.state.as_deref()))
-        .map(|s| line(s, side, now, overdue_after))
-        .collect();
-    if side == Side::Inbox {
-        lines.sort_by_key(|l| (!l.unread, !l.overdue));
-    }
+    let mailbox =
+        blocking(&state, move |conn, _| documents::mailbox(conn, &principal, side, &query, overdue_after)).await?;
+    let lines: Vec<Line> = mailbox.documents.into_iter().map(|(s, overdue)| line(s, side, overdue)).collect();
     let (path, title) = match side {
         Side::Inbox => ("/inbox", "受信箱"),
         Side::Outbox => ("/outbox", "送信箱"),
     };
-    let kinds: Vec<(&str, &str)> = [DocumentKind::AdmissionInfo, DocumentKind::DischargeNotice]
-        .into_iter()
-        .map(|k| (k.as_str(), k.label()))
-        .collect();
+    let page_link = |page: i64| {
+        let mut pairs = url::form_urlencoded::Serializer::new(String::new());
+        for (name, value) in [("kind", &filter.kind), ("state", &filter.state), ("client", &filter.client)] {
+            if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
+                pairs.append_pair(name, value);
+            }
+        }
+        pairs.append_pair("page", &page.to_string());
+        format!("{path}?{}", pairs.finish())
+    };
+    let previous = (mailbox.page > 0).then(|| page_link(mailbox.page - 1));
+    let next = mailbox.more.then(|| page_link(mailbox.page + 1));
+    let kinds: Vec<(&str, &str)> = DocumentKind::iter().map(|k| (k.as_str(), k.label())).collect();
     render(
         "documents/list.html",
         context! {
             ..minijinja::Value::from_serialize(Frame::of(&visitor, path)),
-            ..context! { title, inbox => side == Side::Inbox, lines, filter, kinds, path }
+            ..context! { title, inbox => side == Side::Inbox, lines, filter, kinds, path, previous, next,
+                         page => mailbox.page + 1 }
         },
     )
 }
 
-fn matches_state(status: DocumentStatus, wanted: Option<&str>) -> bool {
-    match wanted {
-        Some("unread") => matches!(status, DocumentStatus::Sent | DocumentStatus::Delivered),
-        Some("read") => status == DocumentStatus::Read,
-        Some("acknowledged") => status == DocumentStatus::Acknowledged,
-        _ => true,
-    }
-}
-
-fn line(s: DocumentSummary, side: Side, now: DateTime<chrono::Utc>, overdue_after: chrono::Duration) -> Line {
+fn line(s: DocumentSummary, side: Side, overdue: bool) -> Line {
     let unread = matches!(s.status, DocumentStatus::Sent | DocumentStatus::Delivered);
-    let waiting = s.status != DocumentStatus::Acknowledged;
     let (facility, person) = match side {
         Side::Inbox => (s.sender.name, s.sender_user.name),
         Side::Outbox => (s.recipient.name, String::new()),
@@ -136,7 +128,7 @@ fn line(s: DocumentSummary, side: Side, now: DateTime<chrono::Utc>, overdue_afte
         status: s.status.into(),
         status_label: s.status_label,
         unread,
-        overdue: waiting && now.signed_duration_since(s.sent_at) > overdue_after,
+        overdue,
         revision: s.revision,
         delivery_failed: s.delivery.failed,
         delivery_pending: s.delivery.pending,
@@ -171,25 +163,17 @@ pub async fn show(
 ) -> Result<HttpResponse, PageError> {
     let (id, principal) = (id.into_inner(), visitor.principal().clone());
     let revision = query.revision;
-    let (document, deliveries) = blocking(&state, move |conn, _| {
-        let document = documents::read(conn, &principal, id, revision)?;
-        let deliveries = documents::deliveries(conn, &principal, id)?;
-        Ok((document, deliveries))
-    })
-    .await?;
+    let opened = blocking(&state, move |conn, _| documents::open(conn, &principal, id, revision)).await?;
+    let document = opened.document;
     let schema = state
         .schemas
         .get(document.summary.kind, u32::try_from(document.payload_schema_version).unwrap_or(1))
         .map(|s| &s.document);
     let sections = schema.map(|s| display::sections(s, &document.payload)).unwrap_or_default();
-    let me = visitor.principal();
-    let is_recipient = document.summary.recipient.id == me.facility_id;
-    let can_acknowledge = is_recipient
-        && document.summary.status != DocumentStatus::Acknowledged
-        && document.payload_revision == document.summary.revision;
-    let deliveries: Vec<_> = deliveries
+    let (is_recipient, can_acknowledge) = (opened.is_recipient, opened.can_acknowledge);
+    let deliveries: Vec<_> = opened
+        .deliveries
         .into_iter()
-        .filter(|d| d.document_revision == Some(document.payload_revision))
         .map(|d| context! { facility => d.facility.name, address => d.address, state => d.state_label, attempts => d.attempts })
         .collect();
     let query = request.query_string();

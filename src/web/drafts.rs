@@ -1,6 +1,7 @@
 //! Writing a form: drafts started from a stay (or amending a sent document, or copying the
 //! client's previous sheet forward), the form rendered from its JSON Schema, saved as it is,
-//! and sent after the server's validation, with every error shown next to its field.
+//! and sent after the server's validation, with every error shown next to its field. Saving and
+//! sending is one use case in one transaction (`drafts::submit`).
 
 use actix_web::http::StatusCode;
 use actix_web::middleware::from_fn;
@@ -12,11 +13,10 @@ use uuid::Uuid;
 use super::form;
 use super::pages::{Frame, PageError, render, render_with, see_other};
 use super::visitor::{Posted, SignedIn};
-use crate::directory::{FacilityKind, Role};
-use crate::drafts::{self, Draft, Start};
+use crate::drafts::{self, Composing, Start, Submission, Submitted};
 use crate::error::{AppError, FieldError};
 use crate::forms::DocumentKind;
-use crate::shell::{AppState, blocking};
+use crate::shell::{AppState, RequestInfo, blocking};
 
 /// Where a payload sits in the send request: the pointers of the server's errors start with it.
 const BASE: &str = "/payload";
@@ -41,34 +41,21 @@ struct Choice {
 #[get("/drafts", wrap = "from_fn(crate::shell::reads::audit)")]
 pub async fn list(state: web::Data<AppState>, visitor: SignedIn) -> Result<HttpResponse, PageError> {
     let principal = visitor.principal().clone();
-    let (drafts, stays, clients) = blocking(&state, move |conn, _| {
-        let drafts = drafts::list(conn, &principal)?;
-        let stays = crate::episodes::list(conn, &principal)?;
-        let clients = match principal.role {
-            Role::CareManager => crate::clients::list(conn, &principal)?,
-            _ => vec![],
-        };
-        Ok((drafts, stays, clients))
-    })
-    .await?;
-    let names: std::collections::HashMap<Uuid, String> = stays
+    let overview = blocking(&state, move |conn, _| drafts::overview(conn, &principal)).await?;
+    let lines: Vec<DraftLine> = overview
+        .drafts
         .iter()
-        .filter_map(|s| s.client.as_ref().map(|c| (s.id, c.name.clone())))
-        .chain(clients.iter().map(|c| (c.id, c.name.clone())))
-        .collect();
-    let lines: Vec<DraftLine> = drafts
-        .iter()
-        .map(|d| DraftLine {
+        .map(|(d, client)| DraftLine {
             id: d.id,
             kind_label: d.kind.label(),
             amends: d.amends_document_id.is_some(),
-            client: d.episode_id.or(d.client_id).and_then(|id| names.get(&id).cloned()).unwrap_or_default(),
+            client: client.clone(),
             updated_at: super::documents::japanese_time(&d.updated_at),
         })
         .collect();
-    let stays: Vec<Choice> = stays
+    let stays: Vec<Choice> = overview
+        .stays
         .iter()
-        .filter(|s| s.discharged_on.is_none())
         .map(|s| Choice {
             id: s.id,
             label: format!(
@@ -79,8 +66,8 @@ pub async fn list(state: web::Data<AppState>, visitor: SignedIn) -> Result<HttpR
             ),
         })
         .collect();
-    let clients: Vec<Choice> = clients.iter().map(|c| Choice { id: c.id, label: c.name.clone() }).collect();
-    let kind = writes(visitor.principal().role);
+    let clients: Vec<Choice> = overview.clients.iter().map(|c| Choice { id: c.id, label: c.name.clone() }).collect();
+    let kind = overview.writes;
     render(
         "drafts/list.html",
         context! {
@@ -88,15 +75,6 @@ pub async fn list(state: web::Data<AppState>, visitor: SignedIn) -> Result<HttpR
             ..context! { lines, stays, clients, kind => kind.map(|k| k.as_str()), kind_label => kind.map(|k| k.label()) }
         },
     )
-}
-
-/// The kind of form a role writes.
-fn writes(role: Role) -> Option<DocumentKind> {
-    match role {
-        Role::CareManager => Some(DocumentKind::AdmissionInfo),
-        Role::DischargeNurse => Some(DocumentKind::DischargeNotice),
-        _ => None,
-    }
 }
 
 /// Starts a draft: `amend` (a document id), or `kind` with `episode` or `client`, optionally
@@ -115,7 +93,7 @@ pub async fn start(
             let kind = fields
                 .get("kind")
                 .and_then(|k| k.parse::<DocumentKind>().ok())
-                .or_else(|| writes(posted.visitor.principal().role))
+                .or_else(|| crate::documents::exchange::written_by(posted.visitor.principal().role))
                 .ok_or_else(|| AppError::BadRequest("書類の種類を選んでください".into()))?;
             Start::New {
                 kind,
@@ -125,12 +103,12 @@ pub async fn start(
             }
         }
     };
-    let info = crate::shell::RequestInfo::of(&request);
-    let draft = super::write(&state, posted.visitor.principal().clone(), info, move |conn, state, principal| {
-        drafts::start(conn, &state.schemas, principal, start)
+    let principal = posted.visitor.principal().clone();
+    let draft = super::write(&state, principal, RequestInfo::of(&request), move |conn, state, principal| {
+        drafts::start(conn, &state.schemas, principal, start).map(|draft| draft.id)
     })
     .await?;
-    Ok(see_other(&format!("/drafts/{}", draft.id)))
+    Ok(see_other(&format!("/drafts/{draft}")))
 }
 
 /// The form of a draft.
@@ -141,40 +119,25 @@ pub async fn edit(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, PageError> {
     let (id, principal) = (id.into_inner(), visitor.principal().clone());
-    let draft = blocking(&state, move |conn, _| drafts::get(conn, &principal, id)).await?;
-    page(&state, &visitor, StatusCode::OK, draft, &[], None).await
+    let composing = blocking(&state, move |conn, _| drafts::compose(conn, &principal, id)).await?;
+    page(&state, &visitor, StatusCode::OK, composing, &[], None)
 }
 
 /// Renders the draft's form with `errors` next to their fields.
-async fn page(
-    state: &web::Data<AppState>,
+fn page(
+    state: &AppState,
     visitor: &SignedIn,
     status: StatusCode,
-    draft: Draft,
+    composing: Composing,
     errors: &[FieldError],
     notice: Option<&str>,
 ) -> Result<HttpResponse, PageError> {
+    let Composing { draft, recipients, copyable } = composing;
     let schema = state
         .schemas
         .get(draft.kind, draft.schema_version)
         .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("no schema {:?} v{}", draft.kind, draft.schema_version)))?;
     let view = form::view(&schema.document, Some(&draft.payload), errors, BASE);
-    let (principal, kind, copied) = (visitor.principal().clone(), draft.kind, draft.clone());
-    let (recipients, copyable) = blocking(state, move |conn, _| {
-        let wanted = match kind {
-            DocumentKind::AdmissionInfo => vec![FacilityKind::Hospital],
-            DocumentKind::DischargeNotice => {
-                vec![FacilityKind::CareOffice, FacilityKind::SupportCenter, FacilityKind::SmallMulti]
-            }
-        };
-        let mut recipients = Vec::new();
-        for facility_kind in wanted {
-            recipients.extend(crate::directory::list(conn, Some(facility_kind))?);
-        }
-        let copyable = drafts::has_previous(conn, &principal, &copied)?;
-        Ok((recipients, copyable))
-    })
-    .await?;
     let recipient_error = errors.iter().find(|e| e.pointer == "/recipient_facility_id").map(|e| e.message.clone());
     let recipients: Vec<Choice> = recipients.into_iter().map(|f| Choice { id: f.id, label: f.name }).collect();
     render_with(
@@ -192,8 +155,8 @@ async fn page(
     )
 }
 
-/// Saves the form (always: nothing typed is lost), then, for `action=send`, sends it; for
-/// `action=discard`, throws the draft away.
+/// Saves the form (always: nothing typed is lost) and, for `action=send`, sends it, in one
+/// transaction; for `action=discard`, throws the draft away.
 #[post("/drafts/{id}", wrap = "from_fn(crate::shell::reads::audit)")]
 pub async fn submit(
     state: web::Data<AppState>,
@@ -203,47 +166,35 @@ pub async fn submit(
 ) -> Result<HttpResponse, PageError> {
     let id = id.into_inner();
     let principal = posted.visitor.principal().clone();
-    let info = crate::shell::RequestInfo::of(&request);
+    let info = RequestInfo::of(&request);
     if posted.fields.get("action") == Some("discard") {
         super::write(&state, principal, info, move |conn, _, principal| drafts::discard(conn, principal, id)).await?;
         return Ok(see_other("/drafts?discarded=1"));
     }
-    let draft = {
-        let principal = principal.clone();
-        blocking(&state, move |conn, _| drafts::get(conn, &principal, id)).await?
+    let submission = Submission {
+        recipient: posted.fields.get("recipient").and_then(|r| r.parse::<Uuid>().ok()),
+        send: posted.fields.get("action") == Some("send"),
     };
-    let schema = state
-        .schemas
-        .get(draft.kind, draft.schema_version)
-        .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("no schema for a draft")))?;
-    let (payload, unreadable) = form::parse(&schema.document, &posted.fields.0);
-    let recipient = posted.fields.get("recipient").and_then(|r| r.parse::<Uuid>().ok());
-    let saved = payload.clone();
-    super::write(&state, principal.clone(), info.clone(), move |conn, _, principal| {
-        drafts::save(conn, principal, id, &saved, recipient)
+    // The form is read along the draft's schema, once the use case has read the draft.
+    let fields = posted.fields.0.clone();
+    let read: drafts::FormReader = Box::new(move |schema| {
+        let (payload, unreadable) = form::parse(schema, &fields);
+        (payload, form::rebase(unreadable, BASE))
+    });
+    let submitted = super::write(&state, principal, info, move |conn, state, principal| {
+        drafts::submit(conn, &state.schemas, &state.notifier, principal, id, submission, read)
     })
     .await?;
-    let draft = Draft { payload, recipient_facility_id: recipient.or(draft.recipient_facility_id), ..draft };
-    if posted.fields.get("action") != Some("send") {
-        return page(&state, &posted.visitor, StatusCode::OK, draft, &[], Some("下書きを保存しました。")).await;
-    }
-    if !unreadable.is_empty() {
-        let mut errors = form::rebase(unreadable, BASE);
-        errors.extend(schema.validate(&draft.payload, BASE));
-        return page(&state, &posted.visitor, StatusCode::UNPROCESSABLE_ENTITY, draft, &errors, None).await;
-    }
-    let sent = super::write(&state, principal, info, move |conn, state, principal| {
-        drafts::send(conn, &state.schemas, &state.notifier, principal, id)
-    })
-    .await;
-    match sent {
-        Ok(document) => {
+    match submitted {
+        Submitted::Sent(document) => {
             state.notifier.wake();
             Ok(see_other(&format!("/documents/{document}?sent=1")))
         }
-        Err(AppError::Invalid(errors)) => {
-            page(&state, &posted.visitor, StatusCode::UNPROCESSABLE_ENTITY, draft, &errors, None).await
+        Submitted::Saved(composing) => {
+            page(&state, &posted.visitor, StatusCode::OK, composing, &[], Some("下書きを保存しました。"))
         }
-        Err(error) => Err(error.into()),
+        Submitted::Refused(composing, errors) => {
+            page(&state, &posted.visitor, StatusCode::UNPROCESSABLE_ENTITY, composing, &errors, None)
+        }
     }
 }

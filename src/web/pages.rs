@@ -85,6 +85,22 @@ fn page_response(status: StatusCode) -> actix_web::HttpResponseBuilder {
     response
 }
 
+/// The messages of a refused form by the name of the page's field (the first message of each):
+/// the pointer without its slash, the client's fields without `client/` (`/client/birth_date` is
+/// `birth_date`), a contact window's with `window_` (`/contact_windows/email` is `window_email`).
+pub fn by_field(errors: &[crate::error::FieldError]) -> std::collections::BTreeMap<String, String> {
+    let mut fields = std::collections::BTreeMap::new();
+    for error in errors {
+        let pointer = error.pointer.trim_start_matches('/');
+        let name = match pointer.strip_prefix("client/") {
+            Some(field) => field.to_owned(),
+            None => pointer.replace("contact_windows/", "window_"),
+        };
+        fields.entry(name).or_insert_with(|| error.message.clone());
+    }
+    fields
+}
+
 /// A redirect after a form was handled (post/redirect/get).
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther().insert_header((actix_web::http::header::LOCATION, location)).finish()

@@ -33,7 +33,7 @@ pub fn admitted(
                 planned_discharge_on: None,
                 planned_respite: false,
             };
-            renkei::episodes::register_admission(conn, nurse, admission).unwrap().episode.id
+            renkei::episodes::register_admission(conn, nurse, admission).unwrap()
         })
         .collect()
 }

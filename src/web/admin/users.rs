@@ -8,8 +8,9 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use minijinja::{Value, context};
 use uuid::Uuid;
 
+use super::super::pages::by_field;
 use super::facilities::{Refused, facility_page};
-use super::{by_field, refusal, require_admin, values};
+use super::{refusal, require_admin, values};
 use crate::auth::{password, session};
 use crate::directory::{self, NewUser, Role};
 use crate::shell::RequestInfo;

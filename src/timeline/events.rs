@@ -6,11 +6,12 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::timeline::{self, DischargeDay, Judgement};
+use super::EpisodeDetail;
+use super::judgement::{self as timeline, DischargeDay, Judgement};
 use crate::calendar;
 use crate::contacts::{Contact, ContactKind, Direction};
 use crate::documents::DocumentSummary;
-use crate::episodes::{ContactSummary, Destination, Episode, EpisodeDetail};
+use crate::episodes::Destination;
 use crate::survey::rules::RuleSet;
 
 /// One line of the timeline.
@@ -64,16 +65,11 @@ fn link(document: &DocumentSummary) -> DocumentLink {
     }
 }
 
-/// The admission-sheet deadline of a stay, as the reminders compute it.
-pub fn admission_deadline(episode: &Episode, rules: &RuleSet) -> NaiveDate {
-    rules.admission_info_deadline.last_day(episode.admitted_on, episode.admitted_at.map(calendar::to_utc))
-}
-
 /// Every event of the stay, oldest first; undated contacts last.
 pub fn entries(detail: &EpisodeDetail, rules: &RuleSet, today: NaiveDate) -> Vec<Entry> {
     let episode = &detail.episode;
     let discharge_day = DischargeDay::of(episode.discharged_on, episode.planned_discharge_on);
-    let deadline = admission_deadline(episode, rules);
+    let deadline = super::admission_deadline(episode, rules);
     let mut entries = vec![];
     let mut admission = Entry::new(
         Some(episode.admitted_on),
@@ -109,7 +105,7 @@ pub fn entries(detail: &EpisodeDetail, rules: &RuleSet, today: NaiveDate) -> Vec
     }
     match (episode.discharged_on, episode.planned_discharge_on) {
         (Some(day), _) => {
-            let destination = episode.destination.map(destination_label).unwrap_or_default();
+            let destination = episode.destination.map(Destination::went).unwrap_or_default();
             entries.push(Entry::new(Some(day), 2, "discharge", "退院".into(), destination.into()));
         }
         (None, Some(day)) => {
@@ -143,37 +139,4 @@ fn judge(
         }
         _ => None,
     }
-}
-
-pub fn destination_label(destination: Destination) -> &'static str {
-    match destination {
-        Destination::Home => "自宅へ",
-        Destination::Facility => "施設へ",
-        Destination::Transfer => "転院",
-        Destination::Death => "死亡退院",
-    }
-}
-
-/// Where a stay stands on its two rules: the admission sheet and the discharge contact (the
-/// first of each counts, as in the survey).
-pub fn standing(
-    episode: &Episode,
-    summary: &ContactSummary,
-    rules: &RuleSet,
-    today: NaiveDate,
-) -> (Judgement, Judgement) {
-    let deadline = admission_deadline(episode, rules);
-    let admission = match (summary.first_admission_info, summary.undated_admission_info) {
-        (Some(day), _) => timeline::admission_sheet(episode.admitted_on, deadline, Some(day)),
-        (None, true) => timeline::admission_sheet(episode.admitted_on, deadline, None),
-        (None, false) => timeline::admission_sheet_missing(deadline, today),
-    };
-    let discharge_day = DischargeDay::of(episode.discharged_on, episode.planned_discharge_on);
-    let min_days = rules.discharge_notice_min_days;
-    let discharge = match (summary.first_discharge_contact, summary.undated_discharge_contact) {
-        (Some(day), _) => timeline::discharge_contact(min_days, Some(day), discharge_day),
-        (None, true) => timeline::discharge_contact(min_days, None, discharge_day),
-        (None, false) => timeline::discharge_missing(min_days, discharge_day, today),
-    };
-    (admission, discharge)
 }

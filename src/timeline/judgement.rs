@@ -1,7 +1,7 @@
 //! Lead times against the handbook rules, in the words the stay's timeline and the stays list
 //! show: 「退院5日前ルール: 3日前に連絡（未達）」, 「入院時情報提供: 入院2日目に提供（期限内）」.
 //! Pure functions of dates: the rules in force give the threshold N and the admission-sheet
-//! deadline (`notify::reminders::admission_info_deadline`, the same day the reminders use).
+//! deadline (`Deadline::last_day`, the same day the reminders use).
 
 use chrono::NaiveDate;
 use serde::Serialize;

@@ -1,0 +1,172 @@
+//! A stay as its parties follow it: the stay with what was exchanged and recorded about it (the
+//! API's detail of a stay), its events in date order (`events`), and where it stands against the
+//! handbook rules in force (`judgement`). It stands above `episodes`, `documents` and
+//! `contacts`, which it reads; the stay's writes answer with this detail.
+
+pub mod events;
+pub mod judgement;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::Principal;
+use crate::calendar;
+use crate::contacts::{self, Contact};
+use crate::db::DbConnection;
+use crate::directory::Role;
+use crate::documents::DocumentSummary;
+use crate::episodes::{self, ContactSummary, Discharge, Episode, NewAdmission, PlannedDischarge};
+use crate::error::AppError;
+use crate::forms::DocumentKind;
+use crate::survey::rules::RuleSet;
+use judgement::{DischargeDay, Judgement};
+
+/// Discharges older than this leave the stays list unless all are asked for.
+pub const RECENT_DISCHARGE_DAYS: i64 = 60;
+
+/// A stay with everything exchanged and recorded about it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EpisodeDetail {
+    #[serde(flatten)]
+    pub episode: Episode,
+    /// Documents about this stay that the caller's facility sent or received.
+    pub documents: Vec<DocumentSummary>,
+    pub contacts: Vec<Contact>,
+}
+
+/// One stay with its documents and contacts, if this facility takes part in it.
+pub fn detail(conn: &mut DbConnection, principal: &Principal, id: Uuid) -> Result<EpisodeDetail, AppError> {
+    let episode = episodes::visible(conn, principal, id)?;
+    let documents = crate::documents::store::summaries_of_episode(conn, id, principal.facility_id)?;
+    let contacts = crate::contacts::store::of_episode(conn, id)?;
+    Ok(EpisodeDetail { episode, documents, contacts })
+}
+
+/// A hospital registers an admission (`episodes::register_admission`): the new stay's detail.
+pub fn register_admission(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    new: NewAdmission,
+) -> Result<EpisodeDetail, AppError> {
+    let id = episodes::register_admission(conn, principal, new)?;
+    detail(conn, principal, id)
+}
+
+/// The hospital records the discharge (`episodes::record_discharge`): the stay's detail.
+pub fn record_discharge(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    id: Uuid,
+    discharge: Discharge,
+) -> Result<EpisodeDetail, AppError> {
+    episodes::record_discharge(conn, principal, id, discharge)?;
+    detail(conn, principal, id)
+}
+
+/// The hospital sets the planned discharge date (`episodes::plan_discharge`): the stay's detail.
+pub fn plan_discharge(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    id: Uuid,
+    plan: PlannedDischarge,
+) -> Result<EpisodeDetail, AppError> {
+    episodes::plan_discharge(conn, principal, id, plan)?;
+    detail(conn, principal, id)
+}
+
+/// The admission-sheet deadline of a stay, as the reminders compute it.
+pub fn admission_deadline(episode: &Episode, rules: &RuleSet) -> NaiveDate {
+    rules.admission_info_deadline.last_day(episode.admitted_on, episode.admitted_at.map(calendar::to_utc))
+}
+
+/// Where a stay stands on its two rules: the admission sheet and the discharge contact (the
+/// first of each counts, as in the survey).
+#[derive(Debug, Clone, Serialize)]
+pub struct Standing {
+    pub admission: Judgement,
+    pub discharge: Judgement,
+}
+
+/// A stay's standing on `today`.
+pub fn standing(episode: &Episode, summary: &ContactSummary, rules: &RuleSet, today: NaiveDate) -> Standing {
+    let deadline = admission_deadline(episode, rules);
+    let admission = match (summary.first_admission_info, summary.undated_admission_info) {
+        (Some(day), _) => judgement::admission_sheet(episode.admitted_on, deadline, Some(day)),
+        (None, true) => judgement::admission_sheet(episode.admitted_on, deadline, None),
+        (None, false) => judgement::admission_sheet_missing(deadline, today),
+    };
+    let discharge_day = DischargeDay::of(episode.discharged_on, episode.planned_discharge_on);
+    let min_days = rules.discharge_notice_min_days;
+    let discharge = match (summary.first_discharge_contact, summary.undated_discharge_contact) {
+        (Some(day), _) => judgement::discharge_contact(min_days, Some(day), discharge_day),
+        (None, true) => judgement::discharge_contact(min_days, None, discharge_day),
+        (None, false) => judgement::discharge_missing(min_days, discharge_day, today),
+    };
+    Standing { admission, discharge }
+}
+
+/// The facility's stays, each with its standing: in hospital first (newest admission first),
+/// then the discharges of the last `RECENT_DISCHARGE_DAYS` days (all of them with `all`),
+/// newest first.
+pub fn overview(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    rules: &RuleSet,
+    today: NaiveDate,
+    all: bool,
+) -> Result<Vec<(Episode, Standing)>, AppError> {
+    let since = (!all).then(|| today - chrono::Duration::days(RECENT_DISCHARGE_DAYS));
+    Ok(episodes::overview(conn, principal, since)?
+        .into_iter()
+        .map(|(stay, summary)| {
+            let standing = standing(&stay, &summary, rules, today);
+            (stay, standing)
+        })
+        .collect())
+}
+
+/// A stay's page: its detail, its events, where it stands, and what the visitor may do on it.
+#[derive(Debug, Clone)]
+pub struct StayView {
+    pub detail: EpisodeDetail,
+    pub entries: Vec<events::Entry>,
+    pub standing: Standing,
+    /// Whether the visitor's hospital may record the discharge (its stay, not discharged yet).
+    pub can_discharge: bool,
+    /// The form the visitor writes about this stay while it lasts, if any.
+    pub writes: Option<DocumentKind>,
+    /// The kinds of contact the visitor records by hand, their own side first (`direction:kind`,
+    /// words), and the one preselected.
+    pub contact_choices: Vec<(String, String)>,
+    pub default_contact: String,
+}
+
+/// The stay's page for the visitor, on `today`.
+pub fn view(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    rules: &RuleSet,
+    id: Uuid,
+    today: NaiveDate,
+) -> Result<StayView, AppError> {
+    let detail = detail(conn, principal, id)?;
+    let entries = events::entries(&detail, rules, today);
+    let summary = contacts::summary_of(&detail.contacts);
+    let standing = standing(&detail.episode, &summary, rules, today);
+    let episode = &detail.episode;
+    let discharged = episode.discharged_on.is_some();
+    let can_discharge =
+        principal.role == Role::DischargeNurse && episode.hospital.id == principal.facility_id && !discharged;
+    let sheet_given = summary.first_admission_info.is_some() || summary.undated_admission_info;
+    Ok(StayView {
+        entries,
+        standing,
+        can_discharge,
+        writes: crate::documents::exchange::written_by(principal.role).filter(|_| !discharged),
+        contact_choices: contacts::choices(principal.role),
+        default_contact: contacts::default_choice(principal.role, discharged, sheet_given),
+        detail,
+    })
+}
