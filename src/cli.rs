@@ -352,7 +352,7 @@ fn admin(conn: &mut db::DbConnection, command: AdminCommand) -> anyhow::Result<(
             println!("メール {id} を再送待ちにしました。動いている worker が送信します");
         }
         AdminCommand::ListFacilities => {
-            for f in directory::store::list(conn, None)? {
+            for f in directory::list(conn, None)? {
                 println!("{}\t{}\t{}\t{}", f.code, f.kind.as_str(), f.name, f.area.unwrap_or_default());
             }
         }

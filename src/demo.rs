@@ -87,10 +87,10 @@ const USERS: [(&str, &str, &str, Role); 7] = [
 /// Loads the demo into an empty database, or finds it already loaded; either way issues fresh
 /// tokens for the demo users and returns what to print.
 pub fn prepare(conn: &mut DbConnection, public_url: &str) -> anyhow::Result<String> {
-    let present = directory::store::find_by_code(conn, DEMO_MARKER)?.is_some();
+    let present = directory::by_code(conn, DEMO_MARKER).map_err(|e| anyhow::anyhow!("{e}"))?.is_some();
     let loaded_now = if present {
         false
-    } else if directory::store::is_empty(conn)? {
+    } else if directory::is_empty(conn).map_err(|e| anyhow::anyhow!("{e}"))? {
         load(conn, &crate::notify::Notifier::new(public_url))
             .map_err(|e| anyhow::anyhow!("デモデータを読み込めません: {e:?}"))?;
         true
@@ -108,7 +108,7 @@ pub fn prepare(conn: &mut DbConnection, public_url: &str) -> anyhow::Result<Stri
         .to_owned(),
     ];
     for (_, _, email, _) in USERS {
-        if auth::store::password_of(conn, email)?.is_some_and(|(_, hash)| hash.is_none()) {
+        if auth::session::lacks_password(conn, email).map_err(|e| anyhow::anyhow!("{e}"))? {
             auth::session::set_password(conn, email, DEMO_PASSWORD).map_err(|e| anyhow::anyhow!("{e:?}"))?;
         }
     }
@@ -264,7 +264,7 @@ fn load(conn: &mut DbConnection, notifier: &crate::notify::Notifier) -> Result<(
 }
 
 fn facility_id(conn: &mut DbConnection, code: &str) -> Result<uuid::Uuid, AppError> {
-    Ok(directory::store::find_by_code(conn, code)?.ok_or(AppError::NotFound("facility"))?.id)
+    Ok(directory::by_code(conn, code)?.ok_or(AppError::NotFound("facility"))?.id)
 }
 
 fn person(name: &str, kana: &str, birth: &str, sex: Sex, number: &str, level: &str) -> NewClient {

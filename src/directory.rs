@@ -179,6 +179,16 @@ pub fn care_offices(conn: &mut crate::db::DbConnection) -> Result<Vec<FacilityRe
         .collect())
 }
 
+/// The facility with this code, if any.
+pub fn by_code(conn: &mut crate::db::DbConnection, code: &str) -> Result<Option<Facility>, AppError> {
+    Ok(store::find_by_code(conn, code)?)
+}
+
+/// Whether the directory holds no facility at all (an empty installation).
+pub fn is_empty(conn: &mut crate::db::DbConnection) -> Result<bool, AppError> {
+    Ok(store::is_empty(conn)?)
+}
+
 pub fn get(conn: &mut crate::db::DbConnection, id: Uuid) -> Result<Facility, AppError> {
     store::find(conn, id)?.ok_or(AppError::NotFound("facility"))
 }

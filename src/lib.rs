@@ -1,6 +1,7 @@
 //! Renkei (連携): admission/discharge liaison between hospitals and care managers.
 //! docs/ARCHITECTURE.md has the map of these modules and the rules they keep.
 
+pub mod admin;
 pub mod app;
 pub mod audit;
 pub mod auth;

@@ -330,6 +330,15 @@ pub fn compute_from(
     })
 }
 
+/// What the report shows: the survey, and the same period broken down by hospital and by month,
+/// and the fiscal years side by side.
+pub struct ReportData {
+    pub main: SurveyResult,
+    pub by_hospital: SurveyResult,
+    pub by_month: SurveyResult,
+    pub by_fiscal_year: Vec<(String, SurveyResult)>,
+}
+
 /// Only coordinators and administrators see the survey.
 fn require_statistics(principal: &crate::auth::Principal) -> Result<(), AppError> {
     principal.require(&[crate::directory::Role::Coordinator, crate::directory::Role::Admin], "連絡状況調査の集計")
@@ -353,7 +362,7 @@ pub fn produce_for(
 /// could not be read), and the fiscal years its menu offers, newest first: from the year of the
 /// first stay on record (at most 15 years back) to this one, and the year shown if older.
 pub struct Dashboard {
-    pub data: Option<html::ReportData>,
+    pub data: Option<ReportData>,
     pub years: Vec<i32>,
 }
 
@@ -393,11 +402,7 @@ pub fn produce(
 
 /// Everything the HTML report shows: the survey, the same period by hospital and by month, and
 /// each fiscal year from the first stay on record (at most the last ten) to the period's end.
-pub fn report_data(
-    conn: &mut DbConnection,
-    rules: &RuleSet,
-    query: &SurveyQuery,
-) -> Result<html::ReportData, AppError> {
+pub fn report_data(conn: &mut DbConnection, rules: &RuleSet, query: &SurveyQuery) -> Result<ReportData, AppError> {
     let with = |group_by| SurveyQuery { group_by, ..query.clone() };
     let main = compute(conn, rules, query)?;
     let by_hospital = compute(conn, rules, &with(Some(GroupBy::Hospital)))?;
@@ -409,7 +414,7 @@ pub fn report_data(
         let year_query = SurveyQuery::new(None, None, Some(year), None)?;
         by_fiscal_year.push((periods::fiscal_year_label(year), compute(conn, rules, &year_query)?));
     }
-    Ok(html::ReportData { main, by_hospital, by_month, by_fiscal_year })
+    Ok(ReportData { main, by_hospital, by_month, by_fiscal_year })
 }
 
 /// The group a database key falls in: days become months, care levels become 要支援/要介護.

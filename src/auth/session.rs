@@ -103,6 +103,12 @@ pub fn set_password(conn: &mut DbConnection, email: &str, new: &str) -> Result<U
 }
 
 /// Whether the installation still has no administrator: only then is the set-up page open.
+/// Whether the user with this address has no password yet (a user registered but never given
+/// one); false for an unknown address.
+pub fn lacks_password(conn: &mut DbConnection, email: &str) -> Result<bool, AppError> {
+    Ok(store::password_of(conn, email)?.is_some_and(|(_, hash)| hash.is_none()))
+}
+
 pub fn needs_setup(conn: &mut DbConnection) -> Result<bool, AppError> {
     Ok(!store::any_admin(conn)?)
 }

@@ -7,7 +7,7 @@
 use std::fmt::Write;
 
 use super::DischargeFigures;
-use super::html::ReportData;
+use super::ReportData;
 
 /// The three charts of a report, as SVG markup.
 pub struct Charts {

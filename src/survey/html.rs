@@ -4,18 +4,9 @@
 
 use std::fmt::Write;
 
-use super::SurveyResult;
 use super::charts::{self, escape, percent};
 use super::periods::wareki;
-
-/// What the report shows: the survey, and the same period broken down by hospital and by month,
-/// and the fiscal years side by side.
-pub struct ReportData {
-    pub main: SurveyResult,
-    pub by_hospital: SurveyResult,
-    pub by_month: SurveyResult,
-    pub by_fiscal_year: Vec<(String, SurveyResult)>,
-}
+use super::{ReportData, SurveyResult};
 
 fn figures_table(result: &SurveyResult) -> String {
     let n = result.rules.discharge_notice_min_days;

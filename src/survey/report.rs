@@ -61,7 +61,7 @@ pub fn csv_file(result: &SurveyResult, encoding: Encoding) -> Result<Rendered, A
 }
 
 /// The self-contained HTML report.
-pub fn html(data: &super::html::ReportData) -> Rendered {
+pub fn html(data: &super::ReportData) -> Rendered {
     Rendered {
         content_type: "text/html; charset=utf-8",
         file_name: format!("{}.html", file_stem(&data.main)),

@@ -14,17 +14,10 @@ use std::collections::HashMap;
 use actix_web::{HttpResponse, get, web};
 use minijinja::{Value, context};
 
-use super::pages::{Frame, PageError, render};
+use super::pages::{PageError, render};
 use super::visitor::{Fields, SignedIn};
-use crate::auth::Principal;
-use crate::directory::{self, Role};
 use crate::error::AppError;
 use crate::shell::{AppState, blocking};
-
-/// Only administrators: everyone else gets the 403 page.
-pub fn require_admin(principal: &Principal, action: &str) -> Result<(), AppError> {
-    principal.require(&[Role::Admin], action)
-}
 
 /// A use case's refusal as messages next to fields, when it is about the form's content
 /// (`Invalid`, or a `Conflict` about the field `conflict_field`); any other error as it is.
@@ -66,8 +59,8 @@ pub async fn index(
     visitor: SignedIn,
     done: web::Query<Done>,
 ) -> Result<HttpResponse, PageError> {
-    require_admin(visitor.principal(), "管理画面の表示")?;
-    let facilities = blocking(&state, |conn, _| directory::list(conn, None)).await?;
+    let principal = visitor.principal().clone();
+    let facilities = blocking(&state, move |conn, _| crate::admin::facilities(conn, &principal)).await?;
     let facilities: Vec<Value> = facilities
         .into_iter()
         .map(|f| {
@@ -81,7 +74,7 @@ pub async fn index(
     render(
         "admin/index.html",
         context! {
-            ..Value::from_serialize(Frame::of(&visitor, "/admin")),
+            ..Value::from_serialize(visitor.frame("/admin")),
             ..context! {
                 facilities,
                 rules => context! { title => rules.title.clone(), id => rules.id.clone(), version => rules.version,

@@ -15,7 +15,7 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::pages::{Frame, PageError, by_field, render_with, see_other};
+use super::pages::{PageError, by_field, render_with, see_other};
 use super::visitor::{Fields, Posted, SignedIn};
 use crate::clients::{self, AdmissionSearch, CARE_LEVELS, FoundPatient, PatientSearch};
 use crate::directory::Facility;
@@ -161,7 +161,7 @@ fn page(visitor: &SignedIn, status: StatusCode, p: Page) -> Result<HttpResponse,
         status,
         "episodes/new.html",
         context! {
-            ..minijinja::Value::from_serialize(Frame::of(visitor, "/episodes")),
+            ..minijinja::Value::from_serialize(visitor.frame("/episodes")),
             ..context! {
                 not_hospital => p.not_hospital, search => p.search, search_query => p.search_query, searched => p.searched,
                 matches => p.matches, search_errors => p.search_errors, picked => p.picked,

@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, get, web};
 use minijinja::{Value, context};
 use serde::Serialize;
 
-use super::pages::{Frame, PageError, by_field, render, render_with};
+use super::pages::{PageError, by_field, render, render_with};
 use super::visitor::SignedIn;
 use crate::error::AppError;
 use crate::shell::{AppState, blocking};
@@ -106,7 +106,7 @@ pub async fn show(
     choice: web::Query<Choice>,
 ) -> Result<HttpResponse, PageError> {
     let choice = choice.into_inner();
-    let frame = Value::from_serialize(Frame::of(&visitor, "/dashboard"));
+    let frame = Value::from_serialize(visitor.frame("/dashboard"));
     let query = choice.read();
     let (principal, wanted) = (visitor.principal().clone(), query.as_ref().ok().cloned());
     let today = crate::calendar::today();

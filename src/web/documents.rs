@@ -9,7 +9,7 @@ use strum::IntoEnumIterator;
 use uuid::Uuid;
 
 use super::display;
-use super::pages::{Frame, PageError, render, see_other};
+use super::pages::{PageError, render, see_other};
 use super::visitor::{Posted, SignedIn};
 use crate::documents::{self, DocumentStatus, DocumentSummary, MailboxQuery, Reading, Side};
 use crate::forms::DocumentKind;
@@ -105,7 +105,7 @@ async fn list(
     render(
         "documents/list.html",
         context! {
-            ..minijinja::Value::from_serialize(Frame::of(&visitor, path)),
+            ..minijinja::Value::from_serialize(visitor.frame(path)),
             ..context! { title, inbox => side == Side::Inbox, lines, filter, kinds, path, previous, next,
                          page => mailbox.page + 1 }
         },
@@ -187,7 +187,7 @@ pub async fn show(
     render(
         "documents/show.html",
         context! {
-            ..minijinja::Value::from_serialize(Frame::of(&visitor, "/documents")),
+            ..minijinja::Value::from_serialize(visitor.frame("/documents")),
             ..context! {
                 document => minijinja::Value::from_serialize(&document),
                 sent_at => japanese_time(&document.summary.sent_at),

@@ -11,7 +11,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::form;
-use super::pages::{Frame, PageError, render, render_with, see_other};
+use super::pages::{PageError, render, render_with, see_other};
 use super::visitor::{Posted, SignedIn};
 use crate::drafts::{self, Composing, Start, Submission, Submitted};
 use crate::error::{AppError, FieldError};
@@ -71,7 +71,7 @@ pub async fn list(state: web::Data<AppState>, visitor: SignedIn) -> Result<HttpR
     render(
         "drafts/list.html",
         context! {
-            ..minijinja::Value::from_serialize(Frame::of(&visitor, "/drafts")),
+            ..minijinja::Value::from_serialize(visitor.frame("/drafts")),
             ..context! { lines, stays, clients, kind => kind.map(|k| k.as_str()), kind_label => kind.map(|k| k.label()) }
         },
     )
@@ -144,7 +144,7 @@ fn page(
         status,
         "drafts/edit.html",
         context! {
-            ..minijinja::Value::from_serialize(Frame::of(visitor, "/drafts")),
+            ..minijinja::Value::from_serialize(visitor.frame("/drafts")),
             ..context! {
                 draft => minijinja::Value::from_serialize(&draft),
                 kind_label => draft.kind.label(),

@@ -13,7 +13,7 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::pages::{Frame, PageError, by_field, see_other};
+use super::pages::{PageError, by_field, see_other};
 use super::visitor::{Posted, SignedIn};
 use crate::calendar;
 use crate::contacts::{self, ContactForm, Method};
@@ -78,7 +78,7 @@ pub async fn list(
     super::pages::render(
         "episodes/list.html",
         context! {
-            ..minijinja::Value::from_serialize(Frame::of(&visitor, "/episodes")),
+            ..minijinja::Value::from_serialize(visitor.frame("/episodes")),
             ..context! { lines, all, is_hospital, notice, recent_days => RECENT_DISCHARGE_DAYS }
         },
     )
@@ -171,7 +171,7 @@ async fn stay_page(
         status,
         "episodes/show.html",
         context! {
-            ..minijinja::Value::from_serialize(Frame::of(visitor, "/episodes")),
+            ..minijinja::Value::from_serialize(visitor.frame("/episodes")),
             ..context! {
                 id, entries => view.entries, admission => view.standing.admission,
                 discharge_contact => view.standing.discharge, can_discharge => view.can_discharge,

@@ -9,7 +9,6 @@ use actix_web::{HttpResponse, ResponseError};
 use minijinja::Environment;
 use serde::Serialize;
 
-use super::visitor::SignedIn;
 use crate::directory::Role;
 use crate::error::AppError;
 
@@ -130,9 +129,9 @@ pub struct NavItem {
 }
 
 impl Frame {
-    /// The frame for the signed-in visitor on the page at `path`.
-    pub fn of(visitor: &SignedIn, path: &str) -> Self {
-        let principal = &visitor.session.principal;
+    /// The frame for the visitor signed in with `session` on the page at `path`.
+    pub fn of(session: &crate::auth::session::Session, path: &str) -> Self {
+        let principal = &session.principal;
         let items: &[(&str, &str)] = match principal.role {
             Role::DischargeNurse | Role::CareManager => {
                 &[("/inbox", "受信箱"), ("/outbox", "送信箱"), ("/episodes", "入院・退院"), ("/drafts", "下書き")]
@@ -147,7 +146,7 @@ impl Frame {
                 role_label: principal.role.label(),
                 facility: principal.facility_name.clone(),
             },
-            csrf: visitor.session.csrf_token.clone(),
+            csrf: session.csrf_token.clone(),
             nav: items
                 .iter()
                 .map(|(href, label)| NavItem {

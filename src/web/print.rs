@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::display;
 use super::mask::{self, Person};
-use super::pages::{Frame, PageError, render};
+use super::pages::{PageError, render};
 use super::visitor::SignedIn;
 use crate::documents;
 use crate::shell::{AppState, blocking};
@@ -68,7 +68,7 @@ pub async fn show(
     render(
         "documents/print.html",
         context! {
-            ..minijinja::Value::from_serialize(Frame::of(&visitor, "/documents")),
+            ..minijinja::Value::from_serialize(visitor.frame("/documents")),
             ..context! {
                 id, masked, sections, client_name, client_kana, insurance_number, birth_date,
                 title => summary.kind_label.clone(),

@@ -30,6 +30,11 @@ impl SignedIn {
     pub fn principal(&self) -> &crate::auth::Principal {
         &self.session.principal
     }
+
+    /// What the page at `path` shows around its content for this visitor.
+    pub fn frame(&self, path: &str) -> super::pages::Frame {
+        super::pages::Frame::of(&self.session, path)
+    }
 }
 
 impl FromRequest for SignedIn {

@@ -10,12 +10,13 @@ use minijinja::{Value, context};
 use strum::IntoEnumIterator;
 use uuid::Uuid;
 
-use super::{Done, notice, refusal, require_admin, values};
-use crate::directory::{self, ContactWindow, FacilityKind, NewFacility, Role};
+use super::{Done, notice, refusal, values};
+use crate::admin::{self, FacilityForm, FacilityPage};
+use crate::directory::{ContactWindow, FacilityKind, Role};
 use crate::error::AppError;
 use crate::shell::RequestInfo;
 use crate::shell::{AppState, blocking};
-use crate::web::pages::{Frame, PageError, render_with, see_other};
+use crate::web::pages::{PageError, render_with, see_other};
 use crate::web::visitor::{Fields, Posted, SignedIn};
 
 const FACILITY_FIELDS: &[&str] = &["code", "name", "kind", "area", "in_city"];
@@ -44,7 +45,7 @@ pub(super) fn window_of(fields: &Fields) -> Option<ContactWindow> {
 /// The registration form of a facility (and its first contact window).
 #[get("/admin/facilities/new")]
 pub async fn new_form(visitor: SignedIn) -> Result<HttpResponse, PageError> {
-    require_admin(visitor.principal(), "事業所の登録")?;
+    crate::admin::require_admin(visitor.principal(), "事業所の登録")?;
     form_page(&visitor, StatusCode::OK, HashMap::from([("in_city".to_owned(), "true".to_owned())]), HashMap::new())
 }
 
@@ -58,7 +59,7 @@ fn form_page(
         status,
         "admin/facility_new.html",
         context! {
-            ..Value::from_serialize(Frame::of(visitor, "/admin")),
+            ..Value::from_serialize(visitor.frame("/admin")),
             ..context! { values, errors, kinds => kinds() }
         },
     )
@@ -71,39 +72,25 @@ pub async fn create(
     posted: Posted,
     request: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
-    require_admin(posted.visitor.principal(), "事業所の登録")?;
     let fields = &posted.fields;
     let mut typed = values(fields, FACILITY_FIELDS);
     typed.extend(values(fields, WINDOW_FIELDS));
-    let mut errors = HashMap::new();
-    for (name, message) in [("code", "事業所コードは必須です"), ("name", "名称は必須です")] {
-        if fields.get(name).is_none() {
-            errors.insert(name.to_owned(), message.to_owned());
-        }
-    }
-    let kind = fields.get("kind").and_then(|k| k.parse::<FacilityKind>().ok());
-    if kind.is_none() {
-        errors.insert("kind".to_owned(), "種別を選んでください".to_owned());
-    }
-    let (Some(kind), true) = (kind, errors.is_empty()) else {
-        return form_page(&posted.visitor, StatusCode::UNPROCESSABLE_ENTITY, typed, errors);
-    };
-    let new = NewFacility {
+    let form = FacilityForm {
         code: fields.get("code").unwrap_or_default().to_owned(),
         name: fields.get("name").unwrap_or_default().to_owned(),
-        kind,
+        kind: fields.get("kind").unwrap_or_default().to_owned(),
         area: fields.get("area").map(str::to_owned),
         in_city: fields.get("in_city").is_some(),
-        contact_windows: window_of(fields).into_iter().collect(),
+        window: window_of(fields),
     };
     let principal = posted.visitor.principal().clone();
     let created = crate::web::write(&state, principal, RequestInfo::of(&request), move |conn, _, principal| {
-        require_admin(principal, "事業所の登録")?;
-        directory::create_facility(conn, new)
+        admin::register_facility(conn, principal, form).map(|facility| facility.id)
     })
     .await;
     match created {
-        Ok(facility) => Ok(see_other(&format!("/admin/facilities/{}?done=facility", facility.id))),
+        Ok(facility) => Ok(see_other(&format!("/admin/facilities/{facility}?done=facility"))),
+        Err(error @ AppError::Forbidden(_)) => Err(error.into()),
         Err(error) => {
             let errors = refusal(error, "code")?;
             form_page(&posted.visitor, StatusCode::UNPROCESSABLE_ENTITY, typed, errors)
@@ -128,13 +115,9 @@ pub async fn facility_page(
     refused: Refused,
     done: Option<&str>,
 ) -> Result<HttpResponse, PageError> {
-    let (facility, windows, users) = blocking(state, move |conn, _| {
-        let facility = directory::get(conn, id)?;
-        let windows = directory::windows_with_ids(conn, id)?;
-        let users = directory::users_of(conn, id)?;
-        Ok((facility, windows, users))
-    })
-    .await?;
+    let principal = visitor.principal().clone();
+    let FacilityPage { facility, windows, users } =
+        blocking(state, move |conn, _| admin::facility(conn, &principal, id)).await?;
     let windows: Vec<Value> = windows.into_iter().map(|(id, w)| context! { id, ..Value::from_serialize(&w) }).collect();
     let roles: Vec<(&str, &str, bool)> = Role::iter().map(|r| (r.as_str(), r.label(), r.fits(facility.kind))).collect();
     let users: Vec<Value> = users
@@ -145,7 +128,7 @@ pub async fn facility_page(
         status,
         "admin/facility.html",
         context! {
-            ..Value::from_serialize(Frame::of(visitor, "/admin")),
+            ..Value::from_serialize(visitor.frame("/admin")),
             ..context! {
                 facility => Value::from_serialize(&facility),
                 kind_label => facility.kind.label(),
@@ -165,7 +148,6 @@ pub async fn show(
     id: web::Path<Uuid>,
     done: web::Query<Done>,
 ) -> Result<HttpResponse, PageError> {
-    require_admin(visitor.principal(), "事業所の表示")?;
     facility_page(&state, &visitor, id.into_inner(), StatusCode::OK, Refused::default(), done.done.as_deref()).await
 }
 
@@ -177,20 +159,17 @@ pub async fn add_window(
     id: web::Path<Uuid>,
     request: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
-    require_admin(posted.visitor.principal(), "連絡窓口の追加")?;
     let id = id.into_inner();
     // All blank: refused for its missing label, next to that field.
     let window = window_of(&posted.fields).unwrap_or_default();
     let principal = posted.visitor.principal().clone();
     let added = crate::web::write(&state, principal, RequestInfo::of(&request), move |conn, _, principal| {
-        require_admin(principal, "連絡窓口の追加")?;
-        let facility = directory::get(conn, id)?;
-        directory::add_window(conn, &facility.code, window)
+        admin::add_window(conn, principal, id, window)
     })
     .await;
     match added {
         Ok(_) => Ok(see_other(&format!("/admin/facilities/{id}?done=window"))),
-        Err(error @ AppError::NotFound(_)) => Err(error.into()),
+        Err(error @ (AppError::NotFound(_) | AppError::Forbidden(_))) => Err(error.into()),
         Err(error) => {
             let refused = Refused {
                 form: "window",

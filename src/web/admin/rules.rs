@@ -4,11 +4,11 @@ use actix_web::{HttpResponse, get, web};
 use minijinja::{Value, context};
 use serde::Serialize;
 
-use super::require_admin;
+use crate::admin::require_admin;
 use crate::shell::AppState;
 use crate::survey::periods::wareki;
 use crate::survey::rules::{Deadline, RuleSet, WindowMode};
-use crate::web::pages::{Frame, PageError, render};
+use crate::web::pages::{PageError, render};
 use crate::web::visitor::SignedIn;
 
 /// One line of the summary: a term and what it says (one or more sentences or list items).
@@ -104,7 +104,7 @@ pub async fn show(state: web::Data<AppState>, visitor: SignedIn) -> Result<HttpR
     render(
         "admin/rules.html",
         context! {
-            ..Value::from_serialize(Frame::of(&visitor, "/admin")),
+            ..Value::from_serialize(visitor.frame("/admin")),
             ..context! { items => summary(&state.rules) }
         },
     )

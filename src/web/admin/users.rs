@@ -8,14 +8,14 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use minijinja::{Value, context};
 use uuid::Uuid;
 
-use super::super::pages::by_field;
 use super::facilities::{Refused, facility_page};
-use super::{refusal, require_admin, values};
-use crate::auth::{password, session};
-use crate::directory::{self, NewUser, Role};
+use super::{refusal, values};
+use crate::admin::{self, UserForm};
+use crate::auth::password;
+use crate::error::AppError;
 use crate::shell::RequestInfo;
 use crate::shell::{AppState, blocking};
-use crate::web::pages::{Frame, PageError, render_with, see_other};
+use crate::web::pages::{PageError, render_with, see_other};
 use crate::web::visitor::{Fields, Posted, SignedIn};
 
 const USER_FIELDS: &[&str] = &["name", "email", "role"];
@@ -34,42 +34,26 @@ pub async fn create(
     id: web::Path<Uuid>,
     request: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
-    require_admin(posted.visitor.principal(), "利用者の登録")?;
     let id = id.into_inner();
     let fields = &posted.fields;
-    let email = fields.get("email").unwrap_or_default().to_owned();
-    let password = typed_password(fields);
-    let mut errors = HashMap::new();
-    let role = fields.get("role").and_then(|r| r.parse::<Role>().ok());
-    if role.is_none() {
-        errors.insert("role".to_owned(), "役割を選んでください".to_owned());
-    }
-    if let Some(password) = &password {
-        errors.extend(by_field(&password::problems(password, &email, "/password")));
-    }
-    let refused = |errors| Refused { form: "user", values: values(fields, USER_FIELDS), errors };
-    let (Some(role), true) = (role, errors.is_empty()) else {
-        return facility_page(&state, &posted.visitor, id, StatusCode::UNPROCESSABLE_ENTITY, refused(errors), None)
-            .await;
+    let form = UserForm {
+        name: fields.get("name").unwrap_or_default().to_owned(),
+        email: fields.get("email").unwrap_or_default().to_owned(),
+        role: fields.get("role").unwrap_or_default().to_owned(),
+        password: typed_password(fields),
     };
-    let name = fields.get("name").unwrap_or_default().to_owned();
     let principal = posted.visitor.principal().clone();
     let created = crate::web::write(&state, principal, RequestInfo::of(&request), move |conn, _, principal| {
-        require_admin(principal, "利用者の登録")?;
-        let facility = directory::get(conn, id)?;
-        let user = directory::create_user(conn, NewUser { facility_code: facility.code, name, email, role })?;
-        if let Some(password) = password {
-            session::set_password(conn, &user.email, &password)?;
-        }
-        Ok(user)
+        admin::register_user(conn, principal, id, form).map(|user| user.id)
     })
     .await;
     match created {
         Ok(_) => Ok(see_other(&format!("/admin/facilities/{id}?done=user"))),
-        Err(error @ crate::error::AppError::NotFound(_)) => Err(error.into()),
+        Err(error @ (AppError::NotFound(_) | AppError::Forbidden(_))) => Err(error.into()),
         Err(error) => {
-            let errors = refusal(error, "email")?;
-            facility_page(&state, &posted.visitor, id, StatusCode::UNPROCESSABLE_ENTITY, refused(errors), None).await
+            let refused =
+                Refused { form: "user", values: values(fields, USER_FIELDS), errors: refusal(error, "email")? };
+            facility_page(&state, &posted.visitor, id, StatusCode::UNPROCESSABLE_ENTITY, refused, None).await
         }
     }
 }
@@ -81,17 +65,13 @@ async fn password_page(
     status: StatusCode,
     errors: HashMap<String, String>,
 ) -> Result<HttpResponse, PageError> {
-    let (user, facility) = blocking(state, move |conn, _| {
-        let user = directory::user(conn, id)?;
-        let facility = directory::get(conn, user.facility_id)?;
-        Ok((user, facility))
-    })
-    .await?;
+    let principal = visitor.principal().clone();
+    let (user, facility) = blocking(state, move |conn, _| admin::user(conn, &principal, id)).await?;
     render_with(
         status,
         "admin/password.html",
         context! {
-            ..Value::from_serialize(Frame::of(visitor, "/admin")),
+            ..Value::from_serialize(visitor.frame("/admin")),
             ..context! {
                 user => context! { id => user.id, name => user.name, email => user.email, role_label => user.role.label() },
                 facility => context! { id => facility.id, name => facility.name },
@@ -108,7 +88,6 @@ pub async fn password_form(
     visitor: SignedIn,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, PageError> {
-    require_admin(visitor.principal(), "パスワードの設定")?;
     password_page(&state, &visitor, id.into_inner(), StatusCode::OK, HashMap::new()).await
 }
 
@@ -120,20 +99,16 @@ pub async fn set_password(
     id: web::Path<Uuid>,
     request: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
-    require_admin(posted.visitor.principal(), "パスワードの設定")?;
     let id = id.into_inner();
     let password = typed_password(&posted.fields).unwrap_or_default();
     let principal = posted.visitor.principal().clone();
     let set = crate::web::write(&state, principal, RequestInfo::of(&request), move |conn, _, principal| {
-        require_admin(principal, "パスワードの設定")?;
-        let user = directory::user(conn, id)?;
-        session::set_password(conn, &user.email, &password)?;
-        Ok(user.facility_id)
+        admin::set_password(conn, principal, id, &password)
     })
     .await;
     match set {
         Ok(facility) => Ok(see_other(&format!("/admin/facilities/{facility}?done=password"))),
-        Err(error @ crate::error::AppError::NotFound(_)) => Err(error.into()),
+        Err(error @ (AppError::NotFound(_) | AppError::Forbidden(_))) => Err(error.into()),
         Err(error) => {
             let errors = refusal(error, "password")?;
             password_page(&state, &posted.visitor, id, StatusCode::UNPROCESSABLE_ENTITY, errors).await

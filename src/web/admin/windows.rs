@@ -10,12 +10,13 @@ use minijinja::{Value, context};
 use uuid::Uuid;
 
 use super::facilities::{WINDOW_FIELDS, window_of};
-use super::{refusal, require_admin, values};
-use crate::directory::{self, ContactWindow};
+use super::{refusal, values};
+use crate::admin;
+use crate::directory::ContactWindow;
 use crate::error::AppError;
 use crate::shell::RequestInfo;
 use crate::shell::{AppState, blocking};
-use crate::web::pages::{Frame, PageError, render_with, see_other};
+use crate::web::pages::{PageError, render_with, see_other};
 use crate::web::visitor::{Posted, SignedIn};
 
 /// The form's values for what a window says.
@@ -38,22 +39,14 @@ async fn window_page(
     status: StatusCode,
     typed: Option<(HashMap<String, String>, HashMap<String, String>)>,
 ) -> Result<HttpResponse, PageError> {
-    let (facility, stored) = blocking(state, move |conn, _| {
-        let facility = directory::get(conn, facility)?;
-        let stored = directory::windows_with_ids(conn, facility.id)?
-            .into_iter()
-            .find(|(id, _)| *id == window)
-            .map(|(_, stored)| stored)
-            .ok_or(AppError::NotFound("contact window"))?;
-        Ok((facility, stored))
-    })
-    .await?;
+    let principal = visitor.principal().clone();
+    let (facility, stored) = blocking(state, move |conn, _| admin::window(conn, &principal, facility, window)).await?;
     let (values, errors) = typed.unwrap_or_else(|| (window_values(&stored), HashMap::new()));
     render_with(
         status,
         "admin/window.html",
         context! {
-            ..Value::from_serialize(Frame::of(visitor, "/admin")),
+            ..Value::from_serialize(visitor.frame("/admin")),
             ..context! { facility => Value::from_serialize(&facility), window, label => stored.label, values, errors }
         },
     )
@@ -65,7 +58,6 @@ pub async fn edit_form(
     visitor: SignedIn,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, PageError> {
-    require_admin(visitor.principal(), "連絡窓口の変更")?;
     window_page(&state, &visitor, path.into_inner(), StatusCode::OK, None).await
 }
 
@@ -77,19 +69,17 @@ pub async fn change(
     path: web::Path<(Uuid, Uuid)>,
     request: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
-    require_admin(posted.visitor.principal(), "連絡窓口の変更")?;
     let (facility, window) = path.into_inner();
     // All blank: refused for its missing label, next to that field.
     let changed = window_of(&posted.fields).unwrap_or_default();
     let principal = posted.visitor.principal().clone();
     let saved = crate::web::write(&state, principal, RequestInfo::of(&request), move |conn, _, principal| {
-        require_admin(principal, "連絡窓口の変更")?;
-        directory::change_window(conn, facility, window, changed)
+        admin::change_window(conn, principal, facility, window, changed)
     })
     .await;
     match saved {
         Ok(()) => Ok(see_other(&format!("/admin/facilities/{facility}?done=window_changed"))),
-        Err(error @ AppError::NotFound(_)) => Err(error.into()),
+        Err(error @ (AppError::NotFound(_) | AppError::Forbidden(_))) => Err(error.into()),
         Err(error) => {
             let typed = (values(&posted.fields, WINDOW_FIELDS), refusal(error, "window_label")?);
             let status = StatusCode::UNPROCESSABLE_ENTITY;
@@ -106,12 +96,10 @@ pub async fn remove(
     path: web::Path<(Uuid, Uuid)>,
     request: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
-    require_admin(posted.visitor.principal(), "連絡窓口の削除")?;
     let (facility, window) = path.into_inner();
     let principal = posted.visitor.principal().clone();
     crate::web::write(&state, principal, RequestInfo::of(&request), move |conn, _, principal| {
-        require_admin(principal, "連絡窓口の削除")?;
-        directory::remove_window(conn, facility, window)
+        admin::remove_window(conn, principal, facility, window)
     })
     .await?;
     Ok(see_other(&format!("/admin/facilities/{facility}?done=window_removed")))
