@@ -75,7 +75,7 @@ impl Application {
         let spec = http::openapi();
         let openapi = serde_json::to_string_pretty(&spec)?;
         let known = Arc::new(http::KnownRoutes::of(&spec));
-        let tokens = crate::auth::TokenCache::new(shell::TOKEN_CACHE_TTL);
+        let tokens = crate::auth::TokenCache::new(crate::auth::TOKEN_CACHE_TTL);
         let rules = Arc::new(crate::survey::rules::select(&settings.handbook_rules)?);
         let notifier = Notifier::new(&settings.public_url);
         let (worker, mail) = match delivery {

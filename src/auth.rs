@@ -19,6 +19,9 @@ use crate::error::AppError;
 
 const TOKEN_PREFIX: &str = "renkei_";
 
+/// How long a resolved API token is trusted without asking the database again.
+pub const TOKEN_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Who is acting: a user, their role, and the facility they act for.
 #[derive(Debug, Clone)]
 pub struct Principal {
@@ -109,7 +112,7 @@ pub fn tokens_of(conn: &mut DbConnection, email: &str) -> Result<Vec<TokenInfo>,
     Ok(store::tokens_of(conn, user.id)?)
 }
 
-/// Revokes a token: requests with it are refused within [`crate::shell::TOKEN_CACHE_TTL`].
+/// Revokes a token: requests with it are refused within [`TOKEN_CACHE_TTL`].
 pub fn revoke_token(conn: &mut DbConnection, id: Uuid) -> Result<(), AppError> {
     crate::db::write(conn, |conn| match store::revoke(conn, id)? {
         0 => Err(AppError::invalid("/token", "exists", format!("トークン {id} はないか、すでに無効です"))),

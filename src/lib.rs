@@ -30,3 +30,6 @@ pub mod shell;
 pub mod survey;
 pub mod timeline;
 pub mod web;
+
+#[cfg(test)]
+mod architecture;

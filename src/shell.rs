@@ -38,9 +38,6 @@ pub struct AppState {
     pub site: SiteSettings,
 }
 
-/// How long a resolved API token is trusted without asking the database again.
-pub const TOKEN_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(30);
-
 /// What the doors need to know of the configuration.
 #[derive(Debug, Clone)]
 pub struct SiteSettings {

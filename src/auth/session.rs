@@ -45,7 +45,7 @@ pub fn sign_in(
     given: &str,
     lifetime: chrono::Duration,
 ) -> Result<SignIn, AppError> {
-    let found = store::password_of(conn, email)?;
+    let found = crate::directory::store::password_of(conn, email)?;
     let stored = found.as_ref().and_then(|(_, hash)| hash.as_deref());
     match found {
         Some((user_id, _)) if password::verify(given, stored) => Ok(SignIn::Opened(open(conn, user_id, lifetime)?)),
@@ -94,9 +94,9 @@ pub fn set_password(conn: &mut DbConnection, email: &str, new: &str) -> Result<U
     }
     let hashed = password::hash(new)?;
     crate::db::write(conn, |conn| {
-        let (user_id, _) = store::password_of(conn, email)?
+        let (user_id, _) = crate::directory::store::password_of(conn, email)?
             .ok_or_else(|| AppError::invalid("/email", "exists", format!("{email} の利用者は登録されていません")))?;
-        store::set_password_hash(conn, user_id, &hashed)?;
+        crate::directory::store::set_password_hash(conn, user_id, &hashed)?;
         store::delete_sessions(conn, Some(user_id))?;
         Ok(user_id)
     })
@@ -106,11 +106,11 @@ pub fn set_password(conn: &mut DbConnection, email: &str, new: &str) -> Result<U
 /// Whether the user with this address has no password yet (a user registered but never given
 /// one); false for an unknown address.
 pub fn lacks_password(conn: &mut DbConnection, email: &str) -> Result<bool, AppError> {
-    Ok(store::password_of(conn, email)?.is_some_and(|(_, hash)| hash.is_none()))
+    Ok(crate::directory::store::password_of(conn, email)?.is_some_and(|(_, hash)| hash.is_none()))
 }
 
 pub fn needs_setup(conn: &mut DbConnection) -> Result<bool, AppError> {
-    Ok(!store::any_admin(conn)?)
+    Ok(!crate::directory::store::any_admin(conn)?)
 }
 
 /// The first administrator of an empty installation, and the city's facility they belong to.
@@ -139,7 +139,7 @@ pub fn set_up(conn: &mut DbConnection, first: FirstAdmin) -> Result<Uuid, AppErr
     }
     let hashed = password::hash(&first.password)?;
     crate::db::write(conn, |conn| {
-        if store::any_admin(conn)? {
+        if crate::directory::store::any_admin(conn)? {
             return Err(AppError::Conflict("管理者はすでに登録されています。サインインしてください".into()));
         }
         let facility = match directory::store::find_by_code(conn, first.facility_code.trim())? {
@@ -160,7 +160,7 @@ pub fn set_up(conn: &mut DbConnection, first: FirstAdmin) -> Result<Uuid, AppErr
             conn,
             NewUser { facility_code: facility.code, name: first.name, email: first.email, role: Role::Admin },
         )?;
-        store::set_password_hash(conn, user.id, &hashed)?;
+        crate::directory::store::set_password_hash(conn, user.id, &hashed)?;
         Ok(user.id)
     })
 }

@@ -92,27 +92,6 @@ pub fn revoke(conn: &mut DbConnection, id: Uuid) -> QueryResult<usize> {
         .execute(conn)
 }
 
-/// The user with that address of mail (any case) and their password hash, if they have one.
-pub fn password_of(conn: &mut DbConnection, email: &str) -> QueryResult<Option<(Uuid, Option<String>)>> {
-    users::table
-        .filter(users::email.eq(email.trim().to_lowercase()))
-        .select((users::id, users::password_hash))
-        .first::<(String, Option<String>)>(conn)
-        .optional()?
-        .map(|(id, hash)| Ok((to_uuid(&id)?, hash)))
-        .transpose()
-}
-
-pub fn set_password_hash(conn: &mut DbConnection, user_id: Uuid, hash: &str) -> QueryResult<usize> {
-    diesel::update(users::table.find(user_id.to_string())).set(users::password_hash.eq(Some(hash))).execute(conn)
-}
-
-/// Whether any administrator exists (before one does, the set-up page is open).
-pub fn any_admin(conn: &mut DbConnection) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(users::table.filter(users::role.eq(crate::directory::Role::Admin.as_str()))))
-        .get_result(conn)
-}
-
 pub fn insert_session(
     conn: &mut DbConnection,
     user_id: Uuid,

@@ -363,12 +363,6 @@ pub fn awaiting_discharge_contact(
         .collect()
 }
 
-/// The admission date of the first stay on record.
-pub fn first_admission(conn: &mut DbConnection) -> QueryResult<Option<NaiveDate>> {
-    let day: Option<i32> = episodes::table.select(diesel::dsl::min(episodes::admitted_day)).first(conn)?;
-    Ok(day.map(calendar::from_day_number))
-}
-
 /// The client of a stay, if it has one.
 pub fn client_of(conn: &mut DbConnection, episode: Uuid) -> QueryResult<Option<Uuid>> {
     let client: Option<Option<String>> =

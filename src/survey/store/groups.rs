@@ -42,7 +42,15 @@ pub(super) fn facility_groups(
 
 /// The admission date of the first stay on record.
 pub fn first_admission(conn: &mut DbConnection) -> QueryResult<Option<NaiveDate>> {
-    crate::episodes::store::first_admission(conn)
+    use diesel::prelude::*;
+    let first = diesel::sql_query("SELECT MIN(admitted_day) AS day FROM episodes").get_result::<FirstDay>(conn)?;
+    Ok(first.day.map(crate::calendar::from_day_number))
+}
+
+#[derive(diesel::QueryableByName)]
+struct FirstDay {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Integer>)]
+    day: Option<i32>,
 }
 
 /// Public key and label of each group key: facility ids become codes and names, months
