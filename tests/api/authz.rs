@@ -137,14 +137,14 @@ async fn world(app: &TestApp) -> World {
     let sent = app
         .post(
             "/api/v1/documents",
-            &app.city.care_manager,
-            &json!({"kind": "admission_info", "recipient_facility_id": app.city.hospital, "episode_id": stay,
+            &app.city().care_manager,
+            &json!({"kind": "admission_info", "recipient_facility_id": app.city().hospital, "episode_id": stay,
                     "payload": admission_sheet(&day(-2))}),
         )
         .await;
     assert_eq!(sent.status, 201, "{}", sent.body);
     let document = sent.body["id"].as_str().unwrap().to_owned();
-    let mails = app.get("/api/v1/admin/mail", &app.city.admin).await;
+    let mails = app.get("/api/v1/admin/mail", &app.city().admin).await;
     let mail = mails.body[0]["id"].as_str().unwrap().to_owned();
     World { client, stay, document, mail }
 }
@@ -152,12 +152,12 @@ async fn world(app: &TestApp) -> World {
 fn token(app: &TestApp, caller: Caller) -> &str {
     match caller {
         Anonymous => "",
-        Nurse => &app.city.nurse,
-        OtherNurse => &app.city.other_nurse,
-        CareManager => &app.city.care_manager,
-        OtherCareManager => &app.city.other_care_manager,
-        Coordinator => &app.city.coordinator,
-        Admin => &app.city.admin,
+        Nurse => &app.city().nurse,
+        OtherNurse => &app.city().other_nurse,
+        CareManager => &app.city().care_manager,
+        OtherCareManager => &app.city().other_care_manager,
+        Coordinator => &app.city().coordinator,
+        Admin => &app.city().admin,
     }
 }
 
@@ -187,7 +187,7 @@ fn request(app: &TestApp, world: &World, method: &str, path: &str) -> (String, V
         ("POST", "/api/v1/episodes/{id}/contacts") => {
             json!({"direction": "cm_to_hospital", "kind": "other", "method": "phone", "contacted_on": day(0)})
         }
-        ("POST", "/api/v1/documents") => json!({"kind": "admission_info", "recipient_facility_id": app.city.hospital,
+        ("POST", "/api/v1/documents") => json!({"kind": "admission_info", "recipient_facility_id": app.city().hospital,
                                                  "client_id": world.client, "payload": admission_sheet(&day(-2))}),
         ("POST", "/api/v1/documents/{id}/amendments") => json!({"payload": admission_sheet(&day(-2))}),
         _ => json!({}),

@@ -13,7 +13,7 @@ use renkei::db::{self, DatabaseUrl};
 use serde_json::json;
 
 use crate::cli_support::run_with;
-use crate::helpers::{Delivery, TestApp, TestDatabase, admission_sheet, day, spawn_app, spawn_app_with};
+use crate::helpers::{Options, TestApp, TestDatabase, admission_sheet, day, spawn_app, spawn_app_with};
 
 /// A folder for a test's backup files, removed afterwards.
 struct Folder(PathBuf);
@@ -119,11 +119,11 @@ fn send_until(
     stop: &Arc<AtomicBool>,
     answered: &Arc<Mutex<Vec<String>>>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
-    let body = json!({"kind": "admission_info", "recipient_facility_id": app.city.hospital, "client_id": client,
+    let body = json!({"kind": "admission_info", "recipient_facility_id": app.city().hospital, "client_id": client,
                       "payload": admission_sheet(&day(-1))});
     (0..4)
         .map(|_| {
-            let (http, token, body) = (app.client.clone(), app.city.care_manager.clone(), body.clone());
+            let (http, token, body) = (app.client.clone(), app.city().care_manager.clone(), body.clone());
             let (url, stop, answered) = (format!("{}/api/v1/documents", app.address), stop.clone(), answered.clone());
             tokio::spawn(async move {
                 while !stop.load(Ordering::Relaxed) {
@@ -153,7 +153,7 @@ fn belonging(source: &Rows, of: &Rows) -> Rows {
 #[tokio::test]
 async fn a_backup_taken_while_documents_are_sent_restores_exactly_what_was_committed_when_it_began() {
     // The senders go as fast as they can: no rate limit in the way.
-    let app = spawn_app_with(&[("RATE_LIMIT_PER_MINUTE", "1000000")], Delivery::Elsewhere).await;
+    let app = spawn_app_with(Options::default().env("RATE_LIMIT_PER_MINUTE", "1000000")).await;
     let client = app.client_of_care_office("0100000001").await["id"].as_str().unwrap().to_owned();
     let folder = Folder::new();
     let file = folder.file("renkei-backup");
@@ -295,7 +295,7 @@ async fn a_restore_is_refused_while_a_server_uses_the_database() {
     assert_eq!(code, 1);
     assert!(stderr.contains("使用中") && stderr.contains("止めて"), "{stderr}");
     assert_eq!(running.count("clients"), 1, "the running server's data is untouched");
-    let listed = running.get("/api/v1/clients", &running.city.care_manager).await;
+    let listed = running.get("/api/v1/clients", &running.city().care_manager).await;
     assert_eq!(listed.status, 200);
 }
 

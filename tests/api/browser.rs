@@ -25,6 +25,8 @@ use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
+use crate::helpers::free_port;
+
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// fonts-noto-cjk: without it Japanese renders as empty boxes (tofu) in the screenshots.
@@ -33,9 +35,6 @@ const INSTALL: &str = "apt-get install chromium chromium-driver fonts-noto-cjk";
 /// A tablet's screen.
 pub const WIDTH: u32 = 1024;
 pub const HEIGHT: u32 = 768;
-
-/// The password tests give the seeded users (they have none).
-pub const PASSWORD: &str = "browser-test-2026";
 
 /// One Chromium, through one chromedriver, for one test.
 pub struct Browser {
@@ -286,11 +285,6 @@ impl Drop for Driver {
     }
 }
 
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-    listener.local_addr().expect("its address").port()
-}
-
 /// ChromeDriver's (Selenium-era) log command, `POST /session/{id}/se/log {"type":"browser"}`:
 /// the console entries since the last call.
 #[derive(Debug)]
@@ -304,10 +298,4 @@ impl WebDriverCompatibleCommand for BrowserLog {
     fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
         (http::Method::POST, Some(json!({"type": "browser"}).to_string()))
     }
-}
-
-/// Gives a seeded user the test password.
-pub fn with_password(pool: &renkei::db::Pool, email: &str) {
-    let conn = &mut *pool.get().expect("connection");
-    renkei::auth::session::set_password(conn, email, PASSWORD).expect("password set");
 }

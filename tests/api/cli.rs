@@ -6,7 +6,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Child;
 
 use crate::cli_support::{command as renkei, run};
-use crate::helpers::TestDatabase;
+use crate::helpers::{TestDatabase, free_port};
 
 async fn create_user(database: &TestDatabase, role: &str) -> (i32, String, String) {
     let args = [
@@ -26,10 +26,6 @@ async fn get_json(port: u16, path: &str, token: &str) -> serde_json::Value {
     let answer =
         reqwest::Client::new().get(format!("http://127.0.0.1:{port}{path}")).bearer_auth(token).send().await.unwrap();
     answer.json().await.unwrap()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// Waits until the server at `port` answers /healthz with 200 (at most 30 s).

@@ -14,7 +14,7 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use crate::cli_support::start_server;
-use crate::helpers::{Delivery, TestApp, admission_sheet, day, spawn_app_with};
+use crate::helpers::{TestApp, admission_sheet, day, free_port, spawn_app};
 use crate::smtp::SmtpSink;
 
 const SENDERS: usize = 4;
@@ -30,11 +30,11 @@ async fn send_until_killed(
     kill_after: usize,
 ) -> Vec<String> {
     let answered_so_far = Arc::new(AtomicUsize::new(0));
-    let body = json!({"kind": "admission_info", "recipient_facility_id": app.city.hospital, "client_id": client,
+    let body = json!({"kind": "admission_info", "recipient_facility_id": app.city().hospital, "client_id": client,
                       "payload": admission_sheet(&day(-1))});
     let senders: Vec<_> = (0..SENDERS)
         .map(|_| {
-            let (http, token, body) = (app.client.clone(), app.city.care_manager.clone(), body.clone());
+            let (http, token, body) = (app.client.clone(), app.city().care_manager.clone(), body.clone());
             let counter = answered_so_far.clone();
             tokio::spawn(async move {
                 let mut answered = Vec::new();
@@ -70,9 +70,9 @@ async fn send_until_killed(
 #[tokio::test]
 async fn after_sigkill_under_load_every_answered_document_is_stored_once_and_every_mail_arrives() {
     let sink = SmtpSink::start().await;
-    let app = spawn_app_with(&[], Delivery::Elsewhere).await;
+    let app = spawn_app().await;
     let client = app.client_of_care_office("0100000001").await["id"].as_str().unwrap().to_owned();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = free_port();
     let url = sink.url();
     // The senders go as fast as they can: no rate limit in the way.
     let env = [("SMTP_URL", url.as_str()), ("MAIL_RETRY_SECONDS", "1"), ("RATE_LIMIT_PER_MINUTE", "1000000")];

@@ -13,8 +13,8 @@ async fn a_care_managers_admission_sheet_reaches_the_hospitals_inbox_and_is_ackn
     let sent = app
         .post(
             "/api/v1/documents",
-            &app.city.care_manager,
-            &json!({"kind": "admission_info", "recipient_facility_id": app.city.hospital,
+            &app.city().care_manager,
+            &json!({"kind": "admission_info", "recipient_facility_id": app.city().hospital,
                     "client_id": client["id"], "payload": admission_sheet(&admitted)}),
         )
         .await;
@@ -22,7 +22,7 @@ async fn a_care_managers_admission_sheet_reaches_the_hospitals_inbox_and_is_ackn
     assert_eq!(sent.body["status_label"], "送信済");
     let id = sent.body["id"].as_str().unwrap().to_owned();
 
-    let inbox = app.get("/api/v1/documents/inbox", &app.city.nurse).await;
+    let inbox = app.get("/api/v1/documents/inbox", &app.city().nurse).await;
     assert_eq!(inbox.body.as_array().unwrap().len(), 1, "{}", inbox.body);
     assert_eq!(inbox.body[0]["id"], id.as_str());
     assert_eq!(inbox.body[0]["kind_label"], "入院時情報提供書");
@@ -30,22 +30,22 @@ async fn a_care_managers_admission_sheet_reaches_the_hospitals_inbox_and_is_ackn
 
     // The sheet created the stay, dated by its 入院日, with the care office as a party.
     let episode =
-        app.get(&format!("/api/v1/episodes/{}", sent.body["episode_id"].as_str().unwrap()), &app.city.nurse).await;
+        app.get(&format!("/api/v1/episodes/{}", sent.body["episode_id"].as_str().unwrap()), &app.city().nurse).await;
     assert_eq!(episode.status, 200);
     assert_eq!(episode.body["admitted_on"], admitted.as_str());
     assert_eq!(episode.body["care_office"]["code"], "C1");
     assert_eq!(episode.body["contacts"][0]["kind"], "admission_info");
     assert_eq!(episode.body["contacts"][0]["method"], "system");
 
-    let opened = app.get(&format!("/api/v1/documents/{id}"), &app.city.nurse).await;
+    let opened = app.get(&format!("/api/v1/documents/{id}"), &app.city().nurse).await;
     assert_eq!(opened.body["payload"]["patient"]["name"], "連携 花子");
     assert_eq!(opened.body["status_label"], "既読");
 
-    let acknowledged = app.post(&format!("/api/v1/documents/{id}/acknowledge"), &app.city.nurse, &json!({})).await;
+    let acknowledged = app.post(&format!("/api/v1/documents/{id}/acknowledge"), &app.city().nurse, &json!({})).await;
     assert_eq!(acknowledged.status, 200);
     assert_eq!(acknowledged.body["status_label"], "確認済");
 
-    let outbox = app.get("/api/v1/documents/outbox", &app.city.care_manager).await;
+    let outbox = app.get("/api/v1/documents/outbox", &app.city().care_manager).await;
     assert_eq!(outbox.body[0]["status"], "acknowledged");
     assert!(outbox.body[0]["acknowledged_at"].is_string());
 }
@@ -65,8 +65,8 @@ async fn missing_fields_wrong_choices_and_impossible_dates_are_each_reported_and
     let refused = app
         .post(
             "/api/v1/documents",
-            &app.city.care_manager,
-            &json!({"kind": "admission_info", "recipient_facility_id": app.city.hospital, "client_id": client["id"], "payload": sheet}),
+            &app.city().care_manager,
+            &json!({"kind": "admission_info", "recipient_facility_id": app.city().hospital, "client_id": client["id"], "payload": sheet}),
         )
         .await;
 
@@ -86,7 +86,7 @@ async fn missing_fields_wrong_choices_and_impossible_dates_are_each_reported_and
         refused.body["errors"].as_array().unwrap().iter().find(|e| e["pointer"] == "/payload/patient/sex").unwrap();
     assert_eq!(sex["message"], "「性別」は次のいずれかを選んでください: 男、女");
     assert_eq!((app.count("documents"), app.count("episodes"), app.count("contacts")), before);
-    assert_eq!(app.get("/api/v1/documents/inbox", &app.city.nurse).await.body, json!([]));
+    assert_eq!(app.get("/api/v1/documents/inbox", &app.city().nurse).await.body, json!([]));
 }
 
 #[tokio::test]
@@ -96,8 +96,8 @@ async fn another_facility_cannot_see_the_document_its_stay_or_its_client() {
     let sent = app
         .post(
             "/api/v1/documents",
-            &app.city.care_manager,
-            &json!({"kind": "admission_info", "recipient_facility_id": app.city.hospital, "client_id": client["id"], "payload": admission_sheet(&day(0))}),
+            &app.city().care_manager,
+            &json!({"kind": "admission_info", "recipient_facility_id": app.city().hospital, "client_id": client["id"], "payload": admission_sheet(&day(0))}),
         )
         .await;
     assert_eq!(sent.status, 201, "{}", sent.body);
@@ -105,7 +105,7 @@ async fn another_facility_cannot_see_the_document_its_stay_or_its_client() {
     let episode = format!("/api/v1/episodes/{}", sent.body["episode_id"].as_str().unwrap());
     let person = format!("/api/v1/clients/{}", client["id"].as_str().unwrap());
 
-    for token in [&app.city.other_nurse, &app.city.other_care_manager] {
+    for token in [&app.city().other_nurse, &app.city().other_care_manager] {
         for path in [&document, &episode, &person] {
             let answer = app.get(path, token).await;
             assert_eq!(answer.status, 404, "{path} visible: {}", answer.body);
@@ -131,7 +131,7 @@ async fn another_facility_cannot_see_the_document_its_stay_or_its_client() {
         .unwrap();
         renkei::auth::issue_token(conn, "coordinator@h1.example.jp", "test").unwrap().secret
     };
-    for token in [&app.city.coordinator, &app.city.admin, &hospital_coordinator] {
+    for token in [&app.city().coordinator, &app.city().admin, &hospital_coordinator] {
         for path in [&document, &episode, &person, "/api/v1/documents/inbox", "/api/v1/episodes", "/api/v1/clients"] {
             let answer = app.get(path, token).await;
             assert_eq!(answer.status, 403, "{path}: {}", answer.body);
@@ -139,7 +139,7 @@ async fn another_facility_cannot_see_the_document_its_stay_or_its_client() {
     }
     assert_eq!(app.get(&document, "").await.status, 401);
     assert_eq!(app.get(&document, "renkei_0000").await.status, 401);
-    assert_eq!(app.get(&document, &app.city.nurse).await.status, 200);
+    assert_eq!(app.get(&document, &app.city().nurse).await.status, 200);
 }
 
 #[tokio::test]
@@ -156,8 +156,8 @@ async fn a_discharge_notice_goes_from_the_hospital_to_the_care_office_and_sets_t
     let refused = app
         .post(
             "/api/v1/documents",
-            &app.city.care_manager,
-            &json!({"kind": "discharge_notice", "recipient_facility_id": app.city.care_office, "episode_id": episode_id, "payload": notice}),
+            &app.city().care_manager,
+            &json!({"kind": "discharge_notice", "recipient_facility_id": app.city().care_office, "episode_id": episode_id, "payload": notice}),
         )
         .await;
     assert_eq!(refused.status, 403, "a care manager does not send discharge notices");
@@ -165,14 +165,14 @@ async fn a_discharge_notice_goes_from_the_hospital_to_the_care_office_and_sets_t
     let sent = app
         .post(
             "/api/v1/documents",
-            &app.city.nurse,
-            &json!({"kind": "discharge_notice", "recipient_facility_id": app.city.care_office, "episode_id": episode_id, "payload": notice}),
+            &app.city().nurse,
+            &json!({"kind": "discharge_notice", "recipient_facility_id": app.city().care_office, "episode_id": episode_id, "payload": notice}),
         )
         .await;
     assert_eq!(sent.status, 201, "{}", sent.body);
-    let inbox = app.get("/api/v1/documents/inbox?kind=discharge_notice&status=sent", &app.city.care_manager).await;
+    let inbox = app.get("/api/v1/documents/inbox?kind=discharge_notice&status=sent", &app.city().care_manager).await;
     assert_eq!(inbox.body.as_array().unwrap().len(), 1);
-    let episode = app.get(&format!("/api/v1/episodes/{episode_id}"), &app.city.care_manager).await;
+    let episode = app.get(&format!("/api/v1/episodes/{episode_id}"), &app.city().care_manager).await;
     assert_eq!(episode.body["planned_discharge_on"], day(5).as_str());
     assert_eq!(episode.body["contacts"][0]["direction"], "hospital_to_cm");
 }
@@ -189,8 +189,8 @@ async fn a_discharge_notice_planning_discharge_before_the_admission_or_a_year_ah
         let refused = app
             .post(
                 "/api/v1/documents",
-                &app.city.nurse,
-                &json!({"kind": "discharge_notice", "recipient_facility_id": app.city.care_office, "episode_id": stay["id"], "payload": notice}),
+                &app.city().nurse,
+                &json!({"kind": "discharge_notice", "recipient_facility_id": app.city().care_office, "episode_id": stay["id"], "payload": notice}),
             )
             .await;
         assert_eq!(refused.status, 422, "{planned}: {}", refused.body);
@@ -207,29 +207,30 @@ async fn an_amendment_adds_a_revision_and_the_first_stays_readable() {
     let sent = app
         .post(
             "/api/v1/documents",
-            &app.city.care_manager,
-            &json!({"kind": "admission_info", "recipient_facility_id": app.city.hospital, "client_id": client["id"], "payload": sheet}),
+            &app.city().care_manager,
+            &json!({"kind": "admission_info", "recipient_facility_id": app.city().hospital, "client_id": client["id"], "payload": sheet}),
         )
         .await;
     let id = sent.body["id"].as_str().unwrap();
-    app.post(&format!("/api/v1/documents/{id}/acknowledge"), &app.city.nurse, &json!({})).await;
+    app.post(&format!("/api/v1/documents/{id}/acknowledge"), &app.city().nurse, &json!({})).await;
     let mut corrected = sheet.clone();
     corrected["care_insurance"]["care_level"] = json!("要介護3");
     corrected["care_insurance"].as_object_mut().unwrap().remove("application_date");
 
     let amended = app
-        .post(&format!("/api/v1/documents/{id}/amendments"), &app.city.care_manager, &json!({"payload": corrected}))
+        .post(&format!("/api/v1/documents/{id}/amendments"), &app.city().care_manager, &json!({"payload": corrected}))
         .await;
     assert_eq!(amended.status, 201, "{}", amended.body);
     assert_eq!(amended.body["revision"], 2);
     assert_eq!(amended.body["status"], "sent", "the new revision waits for a new acknowledgement");
-    let first = app.get(&format!("/api/v1/documents/{id}/revisions/1"), &app.city.nurse).await;
+    let first = app.get(&format!("/api/v1/documents/{id}/revisions/1"), &app.city().nurse).await;
     assert_eq!(first.body["payload"]["care_insurance"]["care_level"], sheet["care_insurance"]["care_level"]);
-    let current = app.get(&format!("/api/v1/documents/{id}"), &app.city.nurse).await;
+    let current = app.get(&format!("/api/v1/documents/{id}"), &app.city().nurse).await;
     assert_eq!(current.body["payload"]["care_insurance"]["care_level"], "要介護3");
     assert_eq!(current.body["revisions"].as_array().unwrap().len(), 2);
-    let by_hospital =
-        app.post(&format!("/api/v1/documents/{id}/amendments"), &app.city.nurse, &json!({"payload": corrected})).await;
+    let by_hospital = app
+        .post(&format!("/api/v1/documents/{id}/amendments"), &app.city().nurse, &json!({"payload": corrected}))
+        .await;
     assert_eq!(by_hospital.status, 403);
 }
 
@@ -241,8 +242,8 @@ async fn an_admission_sheet_for_a_registered_stay_must_agree_with_its_admission_
     let refused = app
         .post(
             "/api/v1/documents",
-            &app.city.care_manager,
-            &json!({"kind": "admission_info", "recipient_facility_id": app.city.hospital, "episode_id": stay["id"], "payload": admission_sheet(&day(-4))}),
+            &app.city().care_manager,
+            &json!({"kind": "admission_info", "recipient_facility_id": app.city().hospital, "episode_id": stay["id"], "payload": admission_sheet(&day(-4))}),
         )
         .await;
     assert_eq!(refused.status, 422);
@@ -250,8 +251,8 @@ async fn an_admission_sheet_for_a_registered_stay_must_agree_with_its_admission_
     let to_wrong_hospital = app
         .post(
             "/api/v1/documents",
-            &app.city.care_manager,
-            &json!({"kind": "admission_info", "recipient_facility_id": app.city.other_hospital, "episode_id": stay["id"], "payload": admission_sheet(&day(-2))}),
+            &app.city().care_manager,
+            &json!({"kind": "admission_info", "recipient_facility_id": app.city().other_hospital, "episode_id": stay["id"], "payload": admission_sheet(&day(-2))}),
         )
         .await;
     assert_eq!(to_wrong_hospital.status, 422);
@@ -264,7 +265,7 @@ async fn malformed_bodies_are_told_apart_from_wrong_values() {
     let raw = app
         .client
         .post(format!("{}/api/v1/documents", app.address))
-        .bearer_auth(&app.city.care_manager)
+        .bearer_auth(&app.city().care_manager)
         .header("content-type", "application/json")
         .body("{\"kind\": ")
         .send()
@@ -274,8 +275,8 @@ async fn malformed_bodies_are_told_apart_from_wrong_values() {
     let wrong_kind = app
         .post(
             "/api/v1/documents",
-            &app.city.care_manager,
-            &json!({"kind": "love_letter", "recipient_facility_id": app.city.hospital, "payload": {}}),
+            &app.city().care_manager,
+            &json!({"kind": "love_letter", "recipient_facility_id": app.city().hospital, "payload": {}}),
         )
         .await;
     assert_eq!(wrong_kind.status, 422);

@@ -1,10 +1,14 @@
-//! spawn_app(), the seeded little city each test starts with, and one request helper a verb.
+//! spawn_app() and its options, the seeded little city each test starts with, and one request
+//! helper a verb.
+
+use std::sync::Arc;
 
 use diesel::prelude::*;
-pub use renkei::app::Delivery;
-use renkei::app::{self, Application};
+use renkei::app::{self, Application, Delivery};
 use renkei::db::{DatabaseUrl, Pool};
+use renkei::delivery::Worker;
 use renkei::directory::{self, ContactWindow, FacilityKind, NewFacility, NewUser, Role};
+use renkei::notify::Notifier;
 use renkei::settings::Settings;
 use serde_json::{Value, json};
 
@@ -23,88 +27,95 @@ pub struct City {
     pub admin: String,
 }
 
+/// The app as a test sees it: its address, a client for it, its database, and the seeded city
+/// (none for an empty installation).
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub pool: Pool,
-    pub city: City,
+    city: Option<City>,
+    /// The code the server prints at start-up, asked for by /setup while no administrator exists.
+    pub setup_code: String,
+    /// The settings the app was built with (the same MAIL_DIR, SMTP_URL… for a worker).
+    pub settings: Settings,
     /// Dropped with the app: the test database (and its mail folder) goes with it.
     pub database: TestDatabase,
 }
 
-/// The app on a fresh database, without a delivery worker: mail stays queued, so that what a
-/// test sees does not depend on how fast mail goes out (tests/api/mail.rs runs workers).
+/// How to start the app: more settings, a delivery worker, an empty installation.
+pub struct Options {
+    env: Vec<(String, String)>,
+    delivery: Delivery,
+    seeded: bool,
+}
+
+impl Default for Options {
+    /// The seeded little city, and no delivery worker: mail stays queued, so that what a test
+    /// sees does not depend on how fast mail goes out.
+    fn default() -> Self {
+        Self { env: Vec::new(), delivery: Delivery::Elsewhere, seeded: true }
+    }
+}
+
+impl Options {
+    /// One more setting, as the environment variable `name` would give it (e.g. SMTP_URL).
+    pub fn env(mut self, name: &str, value: &str) -> Self {
+        self.env.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// A delivery worker in the server's process, as `renkei serve` runs it.
+    pub fn delivering(mut self) -> Self {
+        self.delivery = Delivery::InProcess;
+        self
+    }
+
+    /// A fresh, empty installation: no facility, no user, so the first-admin set-up page is open.
+    pub fn empty(mut self) -> Self {
+        self.seeded = false;
+        self
+    }
+}
+
+/// The app on a fresh database with the seeded city, without a delivery worker.
 pub async fn spawn_app() -> TestApp {
-    spawn_app_with(&[], Delivery::Elsewhere).await
+    spawn_app_with(Options::default()).await
 }
 
-/// The app with more settings (e.g. SMTP_URL), delivering mail itself or not.
-pub async fn spawn_app_with(env: &[(&str, &str)], delivery: Delivery) -> TestApp {
-    let started = start(env, delivery, |pool| Some(seed(pool))).await;
-    let city = started.city.expect("seeded");
-    TestApp {
-        address: started.address,
-        client: reqwest::Client::new(),
-        pool: started.pool,
-        city,
-        database: started.database,
-    }
-}
-
-/// A fresh, empty installation: no facility, no user, so the first-admin set-up page is open.
-pub struct EmptyApp {
-    pub address: String,
-    pub pool: Pool,
-    /// The code the server prints at start-up, asked for by /setup.
-    pub setup_code: String,
-    /// Dropped with the app: the test database goes with it.
-    #[allow(dead_code, reason = "held only to be dropped with the app")]
-    pub database: TestDatabase,
-}
-
-pub async fn spawn_empty_app() -> EmptyApp {
-    let started = start(&[], Delivery::Elsewhere, |_| None).await;
-    EmptyApp {
-        address: started.address,
-        pool: started.pool,
-        setup_code: started.setup_code,
-        database: started.database,
-    }
-}
-
-struct Started {
-    address: String,
-    pool: Pool,
-    city: Option<City>,
-    setup_code: String,
-    database: TestDatabase,
-}
-
-async fn start(env: &[(&str, &str)], delivery: Delivery, seeding: impl FnOnce(&Pool) -> Option<City>) -> Started {
-    let db = TestDatabase::new();
-    let mail_dir = db.mail_dir();
-    let url = db.url.to_string();
-    let url = match &db.url {
+/// The app started as `options` say.
+pub async fn spawn_app_with(options: Options) -> TestApp {
+    let database = TestDatabase::new();
+    let mail_dir = database.mail_dir();
+    let url = match &database.url {
         DatabaseUrl::Postgres { url } => url.clone(),
-        DatabaseUrl::Sqlite { .. } => url,
+        DatabaseUrl::Sqlite { .. } => database.url.to_string(),
     };
     let settings = Settings::from_lookup(|name| match name {
         "DATABASE_URL" => Ok(url.clone()),
         "BIND_ADDR" => Ok("127.0.0.1:0".into()),
         "MAIL_DIR" => Ok(mail_dir.display().to_string()),
         other => {
-            env.iter().find(|(k, _)| *k == other).map(|(_, v)| (*v).to_owned()).ok_or(std::env::VarError::NotPresent)
+            options.env.iter().find(|(k, _)| k == other).map(|(_, v)| v.clone()).ok_or(std::env::VarError::NotPresent)
         }
     })
     .expect("test settings");
     let pool = app::prepare_database(&settings).expect("database prepared");
-    let city = seeding(&pool);
-    let application = Application::build(&settings, pool.clone(), delivery).expect("application builds");
+    let city = options.seeded.then(|| seed(&pool));
+    let application = Application::build(&settings, pool.clone(), options.delivery).expect("application builds");
     let address = format!("http://127.0.0.1:{}", application.port());
     let setup_code = application.setup_code().to_owned();
     tokio::spawn(application.run_until_stopped());
-    Started { address, pool, city, setup_code, database: db }
+    TestApp { address, client: reqwest::Client::new(), pool, city, setup_code, settings, database }
 }
+
+/// A port nobody listens on now.
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    listener.local_addr().expect("its address").port()
+}
+
+/// The password tests give the seeded users (they have none) to sign in through the pages.
+pub const PASSWORD: &str = "long-enough-passphrase-2026";
 
 fn seed(pool: &Pool) -> City {
     let conn = &mut *pool.get().expect("connection");
@@ -162,6 +173,34 @@ pub struct Answer {
 }
 
 impl TestApp {
+    /// The seeded city's facilities, people and tokens.
+    pub fn city(&self) -> &City {
+        self.city.as_ref().expect("an empty installation has no seeded city: use spawn_app(), not Options::empty()")
+    }
+
+    /// Gives a seeded user `PASSWORD`, to sign in through the pages.
+    pub fn give_password(&self, email: &str) {
+        let conn = &mut *self.pool.get().expect("connection");
+        renkei::auth::session::set_password(conn, email, PASSWORD).expect("password set");
+    }
+
+    /// Runs the outbox once, here and now, as a delivery worker with the app's settings would:
+    /// sends every mail that is due, batch after batch, until none is left; returns how many
+    /// mails were tried. Mail waiting for a retry later is left waiting.
+    pub async fn deliver_pending(&self) -> usize {
+        let rules = renkei::survey::rules::select(&self.settings.handbook_rules).expect("the handbook rules");
+        let notifier = Notifier::new(&self.settings.public_url);
+        let worker =
+            Worker::new(&self.settings, self.pool.clone(), notifier, Arc::new(rules)).expect("a delivery worker");
+        let mut tried = 0;
+        loop {
+            match worker.deliver_due().await.expect("the outbox is read and written") {
+                0 => return tried,
+                n => tried += n,
+            }
+        }
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> Answer {
         let request = self.client.get(format!("{}{path}", self.address));
         answer(if token.is_empty() { request } else { request.bearer_auth(token) }).await
@@ -188,7 +227,7 @@ impl TestApp {
         let answer = self
             .post(
                 "/api/v1/clients",
-                &self.city.care_manager,
+                &self.city().care_manager,
                 &json!({"name": "連携 花子", "name_kana": "レンケイ ハナコ", "birth_date": "1940-02-11", "sex": "female",
                         "insurance_number": insurance_number, "care_level": "要介護2"}),
             )
@@ -203,8 +242,8 @@ impl TestApp {
         let sent = self
             .post(
                 "/api/v1/documents",
-                &self.city.care_manager,
-                &json!({"kind": "admission_info", "recipient_facility_id": self.city.hospital, "client_id": client["id"],
+                &self.city().care_manager,
+                &json!({"kind": "admission_info", "recipient_facility_id": self.city().hospital, "client_id": client["id"],
                         "payload": admission_sheet(&day(-1))}),
             )
             .await;
@@ -217,7 +256,7 @@ impl TestApp {
         let answer = self
             .post(
                 "/api/v1/episodes",
-                &self.city.nurse,
+                &self.city().nurse,
                 &json!({"client": {"name": "連携 花子", "name_kana": "レンケイ ハナコ", "birth_date": "1940-02-11", "sex": "female",
                                    "insurance_number": insurance_number},
                         "admitted_on": admitted_on}),

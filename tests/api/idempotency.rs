@@ -21,7 +21,7 @@ async fn post_keyed(app: &TestApp, path: &str, token: &str, key: &str, body: &Va
 }
 
 fn sheet_for(app: &TestApp, client: &Value) -> Value {
-    json!({"kind": "admission_info", "recipient_facility_id": app.city.hospital, "client_id": client["id"],
+    json!({"kind": "admission_info", "recipient_facility_id": app.city().hospital, "client_id": client["id"],
            "payload": admission_sheet(&day(-1))})
 }
 
@@ -32,9 +32,9 @@ async fn a_retried_submission_gets_the_original_answer_and_creates_nothing_twice
     let body = sheet_for(&app, &client);
     let key = "8b4f1a52-4d1e-4c67-9d51-4c8d9f0c2e11";
 
-    let (status, replayed, first) = post_keyed(&app, "/api/v1/documents", &app.city.care_manager, key, &body).await;
+    let (status, replayed, first) = post_keyed(&app, "/api/v1/documents", &app.city().care_manager, key, &body).await;
     assert_eq!((status, replayed), (201, None), "{first}");
-    let (status, replayed, again) = post_keyed(&app, "/api/v1/documents", &app.city.care_manager, key, &body).await;
+    let (status, replayed, again) = post_keyed(&app, "/api/v1/documents", &app.city().care_manager, key, &body).await;
     assert_eq!((status, replayed.as_deref()), (201, Some("true")));
     assert_eq!(again, first, "the original answer, word for word");
     assert_eq!(app.count("documents"), 1);
@@ -42,7 +42,7 @@ async fn a_retried_submission_gets_the_original_answer_and_creates_nothing_twice
     assert_eq!(app.count("outbox"), 1, "one mail, not two");
 
     // Without a key, the same body is a new submission.
-    let plain = app.post("/api/v1/documents", &app.city.care_manager, &body).await;
+    let plain = app.post("/api/v1/documents", &app.city().care_manager, &body).await;
     assert_eq!(plain.status, 201);
     assert_ne!(plain.body["id"], first["id"]);
     assert_eq!(app.count("documents"), 2);
@@ -54,11 +54,11 @@ async fn a_key_reused_for_another_request_is_refused_and_stores_nothing() {
     let client = app.client_of_care_office("0100000001").await;
     let key = "reused-key-1";
     let (status, _, _) =
-        post_keyed(&app, "/api/v1/documents", &app.city.care_manager, key, &sheet_for(&app, &client)).await;
+        post_keyed(&app, "/api/v1/documents", &app.city().care_manager, key, &sheet_for(&app, &client)).await;
     assert_eq!(status, 201);
     let mut other = sheet_for(&app, &client);
     other["payload"]["header"]["written_on"] = json!(day(0));
-    let (status, _, answer) = post_keyed(&app, "/api/v1/documents", &app.city.care_manager, key, &other).await;
+    let (status, _, answer) = post_keyed(&app, "/api/v1/documents", &app.city().care_manager, key, &other).await;
     assert_eq!(status, 422, "{answer}");
     assert_eq!(answer["errors"][0]["keyword"], "idempotency_key");
     assert!(answer["errors"][0]["message"].as_str().unwrap().contains("別の内容の要求"));
@@ -68,7 +68,7 @@ async fn a_key_reused_for_another_request_is_refused_and_stores_nothing() {
     let (status, replayed, _) = post_keyed(
         &app,
         "/api/v1/clients",
-        &app.city.other_care_manager,
+        &app.city().other_care_manager,
         key,
         &json!({"name": "別 太郎", "name_kana": "ベツ タロウ", "birth_date": "1938-01-01", "sex": "male"}),
     )
@@ -83,10 +83,10 @@ async fn a_refused_request_does_not_use_up_its_key() {
     let mut broken = sheet_for(&app, &client);
     broken["payload"]["patient"].as_object_mut().unwrap().remove("name");
     let key = "fix-and-retry";
-    let (status, _, _) = post_keyed(&app, "/api/v1/documents", &app.city.care_manager, key, &broken).await;
+    let (status, _, _) = post_keyed(&app, "/api/v1/documents", &app.city().care_manager, key, &broken).await;
     assert_eq!(status, 422);
     let (status, replayed, _) =
-        post_keyed(&app, "/api/v1/documents", &app.city.care_manager, key, &sheet_for(&app, &client)).await;
+        post_keyed(&app, "/api/v1/documents", &app.city().care_manager, key, &sheet_for(&app, &client)).await;
     assert_eq!((status, replayed), (201, None), "the corrected request goes through under the same key");
     assert_eq!(app.count("documents"), 1);
 }
@@ -97,7 +97,7 @@ async fn the_same_request_sent_eight_times_at_once_is_carried_out_once() {
     let client = app.client_of_care_office("0100000001").await;
     let body = sheet_for(&app, &client);
     let answers = futures_util::future::join_all(
-        (0..8).map(|_| post_keyed(&app, "/api/v1/documents", &app.city.care_manager, "burst", &body)),
+        (0..8).map(|_| post_keyed(&app, "/api/v1/documents", &app.city().care_manager, "burst", &body)),
     )
     .await;
     let ids: std::collections::HashSet<String> = answers
@@ -121,12 +121,12 @@ async fn other_writes_take_keys_too_and_a_malformed_key_is_a_bad_request() {
     let contact =
         json!({"direction": "hospital_to_cm", "kind": "discharge_notice", "method": "phone", "contacted_on": day(0)});
     for _ in 0..2 {
-        let (status, _, _) = post_keyed(&app, &path, &app.city.nurse, "phone-call-1", &contact).await;
+        let (status, _, _) = post_keyed(&app, &path, &app.city().nurse, "phone-call-1", &contact).await;
         assert_eq!(status, 201);
     }
     assert_eq!(app.count("contacts"), 1, "the phone call is recorded once");
 
-    let (status, _, answer) = post_keyed(&app, &path, &app.city.nurse, "キー", &contact).await;
+    let (status, _, answer) = post_keyed(&app, &path, &app.city().nurse, "キー", &contact).await;
     assert_eq!(status, 400, "{answer}");
     assert!(answer["detail"].as_str().unwrap().contains("Idempotency-Key"));
 }

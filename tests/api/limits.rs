@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::helpers::{Delivery, TestApp, spawn_app, spawn_app_with};
+use crate::helpers::{Options, TestApp, spawn_app, spawn_app_with};
 
 async fn me(app: &TestApp, token: &str) -> (u16, Option<String>, Value) {
     let response = app.client.get(format!("{}/api/v1/me", app.address)).bearer_auth(token).send().await.unwrap();
@@ -17,7 +17,7 @@ async fn refused_as_unreadable(app: &TestApp, path: &str, body: Vec<u8>) {
     let answer = app
         .client
         .post(format!("{}{path}", app.address))
-        .bearer_auth(&app.city.care_manager)
+        .bearer_auth(&app.city().care_manager)
         .header("content-type", "application/json")
         .body(body)
         .send()
@@ -30,10 +30,10 @@ async fn refused_as_unreadable(app: &TestApp, path: &str, body: Vec<u8>) {
 
 #[tokio::test]
 async fn a_token_over_its_rate_gets_429_with_retry_after_and_others_go_on() {
-    let app = spawn_app_with(&[("RATE_LIMIT_PER_MINUTE", "60")], Delivery::Elsewhere).await;
+    let app = spawn_app_with(Options::default().env("RATE_LIMIT_PER_MINUTE", "60")).await;
     let mut limited = None;
     for _ in 0..15 {
-        let answer = me(&app, &app.city.nurse).await;
+        let answer = me(&app, &app.city().nurse).await;
         if answer.0 == 429 {
             limited = Some(answer);
             break;
@@ -44,7 +44,7 @@ async fn a_token_over_its_rate_gets_429_with_retry_after_and_others_go_on() {
     assert!(retry.is_some_and(|s| s.parse::<u64>().is_ok_and(|s| s >= 1)), "Retry-After in seconds");
     assert_eq!(body["title"], "リクエストが多すぎます");
     assert_eq!(body["status"], 429);
-    assert_eq!(me(&app, &app.city.care_manager).await.0, 200, "another token has its own count");
+    assert_eq!(me(&app, &app.city().care_manager).await.0, 200, "another token has its own count");
 }
 
 #[tokio::test]
@@ -58,8 +58,8 @@ async fn an_address_with_ten_failed_sign_ins_is_locked_out() {
     let seconds: u64 = retry.unwrap().parse().unwrap();
     assert!((840..=900).contains(&seconds), "locked for about 15 minutes: {seconds}");
     // A valid token from the same address is not looked up either while the lockout lasts.
-    assert_eq!(me(&app, &app.city.coordinator).await.0, 429);
-    let failed = app.get("/api/v1/admin/audit?action=sign_in_failed", &app.city.admin).await;
+    assert_eq!(me(&app, &app.city().coordinator).await.0, 429);
+    let failed = app.get("/api/v1/admin/audit?action=sign_in_failed", &app.city().admin).await;
     assert_eq!(failed.status, 429, "the admin's token was not in the cache either");
 }
 
@@ -71,7 +71,7 @@ async fn a_body_nested_too_deep_or_with_a_number_too_large_is_refused_and_nothin
     let sheet = |payload: &str| {
         format!(
             r#"{{"kind": "admission_info", "recipient_facility_id": "{}", "client_id": "{}", "payload": {payload}}}"#,
-            app.city.hospital,
+            app.city().hospital,
             client["id"].as_str().unwrap()
         )
     };

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::cli_support;
-use crate::helpers::{Delivery, TestApp, admission_sheet, day, fixture, spawn_app_with};
+use crate::helpers::{Options, TestApp, admission_sheet, day, fixture, free_port, spawn_app, spawn_app_with};
 use crate::smtp::{SmtpSink, TestCertificates};
 
 /// What must never appear in a mail: the seeded client's name, kana, birth date, insurance
@@ -31,8 +31,8 @@ async fn send_discharge_notice(app: &TestApp) -> String {
     let sent = app
         .post(
             "/api/v1/documents",
-            &app.city.nurse,
-            &json!({"kind": "discharge_notice", "recipient_facility_id": app.city.care_office, "episode_id": stay["id"], "payload": notice}),
+            &app.city().nurse,
+            &json!({"kind": "discharge_notice", "recipient_facility_id": app.city().care_office, "episode_id": stay["id"], "payload": notice}),
         )
         .await;
     assert_eq!(sent.status, 201, "{}", sent.body);
@@ -44,7 +44,7 @@ async fn send_admission_sheet(app: &TestApp, recipient: uuid::Uuid) -> String {
     let sent = app
         .post(
             "/api/v1/documents",
-            &app.city.care_manager,
+            &app.city().care_manager,
             &json!({"kind": "admission_info", "recipient_facility_id": recipient, "client_id": client["id"],
                     "payload": admission_sheet(&day(-1))}),
         )
@@ -75,9 +75,10 @@ fn all_in(state: &'static str) -> impl Fn(&[Value]) -> bool {
 async fn a_discharge_notice_is_mailed_to_the_care_office_and_its_care_manager_without_patient_data() {
     let sink = SmtpSink::start().await;
     let app =
-        spawn_app_with(&[("SMTP_URL", &sink.url()), ("PUBLIC_URL", "https://renkei.example.jp")], Delivery::InProcess)
+        spawn_app_with(Options::default().env("SMTP_URL", &sink.url()).env("PUBLIC_URL", "https://renkei.example.jp"))
             .await;
     let id = send_discharge_notice(&app).await;
+    assert_eq!(app.deliver_pending().await, 2);
 
     let mails = sink.wait_for(2).await;
     let mut recipients: Vec<&str> = mails.iter().map(|m| m["rcpt_tos"][0].as_str().unwrap()).collect();
@@ -93,7 +94,7 @@ async fn a_discharge_notice_is_mailed_to_the_care_office_and_its_care_manager_wi
     }
 
     // The sender sees each address's mail 配信済, under the Message-ID the server received.
-    let rows = deliveries_until(&app, &app.city.nurse, &id, all_in("delivered")).await;
+    let rows = deliveries_until(&app, &app.city().nurse, &id, all_in("delivered")).await;
     assert_eq!(rows.len(), 2);
     let sent_ids: HashSet<&str> = rows.iter().map(|r| r["message_id"].as_str().unwrap()).collect();
     let received_ids: HashSet<&str> = mails.iter().map(|m| m["message_id"].as_str().unwrap()).collect();
@@ -101,33 +102,38 @@ async fn a_discharge_notice_is_mailed_to_the_care_office_and_its_care_manager_wi
     assert!(rows.iter().all(|r| r["state_label"] == "配信済" && r["attempts"] == 1));
 
     // 送信済 → 配信済 → 既読 → 確認済, as the sender's outbox shows it.
-    let outbox = app.get("/api/v1/documents/outbox", &app.city.nurse).await;
+    let outbox = app.get("/api/v1/documents/outbox", &app.city().nurse).await;
     assert_eq!(outbox.body[0]["status_label"], "配信済");
     assert_eq!(outbox.body[0]["delivery"], json!({"recipients": 2, "delivered": 2, "pending": 0, "failed": 0}));
-    assert_eq!(app.get(&format!("/api/v1/documents/{id}"), &app.city.care_manager).await.body["status_label"], "既読");
-    app.post(&format!("/api/v1/documents/{id}/acknowledge"), &app.city.care_manager, &json!({})).await;
-    let outbox = app.get("/api/v1/documents/outbox", &app.city.nurse).await;
+    assert_eq!(
+        app.get(&format!("/api/v1/documents/{id}"), &app.city().care_manager).await.body["status_label"],
+        "既読"
+    );
+    app.post(&format!("/api/v1/documents/{id}/acknowledge"), &app.city().care_manager, &json!({})).await;
+    let outbox = app.get("/api/v1/documents/outbox", &app.city().nurse).await;
     assert_eq!(outbox.body[0]["status_label"], "確認済");
 
     // Another facility sees nothing of it.
-    assert_eq!(app.get(&format!("/api/v1/documents/{id}/deliveries"), &app.city.other_nurse).await.status, 404);
+    assert_eq!(app.get(&format!("/api/v1/documents/{id}/deliveries"), &app.city().other_nurse).await.status, 404);
 }
 
 #[tokio::test]
 async fn with_the_smtp_server_down_sending_succeeds_and_the_mail_goes_out_once_it_is_back() {
     let mut sink = SmtpSink::down();
-    let app = spawn_app_with(&[("SMTP_URL", &sink.url()), ("MAIL_RETRY_SECONDS", "1")], Delivery::InProcess).await;
-    let id = send_admission_sheet(&app, app.city.hospital).await;
+    let app =
+        spawn_app_with(Options::default().env("SMTP_URL", &sink.url()).env("MAIL_RETRY_SECONDS", "1").delivering())
+            .await;
+    let id = send_admission_sheet(&app, app.city().hospital).await;
 
     // The care manager's sheet is stored; its mail waits, with the reason shown to the sender.
-    let rows = deliveries_until(&app, &app.city.care_manager, &id, |rows| {
+    let rows = deliveries_until(&app, &app.city().care_manager, &id, |rows| {
         rows.iter().any(|r| r["attempts"].as_i64() >= Some(1) && r["state"] == "queued")
     })
     .await;
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0]["state_label"], "送信待ち");
     assert!(rows[0]["last_error"].as_str().is_some_and(|e| e.contains("SMTP")), "{rows:?}");
-    let inbox = app.get("/api/v1/documents/inbox", &app.city.nurse).await;
+    let inbox = app.get("/api/v1/documents/inbox", &app.city().nurse).await;
     assert_eq!(inbox.body[0]["id"], id.as_str(), "the document itself is there at once");
 
     sink.up().await;
@@ -136,7 +142,7 @@ async fn with_the_smtp_server_down_sending_succeeds_and_the_mail_goes_out_once_i
     assert_eq!(mails[0]["rcpt_tos"], json!(["h1@example.jp"]));
     assert_eq!(mails[0]["subject"], "【Renkei】入院時情報提供書が届きました（さくら居宅より）");
     assert_no_patient_data(&mails[0]);
-    let rows = deliveries_until(&app, &app.city.care_manager, &id, all_in("delivered")).await;
+    let rows = deliveries_until(&app, &app.city().care_manager, &id, all_in("delivered")).await;
     assert!(rows[0]["attempts"].as_i64().unwrap() >= 2, "{rows:?}");
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(sink.mails().len(), 1, "delivered once, not again");
@@ -145,7 +151,7 @@ async fn with_the_smtp_server_down_sending_succeeds_and_the_mail_goes_out_once_i
 #[tokio::test]
 async fn a_refused_address_fails_at_once_the_sender_and_admins_see_it_and_admins_can_retry() {
     let sink = SmtpSink::start().await;
-    let app = spawn_app_with(&[("SMTP_URL", &sink.url())], Delivery::InProcess).await;
+    let app = spawn_app_with(Options::default().env("SMTP_URL", &sink.url())).await;
     let hospital = {
         let conn = &mut *app.pool.get().unwrap();
         renkei::directory::create_facility(
@@ -169,33 +175,35 @@ async fn a_refused_address_fails_at_once_the_sender_and_admins_see_it_and_admins
         .id
     };
     let id = send_admission_sheet(&app, hospital).await;
+    assert_eq!(app.deliver_pending().await, 1);
 
-    let rows = deliveries_until(&app, &app.city.care_manager, &id, all_in("failed")).await;
+    let rows = deliveries_until(&app, &app.city().care_manager, &id, all_in("failed")).await;
     assert_eq!(rows[0]["state_label"], "配信失敗");
     assert_eq!(rows[0]["attempts"], 1, "a refused mailbox is not retried");
     assert!(rows[0]["last_error"].as_str().unwrap().contains("550"), "{rows:?}");
-    let outbox = app.get("/api/v1/documents/outbox", &app.city.care_manager).await;
+    let outbox = app.get("/api/v1/documents/outbox", &app.city().care_manager).await;
     assert_eq!(outbox.body[0]["delivery"]["failed"], 1, "the sender is told someone was not reached");
     assert_eq!(outbox.body[0]["status_label"], "送信済");
 
-    let failed = app.get("/api/v1/admin/mail?state=failed", &app.city.admin).await;
+    let failed = app.get("/api/v1/admin/mail?state=failed", &app.city().admin).await;
     assert_eq!(failed.status, 200, "{}", failed.body);
     assert_eq!(failed.body.as_array().unwrap().len(), 1);
     assert_eq!(failed.body[0]["address"], "refused@h9.example.jp");
-    assert_eq!(app.get("/api/v1/admin/mail?state=failed", &app.city.nurse).await.status, 403);
-    assert_eq!(app.get("/api/v1/admin/mail?state=lost", &app.city.admin).await.status, 400);
+    assert_eq!(app.get("/api/v1/admin/mail?state=failed", &app.city().nurse).await.status, 403);
+    assert_eq!(app.get("/api/v1/admin/mail?state=lost", &app.city().admin).await.status, 400);
 
     let mail = failed.body[0]["id"].as_str().unwrap();
-    let retried = app.post(&format!("/api/v1/admin/mail/{mail}/retry"), &app.city.admin, &json!({})).await;
+    let retried = app.post(&format!("/api/v1/admin/mail/{mail}/retry"), &app.city().admin, &json!({})).await;
     assert_eq!(retried.status, 200, "{}", retried.body);
     assert_eq!(retried.body["attempts"], 0);
-    let rows = deliveries_until(&app, &app.city.care_manager, &id, |rows| {
+    assert_eq!(app.deliver_pending().await, 1);
+    let rows = deliveries_until(&app, &app.city().care_manager, &id, |rows| {
         rows[0]["attempts"] == 1 && rows[0]["state"] == "failed"
     })
     .await;
     assert_eq!(rows[0]["state"], "failed", "refused again, failed again");
     let again =
-        app.post(&format!("/api/v1/admin/mail/{}/retry", uuid::Uuid::now_v7()), &app.city.admin, &json!({})).await;
+        app.post(&format!("/api/v1/admin/mail/{}/retry", uuid::Uuid::now_v7()), &app.city().admin, &json!({})).await;
     assert_eq!(again.status, 404);
     assert!(sink.mails().is_empty());
 }
@@ -204,8 +212,8 @@ async fn a_refused_address_fails_at_once_the_sender_and_admins_see_it_and_admins
 async fn a_server_killed_after_the_commit_delivers_the_mail_after_its_restart() {
     let mut sink = SmtpSink::down();
     // The in-test server only seeds the city; a separate process serves and is killed.
-    let app = spawn_app_with(&[], Delivery::Elsewhere).await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let app = spawn_app().await;
+    let port = free_port();
     let env = [("SMTP_URL", sink.url()), ("MAIL_RETRY_SECONDS", "1".into())];
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let mut server = cli_support::start_server(&app.database, port, &env).await;
@@ -214,9 +222,11 @@ async fn a_server_killed_after_the_commit_delivers_the_mail_after_its_restart() 
     let sent = app
         .client
         .post(format!("http://127.0.0.1:{port}/api/v1/documents"))
-        .bearer_auth(&app.city.care_manager)
-        .json(&json!({"kind": "admission_info", "recipient_facility_id": app.city.hospital, "client_id": client["id"],
-                      "payload": admission_sheet(&day(-1))}))
+        .bearer_auth(&app.city().care_manager)
+        .json(
+            &json!({"kind": "admission_info", "recipient_facility_id": app.city().hospital, "client_id": client["id"],
+                      "payload": admission_sheet(&day(-1))}),
+        )
         .send()
         .await
         .unwrap();
@@ -256,7 +266,7 @@ fn queue_mails(app: &TestApp, n: usize) {
     };
     let addresses: Vec<_> = (0..n)
         .map(|i| renkei::notify::recipients::Recipient {
-            facility_id: app.city.hospital,
+            facility_id: app.city().hospital,
             user_id: None,
             address: format!("ward{i}@h1.example.jp"),
         })
@@ -274,7 +284,7 @@ fn worker(app: &TestApp, env: &[(&str, &str)]) -> tokio::process::Child {
 
 /// The outbox as administrators see it.
 async fn all_mail(app: &TestApp) -> Vec<Value> {
-    app.get("/api/v1/admin/mail?limit=500", &app.city.admin).await.body.as_array().unwrap().clone()
+    app.get("/api/v1/admin/mail?limit=500", &app.city().admin).await.body.as_array().unwrap().clone()
 }
 
 #[tokio::test]
@@ -283,7 +293,7 @@ async fn mail_goes_over_starttls_or_tls_only_to_a_server_whose_certificate_is_tr
     let (cert, key, ca) = (certificates.path("leaf.pem"), certificates.path("leaf.key"), certificates.path("ca.pem"));
     for (mode, url) in [("--starttls", "smtp://localhost:{port}?tls=required"), ("--tls", "smtps://localhost:{port}")] {
         let sink = SmtpSink::start_with(&[mode, &cert, &key]).await;
-        let app = spawn_app_with(&[], Delivery::Elsewhere).await;
+        let app = spawn_app().await;
         queue_mails(&app, 1);
         let url = url.replace("{port}", &sink.port.to_string());
 
@@ -311,7 +321,7 @@ async fn mail_goes_over_starttls_or_tls_only_to_a_server_whose_certificate_is_tr
 #[tokio::test]
 async fn two_workers_on_one_database_deliver_each_mail_exactly_once() {
     let sink = SmtpSink::start().await;
-    let app = spawn_app_with(&[("SMTP_URL", &sink.url())], Delivery::Elsewhere).await;
+    let app = spawn_app_with(Options::default().env("SMTP_URL", &sink.url())).await;
     const MAILS: usize = 300;
     queue_mails(&app, MAILS);
     let url = sink.url();
@@ -325,15 +335,16 @@ async fn two_workers_on_one_database_deliver_each_mail_exactly_once() {
     let ids: HashSet<&str> = mails.iter().map(|m| m["message_id"].as_str().unwrap()).collect();
     assert_eq!(mails.len(), MAILS, "every mail arrived, none twice");
     assert_eq!(ids.len(), MAILS, "each under its own Message-ID");
-    let delivered = app.get("/api/v1/admin/mail?state=delivered&limit=500", &app.city.admin).await;
+    let delivered = app.get("/api/v1/admin/mail?state=delivered&limit=500", &app.city().admin).await;
     assert_eq!(delivered.body.as_array().unwrap().len(), MAILS);
 }
 
 #[tokio::test]
 async fn without_an_smtp_server_each_mail_becomes_an_eml_file() {
-    let app = spawn_app_with(&[("PUBLIC_URL", "https://renkei.example.jp")], Delivery::InProcess).await;
-    let id = send_admission_sheet(&app, app.city.hospital).await;
-    deliveries_until(&app, &app.city.care_manager, &id, all_in("delivered")).await;
+    let app = spawn_app_with(Options::default().env("PUBLIC_URL", "https://renkei.example.jp")).await;
+    let id = send_admission_sheet(&app, app.city().hospital).await;
+    assert_eq!(app.deliver_pending().await, 1);
+    deliveries_until(&app, &app.city().care_manager, &id, all_in("delivered")).await;
     let files: Vec<_> = std::fs::read_dir(app.database.mail_dir()).unwrap().map(|f| f.unwrap().path()).collect();
     assert_eq!(files.len(), 1, "{files:?}");
     assert_eq!(files[0].extension().and_then(|e| e.to_str()), Some("eml"));

@@ -18,7 +18,6 @@ mod limits;
 mod mail;
 mod meta;
 mod migrations;
-mod pages;
 mod pages_admin;
 mod pages_authz;
 mod pages_dashboard;

@@ -4,10 +4,6 @@
 use crate::helpers::spawn_app;
 use crate::pages_support::{sign_in_page, sign_in_with};
 
-fn location(page: &crate::pages_support::Page) -> String {
-    page.header("location")
-}
-
 /// The address of a window's page, from the link next to it on its facility's page.
 fn window_page(facility_page: &str, label: &str) -> String {
     let end = facility_page.find(&format!("\" aria-label=\"{label}を変更・削除\"")).expect("a link to the window");
@@ -42,7 +38,7 @@ async fn an_admin_registers_a_facility_with_a_window_and_a_user_who_can_then_sig
         )
         .await;
     assert_eq!(created.status, 303, "{}", created.text());
-    let facility_page = location(&created);
+    let facility_page = created.location();
     assert!(facility_page.starts_with("/admin/facilities/") && facility_page.ends_with("?done=facility"));
     let facility = admin.get(&facility_page).await.text();
     assert!(facility.contains("事業所を登録しました。"));
@@ -77,7 +73,7 @@ async fn a_role_that_does_not_fit_the_facility_is_refused_next_to_the_role_field
     let app = spawn_app().await;
     let admin = sign_in_page(&app, "admin@city.example.jp").await;
     let users = app.count("users");
-    let path = format!("/admin/facilities/{}/users", app.city.hospital);
+    let path = format!("/admin/facilities/{}/users", app.city().hospital);
     let refused =
         admin.post(&path, &[("name", "誤登録"), ("email", "wrong@h1.example.jp"), ("role", "care_manager")]).await;
     assert_eq!(refused.status, 422);
@@ -138,7 +134,7 @@ async fn an_admin_resets_a_password_and_the_old_one_no_longer_works() {
     let app = spawn_app().await;
     let nurse = sign_in_page(&app, "nurse@h1.example.jp").await;
     let admin = sign_in_page(&app, "admin@city.example.jp").await;
-    let facility = admin.get(&format!("/admin/facilities/{}", app.city.hospital)).await.text();
+    let facility = admin.get(&format!("/admin/facilities/{}", app.city().hospital)).await.text();
     let at = facility.find("/admin/users/").unwrap();
     let form = facility[at..].split('"').next().unwrap().to_owned();
     assert!(admin.get(&form).await.text().contains("nurse@h1.example.jp"));
@@ -147,9 +143,9 @@ async fn an_admin_resets_a_password_and_the_old_one_no_longer_works() {
     assert!(weak.text().contains("パスワードにメールアドレスを含めないでください"));
     let reset = admin.post(&form, &[("password", "a-brand-new-secret")]).await;
     assert_eq!(reset.status, 303);
-    assert!(location(&reset).ends_with("?done=password"));
+    assert!(reset.location().ends_with("?done=password"));
     assert_eq!(nurse.get("/inbox").await.status, 303, "the nurse's open session ended");
-    assert!(sign_in_with(&app, "nurse@h1.example.jp", crate::pages_support::PASSWORD).await.is_none());
+    assert!(sign_in_with(&app, "nurse@h1.example.jp", crate::helpers::PASSWORD).await.is_none());
     assert!(sign_in_with(&app, "nurse@h1.example.jp", "a-brand-new-secret").await.is_some());
 }
 
@@ -188,7 +184,7 @@ async fn the_rules_in_force_are_summarised_in_japanese() {
 async fn an_admin_changes_a_window_is_refused_with_the_reason_next_to_the_field_and_removes_it() {
     let app = spawn_app().await;
     let admin = sign_in_page(&app, "admin@city.example.jp").await;
-    let facility = format!("/admin/facilities/{}", app.city.hospital);
+    let facility = format!("/admin/facilities/{}", app.city().hospital);
     let added = admin
         .post(
             &format!("{facility}/windows"),
@@ -220,22 +216,22 @@ async fn an_admin_changes_a_window_is_refused_with_the_reason_next_to_the_field_
         )
         .await;
     assert_eq!(changed.status, 303, "{}", changed.text());
-    assert!(location(&changed).ends_with("?done=window_changed"));
-    let page = admin.get(&location(&changed)).await.text();
+    assert!(changed.location().ends_with("?done=window_changed"));
+    let page = admin.get(&changed.location()).await.text();
     assert!(
         page.contains("連絡窓口を変更しました。") && page.contains("3階東病棟") && page.contains("east3@h1.example.jp")
     );
     assert!(!page.contains("0157-11-1111") && !page.contains("ward3@h1.example.jp"));
 
     // A window is found only under its own facility.
-    let elsewhere = window.replace(&app.city.hospital.to_string(), &app.city.care_office.to_string());
+    let elsewhere = window.replace(&app.city().hospital.to_string(), &app.city().care_office.to_string());
     assert_eq!(admin.get(&elsewhere).await.status, 404);
     assert_eq!(admin.post(&format!("{elsewhere}/remove"), &[]).await.status, 404);
     assert!(admin.get(&facility).await.text().contains("3階東病棟"), "still there");
 
     let removed = admin.post(&format!("{window}/remove"), &[]).await;
     assert_eq!(removed.status, 303);
-    let page = admin.get(&location(&removed)).await.text();
+    let page = admin.get(&removed.location()).await.text();
     assert!(page.contains("連絡窓口を削除しました。") && !page.contains("3階東病棟"));
     assert_eq!(admin.get(&window).await.status, 404);
 }
@@ -244,7 +240,7 @@ async fn an_admin_changes_a_window_is_refused_with_the_reason_next_to_the_field_
 async fn only_an_admin_may_change_or_remove_a_window() {
     let app = spawn_app().await;
     let admin = sign_in_page(&app, "admin@city.example.jp").await;
-    let facility = format!("/admin/facilities/{}", app.city.hospital);
+    let facility = format!("/admin/facilities/{}", app.city().hospital);
     admin.post(&format!("{facility}/windows"), &[("window_label", "夜間窓口"), ("window_phone", "0157-33-3333")]).await;
     let window = window_page(&admin.get(&facility).await.text(), "夜間窓口");
     let nurse = sign_in_page(&app, "nurse@h1.example.jp").await;

@@ -14,11 +14,11 @@ async fn one_stay(app: &TestApp) {
     let episode = stay["id"].as_str().unwrap();
     let contacts = [
         (
-            &app.city.care_manager,
+            &app.city().care_manager,
             json!({"direction": "cm_to_hospital", "kind": "admission_info", "method": "phone", "contacted_on": day(-9)}),
         ),
         (
-            &app.city.nurse,
+            &app.city().nurse,
             json!({"direction": "hospital_to_cm", "kind": "discharge_notice", "method": "fax", "contacted_on": day(-7)}),
         ),
     ];
@@ -27,7 +27,7 @@ async fn one_stay(app: &TestApp) {
     }
     let discharge = json!({"discharged_on": day(-1), "destination": "home"});
     assert_eq!(
-        app.post(&format!("/api/v1/episodes/{episode}/discharge"), &app.city.nurse, &discharge).await.status,
+        app.post(&format!("/api/v1/episodes/{episode}/discharge"), &app.city().nurse, &discharge).await.status,
         200
     );
 }
@@ -41,7 +41,7 @@ async fn the_dashboard_shows_the_same_figures_as_the_api_for_the_same_period() {
     let app = spawn_app().await;
     one_stay(&app).await;
     let period = format!("from={}&to={}&group_by=hospital", day(-30), day(0));
-    let api = app.get(&format!("/api/v1/survey?{period}"), &app.city.coordinator).await.body;
+    let api = app.get(&format!("/api/v1/survey?{period}"), &app.city().coordinator).await.body;
     let coordinator = sign_in_page(&app, "coordinator@city.example.jp").await;
     let page = coordinator.get(&format!("/dashboard?{period}")).await;
     assert_eq!(page.status, 200, "{}", page.text());

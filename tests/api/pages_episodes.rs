@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use crate::helpers::{day, spawn_app};
-use crate::pages::sign_in_page;
+use crate::pages_support::sign_in_page;
 
 const NUMBER: &str = "1234567890";
 
@@ -16,12 +16,12 @@ async fn registering_an_admission_finds_the_clients_care_office_and_care_manager
 
     let by_number = nurse.get(&format!("/episodes/new?birth_date=1940-02-11&insurance_number={NUMBER}")).await;
     assert_eq!(by_number.status, 200);
-    assert!(by_number.body.contains("連携 花子") && by_number.body.contains("さくら居宅"), "{}", by_number.body);
-    assert!(by_number.body.contains("担当ケアマネジャー</dt><dd>担当者"), "{}", by_number.body);
+    assert!(by_number.text().contains("連携 花子") && by_number.text().contains("さくら居宅"), "{}", by_number.text());
+    assert!(by_number.text().contains("担当ケアマネジャー</dt><dd>担当者"), "{}", by_number.text());
     let by_name = nurse.get("/episodes/new?birth_date=1940-02-11&name=%E3%82%8C%E3%82%93%E3%81%91%E3%81%84%E3%80%80%E3%81%AF%E3%81%AA%E3%81%93").await;
-    assert!(by_name.body.contains("さくら居宅"), "search by name in hiragana: {}", by_name.body);
+    assert!(by_name.text().contains("さくら居宅"), "search by name in hiragana: {}", by_name.text());
     let not_born_then = nurse.get(&format!("/episodes/new?birth_date=1940-02-12&insurance_number={NUMBER}")).await;
-    assert!(!not_born_then.body.contains("さくら居宅</dd>") && not_born_then.body.contains("登録されていません"));
+    assert!(!not_born_then.text().contains("さくら居宅</dd>") && not_born_then.text().contains("登録されていません"));
 
     let admitted_far_ahead = day(100);
     let mut fields = vec![
@@ -34,31 +34,31 @@ async fn registering_an_admission_finds_the_clients_care_office_and_care_manager
     ];
     // Errors next to their fields; what was typed stays.
     let refused = nurse.post("/episodes/new", &fields).await;
-    assert_eq!(refused.status, 422, "{}", refused.body);
-    assert!(refused.body.contains("「フリガナ」はカタカナで入力してください"), "{}", refused.body);
-    assert!(refused.body.contains("「入院日」は60日より先にできません"), "{}", refused.body);
-    assert!(refused.body.contains("value=\"連携 花子\"") && refused.body.contains("value=\"れんけい\""));
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    assert!(refused.text().contains("「フリガナ」はカタカナで入力してください"), "{}", refused.text());
+    assert!(refused.text().contains("「入院日」は60日より先にできません"), "{}", refused.text());
+    assert!(refused.text().contains("value=\"連携 花子\"") && refused.text().contains("value=\"れんけい\""));
     assert_eq!(app.count("episodes"), 0);
 
     let two_days_ago = day(-2);
     fields[1].1 = "レンケイ ハナコ";
     fields[5].1 = two_days_ago.as_str();
     let registered = nurse.post("/episodes/new", &fields).await;
-    assert_eq!(registered.status, 303, "{}", registered.body);
-    assert!(registered.location.starts_with("/episodes/") && registered.location.ends_with("?done=registered"));
-    let timeline = nurse.get(&registered.location).await;
-    assert!(timeline.body.contains("さくら居宅・担当者"), "{}", timeline.body);
-    assert!(timeline.body.contains("入院時情報提供: "), "{}", timeline.body);
+    assert_eq!(registered.status, 303, "{}", registered.text());
+    assert!(registered.location().starts_with("/episodes/") && registered.location().ends_with("?done=registered"));
+    let timeline = nurse.get(&registered.location()).await;
+    assert!(timeline.text().contains("さくら居宅・担当者"), "{}", timeline.text());
+    assert!(timeline.text().contains("入院時情報提供: "), "{}", timeline.text());
     // The care manager now sees the stay of their client.
-    let stays = app.get("/api/v1/episodes", &app.city.care_manager).await;
+    let stays = app.get("/api/v1/episodes", &app.city().care_manager).await;
     assert_eq!(stays.body.as_array().map(Vec::len), Some(1), "{}", stays.body);
     assert_eq!(stays.body[0]["care_manager"]["name"], "担当者");
     let list = nurse.get("/episodes").await;
-    assert!(list.body.contains("連携 花子") && list.body.contains("入院中"), "{}", list.body);
+    assert!(list.text().contains("連携 花子") && list.text().contains("入院中"), "{}", list.text());
 
     let care_manager = sign_in_page(&app, "cm@c1.example.jp").await;
     let explained = care_manager.get("/episodes/new").await;
-    assert!(explained.body.contains("入院時情報提供書"), "{}", explained.body);
+    assert!(explained.text().contains("入院時情報提供書"), "{}", explained.text());
 }
 
 #[tokio::test]
@@ -70,7 +70,7 @@ async fn a_phone_contact_shows_on_the_timeline_with_its_lead_time() {
     let discharged = app
         .post(
             &format!("/api/v1/episodes/{id}/discharge"),
-            &app.city.nurse,
+            &app.city().nurse,
             &json!({"discharged_on": day(-1), "destination": "home"}),
         )
         .await;
@@ -78,7 +78,7 @@ async fn a_phone_contact_shows_on_the_timeline_with_its_lead_time() {
     let nurse = sign_in_page(&app, "nurse@h1.example.jp").await;
 
     let before = nurse.get(&format!("/episodes/{id}")).await;
-    assert!(before.body.contains("退院5日前ルール: 連絡なし（未達）"), "{}", before.body);
+    assert!(before.text().contains("退院5日前ルール: 連絡なし（未達）"), "{}", before.text());
     let four_days_ago = day(-4);
     let recorded = nurse
         .post(
@@ -86,11 +86,11 @@ async fn a_phone_contact_shows_on_the_timeline_with_its_lead_time() {
             &[("what", "hospital_to_cm:discharge_notice"), ("contacted_on", &four_days_ago), ("method", "phone")],
         )
         .await;
-    assert_eq!(recorded.status, 303, "{}", recorded.body);
-    let timeline = nurse.get(&recorded.location).await;
-    assert!(timeline.body.contains("連絡を記録しました"), "{}", timeline.body);
-    assert!(timeline.body.contains("電話・医療機関 → ケアマネジャー"), "{}", timeline.body);
-    assert!(timeline.body.contains("退院5日前ルール: 3日前に連絡（未達）"), "{}", timeline.body);
+    assert_eq!(recorded.status, 303, "{}", recorded.text());
+    let timeline = nurse.get(&recorded.location()).await;
+    assert!(timeline.text().contains("連絡を記録しました"), "{}", timeline.text());
+    assert!(timeline.text().contains("電話・医療機関 → ケアマネジャー"), "{}", timeline.text());
+    assert!(timeline.text().contains("退院5日前ルール: 3日前に連絡（未達）"), "{}", timeline.text());
 
     // A date in the future is refused next to the field, and nothing is stored.
     let contacts = app.count("contacts");
@@ -101,14 +101,18 @@ async fn a_phone_contact_shows_on_the_timeline_with_its_lead_time() {
             &[("what", "hospital_to_cm:other"), ("contacted_on", &tomorrow), ("method", "fax")],
         )
         .await;
-    assert_eq!(refused.status, 422, "{}", refused.body);
-    assert!(refused.body.contains("contacted_on-error") && refused.body.contains("未来の日付です"), "{}", refused.body);
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    assert!(
+        refused.text().contains("contacted_on-error") && refused.text().contains("未来の日付です"),
+        "{}",
+        refused.text()
+    );
     assert_eq!(app.count("contacts"), contacts);
 
     // The care manager sees the same contact, judged the same way.
     let care_manager = sign_in_page(&app, "cm@c1.example.jp").await;
     let seen = care_manager.get(&format!("/episodes/{id}")).await;
-    assert!(seen.body.contains("退院5日前ルール: 3日前に連絡（未達）"), "{}", seen.body);
+    assert!(seen.text().contains("退院5日前ルール: 3日前に連絡（未達）"), "{}", seen.text());
 }
 
 #[tokio::test]
@@ -120,43 +124,47 @@ async fn the_nurse_saves_a_planned_discharge_date_and_a_bad_one_is_refused_next_
     let nurse = sign_in_page(&app, "nurse@h1.example.jp").await;
     let path = format!("/episodes/{id}/planned-discharge");
     let page = nurse.get(&format!("/episodes/{id}")).await;
-    assert!(page.body.contains("入院中（退院日未定）") && page.body.contains("退院予定日を保存"), "{}", page.body);
+    assert!(
+        page.text().contains("入院中（退院日未定）") && page.text().contains("退院予定日を保存"),
+        "{}",
+        page.text()
+    );
 
     let in_a_week = day(7);
     let saved = nurse.post(&path, &[("planned_discharge_on", &in_a_week)]).await;
-    assert_eq!(saved.status, 303, "{}", saved.body);
-    let timeline = nurse.get(&saved.location).await;
+    assert_eq!(saved.status, 303, "{}", saved.text());
+    let timeline = nurse.get(&saved.location()).await;
     assert!(
-        timeline.body.contains("退院予定日を保存しました。") && timeline.body.contains("（予定）"),
+        timeline.text().contains("退院予定日を保存しました。") && timeline.text().contains("（予定）"),
         "{}",
-        timeline.body
+        timeline.text()
     );
-    assert!(timeline.body.contains(&format!("value=\"{in_a_week}\"")), "the form shows the date in force");
-    let api = app.get(&format!("/api/v1/episodes/{id}"), &app.city.care_manager).await;
+    assert!(timeline.text().contains(&format!("value=\"{in_a_week}\"")), "the form shows the date in force");
+    let api = app.get(&format!("/api/v1/episodes/{id}"), &app.city().care_manager).await;
     assert_eq!(api.body["planned_discharge_on"], json!(in_a_week));
 
     let before_admission = day(-11);
     let refused = nurse.post(&path, &[("planned_discharge_on", &before_admission)]).await;
     assert_eq!(refused.status, 422);
     assert!(
-        refused.body.contains("id=\"planned_discharge_on-error\">「退院予定日」が「入院日」より前です"),
+        refused.text().contains("id=\"planned_discharge_on-error\">「退院予定日」が「入院日」より前です"),
         "{}",
-        refused.body
+        refused.text()
     );
-    assert!(refused.body.contains(&format!("value=\"{before_admission}\"")), "what was typed is kept");
+    assert!(refused.text().contains(&format!("value=\"{before_admission}\"")), "what was typed is kept");
     let not_a_date = nurse.post(&path, &[("planned_discharge_on", "来週")]).await;
     assert_eq!(not_a_date.status, 422);
-    assert!(not_a_date.body.contains("未定なら空欄"), "{}", not_a_date.body);
-    let api = app.get(&format!("/api/v1/episodes/{id}"), &app.city.nurse).await;
+    assert!(not_a_date.text().contains("未定なら空欄"), "{}", not_a_date.text());
+    let api = app.get(&format!("/api/v1/episodes/{id}"), &app.city().nurse).await;
     assert_eq!(api.body["planned_discharge_on"], json!(in_a_week), "refused: nothing changed");
 
     let cleared = nurse.post(&path, &[("planned_discharge_on", "")]).await;
     assert_eq!(cleared.status, 303);
-    assert!(nurse.get(&cleared.location).await.body.contains("入院中（退院日未定）"));
+    assert!(nurse.get(&cleared.location()).await.text().contains("入院中（退院日未定）"));
 
     // The care office sees the stay but has no such form, and cannot post it.
     let care_manager = sign_in_page(&app, "cm@c1.example.jp").await;
-    assert!(!care_manager.get(&format!("/episodes/{id}")).await.body.contains("退院予定日を保存"));
+    assert!(!care_manager.get(&format!("/episodes/{id}")).await.text().contains("退院予定日を保存"));
     assert_eq!(care_manager.post(&path, &[("planned_discharge_on", &in_a_week)]).await.status, 403);
 }
 
@@ -171,7 +179,7 @@ async fn another_facility_gets_404_for_the_timeline_and_the_print_view() {
     assert_eq!(other.get(&format!("/documents/{document}/print")).await.status, 404);
     assert_eq!(other.get(&format!("/documents/{document}/print?mask=1")).await.status, 404);
     let list = other.get("/episodes").await;
-    assert!(!list.body.contains("連携 花子"));
+    assert!(!list.text().contains("連携 花子"));
     let refused = other
         .post(
             &format!("/episodes/{stay}/contacts"),
@@ -193,19 +201,21 @@ async fn the_masked_print_view_hides_the_name_and_printing_counts_as_reading() {
     let plain = nurse.get(&format!("/documents/{document}/print")).await;
     assert_eq!(plain.status, 200);
     assert!(
-        plain.body.contains("連携 花子") && plain.body.contains(NUMBER) && plain.body.contains("/static/print.css")
+        plain.text().contains("連携 花子")
+            && plain.text().contains(NUMBER)
+            && plain.text().contains("/static/print.css")
     );
-    let read = app.get(&format!("/api/v1/documents/{document}"), &app.city.care_manager).await;
+    let read = app.get(&format!("/api/v1/documents/{document}"), &app.city().care_manager).await;
     assert_eq!(read.body["status"], "read", "the recipient printed it");
 
     let masked = nurse.get(&format!("/documents/{document}/print?mask=1")).await;
     assert_eq!(masked.status, 200);
     for secret in ["連携 花子", "花子", "レンケイ", NUMBER, "0157-98-7654", "北見市連携町", "連携 一郎"]
     {
-        let at = masked.body.find(secret).map(|i| masked.body[..i].chars().rev().take(150).collect::<String>());
+        let at = masked.text().find(secret).map(|i| masked.text()[..i].chars().rev().take(150).collect::<String>());
         assert!(at.is_none(), "{secret} shows in the masked print view: {at:?}");
     }
-    assert!(masked.body.contains("R.H."), "{}", masked.body);
+    assert!(masked.text().contains("R.H."), "{}", masked.text());
 }
 
 #[tokio::test]
@@ -218,14 +228,14 @@ async fn a_form_posted_without_the_csrf_token_is_refused_and_stores_nothing() {
     let (contacts, episodes) = (app.count("contacts"), app.count("episodes"));
     let today = day(0);
     let forged = nurse
-        .post_as_is(
+        .post_raw(
             &format!("/episodes/{id}/contacts"),
             &[("what", "hospital_to_cm:discharge_notice"), ("contacted_on", &today), ("method", "phone")],
         )
         .await;
     assert_eq!(forged.status, 403);
     let forged = nurse
-        .post_as_is(
+        .post_raw(
             "/episodes/new",
             &[
                 ("name", "別の 人"),
@@ -238,10 +248,10 @@ async fn a_form_posted_without_the_csrf_token_is_refused_and_stores_nothing() {
         .await;
     assert_eq!(forged.status, 403);
     let forged = nurse
-        .post_as_is(&format!("/episodes/{id}/discharge"), &[("discharged_on", &today), ("destination", "home")])
+        .post_raw(&format!("/episodes/{id}/discharge"), &[("discharged_on", &today), ("destination", "home")])
         .await;
     assert_eq!(forged.status, 403);
     assert_eq!((app.count("contacts"), app.count("episodes")), (contacts, episodes));
-    let stays = app.get(&format!("/api/v1/episodes/{id}"), &app.city.nurse).await;
+    let stays = app.get(&format!("/api/v1/episodes/{id}"), &app.city().nurse).await;
     assert_eq!(stays.body["discharged_on"], serde_json::Value::Null);
 }

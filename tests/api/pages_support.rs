@@ -1,12 +1,9 @@
-//! Signing in through the pages as a browser does, for the page tests: the sign-in form's
-//! `csrf` field and its `renkei_sign_in` cookie, then POST /login from the same origin; the
-//! `renkei_session` cookie and the session's CSRF token are kept for the next requests.
-//! (Cookies are handled by hand: reqwest's cookie store is not enabled.)
+//! The one signed-in page client of the tests: signing in through the pages as a browser does
+//! (the sign-in form's `csrf` field and its `renkei_sign_in` cookie, then POST /login from the
+//! same origin); the `renkei_session` cookie and the session's CSRF token are kept for the next
+//! requests. (Cookies are handled by hand: one cookie, no cookie store needed.)
 
-use crate::helpers::TestApp;
-
-/// The password the helper gives a user before signing in.
-pub const PASSWORD: &str = "long-enough-passphrase-2026";
+use crate::helpers::{PASSWORD, TestApp};
 
 /// A signed-in browser.
 pub struct PageClient {
@@ -31,6 +28,11 @@ impl Page {
 
     pub fn header(&self, name: &str) -> String {
         self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
+    }
+
+    /// Where a redirect points (empty when the answer is not one).
+    pub fn location(&self) -> String {
+        self.header("location")
     }
 }
 
@@ -67,10 +69,7 @@ fn encoded(fields: &[(&str, &str)]) -> String {
 
 /// Gives the user `PASSWORD` and signs them in through the pages.
 pub async fn sign_in_page(app: &TestApp, email: &str) -> PageClient {
-    {
-        let conn = &mut *app.pool.get().unwrap();
-        renkei::auth::session::set_password(conn, email, PASSWORD).unwrap();
-    }
+    app.give_password(email);
     sign_in_with(app, email, PASSWORD).await.expect("signed in")
 }
 

@@ -6,8 +6,8 @@ use renkei::forms::DocumentKind;
 use renkei::forms::registry::SchemaRegistry;
 use renkei::web::form;
 
-use crate::helpers::{admission_sheet, day, spawn_app};
-use crate::pages_support::{PASSWORD, sign_in_page, sign_in_with};
+use crate::helpers::{PASSWORD, admission_sheet, day, spawn_app};
+use crate::pages_support::{sign_in_page, sign_in_with};
 
 #[tokio::test]
 async fn a_visitor_without_a_session_is_sent_to_sign_in_and_back() {
@@ -103,7 +103,7 @@ async fn an_admission_sheet_written_in_the_page_is_corrected_sent_and_acknowledg
     let mut fields = form::pairs(&form::view(schema, Some(&sheet), &[], ""));
     let age = fields.iter().position(|(name, _)| name == "/patient/age").expect("an age field");
     fields[age].1 = "八十五歳".into();
-    fields.push(("recipient".into(), app.city.hospital.to_string()));
+    fields.push(("recipient".into(), app.city().hospital.to_string()));
     fields.push(("action".into(), "send".into()));
     let posted: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
     let refused = cm.post(&draft, &posted).await;

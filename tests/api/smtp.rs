@@ -8,17 +8,14 @@ use serde_json::Value;
 use tokio::io::AsyncBufReadExt;
 use tokio::process::{Child, Command};
 
+use crate::helpers::free_port;
+
 pub struct SmtpSink {
     pub port: u16,
     file: PathBuf,
     /// Extra arguments: TLS (`--starttls CERT KEY`, `--tls CERT KEY`).
     options: Vec<String>,
     process: Option<Child>,
-}
-
-/// A port nobody listens on now.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 impl SmtpSink {

@@ -3,8 +3,8 @@
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
 
-use super::{Browser, PASSWORD, with_password};
-use crate::helpers::spawn_app;
+use super::Browser;
+use crate::helpers::{PASSWORD, spawn_app};
 
 /// Presses one key on whatever has the focus.
 async fn press(browser: &Browser, key: Key) {
@@ -38,7 +38,7 @@ async fn focused(browser: &Browser) -> String {
 #[tokio::test]
 async fn the_sign_in_form_is_completed_with_tab_and_enter_only() {
     let app = spawn_app().await;
-    with_password(&app.pool, "nurse@h1.example.jp");
+    app.give_password("nurse@h1.example.jp");
     let browser = Browser::start(&app.address).await;
 
     browser.open("/login").await;
@@ -58,7 +58,7 @@ async fn the_sign_in_form_is_completed_with_tab_and_enter_only() {
 #[tokio::test]
 async fn the_skip_link_is_the_first_focusable_element_and_moves_to_the_content() {
     let app = spawn_app().await;
-    with_password(&app.pool, "nurse@h1.example.jp");
+    app.give_password("nurse@h1.example.jp");
     let browser = Browser::start(&app.address).await;
 
     browser.open("/login").await;

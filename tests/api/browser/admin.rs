@@ -1,15 +1,15 @@
 //! An administrator keeps a facility's contact windows up to date, by clicks.
 
-use super::{Browser, PASSWORD, with_password};
-use crate::helpers::spawn_app;
+use super::Browser;
+use crate::helpers::{PASSWORD, spawn_app};
 
 #[tokio::test]
 async fn an_admin_changes_a_window_s_phone_number_and_then_removes_the_window() {
     let app = spawn_app().await;
-    with_password(&app.pool, "admin@city.example.jp");
+    app.give_password("admin@city.example.jp");
     let browser = Browser::start(&app.address).await;
     browser.sign_in("admin@city.example.jp", PASSWORD).await;
-    let facility = format!("/admin/facilities/{}", app.city.hospital);
+    let facility = format!("/admin/facilities/{}", app.city().hospital);
 
     browser.open(&facility).await;
     browser.click("details summary").await;

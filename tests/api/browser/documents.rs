@@ -1,7 +1,7 @@
 //! The hospital's side: the inbox, a document, and acknowledging it with one click.
 
-use super::{Browser, PASSWORD, with_password};
-use crate::helpers::spawn_app;
+use super::Browser;
+use crate::helpers::{PASSWORD, spawn_app};
 
 #[tokio::test]
 async fn a_nurse_signs_in_opens_a_sheet_from_the_inbox_and_acknowledges_it_with_one_click() {
@@ -9,7 +9,7 @@ async fn a_nurse_signs_in_opens_a_sheet_from_the_inbox_and_acknowledges_it_with_
     let client = app.client_of_care_office("0100000001").await;
     let sent = app.admission_sheet_sent(&client).await;
     let id = sent["id"].as_str().expect("document id");
-    with_password(&app.pool, "nurse@h1.example.jp");
+    app.give_password("nurse@h1.example.jp");
     let browser = Browser::start(&app.address).await;
 
     browser.sign_in("nurse@h1.example.jp", PASSWORD).await;

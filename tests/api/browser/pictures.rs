@@ -12,7 +12,7 @@ use fantoccini::Locator;
 use renkei::demo::DEMO_PASSWORD;
 
 use super::Browser;
-use crate::helpers::{EmptyApp, spawn_empty_app};
+use crate::helpers::{Options, TestApp, spawn_app_with};
 
 const NURSE: &str = "nurse@hospital1.example";
 const CARE_MANAGER: &str = "cm@care1.example";
@@ -58,8 +58,8 @@ const PAGES: &[Page] = &[
 ];
 
 /// The server on a fresh database holding the demo data, as `renkei serve --demo` has it.
-async fn demo_app() -> EmptyApp {
-    let app = spawn_empty_app().await;
+async fn demo_app() -> TestApp {
+    let app = spawn_app_with(Options::default().empty()).await;
     let conn = &mut *app.pool.get().expect("connection");
     renkei::demo::prepare(conn, &app.address).expect("demo data loaded");
     app

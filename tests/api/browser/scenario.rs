@@ -9,8 +9,8 @@ use renkei::forms::registry::SchemaRegistry;
 use renkei::web::form;
 use serde_json::json;
 
-use super::{Browser, PASSWORD, with_password};
-use crate::helpers::{admission_sheet, day, spawn_app};
+use super::Browser;
+use crate::helpers::{PASSWORD, admission_sheet, day, spawn_app};
 
 /// Sets the form's inputs as a person would by typing and ticking (through the DOM: date
 /// inputs take their value in the browser's locale when typed), then leaves the rest as is.
@@ -53,7 +53,7 @@ async fn an_admission_and_a_discharge_are_exchanged_and_counted() {
     let stay = app.admission("0000055555", &day(-2)).await;
     let stay = stay["id"].as_str().expect("stay id").to_owned();
     for email in ["cm@c1.example.jp", "nurse@h1.example.jp", "coordinator@city.example.jp"] {
-        with_password(&app.pool, email);
+        app.give_password(email);
     }
     let browser = Browser::start(&app.address).await;
 

@@ -1,12 +1,12 @@
 //! Signing in: wrong password, and the first administrator of an empty installation.
 
-use super::{Browser, PASSWORD, with_password};
-use crate::helpers::{spawn_app, spawn_empty_app};
+use super::Browser;
+use crate::helpers::{Options, PASSWORD, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn a_wrong_password_is_told_next_to_the_form() {
     let app = spawn_app().await;
-    with_password(&app.pool, "nurse@h1.example.jp");
+    app.give_password("nurse@h1.example.jp");
     let browser = Browser::start(&app.address).await;
 
     browser.sign_in("nurse@h1.example.jp", "not-the-password").await;
@@ -24,7 +24,7 @@ async fn a_wrong_password_is_told_next_to_the_form() {
 
 #[tokio::test]
 async fn a_fresh_installation_sets_up_its_first_admin_who_lands_signed_in() {
-    let app = spawn_empty_app().await;
+    let app = spawn_app_with(Options::default().empty()).await;
     let browser = Browser::start(&app.address).await;
 
     browser.open("/login").await;
