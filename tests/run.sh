@@ -19,7 +19,7 @@ python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 # The SMTP server the mail tests deliver to (tests/smtp/sink.py), run by Debian's own python3.
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)   # the test CA of the mail TLS tests
-# The browser tests (tests/api/browser.rs): headless Chromium, its driver, and Japanese fonts.
+# The browser tests (tests/browser.rs): headless Chromium, its driver, and Japanese fonts.
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
@@ -40,7 +40,7 @@ say "tests on SQLite"
 cargo test --quiet
 
 say "tests on PostgreSQL"
-tests/with-postgres.sh cargo test --quiet --test api
+tests/with-postgres.sh cargo test --quiet --test renkei
 
 say "the survey against its definitions, counted independently (tests/survey/oracle.py), on both engines"
 # target/debug/renkei is the binary `cargo test` built for the command-line tests (a plain

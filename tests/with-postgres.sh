@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs a command with a throwaway PostgreSQL server on 127.0.0.1 (a fresh cluster in /tmp,
 # removed afterwards), its URL in TEST_DATABASE_URL. Used by tests/run.sh and the benchmarks.
-#   tests/with-postgres.sh cargo test --test api
+#   tests/with-postgres.sh cargo test --test renkei
 set -euo pipefail
 pg="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
 [ -x "$pg/initdb" ] || { echo "PostgreSQL server binaries not found: apt-get install postgresql" >&2; exit 1; }

@@ -4,7 +4,7 @@
 use diesel::connection::SimpleConnection;
 use serde_json::{Value, json};
 
-use crate::helpers::spawn_app;
+use crate::support::spawn_app;
 
 fn find<'a>(entries: &'a [Value], action: &str, route: &str, status: u16) -> Vec<&'a Value> {
     entries.iter().filter(|e| e["action"] == action && e["route"] == route && e["status"] == status).collect()

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, admission_sheet, day, spawn_app};
+use crate::support::{TestApp, admission_sheet, day, spawn_app};
 
 /// Who calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

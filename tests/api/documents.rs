@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::helpers::{admission_sheet, day, fixture, pointers, spawn_app};
+use crate::support::{admission_sheet, day, fixture, pointers, spawn_app};
 
 #[tokio::test]
 async fn a_care_managers_admission_sheet_reaches_the_hospitals_inbox_and_is_acknowledged() {

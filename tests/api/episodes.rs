@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::helpers::{day, pointers, spawn_app};
+use crate::support::{day, pointers, spawn_app};
 
 #[tokio::test]
 async fn a_hospital_finds_the_care_office_and_care_manager_of_a_known_client() {
@@ -56,7 +56,7 @@ async fn the_hospital_sets_changes_and_clears_the_planned_discharge_while_the_pa
     let stay = app.admission("0100000001", &day(-10)).await;
     let id = stay["id"].as_str().unwrap();
     let path = format!("/api/v1/episodes/{id}/planned-discharge");
-    let planned = |answer: &crate::helpers::Answer| answer.body["planned_discharge_on"].clone();
+    let planned = |answer: &crate::support::Answer| answer.body["planned_discharge_on"].clone();
 
     let set = app.post(&path, &app.city().nurse, &json!({"planned_discharge_on": day(5)})).await;
     assert_eq!(set.status, 200, "{}", set.body);

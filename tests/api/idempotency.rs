@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, admission_sheet, day, spawn_app};
+use crate::support::{TestApp, admission_sheet, day, spawn_app};
 
 async fn post_keyed(app: &TestApp, path: &str, token: &str, key: &str, body: &Value) -> (u16, Option<String>, Value) {
     let response = app

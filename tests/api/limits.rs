@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::helpers::{Options, TestApp, spawn_app, spawn_app_with};
+use crate::support::{Options, TestApp, spawn_app, spawn_app_with};
 
 async fn me(app: &TestApp, token: &str) -> (u16, Option<String>, Value) {
     let response = app.client.get(format!("{}/api/v1/me", app.address)).bearer_auth(token).send().await.unwrap();

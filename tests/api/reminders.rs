@@ -5,7 +5,7 @@
 use chrono::{Duration, NaiveDateTime};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, day, spawn_app};
+use crate::support::{TestApp, day, spawn_app};
 use renkei::notify::{self as outbox, Delivery};
 use renkei::notify::{Notifier, Topic};
 use renkei::reminders::{self, Timing};

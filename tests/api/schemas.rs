@@ -3,7 +3,7 @@
 use renkei::forms::registry::{PUBLISHED, SchemaRegistry};
 use sha2::{Digest, Sha256};
 
-use crate::helpers::{fixture, spawn_app};
+use crate::support::{fixture, spawn_app};
 
 /// A published schema never changes: a handbook revision is a new version (docs/schemas.md).
 const PINNED: &[(&str, &str)] = &[

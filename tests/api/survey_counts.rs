@@ -10,8 +10,8 @@ use renkei::survey::store::{Source, daily};
 use renkei::survey::{GroupBy, SurveyQuery, compute_from};
 use serde_json::json;
 
-use crate::cli_support::run;
-use crate::helpers::{TestDatabase, admission_sheet, day, fixture, spawn_app};
+use crate::support::cli::run;
+use crate::support::{TestDatabase, admission_sheet, day, fixture, spawn_app};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/survey");
 

@@ -10,7 +10,7 @@
 //! Goal (issue 3): p95 under 2 s.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../api/database.rs"]
+#[path = "../support/database.rs"]
 mod database;
 mod stays;
 

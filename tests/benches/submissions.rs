@@ -8,7 +8,7 @@
 //! Goal (issue 2): submissions at 50 % or more of the raw rate.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../api/database.rs"]
+#[path = "../support/database.rs"]
 mod database;
 mod stays;
 

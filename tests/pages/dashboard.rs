@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, day, spawn_app};
-use crate::pages_support::{sign_in_page, text_of};
+use crate::support::pages::{sign_in_page, text_of};
+use crate::support::{TestApp, day, spawn_app};
 
 /// A stay at H1 of C1's client: admission sheet by phone the day after admission, discharge
 /// notice by FAX six days before the discharge.

@@ -4,7 +4,7 @@ use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
 
 use super::Browser;
-use crate::helpers::{PASSWORD, spawn_app};
+use crate::support::{PASSWORD, spawn_app};
 
 /// Presses one key on whatever has the focus.
 async fn press(browser: &Browser, key: Key) {

@@ -6,8 +6,8 @@ use renkei::forms::DocumentKind;
 use renkei::forms::registry::SchemaRegistry;
 use renkei::web::form;
 
-use crate::helpers::{PASSWORD, admission_sheet, day, spawn_app};
-use crate::pages_support::{sign_in_page, sign_in_with};
+use crate::support::pages::{sign_in_page, sign_in_with};
+use crate::support::{PASSWORD, admission_sheet, day, spawn_app};
 
 #[tokio::test]
 async fn a_visitor_without_a_session_is_sent_to_sign_in_and_back() {
@@ -29,7 +29,7 @@ async fn a_wrong_password_is_refused_in_japanese_and_the_session_cookie_is_http_
     let form = client.get(format!("{}/login", app.address)).send().await.unwrap();
     let guard = form.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(guard.contains("HttpOnly") && guard.contains("SameSite=Lax"), "{guard}");
-    let csrf = crate::pages_support::csrf_of(&form.text().await.unwrap());
+    let csrf = crate::support::pages::csrf_of(&form.text().await.unwrap());
     let cookie = guard.split(';').next().unwrap().to_owned();
     let post = |password: &'static str| {
         client

@@ -13,9 +13,9 @@ use tokio::process::Child;
 use diesel::prelude::*;
 use serde_json::json;
 
-use crate::cli_support::start_server;
-use crate::helpers::{TestApp, admission_sheet, day, free_port, spawn_app};
-use crate::smtp::SmtpSink;
+use crate::support::cli::start_server;
+use crate::support::smtp::SmtpSink;
+use crate::support::{TestApp, admission_sheet, day, free_port, spawn_app};
 
 const SENDERS: usize = 4;
 const KILLS: usize = 4;

@@ -10,7 +10,7 @@ use renkei::web::form;
 use serde_json::json;
 
 use super::Browser;
-use crate::helpers::{PASSWORD, admission_sheet, day, spawn_app};
+use crate::support::{PASSWORD, admission_sheet, day, spawn_app};
 
 /// Sets the form's inputs as a person would by typing and ticking (through the DOM: date
 /// inputs take their value in the browser's locale when typed), then leaves the rest as is.

@@ -1,7 +1,7 @@
 //! The hospital's side: the inbox, a document, and acknowledging it with one click.
 
 use super::Browser;
-use crate::helpers::{PASSWORD, spawn_app};
+use crate::support::{PASSWORD, spawn_app};
 
 #[tokio::test]
 async fn a_nurse_signs_in_opens_a_sheet_from_the_inbox_and_acknowledges_it_with_one_click() {

@@ -12,8 +12,8 @@ use renkei::db::schema::{contacts, document_revisions, documents, facilities, ou
 use renkei::db::{self, DatabaseUrl};
 use serde_json::json;
 
-use crate::cli_support::run_with;
-use crate::helpers::{Options, TestApp, TestDatabase, admission_sheet, day, spawn_app, spawn_app_with};
+use crate::support::cli::run_with;
+use crate::support::{Options, TestApp, TestDatabase, admission_sheet, day, spawn_app, spawn_app_with};
 
 /// A folder for a test's backup files, removed afterwards.
 struct Folder(PathBuf);

@@ -2,7 +2,7 @@
 //! Both are `#[ignore]`d: they write files or print figures rather than check behaviour.
 //!
 //!   tests/screenshots.sh          → docs/screenshots/<name>.png (see that script)
-//!   cargo test --test api -- --ignored --nocapture browser::pictures::navigation_timing
+//!   cargo test --test renkei -- --ignored --nocapture browser::pictures::navigation_timing
 //!
 //! To picture one more page, add one line to `PAGES`.
 
@@ -12,7 +12,7 @@ use fantoccini::Locator;
 use renkei::demo::DEMO_PASSWORD;
 
 use super::Browser;
-use crate::helpers::{Options, TestApp, spawn_app_with};
+use crate::support::{Options, TestApp, spawn_app_with};
 
 const NURSE: &str = "nurse@hospital1.example";
 const CARE_MANAGER: &str = "cm@care1.example";

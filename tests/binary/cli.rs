@@ -5,8 +5,8 @@ use std::process::Stdio;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Child;
 
-use crate::cli_support::{command as renkei, run};
-use crate::helpers::{TestDatabase, free_port};
+use crate::support::cli::{command as renkei, run};
+use crate::support::{TestDatabase, free_port};
 
 async fn create_user(database: &TestDatabase, role: &str) -> (i32, String, String) {
     let args = [

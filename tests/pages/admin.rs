@@ -1,8 +1,8 @@
 //! The administrators' pages: facilities with their contact windows, users with their roles
 //! and passwords, the rules in force; every form refused with its reasons next to the fields.
 
-use crate::helpers::spawn_app;
-use crate::pages_support::{sign_in_page, sign_in_with};
+use crate::support::pages::{sign_in_page, sign_in_with};
+use crate::support::spawn_app;
 
 /// The address of a window's page, from the link next to it on its facility's page.
 fn window_page(facility_page: &str, label: &str) -> String {
@@ -145,7 +145,7 @@ async fn an_admin_resets_a_password_and_the_old_one_no_longer_works() {
     assert_eq!(reset.status, 303);
     assert!(reset.location().ends_with("?done=password"));
     assert_eq!(nurse.get("/inbox").await.status, 303, "the nurse's open session ended");
-    assert!(sign_in_with(&app, "nurse@h1.example.jp", crate::helpers::PASSWORD).await.is_none());
+    assert!(sign_in_with(&app, "nurse@h1.example.jp", crate::support::PASSWORD).await.is_none());
     assert!(sign_in_with(&app, "nurse@h1.example.jp", "a-brand-new-secret").await.is_some());
 }
 

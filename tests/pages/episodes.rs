@@ -3,8 +3,8 @@
 
 use serde_json::json;
 
-use crate::helpers::{day, spawn_app};
-use crate::pages_support::sign_in_page;
+use crate::support::pages::sign_in_page;
+use crate::support::{day, spawn_app};
 
 const NUMBER: &str = "1234567890";
 

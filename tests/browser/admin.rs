@@ -1,7 +1,7 @@
 //! An administrator keeps a facility's contact windows up to date, by clicks.
 
 use super::Browser;
-use crate::helpers::{PASSWORD, spawn_app};
+use crate::support::{PASSWORD, spawn_app};
 
 #[tokio::test]
 async fn an_admin_changes_a_window_s_phone_number_and_then_removes_the_window() {

@@ -8,7 +8,7 @@ use serde_json::Value;
 use tokio::io::AsyncBufReadExt;
 use tokio::process::{Child, Command};
 
-use crate::helpers::free_port;
+use super::free_port;
 
 pub struct SmtpSink {
     pub port: u16,

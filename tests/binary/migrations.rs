@@ -4,7 +4,7 @@ use diesel::migration::MigrationSource;
 use diesel_migrations::{FileBasedMigrations, MigrationHarness};
 use renkei::db::{self, DbConnection};
 
-use crate::helpers::TestDatabase;
+use crate::support::TestDatabase;
 
 fn names(engine: &str) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(format!("{}/migrations/{engine}", env!("CARGO_MANIFEST_DIR")))
@@ -59,7 +59,7 @@ fn count(conn: &mut DbConnection, sql: &str) -> i64 {
 /// files again (a contact written twice included) adds nothing.
 #[tokio::test]
 async fn imported_contacts_keep_their_identity_through_the_narrow_contacts_migration() {
-    use crate::cli_support::run;
+    use crate::support::cli::run;
     let database = TestDatabase::new();
     let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/survey");
     let dir = std::env::temp_dir().join(format!("renkei-migrate-{}", uuid::Uuid::new_v4().simple()));

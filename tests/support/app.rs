@@ -12,7 +12,8 @@ use renkei::notify::Notifier;
 use renkei::settings::Settings;
 use serde_json::{Value, json};
 
-pub use crate::database::TestDatabase;
+use super::PASSWORD;
+use super::database::TestDatabase;
 
 /// The facilities and people every test starts with, and their API tokens.
 pub struct City {
@@ -107,15 +108,6 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     tokio::spawn(application.run_until_stopped());
     TestApp { address, client: reqwest::Client::new(), pool, city, setup_code, settings, database }
 }
-
-/// A port nobody listens on now.
-pub fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-    listener.local_addr().expect("its address").port()
-}
-
-/// The password tests give the seeded users (they have none) to sign in through the pages.
-pub const PASSWORD: &str = "long-enough-passphrase-2026";
 
 fn seed(pool: &Pool) -> City {
     let conn = &mut *pool.get().expect("connection");

@@ -4,8 +4,8 @@
 
 use renkei::web::{Access, PAGES};
 
-use crate::helpers::spawn_app;
-use crate::pages_support::sign_in_page;
+use crate::support::pages::sign_in_page;
+use crate::support::spawn_app;
 
 /// What a signed-in role gets for a page of this access (no record in the path).
 fn expected(access: Access, email: &str) -> u16 {

@@ -3,7 +3,7 @@
 use renkei::db::DatabaseUrl;
 use tokio::process::Command;
 
-use crate::helpers::TestDatabase;
+use super::TestDatabase;
 
 fn url_of(database: &TestDatabase) -> String {
     match &database.url {

@@ -1,7 +1,7 @@
 //! Signing in: wrong password, and the first administrator of an empty installation.
 
 use super::Browser;
-use crate::helpers::{Options, PASSWORD, spawn_app, spawn_app_with};
+use crate::support::{Options, PASSWORD, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn a_wrong_password_is_told_next_to_the_form() {

@@ -3,7 +3,7 @@
 //! same origin); the `renkei_session` cookie and the session's CSRF token are kept for the next
 //! requests. (Cookies are handled by hand: one cookie, no cookie store needed.)
 
-use crate::helpers::{PASSWORD, TestApp};
+use super::{PASSWORD, TestApp};
 
 /// A signed-in browser.
 pub struct PageClient {

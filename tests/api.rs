@@ -1,0 +1,14 @@
+//! The JSON API (/api/v1), called as the facilities' systems call it, with bearer tokens.
+
+mod audit;
+mod authz;
+mod documents;
+mod episodes;
+mod idempotency;
+mod limits;
+mod mail;
+mod meta;
+mod reminders;
+mod schemas;
+mod survey;
+mod survey_counts;

@@ -1,0 +1,8 @@
+//! The pages, as a signed-in person's browser requests them (without running their scripts):
+//! what each role may open, the forms, their errors next to the fields, and CSRF.
+
+mod admin;
+mod authz;
+mod dashboard;
+mod episodes;
+mod write;

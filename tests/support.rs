@@ -1,0 +1,23 @@
+//! What the tests share: the app started in-process with its seeded city and one helper per
+//! API endpoint (`app`), the database each test gets (`database`), the one signed-in page
+//! client (`pages`), a real SMTP server (`smtp`) and the renkei binary run as a process (`cli`);
+//! one free port and one password.
+
+pub mod app;
+pub mod cli;
+pub mod database;
+pub mod pages;
+pub mod smtp;
+
+pub use app::{Answer, Options, TestApp, admission_sheet, day, fixture, pointers, spawn_app, spawn_app_with};
+pub use database::TestDatabase;
+
+/// A port nobody listens on now.
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    listener.local_addr().expect("its address").port()
+}
+
+/// The password tests give the seeded users (they have none) to sign in through the pages and
+/// in the browser, and the first administrator of an empty installation.
+pub const PASSWORD: &str = "long-enough-passphrase-2026";
