@@ -2,7 +2,7 @@
 //! and from where, never the payloads; append-only; read back and exported by administrators.
 
 use diesel::connection::SimpleConnection;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::support::spawn_app;
 
@@ -16,15 +16,12 @@ async fn reads_writes_refusals_and_sign_ins_are_logged_without_payloads() {
     let client = app.client_of_care_office("0100000001").await;
     let sent = app.admission_sheet_sent(&client).await;
     let document = sent["id"].as_str().unwrap();
-    assert_eq!(app.get(&format!("/api/v1/documents/{document}"), &app.city().nurse).await.status, 200);
-    assert_eq!(app.get(&format!("/api/v1/documents/{document}"), &app.city().other_nurse).await.status, 404);
-    assert_eq!(
-        app.post(&format!("/api/v1/documents/{document}/acknowledge"), &app.city().nurse, &json!({})).await.status,
-        200
-    );
-    assert_eq!(app.get("/api/v1/me", "renkei_0000").await.status, 401);
+    assert_eq!(app.document(&app.city().nurse, document).await.status, 200);
+    assert_eq!(app.document(&app.city().other_nurse, document).await.status, 404);
+    assert_eq!(app.acknowledge(&app.city().nurse, document).await.status, 200);
+    assert_eq!(app.me("renkei_0000").await.status, 401);
 
-    let log = app.get("/api/v1/admin/audit", &app.city().admin).await;
+    let log = app.audit(&app.city().admin, "").await;
     assert_eq!(log.status, 200, "{}", log.body);
     let entries = log.body.as_array().unwrap();
     let write = find(entries, "write", "/api/v1/documents", 201);
@@ -59,14 +56,14 @@ async fn reads_writes_refusals_and_sign_ins_are_logged_without_payloads() {
     assert!(text.starts_with("\u{feff}日時,利用者ID,事業所ID,操作"), "{text}");
     assert_eq!(text.lines().count(), 1 + 3, "header and the three writes: {text}");
 
-    assert_eq!(app.get("/api/v1/admin/audit", &app.city().coordinator).await.status, 403);
-    assert_eq!(app.get("/api/v1/admin/audit?format=pdf", &app.city().admin).await.status, 400);
+    assert_eq!(app.audit(&app.city().coordinator, "").await.status, 403);
+    assert_eq!(app.audit(&app.city().admin, "format=pdf").await.status, 400);
 }
 
 #[tokio::test]
 async fn the_audit_log_cannot_be_changed_or_emptied() {
     let app = spawn_app().await;
-    assert_eq!(app.get("/api/v1/clients", &app.city().care_manager).await.status, 200);
+    assert_eq!(app.clients(&app.city().care_manager).await.status, 200);
     let before = app.count("audit_log");
     assert!(before >= 2, "a sign-in and a read");
     let conn = &mut *app.pool.get().unwrap();

@@ -135,8 +135,7 @@ async fn world(app: &TestApp) -> World {
     let client = app.client_of_care_office("0100000001").await["id"].as_str().unwrap().to_owned();
     let stay = app.admission("0100000001", &day(-2)).await["id"].as_str().unwrap().to_owned();
     let sent = app
-        .post(
-            "/api/v1/documents",
+        .send_document(
             &app.city().care_manager,
             &json!({"kind": "admission_info", "recipient_facility_id": app.city().hospital, "episode_id": stay,
                     "payload": admission_sheet(&day(-2))}),
@@ -144,7 +143,7 @@ async fn world(app: &TestApp) -> World {
         .await;
     assert_eq!(sent.status, 201, "{}", sent.body);
     let document = sent.body["id"].as_str().unwrap().to_owned();
-    let mails = app.get("/api/v1/admin/mail", &app.city().admin).await;
+    let mails = app.mail(&app.city().admin, "").await;
     let mail = mails.body[0]["id"].as_str().unwrap().to_owned();
     World { client, stay, document, mail }
 }

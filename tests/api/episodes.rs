@@ -13,12 +13,11 @@ async fn a_hospital_finds_the_care_office_and_care_manager_of_a_known_client() {
     assert_eq!(stay["care_manager"]["name"], "担当者");
     assert_eq!(stay["client"]["care_level"], "要介護2");
     // The care office now sees the stay too.
-    let seen = app.get(&format!("/api/v1/episodes/{}", stay["id"].as_str().unwrap()), &app.city().care_manager).await;
+    let seen = app.episode(&app.city().care_manager, stay["id"].as_str().unwrap()).await;
     assert_eq!(seen.status, 200);
 
     let again = app
-        .post(
-            "/api/v1/episodes",
+        .register_admission(
             &app.city().nurse,
             &json!({"client": {"name": "連携 花子", "name_kana": "レンケイ ハナコ", "birth_date": "1940-02-11", "sex": "female", "insurance_number": "0100000001"},
                     "admitted_on": day(0)}),
@@ -32,20 +31,21 @@ async fn a_discharge_before_admission_or_in_the_future_is_refused_and_a_proper_o
     let app = spawn_app().await;
     app.client_of_care_office("0100000001").await;
     let stay = app.admission("0100000001", &day(-10)).await;
-    let path = format!("/api/v1/episodes/{}/discharge", stay["id"].as_str().unwrap());
+    let id = stay["id"].as_str().unwrap();
 
     for bad in [day(-11), day(1)] {
-        let refused = app.post(&path, &app.city().nurse, &json!({"discharged_on": bad, "destination": "home"})).await;
+        let refused = app.discharge(&app.city().nurse, id, &json!({"discharged_on": bad, "destination": "home"})).await;
         assert_eq!(refused.status, 422, "{bad}: {}", refused.body);
         assert_eq!(pointers(&refused), ["/discharged_on"]);
     }
     let by_care_manager =
-        app.post(&path, &app.city().care_manager, &json!({"discharged_on": day(-1), "destination": "home"})).await;
+        app.discharge(&app.city().care_manager, id, &json!({"discharged_on": day(-1), "destination": "home"})).await;
     assert_eq!(by_care_manager.status, 403);
-    let recorded = app.post(&path, &app.city().nurse, &json!({"discharged_on": day(-1), "destination": "death"})).await;
+    let recorded =
+        app.discharge(&app.city().nurse, id, &json!({"discharged_on": day(-1), "destination": "death"})).await;
     assert_eq!(recorded.status, 200, "{}", recorded.body);
     assert_eq!(recorded.body["destination"], "death");
-    let changed = app.post(&path, &app.city().nurse, &json!({"discharged_on": day(0), "destination": "home"})).await;
+    let changed = app.discharge(&app.city().nurse, id, &json!({"discharged_on": day(0), "destination": "home"})).await;
     assert_eq!(changed.status, 409, "a recorded discharge is not overwritten");
 }
 
@@ -55,39 +55,34 @@ async fn the_hospital_sets_changes_and_clears_the_planned_discharge_while_the_pa
     app.client_of_care_office("0100000001").await;
     let stay = app.admission("0100000001", &day(-10)).await;
     let id = stay["id"].as_str().unwrap();
-    let path = format!("/api/v1/episodes/{id}/planned-discharge");
     let planned = |answer: &crate::support::Answer| answer.body["planned_discharge_on"].clone();
 
-    let set = app.post(&path, &app.city().nurse, &json!({"planned_discharge_on": day(5)})).await;
+    let set = app.plan_discharge(&app.city().nurse, id, &json!({"planned_discharge_on": day(5)})).await;
     assert_eq!(set.status, 200, "{}", set.body);
     assert_eq!(planned(&set), json!(day(5)));
-    let moved = app.post(&path, &app.city().nurse, &json!({"planned_discharge_on": day(8)})).await;
+    let moved = app.plan_discharge(&app.city().nurse, id, &json!({"planned_discharge_on": day(8)})).await;
     assert_eq!(planned(&moved), json!(day(8)));
 
-    let before_admission = app.post(&path, &app.city().nurse, &json!({"planned_discharge_on": day(-11)})).await;
+    let before_admission = app.plan_discharge(&app.city().nurse, id, &json!({"planned_discharge_on": day(-11)})).await;
     assert_eq!(before_admission.status, 422, "{}", before_admission.body);
     assert_eq!(pointers(&before_admission), ["/planned_discharge_on"]);
-    let next_year = app.post(&path, &app.city().nurse, &json!({"planned_discharge_on": day(400)})).await;
+    let next_year = app.plan_discharge(&app.city().nurse, id, &json!({"planned_discharge_on": day(400)})).await;
     assert_eq!(next_year.status, 422, "a mistyped year");
     assert_eq!(pointers(&next_year), ["/planned_discharge_on"]);
-    let by_care_manager = app.post(&path, &app.city().care_manager, &json!({"planned_discharge_on": day(2)})).await;
+    let by_care_manager =
+        app.plan_discharge(&app.city().care_manager, id, &json!({"planned_discharge_on": day(2)})).await;
     assert_eq!(by_care_manager.status, 403);
-    let seen = app.get(&format!("/api/v1/episodes/{id}"), &app.city().care_manager).await;
+    let seen = app.episode(&app.city().care_manager, id).await;
     assert_eq!(planned(&seen), json!(day(8)), "refused changes store nothing; the care office sees the date");
 
-    let cleared = app.post(&path, &app.city().nurse, &json!({"planned_discharge_on": null})).await;
+    let cleared = app.plan_discharge(&app.city().nurse, id, &json!({"planned_discharge_on": null})).await;
     assert_eq!(cleared.status, 200);
     assert_eq!(planned(&cleared), json!(null), "未定 again");
 
-    let discharged = app
-        .post(
-            &format!("/api/v1/episodes/{id}/discharge"),
-            &app.city().nurse,
-            &json!({"discharged_on": day(0), "destination": "home"}),
-        )
-        .await;
+    let discharged =
+        app.discharge(&app.city().nurse, id, &json!({"discharged_on": day(0), "destination": "home"})).await;
     assert_eq!(discharged.status, 200);
-    let after = app.post(&path, &app.city().nurse, &json!({"planned_discharge_on": day(3)})).await;
+    let after = app.plan_discharge(&app.city().nurse, id, &json!({"planned_discharge_on": day(3)})).await;
     assert_eq!(after.status, 409, "a stay that ended has no plan to change");
 }
 
@@ -96,21 +91,21 @@ async fn a_phone_call_is_recorded_as_a_contact_by_either_party_only() {
     let app = spawn_app().await;
     app.client_of_care_office("0100000001").await;
     let stay = app.admission("0100000001", &day(-4)).await;
-    let path = format!("/api/v1/episodes/{}/contacts", stay["id"].as_str().unwrap());
+    let id = stay["id"].as_str().unwrap();
     let call =
         json!({"direction": "hospital_to_cm", "kind": "discharge_notice", "method": "phone", "contacted_on": day(-1)});
 
-    let recorded = app.post(&path, &app.city().care_manager, &call).await;
+    let recorded = app.record_contact(&app.city().care_manager, id, &call).await;
     assert_eq!(recorded.status, 201, "{}", recorded.body);
     assert_eq!(recorded.body["method"], "phone");
-    let outsider = app.post(&path, &app.city().other_care_manager, &call).await;
+    let outsider = app.record_contact(&app.city().other_care_manager, id, &call).await;
     assert_eq!(outsider.status, 404);
-    let system = app.post(&path, &app.city().nurse, &json!({"direction": "hospital_to_cm", "kind": "discharge_notice", "method": "system", "contacted_on": day(-1)})).await;
+    let system = app.record_contact(&app.city().nurse, id, &json!({"direction": "hospital_to_cm", "kind": "discharge_notice", "method": "system", "contacted_on": day(-1)})).await;
     assert_eq!(system.status, 422);
     let future = app
-        .post(
-            &path,
+        .record_contact(
             &app.city().nurse,
+            id,
             &json!({"direction": "hospital_to_cm", "kind": "other", "method": "fax", "contacted_on": day(3)}),
         )
         .await;
@@ -122,8 +117,7 @@ async fn a_phone_call_is_recorded_as_a_contact_by_either_party_only() {
 async fn a_client_with_bad_details_is_refused_field_by_field() {
     let app = spawn_app().await;
     let refused = app
-        .post(
-            "/api/v1/clients",
+        .register_client(
             &app.city().care_manager,
             &json!({"name": "", "name_kana": "hanako", "birth_date": day(3), "sex": "female", "insurance_number": "12AB", "care_level": "要介護9"}),
         )
@@ -131,8 +125,7 @@ async fn a_client_with_bad_details_is_refused_field_by_field() {
     assert_eq!(refused.status, 422);
     assert_eq!(pointers(&refused), ["/name", "/name_kana", "/birth_date", "/insurance_number", "/care_level"]);
     let by_nurse = app
-        .post(
-            "/api/v1/clients",
+        .register_client(
             &app.city().nurse,
             &json!({"name": "連携 花子", "name_kana": "レンケイ ハナコ", "birth_date": "1940-02-11", "sex": "female"}),
         )

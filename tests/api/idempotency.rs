@@ -42,7 +42,7 @@ async fn a_retried_submission_gets_the_original_answer_and_creates_nothing_twice
     assert_eq!(app.count("outbox"), 1, "one mail, not two");
 
     // Without a key, the same body is a new submission.
-    let plain = app.post("/api/v1/documents", &app.city().care_manager, &body).await;
+    let plain = app.send_document(&app.city().care_manager, &body).await;
     assert_eq!(plain.status, 201);
     assert_ne!(plain.body["id"], first["id"]);
     assert_eq!(app.count("documents"), 2);

@@ -59,7 +59,7 @@ async fn an_address_with_ten_failed_sign_ins_is_locked_out() {
     assert!((840..=900).contains(&seconds), "locked for about 15 minutes: {seconds}");
     // A valid token from the same address is not looked up either while the lockout lasts.
     assert_eq!(me(&app, &app.city().coordinator).await.0, 429);
-    let failed = app.get("/api/v1/admin/audit?action=sign_in_failed", &app.city().admin).await;
+    let failed = app.audit(&app.city().admin, "action=sign_in_failed").await;
     assert_eq!(failed.status, 429, "the admin's token was not in the cache either");
 }
 

@@ -29,8 +29,7 @@ async fn send_discharge_notice(app: &TestApp) -> String {
     notice["planned_discharge_date"] = json!(day(5));
     notice["conference"]["candidates"] = json!([format!("{}T16:00:00+09:00", day(2))]);
     let sent = app
-        .post(
-            "/api/v1/documents",
+        .send_document(
             &app.city().nurse,
             &json!({"kind": "discharge_notice", "recipient_facility_id": app.city().care_office, "episode_id": stay["id"], "payload": notice}),
         )
@@ -42,8 +41,7 @@ async fn send_discharge_notice(app: &TestApp) -> String {
 async fn send_admission_sheet(app: &TestApp, recipient: uuid::Uuid) -> String {
     let client = app.client_of_care_office("0100000001").await;
     let sent = app
-        .post(
-            "/api/v1/documents",
+        .send_document(
             &app.city().care_manager,
             &json!({"kind": "admission_info", "recipient_facility_id": recipient, "client_id": client["id"],
                     "payload": admission_sheet(&day(-1))}),
@@ -57,7 +55,7 @@ async fn send_admission_sheet(app: &TestApp, recipient: uuid::Uuid) -> String {
 async fn deliveries_until(app: &TestApp, token: &str, document: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
-        let answer = app.get(&format!("/api/v1/documents/{document}/deliveries"), token).await;
+        let answer = app.deliveries(token, document).await;
         assert_eq!(answer.status, 200, "{}", answer.body);
         let rows = answer.body.as_array().unwrap().clone();
         if done(&rows) || tokio::time::Instant::now() > deadline {
@@ -102,19 +100,16 @@ async fn a_discharge_notice_is_mailed_to_the_care_office_and_its_care_manager_wi
     assert!(rows.iter().all(|r| r["state_label"] == "配信済" && r["attempts"] == 1));
 
     // 送信済 → 配信済 → 既読 → 確認済, as the sender's outbox shows it.
-    let outbox = app.get("/api/v1/documents/outbox", &app.city().nurse).await;
+    let outbox = app.outbox(&app.city().nurse).await;
     assert_eq!(outbox.body[0]["status_label"], "配信済");
     assert_eq!(outbox.body[0]["delivery"], json!({"recipients": 2, "delivered": 2, "pending": 0, "failed": 0}));
-    assert_eq!(
-        app.get(&format!("/api/v1/documents/{id}"), &app.city().care_manager).await.body["status_label"],
-        "既読"
-    );
-    app.post(&format!("/api/v1/documents/{id}/acknowledge"), &app.city().care_manager, &json!({})).await;
-    let outbox = app.get("/api/v1/documents/outbox", &app.city().nurse).await;
+    assert_eq!(app.document(&app.city().care_manager, &id).await.body["status_label"], "既読");
+    app.acknowledge(&app.city().care_manager, &id).await;
+    let outbox = app.outbox(&app.city().nurse).await;
     assert_eq!(outbox.body[0]["status_label"], "確認済");
 
     // Another facility sees nothing of it.
-    assert_eq!(app.get(&format!("/api/v1/documents/{id}/deliveries"), &app.city().other_nurse).await.status, 404);
+    assert_eq!(app.deliveries(&app.city().other_nurse, &id).await.status, 404);
 }
 
 #[tokio::test]
@@ -133,7 +128,7 @@ async fn with_the_smtp_server_down_sending_succeeds_and_the_mail_goes_out_once_i
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0]["state_label"], "送信待ち");
     assert!(rows[0]["last_error"].as_str().is_some_and(|e| e.contains("SMTP")), "{rows:?}");
-    let inbox = app.get("/api/v1/documents/inbox", &app.city().nurse).await;
+    let inbox = app.inbox(&app.city().nurse, "").await;
     assert_eq!(inbox.body[0]["id"], id.as_str(), "the document itself is there at once");
 
     sink.up().await;
@@ -181,19 +176,19 @@ async fn a_refused_address_fails_at_once_the_sender_and_admins_see_it_and_admins
     assert_eq!(rows[0]["state_label"], "配信失敗");
     assert_eq!(rows[0]["attempts"], 1, "a refused mailbox is not retried");
     assert!(rows[0]["last_error"].as_str().unwrap().contains("550"), "{rows:?}");
-    let outbox = app.get("/api/v1/documents/outbox", &app.city().care_manager).await;
+    let outbox = app.outbox(&app.city().care_manager).await;
     assert_eq!(outbox.body[0]["delivery"]["failed"], 1, "the sender is told someone was not reached");
     assert_eq!(outbox.body[0]["status_label"], "送信済");
 
-    let failed = app.get("/api/v1/admin/mail?state=failed", &app.city().admin).await;
+    let failed = app.mail(&app.city().admin, "state=failed").await;
     assert_eq!(failed.status, 200, "{}", failed.body);
     assert_eq!(failed.body.as_array().unwrap().len(), 1);
     assert_eq!(failed.body[0]["address"], "refused@h9.example.jp");
-    assert_eq!(app.get("/api/v1/admin/mail?state=failed", &app.city().nurse).await.status, 403);
-    assert_eq!(app.get("/api/v1/admin/mail?state=lost", &app.city().admin).await.status, 400);
+    assert_eq!(app.mail(&app.city().nurse, "state=failed").await.status, 403);
+    assert_eq!(app.mail(&app.city().admin, "state=lost").await.status, 400);
 
     let mail = failed.body[0]["id"].as_str().unwrap();
-    let retried = app.post(&format!("/api/v1/admin/mail/{mail}/retry"), &app.city().admin, &json!({})).await;
+    let retried = app.retry_mail(&app.city().admin, mail).await;
     assert_eq!(retried.status, 200, "{}", retried.body);
     assert_eq!(retried.body["attempts"], 0);
     assert_eq!(app.deliver_pending().await, 1);
@@ -202,8 +197,7 @@ async fn a_refused_address_fails_at_once_the_sender_and_admins_see_it_and_admins
     })
     .await;
     assert_eq!(rows[0]["state"], "failed", "refused again, failed again");
-    let again =
-        app.post(&format!("/api/v1/admin/mail/{}/retry", uuid::Uuid::now_v7()), &app.city().admin, &json!({})).await;
+    let again = app.retry_mail(&app.city().admin, &uuid::Uuid::now_v7().to_string()).await;
     assert_eq!(again.status, 404);
     assert!(sink.mails().is_empty());
 }

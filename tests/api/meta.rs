@@ -59,13 +59,13 @@ async fn the_openapi_document_describes_every_endpoint_and_its_security() {
 #[tokio::test]
 async fn the_directory_lists_facilities_with_their_windows_to_any_user_and_nobody_else() {
     let app = spawn_app().await;
-    let hospitals = app.get("/api/v1/facilities?kind=hospital", &app.city().care_manager).await;
+    let hospitals = app.facilities(&app.city().care_manager, "kind=hospital").await;
     assert_eq!(hospitals.status, 200);
     let codes: Vec<&str> = hospitals.body.as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
     assert_eq!(codes, ["H1", "H2"]);
     assert_eq!(hospitals.body[0]["contact_windows"][0]["email"], "h1@example.jp");
     assert_eq!(app.get("/api/v1/facilities", "").await.status, 401);
-    let me = app.get("/api/v1/me", &app.city().coordinator).await;
+    let me = app.me(&app.city().coordinator).await;
     assert_eq!(me.body["role"], "coordinator");
     assert_eq!(me.body["facility"]["code"], "CITY");
 }

@@ -68,9 +68,9 @@ async fn no_reminder_once_the_admission_sheet_or_a_phone_call_was_recorded() {
     app.client_of_care_office("0100000001").await;
     let stay = app.admission("0100000001", &day(0)).await;
     let recorded = app
-        .post(
-            &format!("/api/v1/episodes/{}/contacts", stay["id"].as_str().unwrap()),
+        .record_contact(
             &app.city().care_manager,
+            stay["id"].as_str().unwrap(),
             &json!({"direction": "cm_to_hospital", "kind": "admission_info", "method": "phone", "contacted_on": day(0)}),
         )
         .await;
@@ -85,8 +85,7 @@ async fn a_hospital_with_a_discharge_within_n_days_and_no_notice_is_reminded_onc
     let app = spawn_app().await;
     app.client_of_care_office("0100000001").await;
     let registered = app
-        .post(
-            "/api/v1/episodes",
+        .register_admission(
             &app.city().nurse,
             &json!({"client": {"name": "連携 花子", "name_kana": "レンケイ ハナコ", "birth_date": "1940-02-11", "sex": "female",
                                "insurance_number": "0100000001"},
@@ -110,18 +109,18 @@ async fn a_planned_discharge_set_after_admission_brings_the_reminder_and_each_ne
     let app = spawn_app().await;
     app.client_of_care_office("0100000001").await;
     let stay = app.admission("0100000001", &day(-10)).await;
-    let path = format!("/api/v1/episodes/{}/planned-discharge", stay["id"].as_str().unwrap());
+    let id = stay["id"].as_str().unwrap();
     let today = renkei::calendar::today();
     assert_eq!(remind(&app, japan(today, 10)), 0, "no planned date: nothing to remind of");
 
-    let set = app.post(&path, &app.city().nurse, &json!({"planned_discharge_on": day(3)})).await;
+    let set = app.plan_discharge(&app.city().nurse, id, &json!({"planned_discharge_on": day(3)})).await;
     assert_eq!(set.status, 200, "{}", set.body);
     assert_eq!(remind(&app, japan(today, 10)), 2, "3 days ahead, within 5: the window and the nurse");
     assert_eq!(remind(&app, japan(today, 11)), 0, "once for that date");
 
-    app.post(&path, &app.city().nurse, &json!({"planned_discharge_on": day(4)})).await;
+    app.plan_discharge(&app.city().nurse, id, &json!({"planned_discharge_on": day(4)})).await;
     assert_eq!(remind(&app, japan(today, 12)), 2, "a new planned date is a new occasion");
-    app.post(&path, &app.city().nurse, &json!({"planned_discharge_on": null})).await;
+    app.plan_discharge(&app.city().nurse, id, &json!({"planned_discharge_on": null})).await;
     assert_eq!(remind(&app, japan(today + Duration::days(1), 10)), 0, "未定 again: nothing");
     assert_eq!(mails_about(&app, Topic::DischargeNoticeDue).len(), 4);
 }
@@ -151,9 +150,7 @@ async fn an_unacknowledged_document_is_reminded_to_the_recipient_then_reported_t
     assert_eq!(remind(&app, now + Duration::hours(100)), 0, "reported once");
 
     // The sender sees the reminders among the document's mails.
-    let mails = app
-        .get(&format!("/api/v1/documents/{}/deliveries", sent["id"].as_str().unwrap()), &app.city().care_manager)
-        .await;
+    let mails = app.deliveries(&app.city().care_manager, sent["id"].as_str().unwrap()).await;
     let topics: Vec<&str> = mails.body.as_array().unwrap().iter().map(|m| m["topic"].as_str().unwrap()).collect();
     assert_eq!(topics, ["document_sent", "acknowledgement_due", "acknowledgement_overdue"]);
 }
@@ -163,7 +160,7 @@ async fn an_acknowledged_document_is_not_reminded() {
     let app = spawn_app().await;
     let sent = sent_admission_sheet(&app).await;
     let id = sent["id"].as_str().unwrap();
-    let acknowledged = app.post(&format!("/api/v1/documents/{id}/acknowledge"), &app.city().nurse, &json!({})).await;
+    let acknowledged = app.acknowledge(&app.city().nurse, id).await;
     assert_eq!(acknowledged.status, 200);
     assert_eq!(remind(&app, renkei::calendar::now() + Duration::hours(80)), 0);
 }

@@ -16,36 +16,31 @@ async fn live_exchanges_count_like_imported_records_and_only_coordinators_get_th
     let episode = stay["id"].as_str().unwrap();
     let call =
         json!({"direction": "cm_to_hospital", "kind": "admission_info", "method": "phone", "contacted_on": day(-9)});
-    assert_eq!(
-        app.post(&format!("/api/v1/episodes/{episode}/contacts"), &app.city().care_manager, &call).await.status,
-        201
-    );
+    assert_eq!(app.record_contact(&app.city().care_manager, episode, &call).await.status, 201);
     let notice =
         json!({"direction": "hospital_to_cm", "kind": "discharge_notice", "method": "fax", "contacted_on": day(-7)});
-    assert_eq!(app.post(&format!("/api/v1/episodes/{episode}/contacts"), &app.city().nurse, &notice).await.status, 201);
-    let discharged = app
-        .post(
-            &format!("/api/v1/episodes/{episode}/discharge"),
-            &app.city().nurse,
-            &json!({"discharged_on": day(-1), "destination": "home"}),
-        )
-        .await;
+    assert_eq!(app.record_contact(&app.city().nurse, episode, &notice).await.status, 201);
+    let discharged =
+        app.discharge(&app.city().nurse, episode, &json!({"discharged_on": day(-1), "destination": "home"})).await;
     assert_eq!(discharged.status, 200);
 
-    let path = format!("/api/v1/survey?from={}&to={}", day(-30), day(0));
-    let result = app.get(&path, &app.city().coordinator).await;
+    let period = format!("from={}&to={}", day(-30), day(0));
+    let result = app.survey(&app.city().coordinator, &period).await;
     assert_eq!(result.status, 200, "{}", result.body);
     assert_eq!(result.body["admission"]["timing"]["day_2_3"], 1);
     assert_eq!(result.body["discharge"]["lead_time"]["5-7"], 1);
     assert_eq!(result.body["discharge"]["on_time"], 1);
     for token in [&app.city().nurse, &app.city().care_manager] {
-        assert_eq!(app.get(&path, token).await.status, 403);
+        assert_eq!(app.survey(token, &period).await.status, 403);
     }
-    assert_eq!(app.get(&format!("{path}&format=csv"), &app.city().admin).await.content_type, "text/csv; charset=utf-8");
-    let report = app.get(&format!("{path}&format=html"), &app.city().coordinator).await;
+    assert_eq!(
+        app.survey(&app.city().admin, &format!("{period}&format=csv")).await.content_type,
+        "text/csv; charset=utf-8"
+    );
+    let report = app.survey(&app.city().coordinator, &format!("{period}&format=html")).await;
     assert_eq!(report.content_type, "text/html; charset=utf-8");
     assert!(report.body.as_str().is_some_and(|html| html.contains("<svg") && html.contains("連携病院")));
-    assert_eq!(app.get("/api/v1/survey?from=2025-04-30&to=2025-04-01", &app.city().coordinator).await.status, 422);
+    assert_eq!(app.survey(&app.city().coordinator, "from=2025-04-30&to=2025-04-01").await.status, 422);
 }
 
 #[tokio::test]
@@ -54,8 +49,7 @@ async fn a_planned_respite_stay_is_left_out_only_where_the_rules_say_so() {
     app.client_of_care_office("0100000001").await;
     let day = crate::support::day;
     let respite = app
-        .post(
-            "/api/v1/episodes",
+        .register_admission(
             &app.city().nurse,
             &json!({"client": {"name": "連携 花子", "name_kana": "レンケイ ハナコ", "birth_date": "1940-02-11", "sex": "female",
                                "insurance_number": "0100000001"},

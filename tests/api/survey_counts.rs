@@ -185,8 +185,7 @@ async fn live_admissions_sends_contacts_and_discharges_keep_the_daily_counts_exa
 
     // A care manager's sheet creates the stay and its first contact.
     let sent = app
-        .post(
-            "/api/v1/documents",
+        .send_document(
             &app.city().care_manager,
             &json!({"kind": "admission_info", "recipient_facility_id": app.city().hospital,
                     "client_id": client["id"], "payload": admission_sheet(&day(-12))}),
@@ -204,21 +203,21 @@ async fn live_admissions_sends_contacts_and_discharges_keep_the_daily_counts_exa
     // Contacts recorded by hand, and a discharge notice sent through Renkei.
     let call =
         json!({"direction": "hospital_to_cm", "kind": "discharge_notice", "method": "phone", "contacted_on": day(-8)});
-    assert_eq!(app.post(&format!("/api/v1/episodes/{episode}/contacts"), &app.city().nurse, &call).await.status, 201);
+    assert_eq!(app.record_contact(&app.city().nurse, &episode, &call).await.status, 201);
     let late =
         json!({"direction": "cm_to_hospital", "kind": "admission_info", "method": "fax", "contacted_on": day(-1)});
-    let answer = app.post(&format!("/api/v1/episodes/{other}/contacts"), &app.city().care_manager, &late).await;
+    let answer = app.record_contact(&app.city().care_manager, &other, &late).await;
     assert_eq!(answer.status, 201, "{}", answer.body);
     let mut notice = fixture("discharge_notice_v1_minimal");
     notice["planned_discharge_date"] = json!(day(1));
     let notice = json!({"kind": "discharge_notice", "recipient_facility_id": app.city().care_office, "episode_id": other, "payload": notice});
-    assert_eq!(app.post("/api/v1/documents", &app.city().nurse, &notice).await.status, 201);
+    assert_eq!(app.send_document(&app.city().nurse, &notice).await.status, 201);
     assert_same(conn, &periods);
 
     // Discharges: one home, one a death in hospital.
     for (stay, destination, on) in [(&episode, "home", day(-3)), (&other, "death", day(-1))] {
         let body = json!({"discharged_on": on, "destination": destination});
-        let answer = app.post(&format!("/api/v1/episodes/{stay}/discharge"), &app.city().nurse, &body).await;
+        let answer = app.discharge(&app.city().nurse, stay, &body).await;
         assert_eq!(answer.status, 200, "{}", answer.body);
         assert_same(conn, &periods);
     }
@@ -259,8 +258,7 @@ async fn concurrent_contacts_and_compactions_keep_the_daily_counts_exact() {
             json!({"direction": "cm_to_hospital", "kind": "admission_info", "method": "fax", "contacted_on": day(-(i as i64 % 9))})
         };
         let token = if i % 3 == 0 { &app.city().nurse } else { &app.city().care_manager };
-        let path = format!("/api/v1/episodes/{stay}/contacts");
-        async move { app.post(&path, token, &body).await }
+        async move { app.record_contact(token, stay, &body).await }
     });
     for answer in futures_util::future::join_all(sends).await {
         assert_eq!(answer.status, 201, "{}", answer.body);

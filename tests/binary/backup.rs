@@ -295,7 +295,7 @@ async fn a_restore_is_refused_while_a_server_uses_the_database() {
     assert_eq!(code, 1);
     assert!(stderr.contains("使用中") && stderr.contains("止めて"), "{stderr}");
     assert_eq!(running.count("clients"), 1, "the running server's data is untouched");
-    let listed = running.get("/api/v1/clients", &running.city().care_manager).await;
+    let listed = running.clients(&running.city().care_manager).await;
     assert_eq!(listed.status, 200);
 }
 

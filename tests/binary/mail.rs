@@ -88,7 +88,7 @@ fn worker(app: &TestApp, env: &[(&str, &str)]) -> tokio::process::Child {
 
 /// The outbox as administrators see it.
 async fn all_mail(app: &TestApp) -> Vec<Value> {
-    app.get("/api/v1/admin/mail?limit=500", &app.city().admin).await.body.as_array().unwrap().clone()
+    app.mail(&app.city().admin, "limit=500").await.body.as_array().unwrap().clone()
 }
 
 #[tokio::test]
@@ -139,6 +139,6 @@ async fn two_workers_on_one_database_deliver_each_mail_exactly_once() {
     let ids: HashSet<&str> = mails.iter().map(|m| m["message_id"].as_str().unwrap()).collect();
     assert_eq!(mails.len(), MAILS, "every mail arrived, none twice");
     assert_eq!(ids.len(), MAILS, "each under its own Message-ID");
-    let delivered = app.get("/api/v1/admin/mail?state=delivered&limit=500", &app.city().admin).await;
+    let delivered = app.mail(&app.city().admin, "state=delivered&limit=500").await;
     assert_eq!(delivered.body.as_array().unwrap().len(), MAILS);
 }

@@ -23,13 +23,10 @@ async fn one_stay(app: &TestApp) {
         ),
     ];
     for (token, contact) in contacts {
-        assert_eq!(app.post(&format!("/api/v1/episodes/{episode}/contacts"), token, &contact).await.status, 201);
+        assert_eq!(app.record_contact(token, episode, &contact).await.status, 201);
     }
     let discharge = json!({"discharged_on": day(-1), "destination": "home"});
-    assert_eq!(
-        app.post(&format!("/api/v1/episodes/{episode}/discharge"), &app.city().nurse, &discharge).await.status,
-        200
-    );
+    assert_eq!(app.discharge(&app.city().nurse, episode, &discharge).await.status, 200);
 }
 
 fn percent(rate: &Value) -> String {
@@ -41,7 +38,7 @@ async fn the_dashboard_shows_the_same_figures_as_the_api_for_the_same_period() {
     let app = spawn_app().await;
     one_stay(&app).await;
     let period = format!("from={}&to={}&group_by=hospital", day(-30), day(0));
-    let api = app.get(&format!("/api/v1/survey?{period}"), &app.city().coordinator).await.body;
+    let api = app.survey(&app.city().coordinator, &period).await.body;
     let coordinator = sign_in_page(&app, "coordinator@city.example.jp").await;
     let page = coordinator.get(&format!("/dashboard?{period}")).await;
     assert_eq!(page.status, 200, "{}", page.text());

@@ -50,7 +50,7 @@ async fn registering_an_admission_finds_the_clients_care_office_and_care_manager
     assert!(timeline.text().contains("さくら居宅・担当者"), "{}", timeline.text());
     assert!(timeline.text().contains("入院時情報提供: "), "{}", timeline.text());
     // The care manager now sees the stay of their client.
-    let stays = app.get("/api/v1/episodes", &app.city().care_manager).await;
+    let stays = app.episodes(&app.city().care_manager).await;
     assert_eq!(stays.body.as_array().map(Vec::len), Some(1), "{}", stays.body);
     assert_eq!(stays.body[0]["care_manager"]["name"], "担当者");
     let list = nurse.get("/episodes").await;
@@ -67,13 +67,8 @@ async fn a_phone_contact_shows_on_the_timeline_with_its_lead_time() {
     app.client_of_care_office(NUMBER).await;
     let stay = app.admission(NUMBER, &day(-10)).await;
     let id = stay["id"].as_str().unwrap().to_owned();
-    let discharged = app
-        .post(
-            &format!("/api/v1/episodes/{id}/discharge"),
-            &app.city().nurse,
-            &json!({"discharged_on": day(-1), "destination": "home"}),
-        )
-        .await;
+    let discharged =
+        app.discharge(&app.city().nurse, &id, &json!({"discharged_on": day(-1), "destination": "home"})).await;
     assert_eq!(discharged.status, 200, "{}", discharged.body);
     let nurse = sign_in_page(&app, "nurse@h1.example.jp").await;
 
@@ -140,7 +135,7 @@ async fn the_nurse_saves_a_planned_discharge_date_and_a_bad_one_is_refused_next_
         timeline.text()
     );
     assert!(timeline.text().contains(&format!("value=\"{in_a_week}\"")), "the form shows the date in force");
-    let api = app.get(&format!("/api/v1/episodes/{id}"), &app.city().care_manager).await;
+    let api = app.episode(&app.city().care_manager, &id).await;
     assert_eq!(api.body["planned_discharge_on"], json!(in_a_week));
 
     let before_admission = day(-11);
@@ -155,7 +150,7 @@ async fn the_nurse_saves_a_planned_discharge_date_and_a_bad_one_is_refused_next_
     let not_a_date = nurse.post(&path, &[("planned_discharge_on", "来週")]).await;
     assert_eq!(not_a_date.status, 422);
     assert!(not_a_date.text().contains("未定なら空欄"), "{}", not_a_date.text());
-    let api = app.get(&format!("/api/v1/episodes/{id}"), &app.city().nurse).await;
+    let api = app.episode(&app.city().nurse, &id).await;
     assert_eq!(api.body["planned_discharge_on"], json!(in_a_week), "refused: nothing changed");
 
     let cleared = nurse.post(&path, &[("planned_discharge_on", "")]).await;
@@ -205,7 +200,7 @@ async fn the_masked_print_view_hides_the_name_and_printing_counts_as_reading() {
             && plain.text().contains(NUMBER)
             && plain.text().contains("/static/print.css")
     );
-    let read = app.get(&format!("/api/v1/documents/{document}"), &app.city().care_manager).await;
+    let read = app.document(&app.city().care_manager, document).await;
     assert_eq!(read.body["status"], "read", "the recipient printed it");
 
     let masked = nurse.get(&format!("/documents/{document}/print?mask=1")).await;
@@ -252,6 +247,6 @@ async fn a_form_posted_without_the_csrf_token_is_refused_and_stores_nothing() {
         .await;
     assert_eq!(forged.status, 403);
     assert_eq!((app.count("contacts"), app.count("episodes")), (contacts, episodes));
-    let stays = app.get(&format!("/api/v1/episodes/{id}"), &app.city().nurse).await;
+    let stays = app.episode(&app.city().nurse, id).await;
     assert_eq!(stays.body["discharged_on"], serde_json::Value::Null);
 }

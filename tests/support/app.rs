@@ -1,5 +1,5 @@
-//! spawn_app() and its options, the seeded little city each test starts with, and one request
-//! helper a verb.
+//! The app started in-process (spawn_app() and its options), the seeded little city each test
+//! starts with, one request helper a verb and one per endpoint of the API, and deliver_pending().
 
 use std::sync::Arc;
 
@@ -158,6 +158,8 @@ fn seed(pool: &Pool) -> City {
     }
 }
 
+/// An answer of the API: its status, its content type, and its body as JSON (or as a JSON string
+/// when it is not JSON).
 pub struct Answer {
     pub status: u16,
     pub content_type: String,
@@ -193,11 +195,13 @@ impl TestApp {
         }
     }
 
+    /// GET a path of the server, with a bearer token ("" for none).
     pub async fn get(&self, path: &str, token: &str) -> Answer {
         let request = self.client.get(format!("{}{path}", self.address));
         answer(if token.is_empty() { request } else { request.bearer_auth(token) }).await
     }
 
+    /// POST a JSON body to a path of the server, with a bearer token ("" for none).
     pub async fn post(&self, path: &str, token: &str, body: &Value) -> Answer {
         let request = self.client.post(format!("{}{path}", self.address)).json(body);
         answer(if token.is_empty() { request } else { request.bearer_auth(token) }).await
@@ -217,8 +221,7 @@ impl TestApp {
     /// A care manager of C1 registers a client.
     pub async fn client_of_care_office(&self, insurance_number: &str) -> Value {
         let answer = self
-            .post(
-                "/api/v1/clients",
+            .register_client(
                 &self.city().care_manager,
                 &json!({"name": "連携 花子", "name_kana": "レンケイ ハナコ", "birth_date": "1940-02-11", "sex": "female",
                         "insurance_number": insurance_number, "care_level": "要介護2"}),
@@ -232,8 +235,7 @@ impl TestApp {
     /// 201 answer's body.
     pub async fn admission_sheet_sent(&self, client: &Value) -> Value {
         let sent = self
-            .post(
-                "/api/v1/documents",
+            .send_document(
                 &self.city().care_manager,
                 &json!({"kind": "admission_info", "recipient_facility_id": self.city().hospital, "client_id": client["id"],
                         "payload": admission_sheet(&day(-1))}),
@@ -243,11 +245,10 @@ impl TestApp {
         sent.body
     }
 
-    /// The hospital H1 registers the admission of a known client, `days_ago` days ago.
+    /// The hospital H1 registers the admission of a known client on `admitted_on`.
     pub async fn admission(&self, insurance_number: &str, admitted_on: &str) -> Value {
         let answer = self
-            .post(
-                "/api/v1/episodes",
+            .register_admission(
                 &self.city().nurse,
                 &json!({"client": {"name": "連携 花子", "name_kana": "レンケイ ハナコ", "birth_date": "1940-02-11", "sex": "female",
                                    "insurance_number": insurance_number},
@@ -257,6 +258,124 @@ impl TestApp {
         assert_eq!(answer.status, 201, "{}", answer.body);
         answer.body
     }
+}
+
+/// One helper per endpoint of /api/v1 that the tests call: `token` is whose bearer token ("" for
+/// none), `query` a query string without its `?` ("" for none), ids as the answers give them.
+impl TestApp {
+    /// GET /api/v1/me
+    pub async fn me(&self, token: &str) -> Answer {
+        self.get("/api/v1/me", token).await
+    }
+
+    /// GET /api/v1/facilities
+    pub async fn facilities(&self, token: &str, query: &str) -> Answer {
+        self.get(&with_query("/api/v1/facilities", query), token).await
+    }
+
+    /// GET /api/v1/clients
+    pub async fn clients(&self, token: &str) -> Answer {
+        self.get("/api/v1/clients", token).await
+    }
+
+    /// POST /api/v1/clients
+    pub async fn register_client(&self, token: &str, body: &Value) -> Answer {
+        self.post("/api/v1/clients", token, body).await
+    }
+
+    /// GET /api/v1/episodes
+    pub async fn episodes(&self, token: &str) -> Answer {
+        self.get("/api/v1/episodes", token).await
+    }
+
+    /// POST /api/v1/episodes
+    pub async fn register_admission(&self, token: &str, body: &Value) -> Answer {
+        self.post("/api/v1/episodes", token, body).await
+    }
+
+    /// GET /api/v1/episodes/{id}
+    pub async fn episode(&self, token: &str, id: &str) -> Answer {
+        self.get(&format!("/api/v1/episodes/{id}"), token).await
+    }
+
+    /// POST /api/v1/episodes/{id}/contacts
+    pub async fn record_contact(&self, token: &str, episode: &str, body: &Value) -> Answer {
+        self.post(&format!("/api/v1/episodes/{episode}/contacts"), token, body).await
+    }
+
+    /// POST /api/v1/episodes/{id}/discharge
+    pub async fn discharge(&self, token: &str, episode: &str, body: &Value) -> Answer {
+        self.post(&format!("/api/v1/episodes/{episode}/discharge"), token, body).await
+    }
+
+    /// POST /api/v1/episodes/{id}/planned-discharge
+    pub async fn plan_discharge(&self, token: &str, episode: &str, body: &Value) -> Answer {
+        self.post(&format!("/api/v1/episodes/{episode}/planned-discharge"), token, body).await
+    }
+
+    /// POST /api/v1/documents
+    pub async fn send_document(&self, token: &str, body: &Value) -> Answer {
+        self.post("/api/v1/documents", token, body).await
+    }
+
+    /// GET /api/v1/documents/inbox
+    pub async fn inbox(&self, token: &str, query: &str) -> Answer {
+        self.get(&with_query("/api/v1/documents/inbox", query), token).await
+    }
+
+    /// GET /api/v1/documents/outbox
+    pub async fn outbox(&self, token: &str) -> Answer {
+        self.get("/api/v1/documents/outbox", token).await
+    }
+
+    /// GET /api/v1/documents/{id}
+    pub async fn document(&self, token: &str, id: &str) -> Answer {
+        self.get(&format!("/api/v1/documents/{id}"), token).await
+    }
+
+    /// GET /api/v1/documents/{id}/revisions/{revision}
+    pub async fn revision(&self, token: &str, id: &str, revision: u32) -> Answer {
+        self.get(&format!("/api/v1/documents/{id}/revisions/{revision}"), token).await
+    }
+
+    /// GET /api/v1/documents/{id}/deliveries
+    pub async fn deliveries(&self, token: &str, id: &str) -> Answer {
+        self.get(&format!("/api/v1/documents/{id}/deliveries"), token).await
+    }
+
+    /// POST /api/v1/documents/{id}/acknowledge
+    pub async fn acknowledge(&self, token: &str, id: &str) -> Answer {
+        self.post(&format!("/api/v1/documents/{id}/acknowledge"), token, &json!({})).await
+    }
+
+    /// POST /api/v1/documents/{id}/amendments
+    pub async fn amend(&self, token: &str, id: &str, body: &Value) -> Answer {
+        self.post(&format!("/api/v1/documents/{id}/amendments"), token, body).await
+    }
+
+    /// GET /api/v1/admin/mail
+    pub async fn mail(&self, token: &str, query: &str) -> Answer {
+        self.get(&with_query("/api/v1/admin/mail", query), token).await
+    }
+
+    /// POST /api/v1/admin/mail/{id}/retry
+    pub async fn retry_mail(&self, token: &str, id: &str) -> Answer {
+        self.post(&format!("/api/v1/admin/mail/{id}/retry"), token, &json!({})).await
+    }
+
+    /// GET /api/v1/admin/audit
+    pub async fn audit(&self, token: &str, query: &str) -> Answer {
+        self.get(&with_query("/api/v1/admin/audit", query), token).await
+    }
+
+    /// GET /api/v1/survey
+    pub async fn survey(&self, token: &str, query: &str) -> Answer {
+        self.get(&with_query("/api/v1/survey", query), token).await
+    }
+}
+
+fn with_query(path: &str, query: &str) -> String {
+    if query.is_empty() { path.to_owned() } else { format!("{path}?{query}") }
 }
 
 async fn answer(request: reqwest::RequestBuilder) -> Answer {
