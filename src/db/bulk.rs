@@ -319,10 +319,16 @@ impl Ids {
         Self(crate::db::new_id().as_u128() & !(1 << 61))
     }
 
-    pub fn next(&mut self) -> Id {
+    pub fn next_id(&mut self) -> Id {
         let id = uuid::Uuid::from_u128(self.0);
         self.0 = (self.0 & !Self::COUNTED) | ((self.0 + 1) & Self::COUNTED);
         id.into()
+    }
+}
+
+impl Default for Ids {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -442,14 +448,15 @@ mod tests {
     #[test]
     fn an_imports_ids_are_new_v7_uuids_in_order() {
         let mut ids = super::Ids::new();
-        let made: Vec<uuid::Uuid> =
-            (0..100_000).map(|_| crate::db::to_uuid(ids.next().as_str()).unwrap_or_else(|e| panic!("{e}"))).collect();
+        let made: Vec<uuid::Uuid> = (0..100_000)
+            .map(|_| crate::db::to_uuid(ids.next_id().as_str()).unwrap_or_else(|e| panic!("{e}")))
+            .collect();
         assert!(made.iter().all(|id| id.get_version_num() == 7 && id.get_variant() == uuid::Variant::RFC4122));
         assert!(made.windows(2).all(|pair| pair[0] < pair[1]));
         let elsewhere = crate::db::new_id();
         assert!(made[0].as_u128() >> 80 <= elsewhere.as_u128() >> 80, "the time part is the import's");
         let mut second = super::Ids::new();
-        assert!(!made.contains(&crate::db::to_uuid(second.next().as_str()).unwrap_or_else(|e| panic!("{e}"))));
+        assert!(!made.contains(&crate::db::to_uuid(second.next_id().as_str()).unwrap_or_else(|e| panic!("{e}"))));
     }
 
     /// Text too long for its place is refused whole, never cut short.

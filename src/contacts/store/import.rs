@@ -136,7 +136,7 @@ impl ContactsRead {
             }
         };
         ImportedContact(NewContact {
-            id: self.ids.next(),
+            id: self.ids.next_id(),
             episode_id: stay.into(),
             direction: row.direction.into(),
             kind: row.kind.into(),

@@ -126,7 +126,7 @@ impl<'f> StaysRead<'f> {
             self.tally.add(1, stay);
         }
         let new = NewEpisode {
-            id: self.ids.next(),
+            id: self.ids.next_id(),
             client_ref: Some(row.client_ref),
             hospital_id: id_of(&row.hospital),
             care_office_id,

@@ -120,7 +120,9 @@ pub fn merge_contact_firsts(conn: &mut DbConnection, firsts: &[(Uuid, ContactFir
 /// The stored summaries of these stays.
 pub fn contact_firsts(conn: &mut DbConnection, ids: &[Uuid]) -> QueryResult<HashMap<Uuid, ContactFirsts>> {
     let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
-    let rows: Vec<(String, Option<i32>, bool, Option<i32>, bool)> = episodes::table
+    /// id, first admission sheet day, undated one, first discharge contact day, undated one.
+    type Row = (String, Option<i32>, bool, Option<i32>, bool);
+    let rows: Vec<Row> = episodes::table
         .filter(episodes::id.eq_any(&ids))
         .select((
             episodes::id,
