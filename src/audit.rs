@@ -115,23 +115,15 @@ pub fn export(conn: &mut DbConnection, principal: &Principal, filter: &AuditFilt
     if csv { Ok(Export::Csv(to_csv(&entries).map_err(AppError::Unexpected)?)) } else { Ok(Export::Entries(entries)) }
 }
 
-/// The entries as CSV for Excel (UTF-8 with BOM), with Japanese headers.
+/// The entries as CSV for Excel (UTF-8 with BOM), with Japanese headers; no cell a spreadsheet
+/// would run (an address or a path is whatever the request said).
 pub fn to_csv(entries: &[AuditEntry]) -> anyhow::Result<Vec<u8>> {
-    let mut writer = csv::Writer::from_writer(Vec::from("\u{feff}".as_bytes()));
-    writer.write_record([
-        "日時",
-        "利用者ID",
-        "事業所ID",
-        "操作",
-        "メソッド",
-        "経路",
-        "対象ID",
-        "応答",
-        "接続元",
-        "X-Forwarded-For",
-    ])?;
-    for e in entries {
-        writer.write_record([
+    let header =
+        ["日時", "利用者ID", "事業所ID", "操作", "メソッド", "経路", "対象ID", "応答", "接続元", "X-Forwarded-For"]
+            .map(str::to_owned)
+            .to_vec();
+    let rows = entries.iter().map(|e| {
+        vec![
             e.at.to_rfc3339(),
             e.user_id.clone().unwrap_or_default(),
             e.facility_id.clone().unwrap_or_default(),
@@ -142,7 +134,7 @@ pub fn to_csv(entries: &[AuditEntry]) -> anyhow::Result<Vec<u8>> {
             e.status.to_string(),
             e.remote_addr.clone().unwrap_or_default(),
             e.forwarded_for.clone().unwrap_or_default(),
-        ])?;
-    }
-    Ok(writer.into_inner()?)
+        ]
+    });
+    crate::spreadsheet::file(std::iter::once(header).chain(rows), crate::spreadsheet::Encoding::Utf8)
 }

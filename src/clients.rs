@@ -73,6 +73,8 @@ impl NewClient {
         };
         if self.name.trim().is_empty() || self.name.chars().count() > 100 {
             push("name", "required", "「氏名」を100文字以内で入力してください".into());
+        } else if crate::forms::text::has_control(&self.name) {
+            push("name", "no_control", "「氏名」に改行やタブなどの制御文字は使えません".into());
         }
         let kana_ok = !self.name_kana.trim().is_empty()
             && self.name_kana.chars().all(|c| matches!(c, 'ァ'..='ヶ' | 'ー' | '・' | ' ' | '　'));
@@ -140,9 +142,11 @@ pub struct PatientSearch {
 }
 
 /// A discharge nurse identifies an admitted patient among the clients of every care office, to
-/// learn whom to contact (care office and care manager). The birth date is always required, so
-/// that a mistyped number or a common name does not show another person; at most a few people
-/// share a name and a birth date. Pointers name the search fields.
+/// learn whom to contact (care office and care manager). The birth date and the name (漢字 or
+/// フリガナ, as the patient or their card gives it) are always required, so that two numbers a
+/// hospital may hold (the insurance number and the birth date) never show a person; a
+/// 被保険者番号, when typed, must match too. At most a few people share a name and a birth date.
+/// Pointers name the search fields.
 pub fn identify_patient(
     conn: &mut DbConnection,
     principal: &Principal,
@@ -155,12 +159,8 @@ pub fn identify_patient(
     if number.is_some_and(|n| n.len() != 10 || !n.chars().all(|c| c.is_ascii_digit())) {
         errors.push(FieldError::new("/insurance_number", "pattern", "「被保険者番号」は10桁の数字で入力してください"));
     }
-    if number.is_none() && name.is_none() {
-        errors.push(FieldError::new(
-            "/insurance_number",
-            "required",
-            "「被保険者番号」か「氏名」のどちらかを入力してください",
-        ));
+    if name.is_none() {
+        errors.push(FieldError::new("/name", "required", "「氏名」（漢字かフリガナ）を入力してください"));
     }
     let Some(birth_date) = search.birth_date else {
         errors.push(FieldError::new("/birth_date", "required", "「生年月日」を入力してください"));
@@ -172,10 +172,9 @@ pub fn identify_patient(
     let born = store::born_on(conn, birth_date)?;
     Ok(born
         .into_iter()
-        .filter(|c| match (number, &name) {
-            (Some(number), _) => c.insurance_number.as_deref() == Some(number),
-            (None, Some(name)) => compact(&c.name) == *name || compact(&c.name_kana) == *name,
-            (None, None) => false,
+        .filter(|c| {
+            let named = name.as_ref().is_some_and(|name| compact(&c.name) == *name || compact(&c.name_kana) == *name);
+            named && number.is_none_or(|number| c.insurance_number.as_deref() == Some(number))
         })
         .collect())
 }
@@ -212,7 +211,11 @@ pub fn admission_search(
         None => None,
         Some(Ok(clients)) => Some(Ok(clients
             .into_iter()
-            .map(|client| {
+            .map(|mut client| {
+                // The 被保険者番号 is shown only to the hospital that typed it.
+                if search.and_then(|s| s.insurance_number.as_deref()).is_none_or(|n| n.trim().is_empty()) {
+                    client.insurance_number = None;
+                }
                 let care_office = client.care_office.as_ref().map(|f| crate::directory::get(conn, f.id)).transpose()?;
                 Ok(FoundPatient { client, care_office })
             })
@@ -224,9 +227,36 @@ pub fn admission_search(
     Ok(AdmissionSearch { registers: true, found, care_offices })
 }
 
-/// A name as compared in a search: without spaces, hiragana as katakana.
+/// The known client a hospital's registration of an admission is about: the one whose
+/// 被保険者番号, birth date and name (漢字 or フリガナ) are all those the hospital typed. Two
+/// numbers a hospital may hold (the insurance number and the birth date) are not enough: a
+/// client with those but another name is not linked, and the hospital is told to check the
+/// card, without being told the registered name (409). No number typed: nobody is linked.
+pub fn known_patient(conn: &mut DbConnection, new: &NewClient) -> Result<Option<Uuid>, AppError> {
+    let Some(number) = new.insurance_number.as_deref() else { return Ok(None) };
+    let candidates = store::with_number(conn, number, new.birth_date)?;
+    if candidates.is_empty() {
+        return Ok(None);
+    }
+    let (name, kana) = (compact(&new.name), compact(&new.name_kana));
+    let same = candidates.into_iter().find(|(_, n, k)| compact(n) == name || (!kana.is_empty() && compact(k) == kana));
+    match same {
+        Some((id, _, _)) => Ok(Some(id)),
+        None => Err(AppError::Conflict(
+            "この被保険者番号と生年月日の利用者が登録されていますが、氏名が一致しません。\
+             介護保険証の氏名・フリガナを確かめてください（被保険者番号が確かめられないときは、空欄で登録できます）"
+                .into(),
+        )),
+    }
+}
+
+/// A name as compared in a search or a link: in Unicode's compatibility form (NFKC: half-width
+/// カナ as full-width, full-width letters and spaces as plain ones), without spaces, hiragana as
+/// katakana. 「れんけい　はなこ」, 「ﾚﾝｹｲ ﾊﾅｺ」 and 「レンケイハナコ」 compare equal.
 fn compact(name: &str) -> String {
-    name.chars()
+    let normalized = icu_normalizer::ComposingNormalizerBorrowed::new_nfkc().normalize(name);
+    normalized
+        .chars()
         .filter(|c| !c.is_whitespace())
         .map(|c| match c {
             'ぁ'..='ゖ' => char::from_u32(c as u32 + 0x60).unwrap_or(c),
@@ -248,4 +278,21 @@ pub fn get(conn: &mut DbConnection, principal: &Principal, id: Uuid) -> Result<C
         return Err(AppError::NotFound("client"));
     }
     Ok(store::get(conn, id)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::compact;
+
+    #[test]
+    fn a_name_compares_the_same_however_its_kana_and_spaces_are_typed() {
+        let stored = compact("レンケイ ハナコ");
+        for typed in ["れんけい　はなこ", "ﾚﾝｹｲ ﾊﾅｺ", "レンケイハナコ", "ﾚﾝｹｲ\u{3000}ﾊﾅｺ"]
+        {
+            assert_eq!(compact(typed), stored, "{typed}");
+        }
+        assert_eq!(compact("ｶﾞｸ"), compact("がく"), "voiced marks combine");
+        assert_eq!(compact("連携　花子"), compact("連携花子"));
+        assert_ne!(compact("連携 花子"), compact("連携 華子"));
+    }
 }

@@ -32,7 +32,7 @@ const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 const POLL: Duration = Duration::from_secs(1);
 /// How often reminders are decided.
 const REMINDER_INTERVAL: Duration = Duration::from_secs(60);
-/// Mails taken at once, and sent at the same time.
+/// Mails taken at once, and sent at the same time (each recorded as soon as it is done).
 const BATCH: i64 = 32;
 
 /// Retry policy.
@@ -145,18 +145,25 @@ impl Worker {
                 (mail, result)
             });
         }
-        let mut outcomes = Vec::new();
+        // Each outcome is recorded as soon as its mail is done (with those done meanwhile), while
+        // the others are still being sent: a crash then repeats only the mails in flight, never
+        // one whose acceptance was already known.
+        let mut tried = 0;
         while let Some(joined) = sending.join_next().await {
             let (mail, result) = joined?;
-            outcomes.push(self.outcome(mail, result, calendar::now()));
+            let mut done = vec![self.outcome(mail, result, calendar::now())];
+            while let Some(joined) = sending.try_join_next() {
+                let (mail, result) = joined?;
+                done.push(self.outcome(mail, result, calendar::now()));
+            }
+            tried += done.len();
+            let pool = self.pool.clone();
+            tokio::task::spawn_blocking(move || {
+                let mut conn = pool.get()?;
+                anyhow::Ok(record(&mut conn, &done, calendar::now())?)
+            })
+            .await??;
         }
-        let tried = outcomes.len();
-        let pool = self.pool.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get()?;
-            anyhow::Ok(record(&mut conn, &outcomes, calendar::now())?)
-        })
-        .await??;
         Ok(tried)
     }
 

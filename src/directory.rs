@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::error::AppError;
+use crate::error::{AppError, FieldError};
+use crate::forms::text;
 
 #[derive(
     Debug,
@@ -209,6 +210,17 @@ pub fn create_facility(conn: &mut crate::db::DbConnection, new: NewFacility) -> 
     if code.is_empty() || new.name.trim().is_empty() {
         return Err(AppError::invalid("/code", "required", "事業所コードと名称は必須です"));
     }
+    let typed = [("/code", "事業所コード", code), ("/name", "名称", new.name.as_str())];
+    let area = [("/area", "圏域", new.area.as_deref().unwrap_or_default())];
+    let refused: Vec<FieldError> = typed
+        .iter()
+        .chain(&area)
+        .filter(|(_, _, value)| text::has_control(value))
+        .map(|(pointer, label, _)| text::control_refused(pointer, label))
+        .collect();
+    if !refused.is_empty() {
+        return Err(AppError::Invalid(refused));
+    }
     let windows = new.contact_windows.into_iter().map(checked_window).collect::<Result<Vec<_>, _>>()?;
     crate::db::write(conn, |conn| {
         if store::find_by_code(conn, code)?.is_some() {
@@ -280,6 +292,21 @@ fn checked_window(window: ContactWindow) -> Result<ContactWindow, AppError> {
     if window.label.trim().is_empty() {
         return Err(AppError::invalid("/contact_windows/label", "required", "連絡窓口の名称は必須です"));
     }
+    let fields = [
+        ("/contact_windows/label", "連絡窓口の名称", Some(&window.label)),
+        ("/contact_windows/email", "メールアドレス", window.email.as_ref()),
+        ("/contact_windows/phone", "電話番号", window.phone.as_ref()),
+        ("/contact_windows/fax", "FAX番号", window.fax.as_ref()),
+        ("/contact_windows/hours_note", "連絡を避けたい時間帯", window.hours_note.as_ref()),
+    ];
+    let refused: Vec<FieldError> = fields
+        .iter()
+        .filter(|(_, _, value)| value.is_some_and(|v| text::has_control(v)))
+        .map(|(pointer, label, _)| text::control_refused(pointer, label))
+        .collect();
+    if !refused.is_empty() {
+        return Err(AppError::Invalid(refused));
+    }
     let email = window.email.map(|e| e.trim().to_owned()).filter(|e| !e.is_empty());
     if let Some(email) = &email
         && email.parse::<lettre::Address>().is_err()
@@ -301,6 +328,9 @@ pub fn create_user(conn: &mut crate::db::DbConnection, new: NewUser) -> Result<U
     }
     if new.name.trim().is_empty() {
         return Err(AppError::invalid("/name", "required", "氏名は必須です"));
+    }
+    if text::has_control(&new.name) {
+        return Err(AppError::Invalid(vec![text::control_refused("/name", "氏名")]));
     }
     crate::db::write(conn, |conn| {
         let facility = store::find_by_code(conn, &new.facility_code)?.ok_or_else(|| {

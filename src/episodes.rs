@@ -178,10 +178,7 @@ pub fn register_admission(conn: &mut DbConnection, principal: &Principal, new: N
         return Err(AppError::Invalid(errors));
     }
     crate::db::write(conn, |conn| {
-        let known = match &new.client.insurance_number {
-            Some(number) => clients::store::identify(conn, number, new.client.birth_date)?,
-            None => None,
-        };
+        let known = clients::known_patient(conn, &new.client)?;
         let client_id = match known {
             Some(id) => id,
             None => {

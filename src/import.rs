@@ -103,9 +103,21 @@ pub fn records(
             header.join(",")
         )));
     }
-    Ok(reader.into_records().map(|record| {
+    // The line a person sees in an editor or Excel: 1 + the line breaks before the row's first
+    // character, whatever the line ends (the csv crate's own count is one short with CRLF),
+    // counted on from the previous row.
+    let bytes = text.as_bytes();
+    let (mut counted_to, mut line) = (0_usize, 1_u64);
+    Ok(reader.into_records().map(move |record| {
         let record = record.map_err(|e| ImportError::Unreadable(format!("CSV として読めません: {e}")))?;
-        let line = record.position().map_or(0, |p| p.line());
+        let start = record.position().map_or(counted_to, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX));
+        let mut start = start.clamp(counted_to, bytes.len());
+        // With CRLF the crate places a row at the LF that ends the row before it.
+        while bytes.get(start).is_some_and(|b| matches!(b, b'\r' | b'\n')) {
+            start += 1;
+        }
+        line += bytes[counted_to..start].iter().filter(|&&b| b == b'\n').count() as u64;
+        counted_to = start;
         Ok((line, record))
     }))
 }
@@ -351,23 +363,56 @@ fn check_contacts(
     checked.finish().map(|(_, rejected)| (rejected, read))
 }
 
-/// Writes the rejected rows beside their reasons (UTF-8 with BOM, for Excel).
+/// Writes the rejected rows beside their reasons (UTF-8 with BOM, for Excel; no cell a
+/// spreadsheet would run: the rows are what the file said).
 pub fn write_rejects(path: &Path, table: Table, rejected: &[Rejected]) -> Result<(), ImportError> {
     let fail = |e: &dyn std::fmt::Display| ImportError::Unreadable(format!("{} に書けません: {e}", path.display()));
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let header: Vec<&str> = ["line", "reason"].into_iter().chain(table.columns().iter().copied()).collect();
-    writer.write_record(&header).map_err(|e| fail(&e))?;
-    for row in rejected {
-        let record: Vec<String> =
-            [row.line.to_string(), row.reasons.join(" / ")].into_iter().chain(row.fields.iter().cloned()).collect();
-        writer.write_record(&record).map_err(|e| fail(&e))?;
-    }
-    let body = writer.into_inner().map_err(|e| fail(&e))?;
-    std::fs::write(path, [b"\xEF\xBB\xBF".as_slice(), &body].concat()).map_err(|e| fail(&e))
+    let header: Vec<String> =
+        ["line", "reason"].into_iter().chain(table.columns().iter().copied()).map(str::to_owned).collect();
+    let rows = rejected.iter().map(|row| {
+        [row.line.to_string(), row.reasons.join(" / ")]
+            .into_iter()
+            .chain(row.fields.iter().cloned())
+            .collect::<Vec<_>>()
+    });
+    let body = crate::spreadsheet::file(std::iter::once(header).chain(rows), crate::spreadsheet::Encoding::Utf8)
+        .map_err(|e| fail(&e))?;
+    std::fs::write(path, body).map_err(|e| fail(&e))
 }
 
 /// Where rejected rows go by default: beside the file, `<name>.rejected.csv`.
 pub fn default_rejects_path(file: &Path) -> PathBuf {
     let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "import".into());
     file.with_file_name(format!("{stem}.rejected.csv"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The line of each row as `records` reports it.
+    fn lines(text: &str) -> Vec<u64> {
+        records(text, Table::Facilities)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .map(|record| record.map(|(line, _)| line).unwrap_or_else(|e| panic!("{e}")))
+            .collect()
+    }
+
+    #[test]
+    fn rows_are_numbered_as_an_editor_shows_them_whatever_the_line_ends() {
+        let rows = [
+            "code,name,kind,area,in_city",
+            "H1,連携病院,hospital,,true",
+            "\"C1\",\"さくら\n居宅\",care_office,,true",
+            "H2,別の病院,hospital,,false",
+        ];
+        for end in ["\n", "\r\n"] {
+            let text = rows.join(end) + end;
+            // The quoted field's line break makes the third row take two lines.
+            assert_eq!(lines(&text), [2, 3, 5], "line ends {end:?}");
+        }
+        // Shift_JIS files from Excel: CRLF, decoded first.
+        let sjis = encoding_rs::SHIFT_JIS.encode(&(rows.join("\r\n") + "\r\n")).0.into_owned();
+        assert_eq!(lines(&decode(&sjis).unwrap_or_else(|e| panic!("{e}"))), [2, 3, 5]);
+    }
 }

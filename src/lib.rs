@@ -27,6 +27,7 @@ pub mod notify;
 pub mod reminders;
 pub mod settings;
 pub mod shell;
+pub mod spreadsheet;
 pub mod survey;
 pub mod timeline;
 pub mod web;

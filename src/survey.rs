@@ -76,14 +76,28 @@ pub struct SurveyQuery {
     pub group_by: Option<GroupBy>,
 }
 
+/// The years a survey may cover: a period outside is a mistyped year, not a survey.
+pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
 impl SurveyQuery {
-    /// The period from `--from/--to` or from a fiscal year (April 1 to March 31).
+    /// The period from `--from/--to` or from a fiscal year (April 1 to March 31), within
+    /// [`YEARS`] (otherwise a 400 in Japanese).
     pub fn new(
         from: Option<NaiveDate>,
         to: Option<NaiveDate>,
         fiscal_year: Option<i32>,
         group_by: Option<GroupBy>,
     ) -> Result<Self, AppError> {
+        use chrono::Datelike;
+        let (first, last) = (YEARS.start(), YEARS.end());
+        if fiscal_year.is_some_and(|year| !YEARS.contains(&year)) {
+            return Err(AppError::BadRequest(format!("年度は{first}〜{last}年度の範囲で指定してください")));
+        }
+        if [from, to].into_iter().flatten().any(|day| !YEARS.contains(&day.year())) {
+            return Err(AppError::BadRequest(format!(
+                "期間は{first}年1月1日から{last}年12月31日までの日付で指定してください"
+            )));
+        }
         let (from, to) = match (from, to, fiscal_year) {
             (None, None, Some(year)) => periods::fiscal_year(year)
                 .ok_or_else(|| AppError::invalid("/fiscal_year", "range", format!("年度 {year} は扱えません")))?,

@@ -5,4 +5,5 @@ mod admin;
 mod authz;
 mod dashboard;
 mod episodes;
+mod sign_in;
 mod write;

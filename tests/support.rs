@@ -7,16 +7,13 @@ pub mod app;
 pub mod cli;
 pub mod database;
 pub mod pages;
+mod ports;
 pub mod smtp;
 
 pub use app::{Answer, Options, TestApp, admission_sheet, day, fixture, pointers, spawn_app, spawn_app_with};
 pub use database::TestDatabase;
 
-/// A port nobody listens on now.
-pub fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-    listener.local_addr().expect("its address").port()
-}
+pub use ports::free_port;
 
 /// The password tests give the seeded users (they have none) to sign in through the pages and
 /// in the browser, and the first administrator of an empty installation.

@@ -94,16 +94,21 @@ pub fn find_by_insurance_number(
 
 /// The client with this care-insurance number and birth date: how a hospital identifies a
 /// patient's care manager from the 介護保険証.
-pub fn identify(conn: &mut DbConnection, number: &str, birth_date: chrono::NaiveDate) -> QueryResult<Option<Uuid>> {
+/// The clients with this 被保険者番号 and birth date (oldest first): their ids, names and kana.
+pub fn with_number(
+    conn: &mut DbConnection,
+    number: &str,
+    birth_date: chrono::NaiveDate,
+) -> QueryResult<Vec<(Uuid, String, String)>> {
     clients::table
         .filter(clients::insurance_number.eq(number))
         .filter(clients::birth_date.eq(birth_date))
         .order(clients::created_at)
-        .select(clients::id)
-        .first::<String>(conn)
-        .optional()?
-        .map(|id| to_uuid(&id))
-        .transpose()
+        .select((clients::id, clients::name, clients::name_kana))
+        .load::<(String, String, String)>(conn)?
+        .into_iter()
+        .map(|(id, name, kana)| Ok((to_uuid(&id)?, name, kana)))
+        .collect()
 }
 
 /// The clients born on this day (how a hospital narrows its search for a patient).

@@ -36,6 +36,18 @@ pub fn time(pointer: &str, label: &str, value: &str, errors: &mut Vec<FieldError
     parsed
 }
 
+/// Whether a name or a one-line value holds a control character (a line break, a tab, …):
+/// such a value is refused wherever names are entered (a spreadsheet or a mail header would
+/// take it apart).
+pub fn has_control(value: &str) -> bool {
+    value.chars().any(char::is_control)
+}
+
+/// The refusal of a one-line value with a control character, naming the field by its label.
+pub fn control_refused(pointer: &str, label: &str) -> FieldError {
+    FieldError::new(pointer, "no_control", format!("「{label}」に改行やタブなどの制御文字は使えません"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -53,12 +53,18 @@ impl<'a> Fields<'a> {
             self.problem(column, "空欄です".into());
         } else if value.chars().count() > max {
             self.problem(column, format!("{max}文字を超えています"));
+        } else if crate::forms::text::has_control(value) {
+            self.problem(column, "改行やタブなどの制御文字は使えません".into());
         }
         value.to_owned()
     }
 
     pub fn optional_text(&mut self, column: &str) -> Option<String> {
-        Some(self.raw(column).to_owned()).filter(|v| !v.is_empty())
+        let value = self.raw(column);
+        if crate::forms::text::has_control(value) {
+            self.problem(column, "改行やタブなどの制御文字は使えません".into());
+        }
+        Some(value.to_owned()).filter(|v| !v.is_empty())
     }
 
     pub fn choice<T: std::str::FromStr>(&mut self, column: &str, allowed: &str) -> Option<T> {

@@ -72,7 +72,7 @@ fn query_of(choice: &Choice) -> Result<SurveyQuery, Vec<FieldError>> {
     } else {
         let year = match blank(choice.fiscal_year.as_ref()) {
             None => Some(periods::fiscal_year_of(crate::calendar::today())),
-            Some(text) => text.parse::<i32>().ok().filter(|y| (1900..=2200).contains(y)).or_else(|| {
+            Some(text) => text.parse::<i32>().ok().filter(|y| super::YEARS.contains(y)).or_else(|| {
                 errors.push(FieldError::new("/fiscal_year", "enum", "年度を一覧から選んでください"));
                 None
             }),

@@ -15,17 +15,7 @@ pub enum Format {
     Html,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema, clap::ValueEnum)]
-pub enum Encoding {
-    /// UTF-8 with a byte order mark, which Excel needs to read Japanese correctly.
-    #[serde(rename = "utf-8")]
-    #[value(name = "utf-8")]
-    Utf8,
-    /// Shift_JIS, for older Excel and the prefecture's forms.
-    #[serde(rename = "shift_jis")]
-    #[value(name = "shift_jis")]
-    ShiftJis,
-}
+pub use crate::spreadsheet::Encoding;
 
 pub struct Rendered {
     pub content_type: &'static str,
@@ -50,11 +40,7 @@ pub fn json(result: &SurveyResult) -> Result<Rendered, AppError> {
 /// The result as a CSV file.
 pub fn csv_file(result: &SurveyResult, encoding: Encoding) -> Result<Rendered, AppError> {
     Ok(Rendered {
-        content_type: if encoding == Encoding::ShiftJis {
-            "text/csv; charset=Shift_JIS"
-        } else {
-            "text/csv; charset=utf-8"
-        },
+        content_type: encoding.content_type(),
         file_name: format!("{}.csv", file_stem(result)),
         body: csv(result, encoding)?,
     })
@@ -142,35 +128,7 @@ pub fn csv(result: &SurveyResult, encoding: Encoding) -> Result<Vec<u8>, AppErro
         "退院_対象外".into(),
         "入院中".into(),
     ];
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let fail = |e: csv::Error| AppError::Unexpected(anyhow::anyhow!("csv: {e}"));
-    writer.write_record(&headers).map_err(fail)?;
-    writer.write_record(csv_row("", "全体", &result.admission, &result.discharge)).map_err(fail)?;
-    for group in &result.groups {
-        writer.write_record(csv_row(&group.key, &group.label, &group.admission, &group.discharge)).map_err(fail)?;
-    }
-    let text = String::from_utf8(writer.into_inner().map_err(|e| AppError::Unexpected(anyhow::anyhow!("csv: {e}")))?)
-        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("csv: {e}")))?;
-    Ok(match encoding {
-        Encoding::Utf8 => [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat(),
-        Encoding::ShiftJis => encoding_rs::SHIFT_JIS.encode(&to_windows_glyphs(&text)).0.into_owned(),
-    })
-}
-
-/// Characters that Unicode and Windows' Shift_JIS (CP932, what Excel reads) map differently:
-/// 〜 is U+301C in Unicode text but only ～ U+FF5E has a Shift_JIS code, and so on. Anything else
-/// without a Shift_JIS code is written as a numeric reference (&#NNNN;).
-fn to_windows_glyphs(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\u{301C}' => '\u{FF5E}',
-            '\u{2212}' => '\u{FF0D}',
-            '\u{2016}' => '\u{2225}',
-            '\u{2014}' => '\u{2015}',
-            '\u{00A2}' => '\u{FFE0}',
-            '\u{00A3}' => '\u{FFE1}',
-            '\u{00AC}' => '\u{FFE2}',
-            other => other,
-        })
-        .collect()
+    let mut rows = vec![headers.to_vec(), csv_row("", "全体", &result.admission, &result.discharge)];
+    rows.extend(result.groups.iter().map(|g| csv_row(&g.key, &g.label, &g.admission, &g.discharge)));
+    crate::spreadsheet::file(rows, encoding).map_err(AppError::Unexpected)
 }

@@ -38,10 +38,20 @@ pub struct Next {
     next: Option<String>,
 }
 
-/// Where to go after signing in: a path of this site only (never another site).
+/// Where to go after signing in: a path of this site only, as the query gave it (decoded).
+/// Anything else (another site's address, `//host`, `/\\host`, a scheme, a control character such
+/// as a tab or a line break, which browsers drop or which break the header) is ignored, and the
+/// visitor goes to their start page.
 fn safe_next(next: Option<&str>) -> Option<String> {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.starts_with("/login"))
-        .map(str::to_owned)
+    next.filter(|n| {
+        n.starts_with('/')
+            && !n.starts_with("//")
+            && !n.contains('\\')
+            && !n.chars().any(|c| c.is_control() || c.is_whitespace())
+            && !n.contains("://")
+            && !n.starts_with("/login")
+    })
+    .map(str::to_owned)
 }
 
 /// The sign-in page; its form is guarded by a fresh cookie.
@@ -212,5 +222,32 @@ pub async fn setup_submit(
             .finish()),
         Err(AppError::Invalid(errors)) => setup_page(&state, StatusCode::UNPROCESSABLE_ENTITY, &fields, &errors),
         Err(error) => Err(error.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_a_path_of_this_site_is_followed_after_signing_in() {
+        for local in ["/inbox", "/documents/0193f5a0-0000-7000-8000-000000000000?revision=2", "/episodes?all=1"] {
+            assert_eq!(safe_next(Some(local)).as_deref(), Some(local));
+        }
+        for elsewhere in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\r\nSet-Cookie: x=1",
+            "/\n/evil.example",
+            "https://evil.example/",
+            "/redirect?to=https://evil.example",
+            "evil.example",
+            "/login?next=/inbox",
+            "/ /evil.example",
+            "/\u{3000}/evil.example",
+        ] {
+            assert_eq!(safe_next(Some(elsewhere)), None, "{elsewhere:?}");
+        }
     }
 }

@@ -69,3 +69,24 @@ async fn a_planned_respite_stay_is_left_out_only_where_the_rules_say_so() {
     let paper = under("paper-survey");
     assert_eq!((paper.cohort, paper.excluded), (0, 1));
 }
+
+#[tokio::test]
+async fn impossible_survey_years_are_refused_in_japanese() {
+    let app = spawn_app().await;
+    let coordinator = &app.city().coordinator;
+    for query in ["fiscal_year=-5", "fiscal_year=0", "fiscal_year=10000", "fiscal_year=1999", "fiscal_year=2101"] {
+        let refused = app.survey(coordinator, query).await;
+        assert_eq!(refused.status, 400, "{query}: {}", refused.body);
+        assert_eq!(refused.body["detail"], "年度は2000〜2100年度の範囲で指定してください", "{query}");
+    }
+    for query in ["from=1999-12-31&to=2025-03-31", "from=2025-04-01&to=2101-01-01", "from=0001-01-01&to=0001-12-31"] {
+        let refused = app.survey(coordinator, query).await;
+        assert_eq!(refused.status, 400, "{query}: {}", refused.body);
+        assert!(
+            refused.body["detail"].as_str().is_some_and(|d| d.contains("2000年1月1日から2100年12月31日")),
+            "{query}"
+        );
+    }
+    assert_eq!(app.survey(coordinator, "fiscal_year=2000").await.status, 200);
+    assert_eq!(app.survey(coordinator, "from=2100-04-01&to=2100-12-31").await.status, 200);
+}

@@ -12,6 +12,8 @@
 
 #[path = "../support/database.rs"]
 mod database;
+#[path = "../support/ports.rs"]
+mod ports;
 mod stays;
 
 use std::collections::HashMap;
@@ -170,7 +172,7 @@ fn main() {
                 Some(url) => TestDatabase::new_postgres(url),
                 None => TestDatabase::new_sqlite(),
             };
-            let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+            let port = ports::free_port();
             let received = std::env::temp_dir().join(format!("renkei-bench-mail-{}.jsonl", Uuid::now_v7()));
             let mut sink = std::process::Command::new("/usr/bin/python3")
                 .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/smtp/sink.py"))

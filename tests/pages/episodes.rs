@@ -14,13 +14,30 @@ async fn registering_an_admission_finds_the_clients_care_office_and_care_manager
     app.client_of_care_office(NUMBER).await;
     let nurse = sign_in_page(&app, "nurse@h1.example.jp").await;
 
-    let by_number = nurse.get(&format!("/episodes/new?birth_date=1940-02-11&insurance_number={NUMBER}")).await;
+    // Two numbers a hospital may hold (被保険者番号 and birth date) show nobody: the name is asked for.
+    let two_numbers = nurse.get(&format!("/episodes/new?birth_date=1940-02-11&insurance_number={NUMBER}")).await;
+    assert_eq!(two_numbers.status, 200);
+    assert!(!two_numbers.text().contains("連携 花子") && !two_numbers.text().contains("担当ケアマネジャー</dt>"));
+    assert!(two_numbers.text().contains("「氏名」（漢字かフリガナ）を入力してください"), "{}", two_numbers.text());
+    let wrong_name = nurse
+        .get(&format!("/episodes/new?birth_date=1940-02-11&insurance_number={NUMBER}&name=%E5%88%A5%E4%BA%BA"))
+        .await;
+    assert!(!wrong_name.text().contains("連携 花子") && !wrong_name.text().contains("担当ケアマネジャー</dt>"));
+    let by_number = nurse
+        .get(&format!(
+            "/episodes/new?birth_date=1940-02-11&insurance_number={NUMBER}&name=%E9%80%A3%E6%90%BA%E8%8A%B1%E5%AD%90"
+        ))
+        .await;
     assert_eq!(by_number.status, 200);
     assert!(by_number.text().contains("連携 花子") && by_number.text().contains("さくら居宅"), "{}", by_number.text());
     assert!(by_number.text().contains("担当ケアマネジャー</dt><dd>担当者"), "{}", by_number.text());
     let by_name = nurse.get("/episodes/new?birth_date=1940-02-11&name=%E3%82%8C%E3%82%93%E3%81%91%E3%81%84%E3%80%80%E3%81%AF%E3%81%AA%E3%81%93").await;
     assert!(by_name.text().contains("さくら居宅"), "search by name in hiragana: {}", by_name.text());
-    let not_born_then = nurse.get(&format!("/episodes/new?birth_date=1940-02-12&insurance_number={NUMBER}")).await;
+    let not_born_then = nurse
+        .get(&format!(
+            "/episodes/new?birth_date=1940-02-12&insurance_number={NUMBER}&name=%E9%80%A3%E6%90%BA%E8%8A%B1%E5%AD%90"
+        ))
+        .await;
     assert!(!not_born_then.text().contains("さくら居宅</dd>") && not_born_then.text().contains("登録されていません"));
 
     let admitted_far_ahead = day(100);

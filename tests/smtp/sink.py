@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """A real SMTP server for the tests and the benchmarks (Debian's python3-aiosmtpd).
 
-    sink.py PORT FILE [--envelope-only] [--starttls CERT KEY | --tls CERT KEY]
+    sink.py PORT FILE [--envelope-only] [--stall-after N] [--starttls CERT KEY | --tls CERT KEY]
 
 Listens on 127.0.0.1:PORT and appends each mail it accepts to FILE as one JSON line: when it
 arrived, the envelope, the Message-ID, the decoded subject, text and HTML. Any recipient whose
@@ -10,8 +10,11 @@ Prints "ready" once it listens. With --envelope-only (the benchmarks), a mail is
 its arrival time, envelope and Message-ID only, without decoding it, so that the sink spends as
 little as possible of the machine's CPU. With --starttls it requires STARTTLS before any mail
 (as a mail server on an untrusted network should); with --tls it speaks TLS from the first byte
-(SMTPS); both present the certificate CERT with its key KEY.
+(SMTPS); both present the certificate CERT with its key KEY. With --stall-after N it accepts N
+mails, then never answers the DATA of any other (as a server that hangs): the tests of a crash
+during delivery kill the worker while it waits.
 """
+import asyncio
 import email
 import email.policy
 import json
@@ -27,9 +30,11 @@ MESSAGE_ID = re.compile(rb"^Message-ID:\s*(<[^>]+>)", re.IGNORECASE | re.MULTILI
 
 
 class Sink:
-    def __init__(self, path, envelope_only):
+    def __init__(self, path, envelope_only, stall_after=None):
         self.path = path
         self.envelope_only = envelope_only
+        self.stall_after = stall_after
+        self.accepted = 0
         self.lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -39,6 +44,12 @@ class Sink:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.stall_after is not None:
+            with self.lock:
+                stalls = self.accepted >= self.stall_after
+                self.accepted += 0 if stalls else 1
+            if stalls:
+                await asyncio.sleep(3600)
         received = time.time()
         if self.envelope_only:
             match = MESSAGE_ID.search(envelope.original_content or envelope.content)
@@ -80,7 +91,8 @@ def tls_context(option):
 
 def main():
     port, path = int(sys.argv[1]), sys.argv[2]
-    sink = Sink(path, "--envelope-only" in sys.argv[3:])
+    stall_after = int(sys.argv[sys.argv.index("--stall-after") + 1]) if "--stall-after" in sys.argv else None
+    sink = Sink(path, "--envelope-only" in sys.argv[3:], stall_after)
     starttls, implicit = tls_context("--starttls"), tls_context("--tls")
     if starttls:
         controller = Controller(sink, hostname="127.0.0.1", port=port, tls_context=starttls, require_starttls=True)

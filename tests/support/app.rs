@@ -167,6 +167,32 @@ pub struct Answer {
 }
 
 impl TestApp {
+    /// Registers one more facility (no contact window) with one user of `role`: the user's API
+    /// token.
+    pub fn facility_with_user(
+        &self,
+        code: &str,
+        name: &str,
+        kind: FacilityKind,
+        area: &str,
+        email: &str,
+        role: Role,
+    ) -> String {
+        let conn = &mut *self.pool.get().expect("connection");
+        let new = NewFacility {
+            code: code.into(),
+            name: name.into(),
+            kind,
+            area: Some(area.into()),
+            in_city: false,
+            contact_windows: vec![],
+        };
+        directory::create_facility(conn, new).expect("facility");
+        let user = NewUser { facility_code: code.into(), name: "担当者".into(), email: email.into(), role };
+        directory::create_user(conn, user).expect("user");
+        renkei::auth::issue_token(conn, email, "test").expect("token").secret
+    }
+
     /// The seeded city's facilities, people and tokens.
     pub fn city(&self) -> &City {
         self.city.as_ref().expect("an empty installation has no seeded city: use spawn_app(), not Options::empty()")

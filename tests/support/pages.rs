@@ -73,27 +73,37 @@ pub async fn sign_in_page(app: &TestApp, email: &str) -> PageClient {
     sign_in_with(app, email, PASSWORD).await.expect("signed in")
 }
 
-/// Signs in with a password through the pages; `None` when the sign-in is refused.
-pub async fn sign_in_with(app: &TestApp, email: &str, password: &str) -> Option<PageClient> {
+/// Posts the sign-in form as a browser does (the form's `csrf` field and its cookie, from this
+/// site's own page), with `next` when given: the answer, and the client that sent it.
+pub async fn sign_in_answer(app: &TestApp, email: &str, password: &str, next: Option<&str>) -> (Page, reqwest::Client) {
     let client = client();
     let form = page(client.get(format!("{}/login", app.address)).send().await.unwrap()).await;
     assert_eq!(form.status, 200);
     let guard = set_cookie(&form.headers, "renkei_sign_in").expect("the sign-in cookie");
     let csrf = csrf_of(&form.text());
+    let mut fields = vec![("csrf", csrf.as_str()), ("email", email), ("password", password)];
+    fields.extend(next.map(|next| ("next", next)));
     let answer = client
         .post(format!("{}/login", app.address))
         .header("Origin", &app.address)
         .header("Cookie", format!("renkei_sign_in={guard}"))
         .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(encoded(&[("csrf", &csrf), ("email", email), ("password", password)]))
+        .body(encoded(&fields))
         .send()
         .await
         .unwrap();
-    if answer.status().as_u16() != 303 {
+    (page(answer).await, client)
+}
+
+/// Signs in with a password through the pages; `None` when the sign-in is refused.
+pub async fn sign_in_with(app: &TestApp, email: &str, password: &str) -> Option<PageClient> {
+    let (answer, client) = sign_in_answer(app, email, password, None).await;
+    if answer.status != 303 {
         return None;
     }
-    let session = set_cookie(answer.headers(), "renkei_session").expect("the session cookie");
-    let start = answer.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("/").to_owned();
+    let session = set_cookie(&answer.headers, "renkei_session").expect("the session cookie");
+    let start = answer.location();
+    let start = if start.is_empty() { "/".to_owned() } else { start };
     let mut signed_in = PageClient { address: app.address.clone(), client, session, csrf: String::new() };
     let first = signed_in.get(&start).await;
     assert_eq!(first.status, 200, "{start}: {}", first.text());

@@ -13,7 +13,8 @@ use super::free_port;
 pub struct SmtpSink {
     pub port: u16,
     file: PathBuf,
-    /// Extra arguments: TLS (`--starttls CERT KEY`, `--tls CERT KEY`).
+    /// Extra arguments: TLS (`--starttls CERT KEY`, `--tls CERT KEY`), `--stall-after N` (a
+    /// server that accepts N mails, then hangs).
     options: Vec<String>,
     process: Option<Child>,
 }
@@ -65,6 +66,18 @@ impl SmtpSink {
         let ready = tokio::time::timeout(Duration::from_secs(20), lines.next_line()).await;
         assert!(matches!(ready, Ok(Ok(Some(ref line))) if line == "ready"), "the SMTP sink did not start: {ready:?}");
         self.process = Some(child);
+    }
+
+    /// Stops the server (SIGKILL), as a server that crashed or was switched off.
+    pub async fn stop(&mut self) {
+        if let Some(mut child) = self.process.take() {
+            let _ = child.kill().await;
+        }
+    }
+
+    /// The arguments of its next start (e.g. no `--stall-after` any more).
+    pub fn set_options(&mut self, options: &[&str]) {
+        self.options = options.iter().map(|o| (*o).to_owned()).collect();
     }
 
     /// Every mail accepted so far, in order.
