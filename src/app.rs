@@ -78,9 +78,11 @@ impl Application {
         let tokens = crate::auth::TokenCache::new(crate::auth::TOKEN_CACHE_TTL);
         let rules = Arc::new(crate::survey::rules::select(&settings.handbook_rules)?);
         let notifier = Notifier::new(&settings.public_url);
+        let commits = crate::db::group::GroupCommit::default();
         let (worker, mail) = match delivery {
             Delivery::InProcess => {
-                let worker = Worker::new(settings, pool.clone(), notifier.clone(), rules.clone())?;
+                let worker = Worker::new(settings, pool.clone(), notifier.clone(), rules.clone())?
+                    .sharing_commits(commits.clone());
                 let mail = worker.transport.describe();
                 (Some(worker), mail)
             }
@@ -98,6 +100,7 @@ impl Application {
             notifier,
             sign_ins,
             site,
+            commits,
         });
         let rate_limit = shell::limits::rate_limit(settings.rate_limit_per_minute)?;
         let https = settings.public_url.starts_with("https://");

@@ -251,6 +251,7 @@ pub fn record(
                 contacted_at: new.contacted_at.map(calendar::to_utc),
                 document_id: None,
                 recorded_by: Some(principal.user_id),
+                stay_summary: None,
             },
         )?;
         Ok(store::get(conn, id)?)

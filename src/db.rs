@@ -2,6 +2,7 @@
 //! pool; migrations; and the write transaction every use case runs in.
 
 pub mod bulk;
+pub mod group;
 pub mod schema;
 
 use std::fmt;
@@ -165,19 +166,46 @@ static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Runs `work` in one transaction that intends to write. On SQLite it starts with
 /// `BEGIN IMMEDIATE`, so that two writers wait for each other (busy_timeout) instead of one
-/// failing when its read turns into a write.
+/// failing when its read turns into a write. Inside another transaction (a use case called by
+/// another, or by the write wrapper of the doors), `work` simply runs in it: its error rolls the
+/// whole transaction back, as its caller returns it. A caller that goes on after an inner
+/// failure uses [`savepoint`] instead.
 pub fn write<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
+    if in_transaction(conn).map_err(E::from)? {
+        return work(conn);
+    }
+    transaction(conn, work)
+}
+
+/// Runs `work` in a savepoint of the transaction `conn` is in (or in a transaction of its own
+/// when it is in none): when it fails, only its own writes are undone, and the caller may go on
+/// (a refused send that leaves its draft saved; one request of a group commit; a race on an
+/// idempotency key).
+pub fn savepoint<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    transaction(conn, work)
+}
+
+fn in_transaction(conn: &mut DbConnection) -> QueryResult<bool> {
     type Manager = DbConnection;
-    // Inside another use case's transaction (an idempotent request wraps the use case in one),
-    // the work runs in a savepoint of it.
-    let nested = <Manager as Connection>::TransactionManager::transaction_manager_status_mut(conn)
-        .transaction_depth()
-        .map_err(E::from)?
-        .is_some();
+    Ok(<Manager as Connection>::TransactionManager::transaction_manager_status_mut(conn).transaction_depth()?.is_some())
+}
+
+/// A transaction, or a savepoint inside one.
+fn transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    type Manager = DbConnection;
+    let nested = in_transaction(conn).map_err(E::from)?;
     // SQLite has one writer at a time. This process's writers queue on a mutex, in turn, rather
     // than in SQLite's busy handler, which sleeps up to 100 ms between tries. Other processes
     // (an admin command beside the server) still meet busy_timeout.

@@ -17,6 +17,7 @@ use lettre::message::Mailbox;
 
 use crate::calendar;
 use crate::db::Pool;
+use crate::db::group::GroupCommit;
 use crate::notify::store::{self as outbox, ClaimedMail};
 use crate::notify::{Notifier, Outcome};
 use crate::settings::Settings;
@@ -65,6 +66,9 @@ pub struct Worker {
     pub notifier: Notifier,
     pub rules: Arc<RuleSet>,
     pub reminder_settings: crate::reminders::Timing,
+    /// On SQLite, the worker's bookkeeping shares the commits of the requests that arrive with
+    /// it (`db::group`): the server's own when the worker runs in it.
+    pub commits: GroupCommit,
 }
 
 impl Worker {
@@ -77,7 +81,13 @@ impl Worker {
             notifier,
             rules,
             reminder_settings: crate::reminders::Timing::from_settings(settings),
+            commits: GroupCommit::default(),
         })
+    }
+
+    /// The same worker, committing with the server's requests.
+    pub fn sharing_commits(self, commits: GroupCommit) -> Self {
+        Self { commits, ..self }
     }
 
     /// Delivers and reminds until the task is dropped.
@@ -127,11 +137,13 @@ impl Worker {
 
     /// Sends one batch of due mail; returns how many mails were tried.
     pub async fn deliver_due(&self) -> anyhow::Result<usize> {
-        let pool = self.pool.clone();
+        let (pool, commits) = (self.pool.clone(), self.commits.clone());
         let lease = chrono::Duration::from_std(LEASE)?;
         let claimed = tokio::task::spawn_blocking(move || {
             let mut conn = pool.get()?;
-            anyhow::Ok(outbox::claim(&mut conn, calendar::now(), lease, BATCH)?)
+            commits.write(&mut conn, move |conn| {
+                Ok::<_, crate::error::AppError>(outbox::claim(conn, calendar::now(), lease, BATCH)?)
+            })
         })
         .await??;
         if claimed.is_empty() {
@@ -157,10 +169,10 @@ impl Worker {
                 done.push(self.outcome(mail, result, calendar::now()));
             }
             tried += done.len();
-            let pool = self.pool.clone();
+            let (pool, commits) = (self.pool.clone(), self.commits.clone());
             tokio::task::spawn_blocking(move || {
                 let mut conn = pool.get()?;
-                anyhow::Ok(record(&mut conn, &done, calendar::now())?)
+                commits.write(&mut conn, move |conn| record(conn, &done, calendar::now()))
             })
             .await??;
         }

@@ -364,7 +364,7 @@ pub fn submit(
             errors.extend(schema.validate(&draft.payload, "/payload"));
             return Ok(Submitted::Refused(composing(conn, principal, draft)?, errors));
         }
-        match crate::db::write(conn, |conn| send_saved(conn, schemas, notifier, principal, &draft)) {
+        match crate::db::savepoint(conn, |conn| send_saved(conn, schemas, notifier, principal, &draft)) {
             Ok(document) => Ok(Submitted::Sent(document)),
             Err(AppError::Invalid(errors)) => Ok(Submitted::Refused(composing(conn, principal, draft)?, errors)),
             Err(other) => Err(other),

@@ -195,3 +195,9 @@ impl From<actix_web::error::BlockingError> for AppError {
         Self::Unexpected(anyhow::anyhow!("blocking task: {error}"))
     }
 }
+
+impl From<crate::db::group::GroupFailed> for AppError {
+    fn from(error: crate::db::group::GroupFailed) -> Self {
+        Self::Unexpected(error.into())
+    }
+}

@@ -63,6 +63,12 @@ pub struct Stored {
 /// Runs `work` once per key: with no key, simply runs it; with a key seen before, returns the
 /// stored answer without running it; else runs it and stores its answer (`status`, the
 /// `location` it gives, the JSON of its value) in the same transaction.
+///
+/// The key is claimed first (inserted without its answer, or left as it is when it exists): a
+/// request with this key that committed before is then answered from its stored answer; on
+/// PostgreSQL a request with this key still running makes the claim wait for its commit (the
+/// unique key), and then answers the same. The answer is written into the claimed row once the
+/// work is done; if the work fails, the transaction takes the claim back with it.
 pub fn once<T: Serialize>(
     conn: &mut DbConnection,
     user: Uuid,
@@ -73,50 +79,18 @@ pub fn once<T: Serialize>(
 ) -> Result<Answer<T>, AppError> {
     let Some(keyed) = keyed else { return Ok(Answer::Fresh(work(conn)?)) };
     let now = calendar::now();
-    let attempt = crate::db::write(conn, |conn| {
-        if let Some(stored) = stored(conn, user, keyed, now)? {
-            return Ok(Answer::Replayed(stored));
+    if !store::claim(conn, user, keyed, now)? {
+        match stored(conn, user, keyed, now)? {
+            Some(answer) => return Ok(Answer::Replayed(answer)),
+            // Remembered no longer (forgotten just now): the key is free again.
+            None if store::claim(conn, user, keyed, now)? => {}
+            None => return Err(AppError::Conflict("同じ Idempotency-Key の要求を処理中です".into())),
         }
-        let value = work(conn)?;
-        let body = serde_json::to_string(&value).map_err(|e| AppError::Unexpected(e.into()))?;
-        let answer = Stored { status, location: location(&value), body };
-        let inserted = store::insert(conn, user, keyed, &answer, now);
-        match inserted {
-            Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
-                Err(Failure::Raced)
-            }
-            other => {
-                other?;
-                Ok(Answer::Fresh(value))
-            }
-        }
-    });
-    match attempt {
-        Ok(answer) => Ok(answer),
-        Err(Failure::App(error)) => Err(error),
-        // Another request with this key committed first (on PostgreSQL the unique key waited for
-        // it): this one's writes were rolled back; answer as that one did.
-        Err(Failure::Raced) => stored(conn, user, keyed, now)?
-            .map(Answer::Replayed)
-            .ok_or_else(|| AppError::Conflict("同じ Idempotency-Key の要求を処理中です".into())),
     }
-}
-
-enum Failure {
-    App(AppError),
-    Raced,
-}
-
-impl From<AppError> for Failure {
-    fn from(error: AppError) -> Self {
-        Self::App(error)
-    }
-}
-
-impl From<diesel::result::Error> for Failure {
-    fn from(error: diesel::result::Error) -> Self {
-        Self::App(error.into())
-    }
+    let value = work(conn)?;
+    let body = serde_json::to_string(&value).map_err(|e| AppError::Unexpected(e.into()))?;
+    store::answer(conn, user, &keyed.key, &Stored { status, location: location(&value), body })?;
+    Ok(Answer::Fresh(value))
 }
 
 /// The stored answer for this user's key, if it is recent; a key reused for another request
@@ -127,6 +101,10 @@ fn stored(conn: &mut DbConnection, user: Uuid, keyed: &Keyed, now: NaiveDateTime
         // Forgotten: the key may be used again.
         store::forget(conn, user, &keyed.key)?;
         return Ok(None);
+    }
+    if answer.status == 0 {
+        // Claimed by a request of this very transaction that has not answered: not a replay.
+        return Err(AppError::Conflict("同じ Idempotency-Key の要求を処理中です".into()));
     }
     if fingerprint != keyed.fingerprint {
         return Err(AppError::invalid(

@@ -36,6 +36,8 @@ pub struct AppState {
     pub sign_ins: limits::SignInFailures,
     /// What the doors need of the configuration.
     pub site: SiteSettings,
+    /// On SQLite, the writes of requests that arrive together share one commit.
+    pub commits: crate::db::group::GroupCommit,
 }
 
 /// What the doors need to know of the configuration.

@@ -21,6 +21,9 @@ pub struct ContactRecord {
     pub contacted_at: Option<NaiveDateTime>,
     pub document_id: Option<Uuid>,
     pub recorded_by: Option<Uuid>,
+    /// The stay's contact summary, when the caller read it in this transaction: a contact that
+    /// would not change it is then not taken in (nothing is read again).
+    pub stay_summary: Option<ContactFirsts>,
 }
 
 #[derive(Queryable, Selectable)]
@@ -77,7 +80,8 @@ pub fn insert(conn: &mut DbConnection, record: &ContactRecord) -> QueryResult<Uu
         .execute(conn)?;
     let firsts =
         super::SummarySide::firsts(record.direction, record.kind, record.contacted_on.map(calendar::day_number));
-    if firsts != ContactFirsts::default() {
+    let unchanged = record.stay_summary.is_some_and(|stored| stored.merged(firsts) == stored);
+    if firsts != ContactFirsts::default() && !unchanged {
         crate::episodes::store::take_in(conn, &[(record.episode_id, firsts)])?;
     }
     Ok(id)

@@ -78,6 +78,7 @@ pub fn send(
                 contacted_at: Some(now),
                 document_id: Some(id),
                 recorded_by: Some(principal.user_id),
+                stay_summary: stay.summary,
             },
         )?;
         after_write(conn, kind, stay.episode_id, &request.payload)?;
@@ -118,6 +119,8 @@ struct Stay {
     episode_id: Uuid,
     client_id: Uuid,
     client_name: String,
+    /// The stay's contact summary as read in this transaction (a new stay's: none yet).
+    summary: Option<episodes::store::ContactFirsts>,
 }
 
 /// Finds the stay a document is about: the one named, which the sender takes part in and whose
@@ -149,7 +152,12 @@ fn resolve_stay(
                 ));
             }
             errors.extend(consistency(kind, &request.payload, today, facts.admitted_on));
-            Ok(Stay { episode_id, client_id: facts.client_id, client_name: facts.client_name })
+            Ok(Stay {
+                episode_id,
+                client_id: facts.client_id,
+                client_name: facts.client_name,
+                summary: Some(facts.summary),
+            })
         }
         (None, Some(client_id)) if kind == DocumentKind::AdmissionInfo => {
             if !crate::clients::store::is_visible(conn, client_id, principal.facility_id)? {
@@ -159,7 +167,7 @@ fn resolve_stay(
             if let Some(open) = episodes::store::open_stay(conn, client_id, recipient)? {
                 let registered = episodes::store::get(conn, open)?.admitted_on;
                 errors.extend(consistency(kind, &request.payload, today, registered));
-                return Ok(Stay { episode_id: open, client_id, client_name });
+                return Ok(Stay { episode_id: open, client_id, client_name, summary: None });
             }
             errors.extend(checks::admission_info(&request.payload, "/payload", today, None));
             if !errors.is_empty() {
@@ -179,7 +187,7 @@ fn resolve_stay(
                 planned_respite: false,
                 created_by: Some(principal.user_id),
             };
-            Ok(Stay { episode_id: episodes::store::insert(conn, &new)?, client_id, client_name })
+            Ok(Stay { episode_id: episodes::store::insert(conn, &new)?, client_id, client_name, summary: None })
         }
         _ => {
             let allowed = if kind == DocumentKind::AdmissionInfo {

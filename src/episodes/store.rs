@@ -109,43 +109,66 @@ pub struct StayFacts {
     pub admitted_on: NaiveDate,
     pub client_id: Uuid,
     pub client_name: String,
+    /// The stay's contact summary as stored now (a contact that would not change it need not
+    /// read it again).
+    pub summary: ContactFirsts,
 }
 
-/// The stay's hospital, admission date and client, if `facility` takes part in it (one query).
+/// The stay's hospital, admission date, client and contact summary, if `facility` takes part in
+/// it (one query).
 pub fn stay_for(conn: &mut DbConnection, episode_id: Uuid, facility: Uuid) -> QueryResult<Option<StayFacts>> {
-    episodes::table
+    type Row = (String, NaiveDate, Option<String>, String, (Option<i32>, bool, Option<i32>, bool));
+    let row: Option<Row> = episodes::table
         .inner_join(episode_parties::table)
         .inner_join(crate::db::schema::clients::table)
         .filter(episodes::id.eq(episode_id.to_string()))
         .filter(episode_parties::facility_id.eq(facility.to_string()))
-        .select((episodes::hospital_id, episodes::admitted_on, episodes::client_id, crate::db::schema::clients::name))
-        .first::<(String, NaiveDate, Option<String>, String)>(conn)
-        .optional()?
-        // Imported stays have no client (and no parties, so they are not found here anyway).
-        .and_then(|(hospital, admitted_on, client, client_name)| {
-            client.map(|c| (hospital, admitted_on, c, client_name))
-        })
-        .map(|(hospital, admitted_on, client, client_name)| {
-            Ok(StayFacts { hospital: to_uuid(&hospital)?, admitted_on, client_id: to_uuid(&client)?, client_name })
-        })
-        .transpose()
+        .select((
+            episodes::hospital_id,
+            episodes::admitted_on,
+            episodes::client_id,
+            crate::db::schema::clients::name,
+            (
+                episodes::first_admission_info_day,
+                episodes::undated_admission_info,
+                episodes::first_discharge_contact_day,
+                episodes::undated_discharge_contact,
+            ),
+        ))
+        .first(conn)
+        .optional()?;
+    // Imported stays have no client (and no parties, so they are not found here anyway).
+    let Some((hospital, admitted_on, Some(client), client_name, summary)) = row else { return Ok(None) };
+    let (admission, undated_admission, discharge, undated_discharge) = summary;
+    Ok(Some(StayFacts {
+        hospital: to_uuid(&hospital)?,
+        admitted_on,
+        client_id: to_uuid(&client)?,
+        client_name,
+        summary: ContactFirsts { admission, undated_admission, discharge, undated_discharge },
+    }))
 }
 
-/// Makes each facility a party of the stay; those that already are stay as they are.
+/// Makes each facility a party of the stay; those that already are stay as they are (one
+/// statement).
 pub fn add_parties(conn: &mut DbConnection, episode_id: Uuid, facilities: &[Uuid]) -> QueryResult<()> {
-    let wanted: Vec<String> = facilities.iter().map(Uuid::to_string).collect();
-    let present: Vec<String> = episode_parties::table
-        .filter(episode_parties::episode_id.eq(episode_id.to_string()))
-        .filter(episode_parties::facility_id.eq_any(&wanted))
-        .select(episode_parties::facility_id)
-        .load(conn)?;
-    let mut missing: Vec<&String> = wanted.iter().filter(|f| !present.contains(f)).collect();
-    missing.dedup();
-    for facility in missing {
-        diesel::insert_into(episode_parties::table)
-            .values((episode_parties::episode_id.eq(episode_id.to_string()), episode_parties::facility_id.eq(facility)))
-            .execute(conn)?;
-    }
+    let mut wanted: Vec<String> = facilities.iter().map(Uuid::to_string).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let rows: Vec<_> = wanted
+        .iter()
+        .map(|facility| {
+            (episode_parties::episode_id.eq(episode_id.to_string()), episode_parties::facility_id.eq(facility))
+        })
+        .collect();
+    match conn {
+        DbConnection::Sqlite(c) => {
+            diesel::insert_into(episode_parties::table).values(rows).on_conflict_do_nothing().execute(c)?
+        }
+        DbConnection::Postgres(c) => {
+            diesel::insert_into(episode_parties::table).values(rows).on_conflict_do_nothing().execute(c)?
+        }
+    };
     Ok(())
 }
 

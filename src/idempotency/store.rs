@@ -8,7 +8,41 @@ use super::{Keyed, Stored};
 use crate::db::DbConnection;
 use crate::db::schema::idempotency_keys;
 
-/// Stores a key with its answer; a key stored already is a unique violation.
+/// Claims a key for a request: inserts it with its fingerprint and no answer yet (status 0).
+/// False when the key exists (on PostgreSQL, once the transaction that inserted it has ended).
+pub fn claim(conn: &mut DbConnection, user: Uuid, keyed: &Keyed, now: NaiveDateTime) -> QueryResult<bool> {
+    let row = (
+        idempotency_keys::user_id.eq(user.to_string()),
+        idempotency_keys::key.eq(&keyed.key),
+        idempotency_keys::fingerprint.eq(&keyed.fingerprint),
+        idempotency_keys::status.eq(0),
+        idempotency_keys::location.eq(None::<String>),
+        idempotency_keys::response.eq(""),
+        idempotency_keys::created_at.eq(now),
+    );
+    let inserted = match conn {
+        DbConnection::Sqlite(c) => {
+            diesel::insert_into(idempotency_keys::table).values(row).on_conflict_do_nothing().execute(c)?
+        }
+        DbConnection::Postgres(c) => {
+            diesel::insert_into(idempotency_keys::table).values(row).on_conflict_do_nothing().execute(c)?
+        }
+    };
+    Ok(inserted == 1)
+}
+
+/// Stores the answer of the request that claimed the key.
+pub fn answer(conn: &mut DbConnection, user: Uuid, key: &str, answer: &Stored) -> QueryResult<usize> {
+    diesel::update(idempotency_keys::table.find((user.to_string(), key)))
+        .set((
+            idempotency_keys::status.eq(i32::from(answer.status)),
+            idempotency_keys::location.eq(&answer.location),
+            idempotency_keys::response.eq(&answer.body),
+        ))
+        .execute(conn)
+}
+
+/// Stores a key with its answer at once (the benchmark's raw rows).
 pub fn insert(
     conn: &mut DbConnection,
     user: Uuid,

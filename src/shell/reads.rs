@@ -32,7 +32,11 @@ pub async fn audit(
         return Ok(response);
     };
     let entry = RequestInfo::of(request).entry(Some(&principal), action, status);
-    match blocking(&state, move |conn, _| Ok(crate::audit::record(conn, &entry)?)).await {
+    // On SQLite, in the commit of the writes (and other reads' entries) that arrive together.
+    let recorded = blocking(&state, move |conn, state| {
+        state.commits.write(conn, move |conn| Ok::<_, crate::error::AppError>(crate::audit::record(conn, &entry)?))
+    });
+    match recorded.await {
         Ok(()) => Ok(response),
         Err(error) => {
             let (request, _) = response.into_parts();

@@ -1,7 +1,8 @@
 //! The one way either door changes something: the use case runs in one transaction with its
 //! audit entry, once per idempotency key when the request has one (the API's
 //! `Idempotency-Key`; a page's form has none, and posting it twice is answered by the use case
-//! itself, e.g. 確認 twice changes nothing).
+//! itself, e.g. 確認 twice changes nothing). On SQLite the writes of requests that arrive
+//! together share one commit (`db::group`), each in its own savepoint, each answered after it.
 
 use actix_web::web;
 use serde::Serialize;
@@ -43,8 +44,11 @@ where
     F: FnOnce(&mut DbConnection, &AppState, &Principal) -> Result<T, AppError> + Send + 'static,
 {
     let Write { principal, request, keyed, status } = asked;
+    let shared = state.clone();
     blocking(state, move |conn, state| {
-        crate::db::write(conn, |conn| {
+        // On SQLite, with the writes of the requests that arrive together, in one commit.
+        state.commits.write(conn, move |conn| {
+            let state: &AppState = &shared;
             let answer = idempotency::once(conn, principal.user_id, keyed.as_ref(), status, location, |conn| {
                 work(conn, state, &principal)
             })?;

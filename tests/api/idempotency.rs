@@ -130,3 +130,34 @@ async fn other_writes_take_keys_too_and_a_malformed_key_is_a_bad_request() {
     assert_eq!(status, 400, "{answer}");
     assert!(answer["detail"].as_str().unwrap().contains("Idempotency-Key"));
 }
+
+#[tokio::test]
+async fn requests_arriving_together_each_get_their_own_answer_and_a_refused_one_leaves_nothing() {
+    // On SQLite, writes that arrive together share one commit (db::group): one refused request
+    // must neither take the others down nor leave anything of itself behind.
+    let app = spawn_app().await;
+    let client = app.client_of_care_office("0100000001").await;
+    let good = sheet_for(&app, &client);
+    let mut broken = sheet_for(&app, &client);
+    broken["payload"]["patient"].as_object_mut().unwrap().remove("name");
+    let keys: Vec<String> = (0..8).map(|n| format!("together-{n}")).collect();
+    let answers = futures_util::future::join_all(keys.iter().enumerate().map(|(n, key)| {
+        let body = if n % 2 == 0 { &good } else { &broken };
+        post_keyed(&app, "/api/v1/documents", &app.city().care_manager, key, body)
+    }))
+    .await;
+    for (n, (status, replayed, answer)) in answers.iter().enumerate() {
+        let expected = if n % 2 == 0 { 201 } else { 422 };
+        assert_eq!((*status, replayed.as_deref()), (expected, None), "request {n}: {answer}");
+    }
+    let ids: std::collections::HashSet<&str> =
+        answers.iter().filter_map(|(_, _, answer)| answer["id"].as_str()).collect();
+    assert_eq!(ids.len(), 4, "four documents, each its own");
+    assert_eq!(app.count("documents"), 4);
+    assert_eq!(app.count("contacts"), 4);
+    assert_eq!(app.count("outbox"), 4);
+    assert_eq!(app.count("idempotency_keys"), 4, "the refused requests' keys are not used up");
+
+    let (status, replayed, _) = post_keyed(&app, "/api/v1/documents", &app.city().care_manager, &keys[1], &good).await;
+    assert_eq!((status, replayed), (201, None), "a refused request's key serves its corrected retry");
+}

@@ -1,7 +1,10 @@
 //! Durable submissions per second: 8 concurrent clients send full admission sheets through the
-//! HTTP API (token check, schema validation, visibility checks, one transaction, 201 only after
-//! the commit), next to the raw insert rate of the same rows (document, revision, contact) made
-//! by 8 threads straight through the store, in the same run, on the same database.
+//! HTTP API, each with its own Idempotency-Key (token check, schema validation, visibility
+//! checks, one transaction, 201 only after the commit), while the server's delivery worker sends
+//! their mail (to `.eml` files, as `serve --demo` does); next to the raw rate of the same rows
+//! (document, revision with the same payload, contact, outbox row, audit row, idempotency key)
+//! written by 8 threads straight through the stores, one durable commit each, in the same run, on
+//! the same database.
 //! SQLite always; PostgreSQL too when TEST_DATABASE_URL is set:
 //!   cargo bench --bench submissions
 //!   tests/with-postgres.sh cargo bench --bench submissions
@@ -47,11 +50,13 @@ fn setup(database: &TestDatabase) -> (Settings, Setup) {
         "BIND_ADDR" => Ok("127.0.0.1:0".into()),
         // The load is the point: no rate limit in the way.
         "RATE_LIMIT_PER_MINUTE" => Ok("1000000".into()),
+        "MAIL_DIR" => Ok(database.mail_dir().display().to_string()),
         _ => Err(std::env::VarError::NotPresent),
     })
     .unwrap();
     let pool = app::prepare_database(&settings).unwrap();
     let conn = &mut *pool.get().unwrap();
+    // Each facility has one contact window with an address: a sheet is announced by one mail.
     let facility = |conn: &mut db::DbConnection, code: &str, kind| {
         directory::create_facility(
             conn,
@@ -61,7 +66,13 @@ fn setup(database: &TestDatabase) -> (Settings, Setup) {
                 kind,
                 area: None,
                 in_city: true,
-                contact_windows: vec![],
+                contact_windows: vec![directory::ContactWindow {
+                    label: "連携室".into(),
+                    email: Some(format!("{}@bench.example", code.to_lowercase())),
+                    phone: None,
+                    fax: None,
+                    hours_note: None,
+                }],
             },
         )
         .unwrap()
@@ -112,6 +123,7 @@ async fn through_the_api(address: &str, setup: &Setup, per_client: usize) -> (f6
                         .post(&url)
                         .bearer_auth(&token)
                         .header("content-type", "application/json")
+                        .header("Idempotency-Key", Uuid::now_v7().to_string())
                         .body(body.clone())
                         .send()
                         .await
@@ -133,12 +145,41 @@ async fn through_the_api(address: &str, setup: &Setup, per_client: usize) -> (f6
     (latencies.len() as f64 / elapsed.as_secs_f64(), at(0.5), at(0.95))
 }
 
-/// The same rows, inserted by 8 threads in one write transaction each; returns per second.
+/// The same rows, written by 8 threads in one durable transaction each, straight through the
+/// stores (no HTTP, no token, no validation, no lookups): document, revision, contact, the outbox
+/// row of its mail (rendered once beforehand), the audit row, the idempotency key. Per second.
 fn raw_inserts(setup: &Setup, per_client: usize) -> f64 {
+    let facts = renkei::notify::mail::MailFacts {
+        recipient_facility: "H".into(),
+        sender_facility: Some("C".into()),
+        document_kind: Some("入院時情報提供書".into()),
+        link: "http://127.0.0.1/documents/x".into(),
+        ..Default::default()
+    };
+    let mail = renkei::notify::mail::render(renkei::notify::Topic::DocumentSent, &facts).unwrap();
+    let recipients = [renkei::notify::recipients::Recipient {
+        facility_id: setup.hospital,
+        user_id: None,
+        address: "h@bench.example".into(),
+    }];
+    let body = setup.sheet.to_string();
+    // Each stay's contact summary as the first sheet sets it (the API's warm-up sends do the
+    // same): the sheets measured then leave it as it is, and the send path does not read it.
+    let summary = renkei::episodes::store::ContactFirsts {
+        admission: Some(renkei::calendar::day_number(renkei::calendar::today())),
+        ..Default::default()
+    };
+    {
+        let conn = &mut *setup.pool.get().unwrap();
+        for episode in &setup.episodes {
+            renkei::episodes::store::take_in(conn, &[(*episode, summary)]).unwrap();
+        }
+    }
     let started = Instant::now();
     std::thread::scope(|scope| {
         for episode in &setup.episodes {
-            scope.spawn(|| {
+            let (mail, recipients, body) = (&mail, &recipients, &body);
+            scope.spawn(move || {
                 let mut conn = setup.pool.get().unwrap();
                 for _ in 0..per_client {
                     db::write(&mut conn, |conn| {
@@ -164,8 +205,42 @@ fn raw_inserts(setup: &Setup, per_client: usize) -> f64 {
                                 contacted_at: Some(now),
                                 document_id: Some(id),
                                 recorded_by: Some(setup.sender.user_id),
+                                stay_summary: Some(summary),
                             },
                         )?;
+                        let about = renkei::notify::About {
+                            topic: renkei::notify::Topic::DocumentSent,
+                            document: Some((id, 1)),
+                            episode_id: Some(*episode),
+                            reminder_id: None,
+                        };
+                        renkei::notify::store::enqueue(conn, &about, mail, recipients, "bench.example", now)?;
+                        renkei::audit::record(
+                            conn,
+                            &renkei::audit::Entry {
+                                user: Some(setup.sender.user_id),
+                                facility: Some(setup.sender.facility_id),
+                                action: renkei::audit::Action::Write,
+                                method: "POST".into(),
+                                route: "/api/v1/documents".into(),
+                                target: Some(id.to_string()),
+                                status: 201,
+                                origin: renkei::audit::Origin::default(),
+                            },
+                        )?;
+                        let keyed = renkei::idempotency::Keyed::new(
+                            &Uuid::now_v7().to_string(),
+                            "POST",
+                            "/api/v1/documents",
+                            body.as_bytes(),
+                        )
+                        .unwrap();
+                        let answer = renkei::idempotency::Stored {
+                            status: 201,
+                            location: Some(format!("/api/v1/documents/{id}")),
+                            body: "{}".into(),
+                        };
+                        renkei::idempotency::store::insert(conn, setup.sender.user_id, &keyed, &answer, now)?;
                         Ok::<_, diesel::result::Error>(())
                     })
                     .unwrap();
@@ -176,31 +251,61 @@ fn raw_inserts(setup: &Setup, per_client: usize) -> f64 {
     (setup.episodes.len() * per_client) as f64 / started.elapsed().as_secs_f64()
 }
 
+/// Waits until the delivery worker has sent every queued mail.
+fn drained(pool: &Pool) {
+    use diesel::prelude::*;
+    use renkei::db::schema::outbox;
+    let conn = &mut *pool.get().unwrap();
+    for _ in 0..600 {
+        let waiting: i64 = outbox::table.filter(outbox::state.ne("delivered")).count().get_result(conn).unwrap();
+        if waiting == 0 {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("the worker did not deliver the API's mail within a minute");
+}
+
 fn main() {
-    let engines: Vec<(&str, Option<String>)> = match std::env::var("TEST_DATABASE_URL") {
+    let mut engines: Vec<(&str, Option<String>)> = match std::env::var("TEST_DATABASE_URL") {
         Ok(url) if !url.is_empty() => vec![("SQLite", None), ("PostgreSQL", Some(url))],
         _ => vec![("SQLite", None)],
     };
+    // BENCH_ENGINE=PostgreSQL (or SQLite) runs one engine alone, e.g. under a profiler.
+    if let Ok(only) = std::env::var("BENCH_ENGINE") {
+        engines.retain(|(name, _)| *name == only);
+    }
     let runtime = tokio::runtime::Runtime::new().unwrap();
     println!(
-        "| engine | submissions/s (API, {CLIENTS} clients) | p50 | p95 | raw inserts/s (same rows, {CLIENTS} threads) | ratio |"
+        "| engine | submissions/s (API, {CLIENTS} clients) | p50 | p95 | raw transactions/s (same rows, {CLIENTS} threads) | ratio |"
     );
     println!("|---|---|---|---|---|---|");
     for (name, url) in engines {
-        let database = match url {
-            Some(url) => TestDatabase::new_postgres(&url),
+        let fresh = || match &url {
+            Some(url) => TestDatabase::new_postgres(url),
             None => TestDatabase::new_sqlite(),
         };
-        let (settings, setup) = setup(&database);
+        // The API on one fresh database, with the server's delivery worker sending its mail.
+        let database = fresh();
+        let (settings, api_setup) = setup(&database);
         let (api, p50, p95) = runtime.block_on(async {
             let application =
-                Application::build(&settings, setup.pool.clone(), renkei::app::Delivery::Elsewhere).unwrap();
+                Application::build(&settings, api_setup.pool.clone(), renkei::app::Delivery::InProcess).unwrap();
             let address = format!("http://127.0.0.1:{}", application.port());
             tokio::spawn(application.run_until_stopped());
-            through_the_api(&address, &setup, 10).await; // warm-up
-            through_the_api(&address, &setup, PER_CLIENT).await
+            through_the_api(&address, &api_setup, 10).await; // warm-up
+            through_the_api(&address, &api_setup, PER_CLIENT).await
         });
-        let raw = raw_inserts(&setup, PER_CLIENT);
+        drained(&api_setup.pool);
+        // The raw rows on another fresh database, with nothing else running: the rate of the
+        // writes alone, one durable commit each.
+        let raw = if std::env::var("BENCH_PHASE").is_ok_and(|p| p == "api") {
+            f64::NAN
+        } else {
+            let raw_database = fresh();
+            let (_, raw_setup) = setup(&raw_database);
+            raw_inserts(&raw_setup, PER_CLIENT)
+        };
         println!(
             "| {name} | {api:.0} | {:.1} ms | {:.1} ms | {raw:.0} | {:.0} % |",
             p50.as_secs_f64() * 1000.0,
