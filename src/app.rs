@@ -148,6 +148,11 @@ impl Application {
         self.port
     }
 
+    /// Stops the server from outside (a benchmark's round, a test).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     /// Serves (and delivers mail) until the server is stopped (SIGINT, SIGTERM).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let worker = self.worker.map(|w| tokio::spawn(w.run()));

@@ -66,7 +66,9 @@ pub fn send(
         let now = calendar::now();
         let id =
             store::insert(conn, kind, stay.episode_id, principal, recipient.id, schema.version, &request.payload, now)?;
-        episodes::store::add_parties(conn, stay.episode_id, &[principal.facility_id, recipient.id])?;
+        if !stay.parties_complete {
+            episodes::store::add_parties(conn, stay.episode_id, &[principal.facility_id, recipient.id])?;
+        }
         contacts::store::insert(
             conn,
             &contacts::store::ContactRecord {
@@ -121,6 +123,8 @@ struct Stay {
     client_name: String,
     /// The stay's contact summary as read in this transaction (a new stay's: none yet).
     summary: Option<episodes::store::ContactFirsts>,
+    /// Whether sender and recipient both take part in the stay already.
+    parties_complete: bool,
 }
 
 /// Finds the stay a document is about: the one named, which the sender takes part in and whose
@@ -138,7 +142,7 @@ fn resolve_stay(
     let kind = request.kind;
     match (request.episode_id, request.client_id) {
         (Some(episode_id), None) => {
-            let facts = episodes::store::stay_for(conn, episode_id, principal.facility_id)?
+            let facts = episodes::store::stay_for(conn, episode_id, principal.facility_id, recipient)?
                 .ok_or(AppError::NotFound("episode"))?;
             let (hospital, counterpart) = match kind {
                 DocumentKind::AdmissionInfo => (recipient, "送付先"),
@@ -157,6 +161,7 @@ fn resolve_stay(
                 client_id: facts.client_id,
                 client_name: facts.client_name,
                 summary: Some(facts.summary),
+                parties_complete: facts.counterpart_is_party,
             })
         }
         (None, Some(client_id)) if kind == DocumentKind::AdmissionInfo => {
@@ -167,7 +172,7 @@ fn resolve_stay(
             if let Some(open) = episodes::store::open_stay(conn, client_id, recipient)? {
                 let registered = episodes::store::get(conn, open)?.admitted_on;
                 errors.extend(consistency(kind, &request.payload, today, registered));
-                return Ok(Stay { episode_id: open, client_id, client_name, summary: None });
+                return Ok(Stay { episode_id: open, client_id, client_name, summary: None, parties_complete: false });
             }
             errors.extend(checks::admission_info(&request.payload, "/payload", today, None));
             if !errors.is_empty() {
@@ -187,7 +192,13 @@ fn resolve_stay(
                 planned_respite: false,
                 created_by: Some(principal.user_id),
             };
-            Ok(Stay { episode_id: episodes::store::insert(conn, &new)?, client_id, client_name, summary: None })
+            Ok(Stay {
+                episode_id: episodes::store::insert(conn, &new)?,
+                client_id,
+                client_name,
+                summary: None,
+                parties_complete: false,
+            })
         }
         _ => {
             let allowed = if kind == DocumentKind::AdmissionInfo {

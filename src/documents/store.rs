@@ -396,20 +396,32 @@ pub fn unacknowledged(
         .collect()
 }
 
-/// Marks the announced revisions 配信済 (the mail about each reached the recipient's server).
+/// Marks the announced revisions 配信済 (the mail about each reached the recipient's server):
+/// one statement per revision number (all the documents announced in their first revision at
+/// once), which leaves a newer delivered revision and the first delivery's time as they are.
 pub fn mark_delivered(conn: &mut DbConnection, revisions: &[(Uuid, i32)], now: NaiveDateTime) -> QueryResult<()> {
+    use diesel::dsl::case_when;
+    use diesel::sql_types::{Nullable, Timestamp};
+    let mut by_revision: std::collections::BTreeMap<i32, Vec<String>> = std::collections::BTreeMap::new();
     for (id, revision) in revisions {
-        let id = id.to_string();
+        by_revision.entry(*revision).or_default().push(id.to_string());
+    }
+    for (revision, ids) in by_revision {
+        let newer = documents::delivered_revision.is_null().or(documents::delivered_revision.lt(revision));
         diesel::update(
             documents::table
-                .find(&id)
-                .filter(documents::delivered_revision.is_null().or(documents::delivered_revision.lt(revision))),
+                .filter(documents::id.eq_any(&ids))
+                .filter(newer.or(documents::first_delivered_at.is_null())),
         )
-        .set(documents::delivered_revision.eq(revision))
+        .set((
+            documents::delivered_revision.eq(case_when(newer, Some(revision)).otherwise(documents::delivered_revision)),
+            documents::first_delivered_at.eq(case_when(
+                documents::first_delivered_at.is_null(),
+                now.into_sql::<Nullable<Timestamp>>(),
+            )
+            .otherwise(documents::first_delivered_at)),
+        ))
         .execute(conn)?;
-        diesel::update(documents::table.find(&id).filter(documents::first_delivered_at.is_null()))
-            .set(documents::first_delivered_at.eq(now))
-            .execute(conn)?;
     }
     Ok(())
 }

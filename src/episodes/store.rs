@@ -112,18 +112,27 @@ pub struct StayFacts {
     /// The stay's contact summary as stored now (a contact that would not change it need not
     /// read it again).
     pub summary: ContactFirsts,
+    /// Whether the other facility asked about takes part in the stay already.
+    pub counterpart_is_party: bool,
 }
 
 /// The stay's hospital, admission date, client and contact summary, if `facility` takes part in
-/// it (one query).
-pub fn stay_for(conn: &mut DbConnection, episode_id: Uuid, facility: Uuid) -> QueryResult<Option<StayFacts>> {
-    type Row = (String, NaiveDate, Option<String>, String, (Option<i32>, bool, Option<i32>, bool));
-    let row: Option<Row> = episodes::table
+/// it, and whether `counterpart` does too (one query).
+pub fn stay_for(
+    conn: &mut DbConnection,
+    episode_id: Uuid,
+    facility: Uuid,
+    counterpart: Uuid,
+) -> QueryResult<Option<StayFacts>> {
+    type Row = (String, String, NaiveDate, Option<String>, String, (Option<i32>, bool, Option<i32>, bool));
+    let (facility, counterpart) = (facility.to_string(), counterpart.to_string());
+    let rows: Vec<Row> = episodes::table
         .inner_join(episode_parties::table)
         .inner_join(crate::db::schema::clients::table)
         .filter(episodes::id.eq(episode_id.to_string()))
-        .filter(episode_parties::facility_id.eq(facility.to_string()))
+        .filter(episode_parties::facility_id.eq_any([&facility, &counterpart]))
         .select((
+            episode_parties::facility_id,
             episodes::hospital_id,
             episodes::admitted_on,
             episodes::client_id,
@@ -135,10 +144,14 @@ pub fn stay_for(conn: &mut DbConnection, episode_id: Uuid, facility: Uuid) -> Qu
                 episodes::undated_discharge_contact,
             ),
         ))
-        .first(conn)
-        .optional()?;
+        .load(conn)?;
+    let counterpart_is_party = rows.iter().any(|row| row.0 == counterpart);
     // Imported stays have no client (and no parties, so they are not found here anyway).
-    let Some((hospital, admitted_on, Some(client), client_name, summary)) = row else { return Ok(None) };
+    let Some((_, hospital, admitted_on, Some(client), client_name, summary)) =
+        rows.into_iter().find(|row| row.0 == facility)
+    else {
+        return Ok(None);
+    };
     let (admission, undated_admission, discharge, undated_discharge) = summary;
     Ok(Some(StayFacts {
         hospital: to_uuid(&hospital)?,
@@ -146,6 +159,7 @@ pub fn stay_for(conn: &mut DbConnection, episode_id: Uuid, facility: Uuid) -> Qu
         client_id: to_uuid(&client)?,
         client_name,
         summary: ContactFirsts { admission, undated_admission, discharge, undated_discharge },
+        counterpart_is_party,
     }))
 }
 

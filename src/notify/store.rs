@@ -116,26 +116,21 @@ pub fn claim(
     })
 }
 
-/// Records attempts' outcomes, in the caller's transaction. Returns the document revisions
-/// whose announcement was delivered, for the caller to mark 配信済.
+/// Records attempts' outcomes, in the caller's transaction: the delivered mails in one
+/// statement, each other outcome in its own. Returns the document revisions whose announcement
+/// was delivered, for the caller to mark 配信済.
 pub fn record(
     conn: &mut DbConnection,
     outcomes: &[(ClaimedMail, Outcome)],
     now: NaiveDateTime,
 ) -> QueryResult<Vec<(Uuid, i32)>> {
     let mut announced = Vec::new();
+    let mut delivered = Vec::new();
     for (mail, outcome) in outcomes {
         let row = outbox::table.find(&mail.id);
         match outcome {
             Outcome::Delivered => {
-                diesel::update(row)
-                    .set((
-                        outbox::state.eq(MailState::Delivered.as_str()),
-                        outbox::delivered_at.eq(now),
-                        outbox::lease_until.eq(None::<NaiveDateTime>),
-                        outbox::last_error.eq(None::<String>),
-                    ))
-                    .execute(conn)?;
+                delivered.push(mail.id.as_str());
                 let announces = to_enum::<Topic>(&mail.topic).is_ok_and(Topic::delivers_document);
                 if let (true, Some(document), Some(revision)) = (announces, &mail.document_id, mail.document_revision) {
                     announced.push((to_uuid(document)?, revision));
@@ -161,6 +156,16 @@ pub fn record(
                     .execute(conn)?;
             }
         }
+    }
+    if !delivered.is_empty() {
+        diesel::update(outbox::table.filter(outbox::id.eq_any(&delivered)))
+            .set((
+                outbox::state.eq(MailState::Delivered.as_str()),
+                outbox::delivered_at.eq(now),
+                outbox::lease_until.eq(None::<NaiveDateTime>),
+                outbox::last_error.eq(None::<String>),
+            ))
+            .execute(conn)?;
     }
     Ok(announced)
 }
