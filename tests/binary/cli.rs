@@ -214,3 +214,31 @@ async fn admins_list_and_retry_mail_from_the_command_line() {
     assert_eq!(code, 1);
     assert!(stderr.contains("配信失敗のメール"), "{stderr}");
 }
+
+#[tokio::test]
+async fn the_access_log_names_each_request_without_its_query_so_a_patient_search_leaves_no_name() {
+    let database = TestDatabase::new();
+    let port = free_port();
+    let mut server = renkei(&database)
+        .args(["serve", "--demo"])
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_healthy(port).await;
+    let search =
+        format!("http://127.0.0.1:{port}/episodes/new?name=青葉太郎&birth_date=1940-04-01&insurance_number=1234567890");
+    let answer = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let answer = answer.get(search).send().await.unwrap();
+    assert_eq!(answer.status().as_u16(), 303, "not signed in: sent to the sign-in page");
+    server.kill().await.unwrap();
+    let mut log = String::new();
+    tokio::io::AsyncReadExt::read_to_string(&mut server.stderr.take().unwrap(), &mut log).await.unwrap();
+    let line = log.lines().find(|l| l.contains("/episodes/new")).unwrap_or_else(|| panic!("no access line: {log}"));
+    assert!(line.contains("303 GET /episodes/new "), "{line}");
+    for secret in ["name", "%E9%9D%92", "青葉", "1940", "1234567890"] {
+        assert!(!log.contains(secret), "{secret} in the log: {line}");
+    }
+}
