@@ -44,7 +44,7 @@ impl FromRequest for CurrentUser {
             state.sign_ins.check(address)?;
             let secret = token.clone();
             let mut entry = RequestInfo::of(&request).entry(None, Action::SignIn, 200);
-            let principal = blocking(&state, move |conn, _| {
+            let principal = blocking(&state, move |conn, state| {
                 // Each resolution of a token from the database is a sign-in, and each unknown or
                 // revoked token a failed one: both are audited.
                 let principal = auth::authenticate(conn, &secret)?;
@@ -53,7 +53,9 @@ impl FromRequest for CurrentUser {
                 if principal.is_none() {
                     (entry.action, entry.status) = (Action::SignInFailed, 401);
                 }
-                audit::record(conn, &entry)?;
+                // A write like any other: on SQLite in the commit of the writes arriving with it,
+                // never beside them (a lone write waits in SQLite's busy handler, up to seconds).
+                state.commits.write(conn, move |conn| Ok::<_, AppError>(audit::record(conn, &entry)?))?;
                 Ok(principal)
             })
             .await?;

@@ -95,7 +95,7 @@ pub async fn submit(
     state.sign_ins.check_account(&email)?;
     let mut entry = RequestInfo::of(&request).entry(None, Action::SignIn, 303);
     let (lifetime, account) = (state.site.session_lifetime, email.clone());
-    let outcome = blocking(&state, move |conn, _| {
+    let outcome = blocking(&state, move |conn, state| {
         let outcome = session::sign_in(conn, &account, &password, lifetime)?;
         match &outcome {
             SignIn::Opened(opened) => {
@@ -104,7 +104,7 @@ pub async fn submit(
             }
             SignIn::Refused { user } => (entry.user, entry.action, entry.status) = (*user, Action::SignInFailed, 401),
         }
-        crate::audit::record(conn, &entry)?;
+        state.commits.write(conn, move |conn| Ok::<_, crate::error::AppError>(crate::audit::record(conn, &entry)?))?;
         Ok(outcome)
     })
     .await?;
