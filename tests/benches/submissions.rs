@@ -3,12 +3,14 @@
 //! checks, one transaction, 201 only after the commit), while the server's delivery worker sends
 //! their mail (to `.eml` files, as `serve --demo` does); next to the raw rate of the same rows
 //! (document, revision with the same payload, contact, outbox row, audit row, idempotency key)
-//! written by 8 threads straight through the stores, one durable commit each, in the same run, on
-//! the same database.
+//! written by 8 threads straight through the stores, one durable commit each, in the same run,
+//! each half on a fresh database, in alternating rounds.
 //! SQLite always; PostgreSQL too when TEST_DATABASE_URL is set:
 //!   cargo bench --bench submissions
 //!   tests/with-postgres.sh cargo bench --bench submissions
-//! Goal (issue 2): submissions at 50 % or more of the raw rate.
+//! BENCH_ROUNDS (default 3), BENCH_SENDS per client (default 250), BENCH_ENGINE (SQLite or
+//! PostgreSQL alone), BENCH_PHASE (api or raw alone; tests/bench-submissions-wrk.sh uses raw).
+//! Goal (issue 26): submissions at 50 % or more of the raw rate.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../support/database.rs"]
@@ -275,9 +277,24 @@ fn drained(pool: &Pool) {
 /// then the raw rows on another fresh database with nothing else running (the rate of the
 /// writes alone, one durable commit each). Sends/s, p50, p95, raw transactions/s.
 fn round(runtime: &tokio::runtime::Runtime, fresh: &dyn Fn() -> TestDatabase) -> (f64, Duration, Duration, f64) {
+    let phase = std::env::var("BENCH_PHASE").unwrap_or_default();
+    let (api, p50, p95) =
+        if phase == "raw" { (f64::NAN, Duration::ZERO, Duration::ZERO) } else { api_round(runtime, fresh) };
+    let raw = if phase == "api" {
+        f64::NAN
+    } else {
+        let raw_database = fresh();
+        let (_, raw_setup) = setup(&raw_database);
+        raw_inserts(&raw_setup, per_client())
+    };
+    (api, p50, p95, raw)
+}
+
+/// The API part of a round: sends/s, p50, p95.
+fn api_round(runtime: &tokio::runtime::Runtime, fresh: &dyn Fn() -> TestDatabase) -> (f64, Duration, Duration) {
     let database = fresh();
     let (settings, api_setup) = setup(&database);
-    let (api, p50, p95) = runtime.block_on(async {
+    runtime.block_on(async {
         let application =
             Application::build(&settings, api_setup.pool.clone(), renkei::app::Delivery::InProcess).unwrap();
         let address = format!("http://127.0.0.1:{}", application.port());
@@ -289,15 +306,7 @@ fn round(runtime: &tokio::runtime::Runtime, fresh: &dyn Fn() -> TestDatabase) ->
         server.stop(true).await;
         let _ = serving.await;
         measured
-    });
-    let raw = if std::env::var("BENCH_PHASE").is_ok_and(|p| p == "api") {
-        f64::NAN
-    } else {
-        let raw_database = fresh();
-        let (_, raw_setup) = setup(&raw_database);
-        raw_inserts(&raw_setup, per_client())
-    };
-    (api, p50, p95, raw)
+    })
 }
 
 fn main() {
