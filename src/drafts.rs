@@ -76,7 +76,7 @@ pub fn start(
                     let client = crate::episodes::store::client_of(conn, id)?;
                     (Some(episode), client)
                 }
-                (None, Some(id)) if kind == DocumentKind::AdmissionInfo => {
+                (None, Some(id)) if documents::exchange::of(kind).opens_stay => {
                     crate::clients::get(conn, principal, id)?;
                     (None, Some(id))
                 }
@@ -88,11 +88,11 @@ pub fn start(
                     ));
                 }
             };
-            let recipient = match (kind, &episode) {
-                (DocumentKind::AdmissionInfo, Some(e)) => Some(e.hospital.clone()),
-                (DocumentKind::DischargeNotice, Some(e)) => e.care_office.clone(),
-                _ => None,
-            };
+            // It goes to the stay's other side: the hospital, or the hospital's counterpart.
+            let recipient = episode.as_ref().and_then(|e| match documents::exchange::of(kind).hospital_is {
+                documents::exchange::HospitalIs::Recipient => Some(e.hospital.clone()),
+                documents::exchange::HospitalIs::Sender => e.care_office.clone(),
+            });
             let previous = match (copy_previous, client) {
                 (true, Some(client)) => {
                     crate::documents::store::previous_payload(conn, client, principal.facility_id, kind)?

@@ -136,7 +136,8 @@ impl Notifier {
         document: &DocumentMail,
         now: NaiveDateTime,
     ) -> Result<usize, AppError> {
-        let recipients = recipients::of_document(conn, document.kind, document.episode_id, document.recipient.id)?;
+        let recipients =
+            recipients::of_document(conn, document.to_care_manager, document.episode_id, document.recipient.id)?;
         let topic = if document.revision > 1 { Topic::DocumentAmended } else { Topic::DocumentSent };
         let facts = MailFacts {
             recipient_facility: document.recipient.name.clone(),
@@ -164,6 +165,9 @@ pub struct DocumentMail {
     pub episode_id: Uuid,
     pub sender: FacilityRef,
     pub recipient: FacilityRef,
+    /// Whether the client's care manager at the recipient facility is mailed too (the kind's
+    /// exchange says so).
+    pub to_care_manager: bool,
 }
 
 /// Where a mail is in its delivery.

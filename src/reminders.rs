@@ -183,7 +183,12 @@ fn acknowledgements(
         for document in due {
             queued += decide_once(conn, topic, document.id, "", now, |conn, reminder| {
                 let (to, addressee) = if topic == Topic::AcknowledgementDue {
-                    let to = recipients::of_document(conn, document.kind, document.episode, document.recipient)?;
+                    let to = recipients::of_document(
+                        conn,
+                        crate::documents::exchange::of(document.kind).mails_care_manager,
+                        document.episode,
+                        document.recipient,
+                    )?;
                     (to, document.recipient)
                 } else {
                     (recipients::user(conn, document.sender_user)?.into_iter().collect(), document.sender)

@@ -91,6 +91,7 @@ pub fn send(
             episode_id: stay.episode_id,
             sender: principal.facility_ref(),
             recipient: recipient.clone(),
+            to_care_manager: rule.mails_care_manager,
         };
         let announced = i64::try_from(notifier.document(conn, &mail, now)?).unwrap_or(i64::MAX);
         // What was just committed, without reading it back.
@@ -144,9 +145,9 @@ fn resolve_stay(
         (Some(episode_id), None) => {
             let facts = episodes::store::stay_for(conn, episode_id, principal.facility_id, recipient)?
                 .ok_or(AppError::NotFound("episode"))?;
-            let (hospital, counterpart) = match kind {
-                DocumentKind::AdmissionInfo => (recipient, "送付先"),
-                DocumentKind::DischargeNotice => (principal.facility_id, "送付元"),
+            let (hospital, counterpart) = match exchange::of(kind).hospital_is {
+                exchange::HospitalIs::Recipient => (recipient, "送付先"),
+                exchange::HospitalIs::Sender => (principal.facility_id, "送付元"),
             };
             if facts.hospital != hospital {
                 return Err(AppError::invalid(
@@ -164,7 +165,7 @@ fn resolve_stay(
                 parties_complete: facts.counterpart_is_party,
             })
         }
-        (None, Some(client_id)) if kind == DocumentKind::AdmissionInfo => {
+        (None, Some(client_id)) if exchange::of(kind).opens_stay => {
             if !crate::clients::store::is_visible(conn, client_id, principal.facility_id)? {
                 return Err(AppError::NotFound("client"));
             }
@@ -201,7 +202,7 @@ fn resolve_stay(
             })
         }
         _ => {
-            let allowed = if kind == DocumentKind::AdmissionInfo {
+            let allowed = if exchange::of(kind).opens_stay {
                 "episode_id か client_id のどちらか一方"
             } else {
                 "episode_id"
@@ -218,17 +219,13 @@ fn consistency(
     today: chrono::NaiveDate,
     admitted_on: chrono::NaiveDate,
 ) -> Vec<FieldError> {
-    match kind {
-        DocumentKind::AdmissionInfo => checks::admission_info(payload, "/payload", today, Some(admitted_on)),
-        DocumentKind::DischargeNotice => checks::discharge_notice(payload, "/payload", admitted_on, today),
-    }
+    (exchange::of(kind).consistency)(payload, today, admitted_on)
 }
 
 /// Copies what filters and statistics need from the payload to real columns.
 fn after_write(conn: &mut DbConnection, kind: DocumentKind, episode_id: Uuid, payload: &Value) -> Result<(), AppError> {
-    if kind == DocumentKind::DischargeNotice
-        && let Some(day) =
-            payload.pointer("/planned_discharge_date").and_then(Value::as_str).and_then(|d| d.parse().ok())
+    if let Some(pointer) = exchange::of(kind).sets_planned_discharge
+        && let Some(day) = payload.pointer(pointer).and_then(Value::as_str).and_then(|d| d.parse().ok())
     {
         episodes::store::set_planned_discharge(conn, episode_id, Some(day))?;
     }
@@ -269,6 +266,7 @@ pub fn amend(
             episode_id: current.episode_id,
             sender: current.sender.clone(),
             recipient: current.recipient.clone(),
+            to_care_manager: exchange::of(kind).mails_care_manager,
         };
         notifier.document(conn, &mail, calendar::now())?;
         Ok(())

@@ -8,7 +8,6 @@ use uuid::Uuid;
 use crate::db::DbConnection;
 use crate::directory::Role;
 use crate::directory::store as directory;
-use crate::forms::DocumentKind;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recipient {
@@ -49,16 +48,16 @@ pub fn care_manager_at(conn: &mut DbConnection, episode: Uuid, facility: Uuid) -
     Ok(user(conn, manager)?.filter(|r| r.facility_id == facility))
 }
 
-/// Who is told of a document: the recipient facility's windows and, for a discharge notice, the
-/// client's care manager when they work there.
+/// Who is told of a document: the recipient facility's windows and, when its kind says so
+/// (`to_care_manager`: a discharge notice), the client's care manager when they work there.
 pub fn of_document(
     conn: &mut DbConnection,
-    kind: DocumentKind,
+    to_care_manager: bool,
     episode: Uuid,
     recipient_facility: Uuid,
 ) -> QueryResult<Vec<Recipient>> {
     let mut all = windows(conn, recipient_facility)?;
-    if kind == DocumentKind::DischargeNotice {
+    if to_care_manager {
         all.extend(care_manager_at(conn, episode, recipient_facility)?);
     }
     Ok(distinct(all))
