@@ -5,6 +5,25 @@ pub mod bulk;
 pub mod group;
 pub mod schema;
 
+/// Inserts `$rows` (one row or a vector) into `$table` on any engine, leaving out each row that
+/// conflicts with one already stored; how many were inserted. (A macro: diesel builds
+/// `ON CONFLICT DO NOTHING` per backend, and a generic function's bounds over tables and rows do
+/// not resolve.)
+macro_rules! insert_or_ignore {
+    ($conn:expr, $table:expr, $rows:expr) => {{
+        use diesel::RunQueryDsl;
+        match $conn {
+            $crate::db::DbConnection::Sqlite(c) => {
+                diesel::insert_into($table).values($rows).on_conflict_do_nothing().execute(c)
+            }
+            $crate::db::DbConnection::Postgres(c) => {
+                diesel::insert_into($table).values($rows).on_conflict_do_nothing().execute(c)
+            }
+        }
+    }};
+}
+pub(crate) use insert_or_ignore;
+
 use std::fmt;
 use std::time::Duration;
 

@@ -175,14 +175,7 @@ pub fn add_parties(conn: &mut DbConnection, episode_id: Uuid, facilities: &[Uuid
             (episode_parties::episode_id.eq(episode_id.to_string()), episode_parties::facility_id.eq(facility))
         })
         .collect();
-    match conn {
-        DbConnection::Sqlite(c) => {
-            diesel::insert_into(episode_parties::table).values(rows).on_conflict_do_nothing().execute(c)?
-        }
-        DbConnection::Postgres(c) => {
-            diesel::insert_into(episode_parties::table).values(rows).on_conflict_do_nothing().execute(c)?
-        }
-    };
+    crate::db::insert_or_ignore!(conn, episode_parties::table, rows)?;
     Ok(())
 }
 

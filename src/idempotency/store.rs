@@ -20,14 +20,7 @@ pub fn claim(conn: &mut DbConnection, user: Uuid, keyed: &Keyed, now: NaiveDateT
         idempotency_keys::response.eq(""),
         idempotency_keys::created_at.eq(now),
     );
-    let inserted = match conn {
-        DbConnection::Sqlite(c) => {
-            diesel::insert_into(idempotency_keys::table).values(row).on_conflict_do_nothing().execute(c)?
-        }
-        DbConnection::Postgres(c) => {
-            diesel::insert_into(idempotency_keys::table).values(row).on_conflict_do_nothing().execute(c)?
-        }
-    };
+    let inserted = crate::db::insert_or_ignore!(conn, idempotency_keys::table, row)?;
     Ok(inserted == 1)
 }
 

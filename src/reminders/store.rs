@@ -28,14 +28,7 @@ pub fn decide(
         reminders::occasion.eq(occasion),
         reminders::created_at.eq(now),
     );
-    let inserted = match conn {
-        DbConnection::Sqlite(c) => {
-            diesel::insert_into(reminders::table).values(row).on_conflict_do_nothing().execute(c)?
-        }
-        DbConnection::Postgres(c) => {
-            diesel::insert_into(reminders::table).values(row).on_conflict_do_nothing().execute(c)?
-        }
-    };
+    let inserted = crate::db::insert_or_ignore!(conn, reminders::table, row)?;
     Ok((inserted > 0).then_some(id))
 }
 
