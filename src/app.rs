@@ -10,7 +10,6 @@ use actix_web::{App, HttpServer, middleware, web};
 use crate::db::{self, Pool};
 use crate::delivery::Worker;
 use crate::error::AppError;
-use crate::forms::registry::SchemaRegistry;
 use crate::http;
 use crate::notify::Notifier;
 use crate::settings::Settings;
@@ -101,7 +100,7 @@ impl Application {
         let setup_code = site.setup_code.clone();
         let state = web::Data::new(AppState {
             pool,
-            schemas: SchemaRegistry::load()?,
+            schemas: crate::documents::exchange::schema_registry()?,
             openapi,
             tokens,
             rules,

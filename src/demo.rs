@@ -16,7 +16,6 @@ use crate::documents::{self, SendDocument};
 use crate::episodes::{self, Destination, Discharge, NewAdmission};
 use crate::error::AppError;
 use crate::forms::DocumentKind;
-use crate::forms::registry::SchemaRegistry;
 
 /// The password of every demo user (a demonstration on a laptop, never real data: `--demo`
 /// only loads into an empty database).
@@ -162,7 +161,7 @@ fn load(conn: &mut DbConnection, notifier: &crate::notify::Notifier) -> Result<(
     let [nurse1, nurse2, cm1, cm2, ..] = principals.as_slice() else {
         return Err(AppError::Unexpected(anyhow::anyhow!("demo users missing")));
     };
-    let schemas = SchemaRegistry::load()?;
+    let schemas = crate::documents::exchange::schema_registry()?;
     let today = calendar::today();
     let day = |offset: i64| today + Duration::days(offset);
     let hospital1 = facility_id(conn, "DEMO-H1")?;
@@ -188,7 +187,16 @@ fn load(conn: &mut DbConnection, notifier: &crate::notify::Notifier) -> Result<(
 
     // 1. The hospital registers 花子's admission three days ago; her care manager sends the
     //    admission sheet the same day, and the hospital acknowledges it.
+    //    The hospital's 入院連絡 reached her care office first.
     let stay = episodes::register_admission(conn, nurse1, admission(&hanako, day(-3)))?;
+    let notice = admission_notice(&hanako, day(-3), true);
+    documents::send(
+        conn,
+        &schemas,
+        notifier,
+        nurse1,
+        about_stay(DocumentKind::AdmissionNotice, office1, stay, notice),
+    )?;
     let sheet = admission_sheet(&hanako, day(-3), "連携市民病院", "居宅介護支援事業所さくら", "支援 健一");
     let sent = documents::send(
         conn,
@@ -239,6 +247,15 @@ fn load(conn: &mut DbConnection, notifier: &crate::notify::Notifier) -> Result<(
         },
     )?;
 
+    let referral = discharge_referral(&ichiro, day(-10), day(6), "みなみ総合病院", "居宅介護支援事業所さくら");
+    documents::send(
+        conn,
+        &schemas,
+        notifier,
+        nurse2,
+        about_stay(DocumentKind::DischargeReferral, office1, sent.episode_id, referral),
+    )?;
+
     // 3. ふみ stayed 20 days at 連携市民病院; the hospital phoned her care manager three days
     //    before her discharge two days ago.
     let stay = episodes::register_admission(conn, nurse1, admission(&fumi, day(-20)))?;
@@ -260,7 +277,50 @@ fn load(conn: &mut DbConnection, notifier: &crate::notify::Notifier) -> Result<(
         stay,
         Discharge { discharged_on: day(-2), destination: Destination::Home },
     )?;
+
+    // 4. 正男, who has no care manager, was admitted yesterday: the hospital's 入院連絡 goes to
+    //    the 地域包括支援センター (pathway B).
+    let masao = NewClient {
+        name: "入江 正男".into(),
+        name_kana: "イリエ マサオ".into(),
+        birth_date: NaiveDate::from_ymd_opt(1958, 3, 15).unwrap_or_default(),
+        sex: Sex::Male,
+        insurance_number: Some("0100000005".into()),
+        care_level: None,
+        care_manager_id: None,
+    };
+    let stay = episodes::register_admission(
+        conn,
+        nurse1,
+        NewAdmission {
+            client: masao,
+            care_office_id: None,
+            admitted_on: day(-1),
+            admitted_at: None,
+            planned_discharge_on: None,
+            planned_respite: false,
+        },
+    )?;
+    let registered = episodes::store::client_of(conn, stay)?
+        .map(|id| clients::store::get(conn, id))
+        .transpose()?
+        .ok_or(AppError::NotFound("client"))?;
+    let notice = admission_notice(&registered, day(-1), false);
+    let centre = facility_id(conn, "DEMO-S1")?;
+    documents::send(conn, &schemas, notifier, nurse1, about_stay(DocumentKind::AdmissionNotice, centre, stay, notice))?;
     Ok(())
+}
+
+/// A document about a stay, under the first version of its schema.
+fn about_stay(kind: DocumentKind, recipient: uuid::Uuid, episode: uuid::Uuid, payload: Value) -> SendDocument {
+    SendDocument {
+        kind,
+        schema_version: Some(1),
+        recipient_facility_id: recipient,
+        episode_id: Some(episode),
+        client_id: None,
+        payload,
+    }
 }
 
 fn facility_id(conn: &mut DbConnection, code: &str) -> Result<uuid::Uuid, AppError> {
@@ -321,13 +381,66 @@ fn admission_sheet(
     set(&mut sheet, "/header/hospital/name", json!(hospital));
     set(&mut sheet, "/header/care_office/name", json!(office));
     set(&mut sheet, "/header/care_office/care_manager_name", json!(manager));
-    set(&mut sheet, "/patient/name", json!(client.name));
-    set(&mut sheet, "/patient/name_kana", json!(client.name_kana));
-    set(&mut sheet, "/patient/birth_date", json!(client.birth_date.to_string()));
-    set(&mut sheet, "/patient/sex", json!(if client.sex == Sex::Male { "男" } else { "女" }));
-    let age = calendar::today().years_since(client.birth_date).unwrap_or_default();
-    set(&mut sheet, "/patient/age", json!(age));
+    set_patient(&mut sheet, client);
     sheet
+}
+
+/// The 患者 part of a form (the same pointers on every form that has one), for this client.
+fn set_patient(payload: &mut Value, client: &clients::Client) {
+    set(payload, "/patient/name", json!(client.name));
+    set(payload, "/patient/name_kana", json!(client.name_kana));
+    set(payload, "/patient/birth_date", json!(client.birth_date.to_string()));
+    set(payload, "/patient/sex", json!(if client.sex == Sex::Male { "男" } else { "女" }));
+    let age = calendar::today().years_since(client.birth_date).unwrap_or_default();
+    set(payload, "/patient/age", json!(age));
+}
+
+/// The hospital's 入院連絡: to the care manager, or (`care_manager` false) to the 地域包括支援センター.
+fn admission_notice(client: &clients::Client, admitted: NaiveDate, care_manager: bool) -> Value {
+    let mut notice: Value =
+        serde_json::from_str(include_str!("../tests/fixtures/admission_notice_v1_full.json")).unwrap_or_default();
+    set(&mut notice, "/admission_date", json!(admitted.to_string()));
+    set(&mut notice, "/admitted_at", json!(format!("{admitted}T10:00:00+09:00")));
+    set(&mut notice, "/planned_discharge_date", json!((admitted + Duration::days(14)).to_string()));
+    set_patient(&mut notice, client);
+    if care_manager {
+        set(&mut notice, "/care_manager", json!("あり"));
+        set(&mut notice, "/info_request", json!("依頼する"));
+        if let Some(fields) = notice.as_object_mut() {
+            fields.remove("no_care_manager");
+        }
+    } else {
+        set(&mut notice, "/no_care_manager", json!({"reason": "介護保険未申請"}));
+        set(
+            &mut notice,
+            "/notes",
+            json!("退院後の生活に介護が必要になる見込みです。介護保険の申請について相談をお願いします。"),
+        );
+    }
+    notice
+}
+
+/// The doctor's 診療情報提供書(退院時) for this client and stay.
+fn discharge_referral(
+    client: &clients::Client,
+    admitted: NaiveDate,
+    planned: NaiveDate,
+    hospital: &str,
+    office: &str,
+) -> Value {
+    let mut referral: Value =
+        serde_json::from_str(include_str!("../tests/fixtures/discharge_referral_v1_full.json")).unwrap_or_default();
+    set(&mut referral, "/header/written_on", json!(calendar::today().to_string()));
+    set(&mut referral, "/header/admission_date", json!(admitted.to_string()));
+    set(&mut referral, "/header/planned_discharge_date", json!(planned.to_string()));
+    set(&mut referral, "/header/hospital/name", json!(hospital));
+    set(&mut referral, "/header/hospital/address", json!("連携市中央町1番1号"));
+    set(&mut referral, "/header/care_office/name", json!(office));
+    set(&mut referral, "/condition/diagnoses/0/onset_date", json!(admitted.to_string()));
+    set_patient(&mut referral, client);
+    set(&mut referral, "/patient/name_kana", json!(client.name_kana));
+    set(&mut referral, "/patient/address", json!("連携市本町2丁目3番4号"));
+    referral
 }
 
 fn discharge_notice(planned: NaiveDate, conference: NaiveDate) -> Value {

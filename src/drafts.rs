@@ -46,9 +46,6 @@ pub enum Start {
     Amend { document_id: Uuid },
 }
 
-/// Header fields of an admission sheet that belong to one stay: not copied forward.
-const STAY_FIELDS: &[&str] = &["written_on", "admission_date", "provided_on", "hospital"];
-
 /// Starts a draft for the acting facility.
 pub fn start(
     conn: &mut DbConnection,
@@ -76,7 +73,7 @@ pub fn start(
                     let client = crate::episodes::store::client_of(conn, id)?;
                     (Some(episode), client)
                 }
-                (None, Some(id)) if documents::exchange::of(kind).opens_stay => {
+                (None, Some(id)) if documents::exchange::of(kind).opens_stay.is_some() => {
                     crate::clients::get(conn, principal, id)?;
                     (None, Some(id))
                 }
@@ -93,15 +90,26 @@ pub fn start(
                 documents::exchange::HospitalIs::Recipient => Some(e.hospital.clone()),
                 documents::exchange::HospitalIs::Sender => e.care_office.clone(),
             });
-            let previous = match (copy_previous, client) {
+            let exchange = documents::exchange::of(kind);
+            let previous = match (copy_previous && exchange.copy_forward.is_some(), client) {
                 (true, Some(client)) => {
                     crate::documents::store::previous_payload(conn, client, principal.facility_id, kind)?
                 }
                 _ => None,
             };
             let mut payload = previous.map(|(_, payload)| payload).unwrap_or_else(|| json!({}));
-            forget_stay(&mut payload);
-            prefill(&mut payload, kind, principal, recipient.as_ref().map(|r| r.name.as_str()), episode.as_ref());
+            for pointer in exchange.copy_forward.unwrap_or_default() {
+                forget(&mut payload, pointer);
+            }
+            let known = documents::exchange::Known {
+                today: crate::calendar::today(),
+                facility_name: &principal.facility_name,
+                user_name: &principal.user_name,
+                recipient_name: recipient.as_ref().map(|r| r.name.as_str()),
+                admitted_on: episode.as_ref().map(|e| e.admitted_on),
+                planned_discharge_on: episode.as_ref().and_then(|e| e.planned_discharge_on),
+            };
+            merge_missing(&mut payload, &(exchange.prefill)(&known));
             blank(principal, kind, version).with(
                 episode_id,
                 if episode_id.is_some() { None } else { client },
@@ -158,37 +166,15 @@ impl Draft {
     }
 }
 
-/// Removes what belongs to the previous stay from a copied admission sheet.
-fn forget_stay(payload: &mut Value) {
-    if let Some(header) = payload.get_mut("header").and_then(Value::as_object_mut) {
-        for field in STAY_FIELDS {
-            header.remove(*field);
-        }
+/// Removes the field at `pointer` (what belongs to the previous stay) from a copied payload.
+fn forget(payload: &mut Value, pointer: &str) {
+    let Some((parent, name)) = pointer.rsplit_once('/') else { return };
+    if let Some(parent) = payload.pointer_mut(parent).and_then(Value::as_object_mut) {
+        parent.remove(name);
     }
 }
 
-/// Fills in what Renkei knows: today's date, the stay's admission date, the facilities and the
-/// writer. Never overwrites an answer already there.
-fn prefill(
-    payload: &mut Value,
-    kind: DocumentKind,
-    principal: &Principal,
-    recipient: Option<&str>,
-    episode: Option<&crate::episodes::Episode>,
-) {
-    let today = crate::calendar::today().to_string();
-    let known = match kind {
-        DocumentKind::AdmissionInfo => json!({"header": {
-            "written_on": today,
-            "admission_date": episode.map(|e| e.admitted_on.to_string()),
-            "hospital": {"name": recipient},
-            "care_office": {"name": principal.facility_name, "care_manager_name": principal.user_name},
-        }}),
-        DocumentKind::DischargeNotice => json!({"contact_person": {"name": principal.user_name}}),
-    };
-    merge_missing(payload, &known);
-}
-
+/// Fills in what Renkei knows (the kind's prefill), never overwriting an answer already there.
 fn merge_missing(target: &mut Value, known: &Value) {
     let (Some(target), Some(known)) = (target.as_object_mut(), known.as_object()) else { return };
     for (name, value) in known {
@@ -230,7 +216,7 @@ pub struct Overview {
     pub drafts: Vec<(Draft, String)>,
     pub stays: Vec<crate::episodes::Episode>,
     pub clients: Vec<crate::clients::Client>,
-    pub writes: Option<DocumentKind>,
+    pub writes: Vec<DocumentKind>,
 }
 
 pub fn overview(conn: &mut DbConnection, principal: &Principal) -> Result<Overview, AppError> {
@@ -443,7 +429,11 @@ mod tests {
     #[test]
     fn a_copied_sheet_forgets_the_previous_stay() {
         let mut payload = json!({"header": {"admission_date": "2025-04-01", "hospital": {"name": "旧病院"}, "care_office": {"name": "さくら"}}, "patient": {"name": "連携 花子"}});
-        super::forget_stay(&mut payload);
+        for pointer in
+            crate::documents::exchange::of(crate::forms::DocumentKind::AdmissionInfo).copy_forward.unwrap_or_default()
+        {
+            super::forget(&mut payload, pointer);
+        }
         assert_eq!(payload, json!({"header": {"care_office": {"name": "さくら"}}, "patient": {"name": "連携 花子"}}));
     }
 }

@@ -28,10 +28,15 @@ use utoipa::ToSchema;
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum DocumentKind {
+    /// 入院連絡: hospital → care manager (or, without one, the 地域包括支援センター),
+    /// on admission.
+    AdmissionNotice,
     /// 入院時情報提供書: care manager → hospital, on admission.
     AdmissionInfo,
     /// 退院連絡: hospital → care manager, days before discharge.
     DischargeNotice,
+    /// 診療情報提供書(退院時): the hospital's doctor → care office, at discharge.
+    DischargeReferral,
 }
 
 impl DocumentKind {
@@ -43,6 +48,8 @@ impl DocumentKind {
         match self {
             Self::AdmissionInfo => "入院時情報提供書",
             Self::DischargeNotice => "退院連絡",
+            Self::AdmissionNotice => "入院連絡",
+            Self::DischargeReferral => "診療情報提供書(退院時)",
         }
     }
 }

@@ -135,8 +135,8 @@ pub struct StayView {
     pub standing: Standing,
     /// Whether the visitor's hospital may record the discharge (its stay, not discharged yet).
     pub can_discharge: bool,
-    /// The form the visitor writes about this stay while it lasts, if any.
-    pub writes: Option<DocumentKind>,
+    /// The forms the visitor writes about this stay while it lasts.
+    pub writes: Vec<DocumentKind>,
     /// The kinds of contact the visitor records by hand, their own side first (`direction:kind`,
     /// words), and the one preselected.
     pub contact_choices: Vec<(String, String)>,
@@ -164,7 +164,7 @@ pub fn view(
         entries,
         standing,
         can_discharge,
-        writes: crate::documents::exchange::written_by(principal.role).filter(|_| !discharged),
+        writes: if discharged { vec![] } else { crate::documents::exchange::written_by(principal.role) },
         contact_choices: contacts::choices(principal.role),
         default_contact: contacts::default_choice(principal.role, discharged, sheet_given),
         detail,

@@ -4,6 +4,7 @@ mod audit;
 mod authz;
 mod documents;
 mod episodes;
+mod exchange;
 mod idempotency;
 mod identity;
 mod limits;

@@ -35,6 +35,8 @@ const INSTALL: &str = "apt-get install chromium chromium-driver fonts-noto-cjk";
 /// A tablet's screen.
 pub const WIDTH: u32 = 1024;
 pub const HEIGHT: u32 = 768;
+/// A phone's screen.
+pub const PHONE: (u32, u32) = (390, 844);
 
 /// One Chromium, through one chromedriver, for one test.
 pub struct Browser {
@@ -43,6 +45,8 @@ pub struct Browser {
     pub base: String,
     session: String,
     driver: Driver,
+    /// The page area: width, height.
+    size: (u32, u32),
 }
 
 /// The chromedriver process and the folder holding the Chromium profile and the driver's log.
@@ -55,6 +59,11 @@ struct Driver {
 impl Browser {
     /// Starts chromedriver and a headless Chromium whose window is 1024x768.
     pub async fn start(base: &str) -> Browser {
+        Self::start_sized(base, (WIDTH, HEIGHT)).await
+    }
+
+    /// Starts chromedriver and a headless Chromium whose page area is `size` (width, height).
+    pub async fn start_sized(base: &str, size: (u32, u32)) -> Browser {
         for (path, package) in
             [(CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver"), (CJK_FONTS, "fonts-noto-cjk")]
         {
@@ -72,7 +81,7 @@ impl Browser {
                     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
                     "--disable-dev-shm-usage", "--lang=ja-JP", "--hide-scrollbars",
-                    format!("--window-size={WIDTH},{HEIGHT}"),
+                    format!("--window-size={},{}", size.0, size.1),
                     format!("--user-data-dir={}", profile.display()),
                 ],
             },
@@ -88,20 +97,21 @@ impl Browser {
             .await
             .unwrap_or_else(|e| panic!("Chromium did not start through chromedriver: {e}\n{}", driver.log()));
         let session = client.session_id().await.expect("session id").expect("a session");
-        // --window-size sets the window; the page itself must be 1024x768 for screenshots.
-        let browser = Browser { client, base: base.to_owned(), session, driver };
+        // --window-size sets the window; the page itself must be `size` for screenshots.
+        let browser = Browser { client, base: base.to_owned(), session, driver, size };
         browser.fit_viewport().await;
         browser
     }
 
-    /// Makes the page area (not the window) exactly WIDTH x HEIGHT.
+    /// Makes the page area (not the window) exactly its size.
     async fn fit_viewport(&self) {
+        let (width, height) = self.size;
         let inner = self.client.execute("return [window.innerWidth, window.innerHeight]", vec![]).await.expect("size");
         let (w, h) = (inner[0].as_u64().unwrap_or(0) as u32, inner[1].as_u64().unwrap_or(0) as u32);
         let (ow, oh) = self.client.get_window_size().await.expect("window size");
-        if (w, h) != (WIDTH, HEIGHT) {
-            let width = (ow as u32 + WIDTH).saturating_sub(w);
-            let height = (oh as u32 + HEIGHT).saturating_sub(h);
+        if (w, h) != (width, height) {
+            let width = (ow as u32 + width).saturating_sub(w);
+            let height = (oh as u32 + height).saturating_sub(h);
             self.client.set_window_size(width, height).await.expect("window resized");
         }
     }

@@ -1,10 +1,12 @@
-//! Each kind of document, declared once: who sends it to whom, the contact it makes, which side
-//! of the stay is the hospital, whether it may open a stay, who its mail reaches, what it sets on
-//! the stay and the checks across it and its stay. Read by sending, amending, drafts (which form
-//! a role writes, whom it goes to), mail and reminders. Adding a kind: docs/ARCHITECTURE.md.
+//! Each kind of document, declared once: its published schema versions, who sends it to whom,
+//! the contact it makes, which side of the stay is the hospital, whether it may open a stay, who
+//! its mail reaches, what it sets on the stay, the checks across it and its stay, and what a new
+//! draft of it starts with. Read by the schema registry, sending, amending, drafts (which forms a
+//! role writes, whom they go to), the stay's page, mail and reminders. Adding a kind: a schema
+//! file and one entry in [`ALL`] (docs/schemas.md).
 
 use chrono::NaiveDate;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::contacts::{ContactKind, Direction};
 use crate::directory::{FacilityKind, Role};
@@ -24,6 +26,9 @@ pub enum HospitalIs {
 #[derive(Debug, Clone, Copy)]
 pub struct Exchange {
     pub kind: DocumentKind,
+    /// Its published schemas: version and file, oldest first. A published file never changes
+    /// (a test pins each one's hash); a handbook revision adds a version.
+    pub schemas: &'static [(u32, &'static str)],
     /// The role that writes, sends and amends it.
     pub sender_role: Role,
     /// The kinds of facility it may be sent to.
@@ -36,8 +41,8 @@ pub struct Exchange {
     /// Which party is the stay's hospital.
     pub hospital_is: HospitalIs,
     /// Whether it may name a client instead of a stay, opening the client's stay at the
-    /// recipient hospital from the payload's 入院日 when there is none.
-    pub opens_stay: bool,
+    /// recipient hospital from the payload when there is none, and how.
+    pub opens_stay: Option<OpensStay>,
     /// Whether its mail also goes to the client's care manager at the recipient facility
     /// (besides the facility's contact windows).
     pub mails_care_manager: bool,
@@ -45,41 +50,162 @@ pub struct Exchange {
     pub sets_planned_discharge: Option<&'static str>,
     /// The rules across the payload and its stay: (payload, today, the stay's admission date).
     pub consistency: fn(&Value, NaiveDate, NaiveDate) -> Vec<FieldError>,
+    /// What a new draft starts with, from what Renkei knows (never overwriting an answer).
+    pub prefill: fn(&Known) -> Value,
+    /// Whether a draft may start from the writer's previous document of this kind for the same
+    /// client, and the payload's fields that belong to one stay and are left out of the copy.
+    pub copy_forward: Option<&'static [&'static str]>,
+}
+
+/// How a kind naming a client opens the client's stay at the recipient hospital.
+#[derive(Debug, Clone, Copy)]
+pub struct OpensStay {
+    /// The payload's 入院日, which becomes the stay's admission date.
+    pub admission_date: &'static str,
+    /// The payload's 要介護度, kept on the stay as written on the sheet, if any.
+    pub care_level: Option<&'static str>,
+    /// The rules across the payload alone (no stay yet): (payload, today).
+    pub checks: fn(&Value, NaiveDate) -> Vec<FieldError>,
+}
+
+/// What Renkei knows when a draft starts.
+pub struct Known<'a> {
+    pub today: NaiveDate,
+    /// The writer's facility and name.
+    pub facility_name: &'a str,
+    pub user_name: &'a str,
+    /// The recipient facility's name, when the stay names it.
+    pub recipient_name: Option<&'a str>,
+    pub admitted_on: Option<NaiveDate>,
+    pub planned_discharge_on: Option<NaiveDate>,
+}
+
+impl Known<'_> {
+    fn day(day: Option<NaiveDate>) -> Option<String> {
+        day.map(|d| d.to_string())
+    }
 }
 
 const CARE_SIDE: &[FacilityKind] = &[FacilityKind::CareOffice, FacilityKind::SupportCenter, FacilityKind::SmallMulti];
 
-/// Every exchange, one per kind.
+/// Every exchange, one per kind, in the order a stay meets them.
 pub const ALL: &[Exchange] = &[
     Exchange {
+        kind: DocumentKind::AdmissionNotice,
+        schemas: &[(1, include_str!("../../schemas/admission_notice/v1.json"))],
+        sender_role: Role::DischargeNurse,
+        // Without a care manager (pathway B): the 地域包括支援センター. (A city's staff have no
+        // role that reads documents yet.)
+        recipient_kinds: CARE_SIDE,
+        recipient_name: "居宅介護支援事業所・地域包括支援センター等",
+        direction: Direction::HospitalToCm,
+        contact: ContactKind::AdmissionNotice,
+        hospital_is: HospitalIs::Sender,
+        opens_stay: None,
+        mails_care_manager: true,
+        sets_planned_discharge: Some("/planned_discharge_date"),
+        consistency: |payload, today, admitted_on| checks::admission_notice(payload, "/payload", admitted_on, today),
+        prefill: |known| {
+            json!({
+                "admission_date": Known::day(known.admitted_on),
+                "planned_discharge_date": Known::day(known.planned_discharge_on),
+                "care_manager": known.recipient_name.map(|_| "あり"),
+                "info_request": "依頼する",
+                "contact_person": {"name": known.user_name},
+            })
+        },
+        copy_forward: None,
+    },
+    Exchange {
         kind: DocumentKind::AdmissionInfo,
+        schemas: &[(1, include_str!("../../schemas/admission_info/v1.json"))],
         sender_role: Role::CareManager,
         recipient_kinds: &[FacilityKind::Hospital],
         recipient_name: "医療機関",
         direction: Direction::CmToHospital,
         contact: ContactKind::AdmissionInfo,
         hospital_is: HospitalIs::Recipient,
-        opens_stay: true,
+        opens_stay: Some(OpensStay {
+            admission_date: "/header/admission_date",
+            care_level: Some("/care_insurance/care_level"),
+            checks: |payload, today| checks::admission_info(payload, "/payload", today, None),
+        }),
         mails_care_manager: false,
         sets_planned_discharge: None,
         consistency: |payload, today, admitted_on| {
             checks::admission_info(payload, "/payload", today, Some(admitted_on))
         },
+        prefill: |known| {
+            json!({"header": {
+                "written_on": known.today.to_string(),
+                "admission_date": Known::day(known.admitted_on),
+                "hospital": {"name": known.recipient_name},
+                "care_office": {"name": known.facility_name, "care_manager_name": known.user_name},
+            }})
+        },
+        copy_forward: Some(&[
+            "/header/written_on",
+            "/header/admission_date",
+            "/header/provided_on",
+            "/header/hospital",
+        ]),
     },
     Exchange {
         kind: DocumentKind::DischargeNotice,
+        schemas: &[(1, include_str!("../../schemas/discharge_notice/v1.json"))],
         sender_role: Role::DischargeNurse,
         recipient_kinds: CARE_SIDE,
         recipient_name: "居宅介護支援事業所・地域包括支援センター等",
         direction: Direction::HospitalToCm,
         contact: ContactKind::DischargeNotice,
         hospital_is: HospitalIs::Sender,
-        opens_stay: false,
+        opens_stay: None,
         mails_care_manager: true,
         sets_planned_discharge: Some("/planned_discharge_date"),
         consistency: |payload, today, admitted_on| checks::discharge_notice(payload, "/payload", admitted_on, today),
+        prefill: |known| {
+            json!({
+                "planned_discharge_date": Known::day(known.planned_discharge_on),
+                "contact_person": {"name": known.user_name},
+            })
+        },
+        copy_forward: None,
+    },
+    Exchange {
+        kind: DocumentKind::DischargeReferral,
+        schemas: &[(1, include_str!("../../schemas/discharge_referral/v1.json"))],
+        sender_role: Role::DischargeNurse,
+        recipient_kinds: CARE_SIDE,
+        recipient_name: "居宅介護支援事業所・地域包括支援センター等",
+        direction: Direction::HospitalToCm,
+        contact: ContactKind::DischargeReferral,
+        hospital_is: HospitalIs::Sender,
+        opens_stay: None,
+        mails_care_manager: true,
+        sets_planned_discharge: Some("/header/planned_discharge_date"),
+        consistency: |payload, today, admitted_on| checks::discharge_referral(payload, "/payload", admitted_on, today),
+        prefill: |known| {
+            json!({"header": {
+                "written_on": known.today.to_string(),
+                "admission_date": Known::day(known.admitted_on),
+                "planned_discharge_date": Known::day(known.planned_discharge_on),
+                "care_office": {"name": known.recipient_name},
+                "hospital": {"name": known.facility_name},
+            }})
+        },
+        copy_forward: None,
     },
 ];
+
+/// The registry of every published schema, compiled.
+pub fn schema_registry() -> anyhow::Result<crate::forms::registry::SchemaRegistry> {
+    crate::forms::registry::SchemaRegistry::load(published())
+}
+
+/// Every published schema: kind, version, file. What the schema registry compiles.
+pub fn published() -> impl Iterator<Item = (DocumentKind, u32, &'static str)> {
+    ALL.iter().flat_map(|e| e.schemas.iter().map(move |(version, text)| (e.kind, *version, *text)))
+}
 
 /// The exchange of a kind.
 pub fn of(kind: DocumentKind) -> Exchange {
@@ -92,9 +218,9 @@ pub fn sender_role(kind: DocumentKind) -> Role {
     of(kind).sender_role
 }
 
-/// The kind of form a role writes, if any.
-pub fn written_by(role: Role) -> Option<DocumentKind> {
-    ALL.iter().find(|e| e.sender_role == role).map(|e| e.kind)
+/// The kinds of form a role writes, in the order of [`ALL`].
+pub fn written_by(role: Role) -> Vec<DocumentKind> {
+    ALL.iter().filter(|e| e.sender_role == role).map(|e| e.kind).collect()
 }
 
 #[cfg(test)]
@@ -117,7 +243,7 @@ mod tests {
             // The stay's hospital is the recipient exactly when the kind goes to hospitals.
             assert_eq!(exchange.hospital_is == HospitalIs::Recipient, to_hospital, "{:?}", exchange.kind);
             // Only a kind sent to the hospital can open the stay there.
-            assert!(!exchange.opens_stay || to_hospital, "{:?}", exchange.kind);
+            assert!(exchange.opens_stay.is_none() || to_hospital, "{:?}", exchange.kind);
             // A care manager is mailed only on the care side.
             assert!(
                 !exchange.mails_care_manager || exchange.recipient_kinds.iter().all(|k| k.is_care_side()),
@@ -132,7 +258,7 @@ mod tests {
         let notice = of(DocumentKind::DischargeNotice);
         assert!(notice.recipient_kinds.iter().all(|k| k.is_care_side()));
         assert!(!notice.recipient_kinds.contains(&FacilityKind::Hospital));
-        assert_eq!(written_by(Role::CareManager), Some(DocumentKind::AdmissionInfo));
-        assert_eq!(written_by(Role::Coordinator), None);
+        assert_eq!(written_by(Role::CareManager), [DocumentKind::AdmissionInfo]);
+        assert!(written_by(Role::Coordinator).is_empty());
     }
 }

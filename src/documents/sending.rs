@@ -13,8 +13,8 @@ use crate::db::DbConnection;
 use crate::directory::UserRef;
 use crate::episodes::{self, store::NewEpisode};
 use crate::error::{AppError, FieldError};
+use crate::forms::DocumentKind;
 use crate::forms::registry::{Schema, SchemaRegistry};
-use crate::forms::{DocumentKind, checks};
 use crate::notify::{DeliveryCounts, DocumentMail, Notifier};
 
 fn schema_for(schemas: &SchemaRegistry, kind: DocumentKind, version: Option<u32>) -> Result<&Schema, AppError> {
@@ -165,7 +165,7 @@ fn resolve_stay(
                 parties_complete: facts.counterpart_is_party,
             })
         }
-        (None, Some(client_id)) if exchange::of(kind).opens_stay => {
+        (None, Some(client_id)) if let Some(opens) = exchange::of(kind).opens_stay => {
             if !crate::clients::store::is_visible(conn, client_id, principal.facility_id)? {
                 return Err(AppError::NotFound("client"));
             }
@@ -175,13 +175,17 @@ fn resolve_stay(
                 errors.extend(consistency(kind, &request.payload, today, registered));
                 return Ok(Stay { episode_id: open, client_id, client_name, summary: None, parties_complete: false });
             }
-            errors.extend(checks::admission_info(&request.payload, "/payload", today, None));
+            errors.extend((opens.checks)(&request.payload, today));
             if !errors.is_empty() {
                 return Err(AppError::Invalid(std::mem::take(errors)));
             }
             let text = |pointer: &str| request.payload.pointer(pointer).and_then(Value::as_str);
-            let admitted_on = text("/header/admission_date").and_then(|d| d.parse().ok()).ok_or_else(|| {
-                AppError::invalid("/payload/header/admission_date", "required", "「入院日」を入力してください")
+            let admitted_on = text(opens.admission_date).and_then(|d| d.parse().ok()).ok_or_else(|| {
+                AppError::invalid(
+                    &format!("/payload{}", opens.admission_date),
+                    "required",
+                    "「入院日」を入力してください",
+                )
             })?;
             let new = NewEpisode {
                 client_id,
@@ -189,7 +193,7 @@ fn resolve_stay(
                 admitted_on,
                 admitted_at: None,
                 planned_discharge_on: None,
-                care_level_on_sheet: text("/care_insurance/care_level").map(str::to_owned),
+                care_level_on_sheet: opens.care_level.and_then(text).map(str::to_owned),
                 planned_respite: false,
                 created_by: Some(principal.user_id),
             };
@@ -202,7 +206,7 @@ fn resolve_stay(
             })
         }
         _ => {
-            let allowed = if exchange::of(kind).opens_stay {
+            let allowed = if exchange::of(kind).opens_stay.is_some() {
                 "episode_id か client_id のどちらか一方"
             } else {
                 "episode_id"

@@ -28,29 +28,14 @@ pub fn admission_info(
 ) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let admission = date(payload, "/header/admission_date");
-    let birth = date(payload, "/patient/birth_date");
-    for (pointer, name) in
-        [("/header/written_on", "記入日"), ("/header/provided_on", "情報提供日"), ("/patient/birth_date", "生年月日")]
-    {
-        if let Some(day) = date(payload, pointer).filter(|d| *d > today) {
-            errors.push(error(
-                base,
-                pointer,
-                "not_in_future",
-                format!("「{name}」{day} は未来の日付です（今日は {today}）"),
-            ));
-        }
-    }
-    if let (Some(birth), Some(admission)) = (birth, admission)
-        && birth > admission
-    {
-        errors.push(error(
-            base,
-            "/patient/birth_date",
-            "date_order",
-            format!("「生年月日」{birth} が「入院日」{admission} より後です"),
-        ));
-    }
+    not_in_future(
+        payload,
+        base,
+        today,
+        &[("/header/written_on", "記入日"), ("/header/provided_on", "情報提供日"), ("/patient/birth_date", "生年月日")],
+        &mut errors,
+    );
+    born_before(payload, base, "/patient/birth_date", admission, &mut errors);
     if let Some(admission) = admission {
         if (admission - today).num_days() > MAX_DAYS_AHEAD {
             errors.push(error(
@@ -60,13 +45,8 @@ pub fn admission_info(
                 format!("「入院日」{admission} は{MAX_DAYS_AHEAD}日より先の日付です"),
             ));
         }
-        if let Some(registered) = registered_admission.filter(|r| *r != admission) {
-            errors.push(error(
-                base,
-                "/header/admission_date",
-                "matches_episode",
-                format!("「入院日」{admission} が病院に登録された入院日 {registered} と一致しません"),
-            ));
+        if let Some(registered) = registered_admission {
+            matches_stay(base, "/header/admission_date", admission, registered, &mut errors);
         }
     }
     if let (Some(from), Some(to)) =
@@ -83,40 +63,89 @@ pub fn admission_info(
     errors
 }
 
-/// 退院連絡: the planned discharge is not before the admission, and proposed conference dates
-/// fall between the admission and the planned discharge.
+/// Each of `fields` (pointer, name) that holds a date after `today`.
+fn not_in_future(payload: &Value, base: &str, today: NaiveDate, fields: &[(&str, &str)], errors: &mut Vec<FieldError>) {
+    for (pointer, name) in fields {
+        if let Some(day) = date(payload, pointer).filter(|d| *d > today) {
+            errors.push(error(
+                base,
+                pointer,
+                "not_in_future",
+                format!("「{name}」{day} は未来の日付です（今日は {today}）"),
+            ));
+        }
+    }
+}
+
+/// The birth date at `pointer` is not after the admission.
+fn born_before(payload: &Value, base: &str, pointer: &str, admission: Option<NaiveDate>, errors: &mut Vec<FieldError>) {
+    if let (Some(birth), Some(admission)) = (date(payload, pointer), admission)
+        && birth > admission
+    {
+        errors.push(error(
+            base,
+            pointer,
+            "date_order",
+            format!("「生年月日」{birth} が「入院日」{admission} より後です"),
+        ));
+    }
+}
+
+/// The admission date written at `pointer` is the one the hospital registered for the stay.
+fn matches_stay(base: &str, pointer: &str, written: NaiveDate, registered: NaiveDate, errors: &mut Vec<FieldError>) {
+    if written != registered {
+        errors.push(error(
+            base,
+            pointer,
+            "matches_episode",
+            format!("「入院日」{written} が病院に登録された入院日 {registered} と一致しません"),
+        ));
+    }
+}
+
+/// A planned discharge at `pointer`: not before the admission, not a year or more ahead.
+fn planned_discharge(
+    payload: &Value,
+    base: &str,
+    pointer: &str,
+    admitted_on: NaiveDate,
+    today: NaiveDate,
+    errors: &mut Vec<FieldError>,
+) -> Option<NaiveDate> {
+    let planned = date(payload, pointer)?;
+    if planned < admitted_on {
+        errors.push(error(
+            base,
+            pointer,
+            "date_order",
+            format!("「退院予定日」{planned} が入院日 {admitted_on} より前です"),
+        ));
+    }
+    if planned_discharge_too_far(planned, today) {
+        errors.push(error(
+            base,
+            pointer,
+            "not_too_far_ahead",
+            format!("「退院予定日」{planned} が1年以上先です。年を確かめてください"),
+        ));
+    }
+    Some(planned)
+}
+
 /// A planned discharge date a year or more ahead: a mistyped year. The same bound holds for a
 /// 退院連絡's 退院予定日 and for one saved on the stay.
 pub fn planned_discharge_too_far(day: NaiveDate, today: NaiveDate) -> bool {
     day >= today + chrono::Duration::days(365)
 }
 
+/// 退院連絡: the planned discharge is not before the admission, and proposed conference dates
+/// fall between the admission and the planned discharge.
 pub fn discharge_notice(payload: &Value, base: &str, admitted_on: NaiveDate, today: NaiveDate) -> Vec<FieldError> {
     let mut errors = Vec::new();
-    let planned = date(payload, "/planned_discharge_date");
-    if let Some(planned) = planned.filter(|p| *p < admitted_on) {
-        errors.push(error(
-            base,
-            "/planned_discharge_date",
-            "date_order",
-            format!("「退院予定日」{planned} が入院日 {admitted_on} より前です"),
-        ));
-    }
-    if let Some(planned) = planned.filter(|p| planned_discharge_too_far(*p, today)) {
-        errors.push(error(
-            base,
-            "/planned_discharge_date",
-            "not_too_far_ahead",
-            format!("「退院予定日」{planned} が1年以上先です。年を確かめてください"),
-        ));
-    }
+    let planned = planned_discharge(payload, base, "/planned_discharge_date", admitted_on, today, &mut errors);
     let candidates = payload.pointer("/conference/candidates").and_then(Value::as_array).cloned().unwrap_or_default();
     for (index, candidate) in candidates.iter().enumerate() {
-        let Some(day) =
-            candidate.as_str().and_then(|s| DateTime::parse_from_rfc3339(s).ok()).map(crate::calendar::japan_date_of)
-        else {
-            continue;
-        };
+        let Some(day) = japan_date_at(candidate) else { continue };
         let pointer = format!("/conference/candidates/{index}");
         if day < admitted_on {
             errors.push(error(
@@ -134,6 +163,51 @@ pub fn discharge_notice(payload: &Value, base: &str, admitted_on: NaiveDate, tod
             ));
         }
     }
+    errors
+}
+
+/// The Japan date of a date-time value.
+fn japan_date_at(value: &Value) -> Option<NaiveDate> {
+    value.as_str().and_then(|s| DateTime::parse_from_rfc3339(s).ok()).map(crate::calendar::japan_date_of)
+}
+
+/// 入院連絡: the admission date is the stay's, the time of admission falls on it, the patient was
+/// born before it, and the planned discharge (if known) is not before it nor a year ahead.
+pub fn admission_notice(payload: &Value, base: &str, admitted_on: NaiveDate, today: NaiveDate) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let admission = date(payload, "/admission_date");
+    if let Some(admission) = admission {
+        matches_stay(base, "/admission_date", admission, admitted_on, &mut errors);
+    }
+    if let (Some(admission), Some(at)) = (admission, payload.pointer("/admitted_at").and_then(japan_date_at))
+        && at != admission
+    {
+        errors.push(error(
+            base,
+            "/admitted_at",
+            "date_order",
+            format!("「入院日時」の日付 {at} が「入院日」{admission} と一致しません"),
+        ));
+    }
+    born_before(payload, base, "/patient/birth_date", Some(admitted_on), &mut errors);
+    planned_discharge(payload, base, "/planned_discharge_date", admitted_on, today, &mut errors);
+    errors
+}
+
+/// 診療情報提供書(退院時): not written in the future, nor a disease's onset or the birth; the
+/// admission date (if written) is the stay's; the planned discharge is not before it.
+pub fn discharge_referral(payload: &Value, base: &str, admitted_on: NaiveDate, today: NaiveDate) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let diagnoses = payload.pointer("/condition/diagnoses").and_then(Value::as_array).map_or(0, Vec::len);
+    let onsets: Vec<String> = (0..diagnoses).map(|i| format!("/condition/diagnoses/{i}/onset_date")).collect();
+    let mut fields = vec![("/header/written_on", "記入日"), ("/patient/birth_date", "生年月日")];
+    fields.extend(onsets.iter().map(|p| (p.as_str(), "発症年月日")));
+    not_in_future(payload, base, today, &fields, &mut errors);
+    born_before(payload, base, "/patient/birth_date", Some(admitted_on), &mut errors);
+    if let Some(written) = date(payload, "/header/admission_date") {
+        matches_stay(base, "/header/admission_date", written, admitted_on, &mut errors);
+    }
+    planned_discharge(payload, base, "/header/planned_discharge_date", admitted_on, today, &mut errors);
     errors
 }
 
@@ -227,6 +301,47 @@ mod tests {
         let errors = discharge_notice(&payload, "", day("2026-11-20"), day("2026-11-23"));
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].pointer, "/conference/candidates/0");
+    }
+
+    #[test]
+    fn an_admission_notice_agrees_with_its_stay() {
+        let sound = json!({"admission_date": "2026-11-20", "admitted_at": "2026-11-20T23:30:00+09:00", "patient": {"birth_date": "1940-02-11"}, "planned_discharge_date": "2026-12-04"});
+        assert!(admission_notice(&sound, "/payload", day("2026-11-20"), day("2026-11-23")).is_empty());
+        // 23:30 UTC is the next morning in Japan; the stay was registered on the 19th.
+        let wrong = json!({"admission_date": "2026-11-20", "admitted_at": "2026-11-20T23:30:00Z", "patient": {"birth_date": "2026-11-21"}, "planned_discharge_date": "2026-11-18"});
+        let errors = admission_notice(&wrong, "/payload", day("2026-11-19"), day("2026-11-23"));
+        let found: Vec<(&str, &str)> = errors.iter().map(|e| (e.pointer.as_str(), e.keyword.as_str())).collect();
+        assert_eq!(
+            found,
+            [
+                ("/payload/admission_date", "matches_episode"),
+                ("/payload/admitted_at", "date_order"),
+                ("/payload/patient/birth_date", "date_order"),
+                ("/payload/planned_discharge_date", "date_order"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_discharge_referral_reports_each_impossible_date() {
+        let sound = json!({"header": {"written_on": "2026-12-04", "admission_date": "2026-11-20"}, "patient": {"birth_date": "1940-02-11"}, "condition": {"diagnoses": [{"name": "骨折", "onset_date": "2026-11-20"}]}});
+        assert!(discharge_referral(&sound, "", day("2026-11-20"), day("2026-12-04")).is_empty());
+        let wrong = json!({
+            "header": {"written_on": "2026-12-05", "admission_date": "2026-11-21", "planned_discharge_date": "2026-11-01"},
+            "patient": {"birth_date": "1940-02-11"},
+            "condition": {"diagnoses": [{"name": "骨折"}, {"name": "心不全", "onset_date": "2027-01-01"}]}
+        });
+        let errors = discharge_referral(&wrong, "/payload", day("2026-11-20"), day("2026-12-04"));
+        let found: Vec<&str> = errors.iter().map(|e| e.pointer.as_str()).collect();
+        assert_eq!(
+            found,
+            [
+                "/payload/header/written_on",
+                "/payload/condition/diagnoses/1/onset_date",
+                "/payload/header/admission_date",
+                "/payload/header/planned_discharge_date"
+            ]
+        );
     }
 
     #[test]

@@ -36,6 +36,26 @@ struct Choice {
     label: String,
 }
 
+/// A kind of form the visitor may start, as the pages offer it.
+#[derive(Debug, Serialize)]
+pub(super) struct Writable {
+    kind: &'static str,
+    label: &'static str,
+    /// Whether it may start from the client's previous one (「前回の内容を写して」).
+    copies_forward: bool,
+}
+
+pub(super) fn writable(kinds: &[DocumentKind]) -> Vec<Writable> {
+    kinds
+        .iter()
+        .map(|&kind| Writable {
+            kind: kind.as_str(),
+            label: kind.label(),
+            copies_forward: crate::documents::exchange::of(kind).copy_forward.is_some(),
+        })
+        .collect()
+}
+
 /// The facility's drafts, and where to start a new form (a stay, or for a care manager a
 /// client whose admission the hospital has not registered yet).
 #[get("/drafts", wrap = "from_fn(crate::shell::reads::audit)")]
@@ -67,12 +87,11 @@ pub async fn list(state: web::Data<AppState>, visitor: SignedIn) -> Result<HttpR
         })
         .collect();
     let clients: Vec<Choice> = overview.clients.iter().map(|c| Choice { id: c.id, label: c.name.clone() }).collect();
-    let kind = overview.writes;
     render(
         "drafts/list.html",
         context! {
             ..minijinja::Value::from_serialize(visitor.frame("/drafts")),
-            ..context! { lines, stays, clients, kind => kind.map(|k| k.as_str()), kind_label => kind.map(|k| k.label()) }
+            ..context! { lines, stays, clients, writes => writable(&overview.writes) }
         },
     )
 }
@@ -93,7 +112,7 @@ pub async fn start(
             let kind = fields
                 .get("kind")
                 .and_then(|k| k.parse::<DocumentKind>().ok())
-                .or_else(|| crate::documents::exchange::written_by(posted.visitor.principal().role))
+                .or_else(|| crate::documents::exchange::written_by(posted.visitor.principal().role).first().copied())
                 .ok_or_else(|| AppError::BadRequest("書類の種類を選んでください".into()))?;
             Start::New {
                 kind,

@@ -176,7 +176,7 @@ async fn stay_page(
                 id, entries => view.entries, admission => view.standing.admission,
                 discharge_contact => view.standing.discharge, can_discharge => view.can_discharge,
                 discharged => episode.discharged_on.is_some(), contact, discharge,
-                writes => view.writes.map(|k| k.as_str()), writes_label => view.writes.map(|k| k.label()),
+                writes => super::drafts::writable(&view.writes),
                 choices => view.contact_choices, methods, destinations,
                 errors => shown.errors, notice => shown.notice, today => today.to_string(), plan,
                 admitted_iso => episode.admitted_on.to_string(),

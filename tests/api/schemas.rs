@@ -1,6 +1,6 @@
 //! The published schemas: registered, pinned, served as published, and the fixtures valid.
 
-use renkei::forms::registry::{PUBLISHED, SchemaRegistry};
+use renkei::documents::exchange::published;
 use sha2::{Digest, Sha256};
 
 use crate::support::{fixture, spawn_app};
@@ -8,7 +8,9 @@ use crate::support::{fixture, spawn_app};
 /// A published schema never changes: a handbook revision is a new version (docs/schemas.md).
 const PINNED: &[(&str, &str)] = &[
     ("admission_info/v1.json", "18c5a4bb29a0f08616321987fb81b53046144fc44afe3815c61de1363f77ac52"),
+    ("admission_notice/v1.json", "c27e950aca4ad136ec62e6fd4777bf58cfb7fc9a3b96854f0ff41102568fd33f"),
     ("discharge_notice/v1.json", "076a766e559d30672233fcc8753067445b1dd0db0f4556bf486afd85bd0115fa"),
+    ("discharge_referral/v1.json", "ae2f0be3e03ab423e3d41e9bc0e33abe01c1816489a45113fbe2d401dc9c1f38"),
     ("handbook/v1.json", "a989deb0b7e9768f46423d8fcd7ed9c6e97b39cff167d61e39e07332de47b097"),
     ("handbook/rules/default.v1.json", "d199634d1428877604137154eaabbc64b93a4cb15d444cb622510541de1d74c8"),
     ("handbook/rules/paper-survey.v1.json", "e47a2d3f097c9588720f98b43d672cd0eb32add05b56154d4141c29bc739a4b6"),
@@ -37,7 +39,7 @@ fn schema_files() -> Vec<String> {
 
 #[test]
 fn every_schema_file_is_registered_and_every_registration_has_a_file() {
-    let forms = PUBLISHED.iter().map(|(kind, version, _)| format!("{}/v{version}.json", kind.as_str()));
+    let forms = published().map(|(kind, version, _)| format!("{}/v{version}.json", kind.as_str()));
     let rules = renkei::survey::rules::PUBLISHED.iter().map(|(name, _)| format!("handbook/rules/{name}.json"));
     let own = ["handbook/v1.json", "survey/v1.json", "survey/v2.json"].map(str::to_owned);
     let mut registered: Vec<String> = forms.chain(rules).chain(own).collect();
@@ -59,9 +61,9 @@ fn published_schemas_have_not_changed() {
 
 #[test]
 fn the_example_forms_are_valid_and_an_empty_one_is_not() {
-    let registry = SchemaRegistry::load().expect("schemas compile");
-    for (kind, version, _) in PUBLISHED {
-        let schema = registry.get(*kind, *version).unwrap();
+    let registry = renkei::documents::exchange::schema_registry().expect("schemas compile");
+    for (kind, version, _) in published() {
+        let schema = registry.get(kind, version).unwrap();
         for variant in ["full", "minimal"] {
             let payload = fixture(&format!("{}_v{version}_{variant}", kind.as_str()));
             assert_eq!(schema.validate(&payload, ""), vec![], "{} v{version} {variant}", kind.as_str());
@@ -77,8 +79,8 @@ async fn schemas_are_served_exactly_as_published() {
     let app = spawn_app().await;
     let list = app.get("/api/v1/schemas", "").await;
     assert_eq!(list.status, 200);
-    assert_eq!(list.body.as_array().unwrap().len(), PUBLISHED.len());
-    for (kind, version, text) in PUBLISHED {
+    assert_eq!(list.body.as_array().unwrap().len(), published().count());
+    for (kind, version, text) in published() {
         let served = app.get(&format!("/api/v1/schemas/{}/{version}", kind.as_str()), "").await;
         assert_eq!(served.status, 200);
         assert_eq!(served.content_type, "application/schema+json");

@@ -5,7 +5,6 @@
 
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
 use renkei::forms::DocumentKind;
-use renkei::forms::registry::SchemaRegistry;
 use serde_json::{Value, json};
 
 fn sheet() -> Value {
@@ -14,7 +13,7 @@ fn sheet() -> Value {
 }
 
 fn validation(c: &mut Criterion) {
-    let registry = SchemaRegistry::load().unwrap();
+    let registry = renkei::documents::exchange::schema_registry().unwrap();
     let schema = registry.latest(DocumentKind::AdmissionInfo).unwrap();
     let valid = sheet();
     let text = valid.to_string();

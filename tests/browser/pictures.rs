@@ -2,6 +2,7 @@
 //! Both are `#[ignore]`d: they write files or print figures rather than check behaviour.
 //!
 //!   tests/screenshots.sh          → docs/screenshots/<name>.png (see that script)
+//!   SCREENSHOTS_PHONE=1 SCREENSHOTS_DIR=/tmp/phone tests/screenshots.sh   → at 390x844
 //!   cargo test --test renkei -- --ignored --nocapture browser::pictures::navigation_timing
 //!
 //! To picture one more page, add one line to `PAGES`.
@@ -46,6 +47,12 @@ const PAGES: &[Page] = &[
         follow: Some("table.list tbody a[href^='/episodes/']"),
     },
     Page { name: "admission", user: Some(NURSE), path: "/episodes/new", follow: None },
+    Page {
+        name: "referral",
+        user: Some(CARE_MANAGER),
+        path: "/inbox?kind=discharge_referral",
+        follow: Some("table.list tbody a[href^='/documents/']"),
+    },
     Page { name: "drafts", user: Some(CARE_MANAGER), path: "/drafts", follow: None },
     Page { name: "dashboard", user: Some(COORDINATOR), path: "/dashboard", follow: None },
     Page { name: "admin", user: Some(ADMIN), path: "/admin", follow: None },
@@ -92,7 +99,9 @@ fn folder() -> PathBuf {
 #[ignore = "writes docs/screenshots/*.png: run tests/screenshots.sh"]
 async fn screenshots() {
     let app = demo_app().await;
-    let browser = Browser::start(&app.address).await;
+    let size =
+        if std::env::var_os("SCREENSHOTS_PHONE").is_some() { super::PHONE } else { (super::WIDTH, super::HEIGHT) };
+    let browser = Browser::start_sized(&app.address, size).await;
     let folder = folder();
     std::fs::create_dir_all(&folder).expect("screenshots folder");
     let mut signed_in = None;

@@ -5,7 +5,6 @@
 
 use fantoccini::Locator;
 use renkei::forms::DocumentKind;
-use renkei::forms::registry::SchemaRegistry;
 use renkei::web::form;
 use serde_json::json;
 
@@ -37,10 +36,14 @@ async fn sign_out(browser: &Browser) {
     browser.click("form[action='/logout'] button").await;
 }
 
-async fn start_draft(browser: &Browser, stay: &str) {
+async fn start_draft(browser: &Browser, stay: &str, kind: &str) {
     browser.open("/drafts").await;
     let select = browser.client.find(Locator::Css("#episode")).await.expect("the stays");
     select.select_by_value(stay).await.expect("stay chosen");
+    // A hospital writes several kinds of form: it chooses one (a care manager writes one).
+    if let Ok(kinds) = browser.client.find(Locator::Css("select#kind")).await {
+        kinds.select_by_value(kind).await.expect("kind chosen");
+    }
     browser.click("form[action='/drafts'] button[type=submit]").await;
     browser.page_is_clean().await;
     assert!(browser.path().await.starts_with("/drafts/"), "a draft is open");
@@ -59,8 +62,8 @@ async fn an_admission_and_a_discharge_are_exchanged_and_counted() {
 
     // The care manager writes the admission sheet, with 記入日 in the future by mistake.
     browser.sign_in("cm@c1.example.jp", PASSWORD).await;
-    start_draft(&browser, &stay).await;
-    let schemas = SchemaRegistry::load().expect("schemas");
+    start_draft(&browser, &stay, "admission_info").await;
+    let schemas = renkei::documents::exchange::schema_registry().expect("schemas");
     let schema = &schemas.latest(DocumentKind::AdmissionInfo).expect("schema").document;
     let sheet = admission_sheet(&day(-2));
     fill_form(&browser, &form::pairs(&form::view(schema, Some(&sheet), &[], ""))).await;
@@ -96,7 +99,7 @@ async fn an_admission_and_a_discharge_are_exchanged_and_counted() {
     assert!(browser.text("tbody tr").await.contains("確認済"));
 
     // She sends the discharge notice (planned for today) and records the discharge.
-    start_draft(&browser, &stay).await;
+    start_draft(&browser, &stay, "discharge_notice").await;
     let recipient = browser.client.find(Locator::Css("#recipient")).await.expect("the recipient");
     recipient.select_by_label("さくら居宅").await.expect("the care office chosen");
     set(&browser, "#f-planned_discharge_date", &day(0)).await;

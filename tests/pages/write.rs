@@ -3,7 +3,6 @@
 //! corrected, sent, and acknowledged by the hospital in one click.
 
 use renkei::forms::DocumentKind;
-use renkei::forms::registry::SchemaRegistry;
 use renkei::web::form;
 
 use crate::support::pages::{sign_in_page, sign_in_with};
@@ -97,7 +96,7 @@ async fn an_admission_sheet_written_in_the_page_is_corrected_sent_and_acknowledg
     assert!(html.contains(&day(-1)), "the admission date is filled in from the stay");
 
     // Everything typed, but the age in words: refused, with the message next to the field.
-    let schemas = SchemaRegistry::load().unwrap();
+    let schemas = renkei::documents::exchange::schema_registry().unwrap();
     let schema = &schemas.latest(DocumentKind::AdmissionInfo).unwrap().document;
     let sheet = admission_sheet(&day(-1));
     let mut fields = form::pairs(&form::view(schema, Some(&sheet), &[], ""));
@@ -137,4 +136,47 @@ async fn an_admission_sheet_written_in_the_page_is_corrected_sent_and_acknowledg
     assert_eq!(acknowledged.status, 303);
     let shown = cm.get(&format!("/documents/{id}")).await.text();
     assert!(shown.contains("status-acknowledged"), "the sender sees 確認済");
+}
+
+#[tokio::test]
+async fn a_nurse_writes_each_of_the_hospitals_forms_from_the_stay_and_sends_a_referral() {
+    let app = spawn_app().await;
+    app.client_of_care_office("0000012345").await;
+    let stay = app.admission("0000012345", &day(-14)).await;
+    let episode = stay["id"].as_str().unwrap();
+    let nurse = sign_in_page(&app, "nurse@h1.example.jp").await;
+
+    // The stay's page offers the hospital's three forms, in the order a stay meets them.
+    let page = nurse.get(&format!("/episodes/{episode}")).await.text();
+    let offered: Vec<usize> = ["入院連絡を書く", "退院連絡を書く", "診療情報提供書(退院時)を書く"]
+        .iter()
+        .map(|label| page.find(label).unwrap_or_else(|| panic!("{label} is offered")))
+        .collect();
+    assert!(offered.is_sorted(), "{offered:?}");
+    assert!(!page.contains("入院時情報提供書を書く"), "the care manager's sheet is not the hospital's to write");
+
+    // The referral starts with what Renkei knows: the dates, the care office, the hospital.
+    let started = nurse.post("/drafts", &[("kind", "discharge_referral"), ("episode", episode)]).await;
+    assert_eq!(started.status, 303, "{}", started.text());
+    let draft = started.header("location");
+    let html = nurse.get(&draft).await.text();
+    assert!(html.contains("診療情報提供書"), "the form's title");
+    for known in [day(-14), day(0), "さくら居宅".to_owned(), "連携病院".to_owned()] {
+        assert!(html.contains(&known), "{known} is filled in");
+    }
+
+    // Filled in from the example and sent: the care office has it.
+    let schemas = renkei::documents::exchange::schema_registry().unwrap();
+    let schema = &schemas.latest(DocumentKind::DischargeReferral).unwrap().document;
+    let mut referral = crate::support::fixture("discharge_referral_v1_minimal");
+    referral["header"]["written_on"] = serde_json::json!(day(0));
+    let mut fields = form::pairs(&form::view(schema, Some(&referral), &[], ""));
+    fields.push(("recipient".into(), app.city().care_office.to_string()));
+    fields.push(("action".into(), "send".into()));
+    let posted: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    let sent = nurse.post(&draft, &posted).await;
+    assert_eq!(sent.status, 303, "{}", sent.text());
+    let cm = sign_in_page(&app, "cm@c1.example.jp").await;
+    let inbox = cm.get("/inbox").await.text();
+    assert!(inbox.contains("診療情報提供書(退院時)"), "{inbox}");
 }

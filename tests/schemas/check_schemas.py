@@ -40,7 +40,10 @@ SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 INVALID_ENUM = "不正な値"
 INVALID_DATE = "2026-02-30"
 
+TEXT = {"type": "string"}
+ARRAY = {"type": "array"}
 DATE = {"type": "string", "format": "date"}
+DATE_TIME = {"type": "string", "format": "date-time"}
 CARE_LEVELS = ["要支援1", "要支援2", "要介護1", "要介護2", "要介護3", "要介護4", "要介護5",
                "申請中", "区分変更", "未申請"]
 # Instance pointers the Rust code reads: pointer -> (expected keywords, required?).
@@ -75,6 +78,39 @@ CONTRACT = {
         "/conference/candidates": ({"type": "array"}, False),
         "/contact_person/name": ({"type": "string"}, True),
         "/contact_person/phone": ({"type": "string"}, True),
+    },
+    ("admission_notice", 1): {
+        "/admission_date": (DATE, True),
+        "/admitted_at": (DATE_TIME, False),
+        "/admission_type": ({"type": "string", "enum": ["予定入院", "緊急入院", "レスパイト入院"]}, False),
+        "/patient/name": (TEXT, True),
+        "/patient/name_kana": (TEXT, True),
+        "/patient/sex": ({"type": "string", "enum": ["男", "女"]}, True),
+        "/patient/birth_date": (DATE, True),
+        "/patient/age": ({"type": "integer"}, False),
+        "/ward": (TEXT, True),
+        "/room": (TEXT, False),
+        "/care_manager": ({"type": "string", "enum": ["あり", "なし・不明"]}, True),
+        "/no_care_manager/reason": ({"type": "string", "enum": [
+            "介護保険未申請", "担当ケアマネジャー不明", "要支援(地域包括支援センター担当)", "新規に介護サービスが必要", "その他"]}, False),
+        "/info_request": ({"type": "string", "enum": ["依頼する", "受領済み", "依頼しない"]}, True),
+        "/planned_discharge_date": (DATE, False),
+        "/contact_person/name": (TEXT, True),
+        "/contact_person/phone": (TEXT, True),
+    },
+    ("discharge_referral", 1): {
+        "/header/written_on": (DATE, True),
+        "/header/admission_date": (DATE, False),
+        "/header/planned_discharge_date": (DATE, False),
+        "/header/care_office/name": (TEXT, True),
+        "/header/hospital/name": (TEXT, True),
+        "/header/hospital/doctor_name": (TEXT, True),
+        "/patient/name": (TEXT, True),
+        "/patient/name_kana": (TEXT, True),
+        "/patient/sex": ({"type": "string", "enum": ["男", "女"]}, True),
+        "/patient/birth_date": (DATE, True),
+        "/condition/diagnoses": (ARRAY, True),
+        "/condition/diagnoses/*/name": (TEXT, True),
     },
 }
 
@@ -176,9 +212,16 @@ def check_conventions(name, root):
 
 
 def schema_at(root, pointer):
+    """The schema node at an instance pointer ("*" = any item of an array) and the
+    (object node, property) pairs on the way, for the required checks."""
     node = deref(root, root, "/")
     parents = []
     for part in pointer.strip("/").split("/"):
+        if part == "*":
+            if not isinstance(node.get("items"), dict):
+                return None, parents
+            node = deref(root, node["items"], pointer)
+            continue
         props = node.get("properties", {})
         if part not in props:
             return None, parents

@@ -4,11 +4,15 @@ use serde_json::{Value, json};
 
 use super::schema::{Shape, keyword, shape};
 use super::*;
+use strum::IntoEnumIterator;
+
 use crate::forms::DocumentKind;
-use crate::forms::registry::{PUBLISHED, SchemaRegistry};
 
 fn published(kind: DocumentKind) -> Value {
-    let text = PUBLISHED.iter().find(|(k, v, _)| *k == kind && *v == 1).map(|(_, _, t)| *t).unwrap_or_default();
+    let text = crate::documents::exchange::published()
+        .find(|(k, v, _)| *k == kind && *v == 1)
+        .map(|(_, _, t)| t)
+        .unwrap_or_default();
     serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -60,8 +64,8 @@ fn in_schema_order(root: &Value, schema: &Value, value: &mut Value) {
 }
 
 #[test]
-fn every_leaf_of_both_schemas_is_one_input() {
-    for kind in [DocumentKind::AdmissionInfo, DocumentKind::DischargeNotice] {
+fn every_leaf_of_every_schema_is_one_input() {
+    for kind in DocumentKind::iter() {
         let schema = published(kind);
         let form = view(&schema, None, &[], "");
         let mut expected = Vec::new();
@@ -79,13 +83,9 @@ fn every_leaf_of_both_schemas_is_one_input() {
 
 #[test]
 fn fixtures_come_back_from_their_form_unchanged() {
-    let cases = [
-        (DocumentKind::AdmissionInfo, "admission_info_v1_full"),
-        (DocumentKind::AdmissionInfo, "admission_info_v1_minimal"),
-        (DocumentKind::DischargeNotice, "discharge_notice_v1_full"),
-        (DocumentKind::DischargeNotice, "discharge_notice_v1_minimal"),
-    ];
+    let cases = DocumentKind::iter().flat_map(|k| ["full", "minimal"].map(|v| (k, format!("{}_v1_{v}", k.as_str()))));
     for (kind, name) in cases {
+        let name = name.as_str();
         let schema = published(kind);
         let mut example = fixture(name);
         let (back, errors) = parse(&schema, &pairs(&view(&schema, Some(&example), &[], "")));
@@ -97,7 +97,7 @@ fn fixtures_come_back_from_their_form_unchanged() {
 
 #[test]
 fn errors_are_shown_next_to_their_field_and_none_is_lost() {
-    let registry = SchemaRegistry::load().unwrap_or_else(|e| panic!("{e}"));
+    let registry = crate::documents::exchange::schema_registry().unwrap_or_else(|e| panic!("{e}"));
     let schema = registry.get(DocumentKind::AdmissionInfo, 1).unwrap_or_else(|| panic!("no schema"));
     let mut payload = fixture("admission_info_v1_full");
     payload["patient"]["birth_date"] = json!("1940-02-30");
@@ -213,7 +213,7 @@ fn the_html_escapes_values_and_labels_every_input() {
 
 #[test]
 fn drafts_and_blank_forms_render_and_read_back_empty() {
-    for kind in [DocumentKind::AdmissionInfo, DocumentKind::DischargeNotice] {
+    for kind in DocumentKind::iter() {
         let schema = published(kind);
         let form = view(&schema, None, &[], "");
         assert!(render(&form).contains("renkei-form"));

@@ -10,7 +10,7 @@ use renkei::forms::{DocumentKind, checks};
 
 fn registry() -> &'static SchemaRegistry {
     static REGISTRY: OnceLock<SchemaRegistry> = OnceLock::new();
-    REGISTRY.get_or_init(|| SchemaRegistry::load().expect("the published schemas compile"))
+    REGISTRY.get_or_init(|| renkei::documents::exchange::schema_registry().expect("the published schemas compile"))
 }
 
 fuzz_target!(|data: &[u8]| {

@@ -1,0 +1,165 @@
+//! The handbook's exchanges beyond the admission sheet and the discharge notice: the hospital's
+//! 入院連絡 (to the care manager, or to the 地域包括支援センター when there is none) and its
+//! 診療情報提供書(退院時), each a document with its schema, its contact and its mail.
+
+use renkei::directory::{FacilityKind, Role};
+use serde_json::{Value, json};
+
+use crate::support::{TestApp, day, fixture, pointers, spawn_app};
+
+/// A stay of a known client at the city's hospital, admitted `days_ago`.
+async fn stay(app: &TestApp, days_ago: i64) -> Value {
+    app.client_of_care_office("0100000001").await;
+    app.admission("0100000001", &day(-days_ago)).await
+}
+
+fn admission_notice(admitted_on: &str) -> Value {
+    let mut notice = fixture("admission_notice_v1_full");
+    notice["admission_date"] = json!(admitted_on);
+    notice["admitted_at"] = json!(format!("{admitted_on}T10:00:00+09:00"));
+    notice["planned_discharge_date"] = json!(day(10));
+    notice
+}
+
+#[tokio::test]
+async fn every_published_kind_is_listed_with_its_japanese_title() {
+    let app = spawn_app().await;
+    let list = app.get("/api/v1/schemas", "").await;
+    let titles: Vec<(String, String)> = list
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["kind"].as_str().unwrap().to_owned(), s["title"].as_str().unwrap().to_owned()))
+        .collect();
+    for (kind, title) in [
+        ("admission_info", "入院時情報提供書"),
+        ("discharge_notice", "退院連絡"),
+        ("admission_notice", "入院連絡"),
+        ("discharge_referral", "診療情報提供書(退院時)"),
+    ] {
+        assert!(titles.iter().any(|(k, t)| k == kind && t.contains(title)), "{kind} {title} in {titles:?}");
+    }
+}
+
+#[tokio::test]
+async fn an_admission_notice_reaches_the_care_manager_as_a_contact_on_the_stay() {
+    let app = spawn_app().await;
+    let stay = stay(&app, 1).await;
+    let mut notice = admission_notice(&day(-1));
+    notice["care_manager"] = json!("あり");
+    notice.as_object_mut().unwrap().remove("no_care_manager");
+    let body = json!({"kind": "admission_notice", "recipient_facility_id": app.city().care_office, "episode_id": stay["id"], "payload": notice});
+
+    let refused = app.send_document(&app.city().care_manager, &body).await;
+    assert_eq!(refused.status, 403, "a care manager does not send the hospital's 入院連絡");
+
+    let sent = app.send_document(&app.city().nurse, &body).await;
+    assert_eq!(sent.status, 201, "{}", sent.body);
+    assert_eq!(sent.body["kind_label"], "入院連絡");
+    let inbox = app.inbox(&app.city().care_manager, "kind=admission_notice").await;
+    assert_eq!(inbox.body.as_array().unwrap().len(), 1);
+    let read = app.document(&app.city().care_manager, sent.body["id"].as_str().unwrap()).await;
+    assert_eq!(read.body["payload"]["ward"], notice["ward"]);
+
+    let episode = app.episode(&app.city().care_manager, stay["id"].as_str().unwrap()).await;
+    let contact = &episode.body["contacts"][0];
+    assert_eq!(
+        (contact["direction"].as_str(), contact["kind"].as_str()),
+        (Some("hospital_to_cm"), Some("admission_notice"))
+    );
+    assert_eq!(episode.body["planned_discharge_on"], day(10).as_str(), "the notice's 退院予定日 is the stay's");
+}
+
+#[tokio::test]
+async fn an_admission_notice_that_contradicts_the_stay_is_refused_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let stay = stay(&app, 3).await;
+    // The hospital registered the admission three days ago; the notice says yesterday, at a
+    // time on another day.
+    let mut notice = admission_notice(&day(-1));
+    notice["admitted_at"] = json!(format!("{}T10:00:00+09:00", day(-2)));
+    let body = json!({"kind": "admission_notice", "recipient_facility_id": app.city().care_office, "episode_id": stay["id"], "payload": notice});
+    let refused = app.send_document(&app.city().nurse, &body).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert_eq!(pointers(&refused), ["/payload/admission_date", "/payload/admitted_at"]);
+    assert!(refused.body["errors"][0]["message"].as_str().unwrap().contains("登録された入院日"));
+    assert_eq!(app.count("documents"), 0);
+    assert_eq!(app.count("contacts"), 0);
+}
+
+#[tokio::test]
+async fn without_a_care_manager_the_admission_notice_goes_to_the_support_centre() {
+    let app = spawn_app().await;
+    let centre_user = app.facility_with_user(
+        "S1",
+        "連携市地域包括支援センター",
+        FacilityKind::SupportCenter,
+        "連携市",
+        "centre@example.jp",
+        Role::CareManager,
+    );
+    let centre = app.facilities(&app.city().nurse, "kind=support_center").await;
+    let centre_id = centre.body.as_array().unwrap().iter().find(|f| f["code"] == "S1").unwrap()["id"].clone();
+    // A person the hospital registers without a care office.
+    let registered = app
+        .register_admission(
+            &app.city().nurse,
+            &json!({"client": {"name": "入江 正男", "name_kana": "イリエ マサオ", "birth_date": "1960-03-15", "sex": "male",
+                               "insurance_number": "0100000099"},
+                    "admitted_on": day(-1)}),
+        )
+        .await;
+    assert_eq!(registered.status, 201, "{}", registered.body);
+    assert!(registered.body["care_office"].is_null());
+
+    // To another hospital: refused, saying to whom it goes.
+    let notice = admission_notice(&day(-1));
+    let to_hospital = json!({"kind": "admission_notice", "recipient_facility_id": app.city().other_hospital, "episode_id": registered.body["id"], "payload": notice});
+    let refused = app.send_document(&app.city().nurse, &to_hospital).await;
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.body["errors"][0]["message"].as_str().unwrap().contains("地域包括支援センター"),
+        "{}",
+        refused.body
+    );
+
+    let body = json!({"kind": "admission_notice", "recipient_facility_id": centre_id, "episode_id": registered.body["id"], "payload": notice});
+    let sent = app.send_document(&app.city().nurse, &body).await;
+    assert_eq!(sent.status, 201, "{}", sent.body);
+    let inbox = app.inbox(&centre_user, "kind=admission_notice").await;
+    assert_eq!(inbox.body.as_array().unwrap().len(), 1, "{}", inbox.body);
+    let read = app.document(&centre_user, sent.body["id"].as_str().unwrap()).await;
+    assert_eq!(read.body["payload"]["no_care_manager"]["reason"], "その他");
+    // The care office that has nothing to do with this person does not see it.
+    let elsewhere = app.document(&app.city().care_manager, sent.body["id"].as_str().unwrap()).await;
+    assert_eq!(elsewhere.status, 404);
+}
+
+#[tokio::test]
+async fn a_discharge_referral_goes_to_the_care_office_and_counts_as_a_discharge_contact() {
+    let app = spawn_app().await;
+    let stay = stay(&app, 14).await;
+    let mut referral = fixture("discharge_referral_v1_full");
+    referral["header"]["written_on"] = json!(day(0));
+    referral["header"]["admission_date"] = json!(day(-14));
+    referral["header"]["planned_discharge_date"] = json!(day(3));
+    referral["condition"]["diagnoses"][0]["onset_date"] = json!(day(-14));
+    let body = json!({"kind": "discharge_referral", "recipient_facility_id": app.city().care_office, "episode_id": stay["id"], "payload": referral});
+    let sent = app.send_document(&app.city().nurse, &body).await;
+    assert_eq!(sent.status, 201, "{}", sent.body);
+    let inbox = app.inbox(&app.city().care_manager, "kind=discharge_referral").await;
+    assert_eq!(inbox.body.as_array().unwrap().len(), 1);
+
+    let episode = app.episode(&app.city().nurse, stay["id"].as_str().unwrap()).await;
+    assert_eq!(episode.body["contacts"][0]["kind"], "discharge_referral");
+    assert_eq!(episode.body["planned_discharge_on"], day(3).as_str());
+
+    // A referral written tomorrow, about a disease that starts next year: each date is named.
+    referral["header"]["written_on"] = json!(day(1));
+    referral["condition"]["diagnoses"][1]["onset_date"] = json!(day(300));
+    let body = json!({"kind": "discharge_referral", "recipient_facility_id": app.city().care_office, "episode_id": stay["id"], "payload": referral});
+    let refused = app.send_document(&app.city().nurse, &body).await;
+    assert_eq!(refused.status, 422);
+    assert_eq!(pointers(&refused), ["/payload/header/written_on", "/payload/condition/diagnoses/1/onset_date"]);
+}
