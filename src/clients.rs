@@ -255,14 +255,8 @@ pub fn known_patient(conn: &mut DbConnection, new: &NewClient) -> Result<Option<
 /// katakana. 「れんけい　はなこ」, 「ﾚﾝｹｲ ﾊﾅｺ」 and 「レンケイハナコ」 compare equal.
 fn compact(name: &str) -> String {
     let normalized = icu_normalizer::ComposingNormalizerBorrowed::new_nfkc().normalize(name);
-    normalized
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| match c {
-            'ぁ'..='ゖ' => char::from_u32(c as u32 + 0x60).unwrap_or(c),
-            other => other,
-        })
-        .collect()
+    let compacted: String = normalized.chars().filter(|c| !c.is_whitespace()).collect();
+    crate::forms::text::katakana(&compacted)
 }
 
 /// The clients this facility may see.

@@ -256,6 +256,16 @@ fn load(conn: &mut DbConnection, notifier: &crate::notify::Notifier) -> Result<(
         about_stay(DocumentKind::DischargeReferral, office1, sent.episode_id, referral),
     )?;
 
+    //    His care manager heard from the hospital twice and keeps the 退院・退所情報記録書.
+    let record = discharge_record(&ichiro, day(-10), day(6), "みなみ総合病院", &[(day(-2), "電話"), (day(-1), "面談")]);
+    documents::send(
+        conn,
+        &schemas,
+        notifier,
+        cm1,
+        about_stay(DocumentKind::DischargeRecord, office1, sent.episode_id, record),
+    )?;
+
     // 3. ふみ stayed 20 days at 連携市民病院; the hospital phoned her care manager three days
     //    before her discharge two days ago.
     let stay = episodes::register_admission(conn, nurse1, admission(&fumi, day(-20)))?;
@@ -309,6 +319,36 @@ fn load(conn: &mut DbConnection, notifier: &crate::notify::Notifier) -> Result<(
     let centre = facility_id(conn, "DEMO-S1")?;
     documents::send(conn, &schemas, notifier, nurse1, about_stay(DocumentKind::AdmissionNotice, centre, stay, notice))?;
     Ok(())
+}
+
+/// The care manager's 退院・退所情報記録書 with one interview per (day, method).
+fn discharge_record(
+    client: &clients::Client,
+    admitted: NaiveDate,
+    planned: NaiveDate,
+    hospital: &str,
+    interviews: &[(NaiveDate, &str)],
+) -> Value {
+    let mut record: Value =
+        serde_json::from_str(include_str!("../tests/fixtures/discharge_record_v1_full.json")).unwrap_or_default();
+    set(&mut record, "/header/written_on", json!(calendar::today().to_string()));
+    set(&mut record, "/header/admission_date", json!(admitted.to_string()));
+    set(&mut record, "/header/planned_discharge_date", json!(planned.to_string()));
+    set(&mut record, "/facility/name", json!(hospital));
+    set(&mut record, "/medical_follow_up/institution_name", json!(format!("{hospital} 整形外科")));
+    set_patient(&mut record, client);
+    let row = record.pointer("/interviews/0").cloned().unwrap_or_default();
+    let rows: Vec<Value> = interviews
+        .iter()
+        .map(|(day, method)| {
+            let mut row = row.clone();
+            set(&mut row, "/interviewed_on", json!(day.to_string()));
+            set(&mut row, "/method", json!(method));
+            row
+        })
+        .collect();
+    set(&mut record, "/interviews", json!(rows));
+    record
 }
 
 /// A document about a stay, under the first version of its schema.

@@ -68,7 +68,8 @@ pub struct DocumentSummary {
     pub schema_version: i32,
     /// 送信済 → 配信済 → 既読 → 確認済, for the current revision.
     pub status: DocumentStatus,
-    /// 送信済 / 配信済 / 既読 / 確認済
+    /// 送信済 / 配信済 / 既読 / 確認済; 保管（共有なし） for a record its writer keeps (sender and
+    /// recipient the same facility: no mail, in no inbox).
     pub status_label: String,
     /// The mails announcing the current revision: to how many addresses, and how they stand.
     /// `failed` above 0 means someone was not told: reach them another way.
@@ -77,6 +78,22 @@ pub struct DocumentSummary {
     pub first_read_at: Option<DateTime<FixedOffset>>,
     pub acknowledged_at: Option<DateTime<FixedOffset>>,
 }
+
+impl DocumentSummary {
+    /// A record its writer keeps: sender and recipient are the same facility (no mail, in no
+    /// inbox, read and acknowledged by nobody).
+    pub fn is_kept(&self) -> bool {
+        self.sender.id == self.recipient.id
+    }
+
+    /// Whether `facility` received it (and so reads and acknowledges it).
+    pub fn received_by(&self, facility: Uuid) -> bool {
+        self.recipient.id == facility && !self.is_kept()
+    }
+}
+
+/// The status label of a record its writer keeps.
+pub const KEPT_LABEL: &str = "保管（共有なし）";
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RevisionInfo {
@@ -158,7 +175,7 @@ pub fn read(
     }
     let opens_current = revision.is_none_or(|r| r == summary.revision);
     if opens_current
-        && summary.recipient.id == principal.facility_id
+        && summary.received_by(principal.facility_id)
         && matches!(summary.status, DocumentStatus::Sent | DocumentStatus::Delivered)
         && matches!(principal.role, Role::DischargeNurse | Role::CareManager)
     {
@@ -172,7 +189,7 @@ pub fn acknowledge(conn: &mut DbConnection, principal: &Principal, id: Uuid) -> 
     principal.require(&[Role::DischargeNurse, Role::CareManager], "確認")?;
     crate::db::write(conn, |conn| {
         let summary = visible(conn, principal, id)?;
-        if summary.recipient.id != principal.facility_id {
+        if !summary.received_by(principal.facility_id) {
             return Err(AppError::Forbidden("確認は受け取った事業所だけが行えます".into()));
         }
         if summary.status != DocumentStatus::Acknowledged {

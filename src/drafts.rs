@@ -85,12 +85,14 @@ pub fn start(
                     ));
                 }
             };
-            // It goes to the stay's other side: the hospital, or the hospital's counterpart.
-            let recipient = episode.as_ref().and_then(|e| match documents::exchange::of(kind).hospital_is {
+            // It goes to the stay's other side: the hospital, or the hospital's counterpart (a
+            // record the writer may keep names the hospital it is about, and is kept unless the
+            // writer chooses to share it).
+            let exchange = documents::exchange::of(kind);
+            let counterpart = episode.as_ref().and_then(|e| match exchange.hospital_is {
                 documents::exchange::HospitalIs::Recipient => Some(e.hospital.clone()),
                 documents::exchange::HospitalIs::Sender => e.care_office.clone(),
             });
-            let exchange = documents::exchange::of(kind);
             let previous = match (copy_previous && exchange.copy_forward.is_some(), client) {
                 (true, Some(client)) => {
                     crate::documents::store::previous_payload(conn, client, principal.facility_id, kind)?
@@ -105,15 +107,23 @@ pub fn start(
                 today: crate::calendar::today(),
                 facility_name: &principal.facility_name,
                 user_name: &principal.user_name,
-                recipient_name: recipient.as_ref().map(|r| r.name.as_str()),
+                recipient_name: counterpart.as_ref().map(|r| r.name.as_str()),
                 admitted_on: episode.as_ref().map(|e| e.admitted_on),
                 planned_discharge_on: episode.as_ref().and_then(|e| e.planned_discharge_on),
+                received: match episode_id {
+                    Some(stay) => {
+                        documents::store::received_payloads(conn, stay, principal.facility_id, exchange.carries_from)?
+                    }
+                    None => vec![],
+                },
             };
             merge_missing(&mut payload, &(exchange.prefill)(&known));
+            let recipient =
+                if exchange.kept_by_writer { Some(principal.facility_id) } else { counterpart.map(|r| r.id) };
             blank(principal, kind, version).with(
                 episode_id,
                 if episode_id.is_some() { None } else { client },
-                recipient.map(|r| r.id),
+                recipient,
                 payload,
             )
         }
@@ -283,6 +293,13 @@ pub fn compose(conn: &mut DbConnection, principal: &Principal, id: Uuid) -> Resu
 
 fn composing(conn: &mut DbConnection, principal: &Principal, draft: Draft) -> Result<Composing, AppError> {
     let mut recipients = Vec::new();
+    if documents::exchange::of(draft.kind).kept_by_writer {
+        recipients.push(crate::directory::FacilityRef {
+            id: principal.facility_id,
+            code: String::new(),
+            name: format!("{}（自事業所で保管し、共有しない）", principal.facility_name),
+        });
+    }
     for facility_kind in documents::exchange::of(draft.kind).recipient_kinds {
         recipients.extend(
             crate::directory::list(conn, Some(*facility_kind))?.into_iter().map(|f| crate::directory::FacilityRef {

@@ -37,6 +37,9 @@ pub enum DocumentKind {
     DischargeNotice,
     /// 診療情報提供書(退院時): the hospital's doctor → care office, at discharge.
     DischargeReferral,
+    /// 退院・退所情報記録書: the care manager's record of what the hospital told them, kept by the
+    /// care office, shared with the hospital if the care manager chooses.
+    DischargeRecord,
 }
 
 impl DocumentKind {
@@ -50,6 +53,7 @@ impl DocumentKind {
             Self::DischargeNotice => "退院連絡",
             Self::AdmissionNotice => "入院連絡",
             Self::DischargeReferral => "診療情報提供書(退院時)",
+            Self::DischargeRecord => "退院・退所情報記録書",
         }
     }
 }

@@ -12,6 +12,7 @@ use crate::db::schema::contacts;
 use crate::db::{DbConnection, new_id, to_enum, to_uuid};
 use crate::episodes::store::ContactFirsts;
 
+#[derive(Debug, Clone)]
 pub struct ContactRecord {
     pub episode_id: Uuid,
     pub direction: Direction,
@@ -85,6 +86,11 @@ pub fn insert(conn: &mut DbConnection, record: &ContactRecord) -> QueryResult<Uu
         crate::episodes::store::take_in(conn, &[(record.episode_id, firsts)])?;
     }
     Ok(id)
+}
+
+/// Removes the contacts a document's rows recorded (before its amendment records them again).
+pub fn delete_of_document(conn: &mut DbConnection, document_id: Uuid) -> QueryResult<usize> {
+    diesel::delete(contacts::table.filter(contacts::document_id.eq(document_id.to_string()))).execute(conn)
 }
 
 pub fn get(conn: &mut DbConnection, id: Uuid) -> QueryResult<Contact> {

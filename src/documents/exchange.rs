@@ -8,7 +8,7 @@
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
-use crate::contacts::{ContactKind, Direction};
+use crate::contacts::{ContactKind, Direction, Method};
 use crate::directory::{FacilityKind, Role};
 use crate::error::FieldError;
 use crate::forms::{DocumentKind, checks};
@@ -35,9 +35,14 @@ pub struct Exchange {
     pub recipient_kinds: &'static [FacilityKind],
     /// How its recipients are named in an error (「…の送付先は医療機関です」).
     pub recipient_name: &'static str,
-    /// The contact that sending it makes.
+    /// Whether the writer may keep it instead (the writer's own facility as its recipient: no
+    /// mail, in nobody's inbox), sharing it only if they choose.
+    pub kept_by_writer: bool,
+    /// The contacts it makes: their direction and kind, and whether sending it is the contact or
+    /// its rows record contacts made another way.
     pub direction: Direction,
     pub contact: ContactKind,
+    pub contacts: Contacts,
     /// Which party is the stay's hospital.
     pub hospital_is: HospitalIs,
     /// Whether it may name a client instead of a stay, opening the client's stay at the
@@ -52,9 +57,21 @@ pub struct Exchange {
     pub consistency: fn(&Value, NaiveDate, NaiveDate) -> Vec<FieldError>,
     /// What a new draft starts with, from what Renkei knows (never overwriting an answer).
     pub prefill: fn(&Known) -> Value,
+    /// The kinds whose latest revision received about the stay the prefill reads (`Known::received`).
+    pub carries_from: &'static [DocumentKind],
     /// Whether a draft may start from the writer's previous document of this kind for the same
     /// client, and the payload's fields that belong to one stay and are left out of the copy.
     pub copy_forward: Option<&'static [&'static str]>,
+}
+
+/// The contacts a document makes.
+#[derive(Debug, Clone, Copy)]
+pub enum Contacts {
+    /// Sending it is the contact: one, by the system, at its sending time.
+    Sending,
+    /// Each of its rows records a contact made another way (an interview by phone, a visit …):
+    /// its method and date. An amendment replaces them.
+    Rows(fn(&Value) -> Vec<(Method, NaiveDate)>),
 }
 
 /// How a kind naming a client opens the client's stay at the recipient hospital.
@@ -78,11 +95,19 @@ pub struct Known<'a> {
     pub recipient_name: Option<&'a str>,
     pub admitted_on: Option<NaiveDate>,
     pub planned_discharge_on: Option<NaiveDate>,
+    /// The latest payload of each kind in `carries_from` that the writer's facility received
+    /// about the stay.
+    pub received: Vec<(DocumentKind, Value)>,
 }
 
 impl Known<'_> {
     fn day(day: Option<NaiveDate>) -> Option<String> {
         day.map(|d| d.to_string())
+    }
+
+    /// The value at `pointer` of the received document of `kind`, if any.
+    fn received(&self, kind: DocumentKind, pointer: &str) -> Option<Value> {
+        self.received.iter().find(|(k, _)| *k == kind).and_then(|(_, payload)| payload.pointer(pointer)).cloned()
     }
 }
 
@@ -98,8 +123,10 @@ pub const ALL: &[Exchange] = &[
         // role that reads documents yet.)
         recipient_kinds: CARE_SIDE,
         recipient_name: "居宅介護支援事業所・地域包括支援センター等",
+        kept_by_writer: false,
         direction: Direction::HospitalToCm,
         contact: ContactKind::AdmissionNotice,
+        contacts: Contacts::Sending,
         hospital_is: HospitalIs::Sender,
         opens_stay: None,
         mails_care_manager: true,
@@ -115,6 +142,7 @@ pub const ALL: &[Exchange] = &[
             })
         },
         copy_forward: None,
+        carries_from: &[],
     },
     Exchange {
         kind: DocumentKind::AdmissionInfo,
@@ -122,8 +150,10 @@ pub const ALL: &[Exchange] = &[
         sender_role: Role::CareManager,
         recipient_kinds: &[FacilityKind::Hospital],
         recipient_name: "医療機関",
+        kept_by_writer: false,
         direction: Direction::CmToHospital,
         contact: ContactKind::AdmissionInfo,
+        contacts: Contacts::Sending,
         hospital_is: HospitalIs::Recipient,
         opens_stay: Some(OpensStay {
             admission_date: "/header/admission_date",
@@ -149,6 +179,7 @@ pub const ALL: &[Exchange] = &[
             "/header/provided_on",
             "/header/hospital",
         ]),
+        carries_from: &[],
     },
     Exchange {
         kind: DocumentKind::DischargeNotice,
@@ -156,8 +187,10 @@ pub const ALL: &[Exchange] = &[
         sender_role: Role::DischargeNurse,
         recipient_kinds: CARE_SIDE,
         recipient_name: "居宅介護支援事業所・地域包括支援センター等",
+        kept_by_writer: false,
         direction: Direction::HospitalToCm,
         contact: ContactKind::DischargeNotice,
+        contacts: Contacts::Sending,
         hospital_is: HospitalIs::Sender,
         opens_stay: None,
         mails_care_manager: true,
@@ -170,6 +203,7 @@ pub const ALL: &[Exchange] = &[
             })
         },
         copy_forward: None,
+        carries_from: &[],
     },
     Exchange {
         kind: DocumentKind::DischargeReferral,
@@ -177,8 +211,10 @@ pub const ALL: &[Exchange] = &[
         sender_role: Role::DischargeNurse,
         recipient_kinds: CARE_SIDE,
         recipient_name: "居宅介護支援事業所・地域包括支援センター等",
+        kept_by_writer: false,
         direction: Direction::HospitalToCm,
         contact: ContactKind::DischargeReferral,
+        contacts: Contacts::Sending,
         hospital_is: HospitalIs::Sender,
         opens_stay: None,
         mails_care_manager: true,
@@ -194,8 +230,80 @@ pub const ALL: &[Exchange] = &[
             }})
         },
         copy_forward: None,
+        carries_from: &[],
+    },
+    Exchange {
+        kind: DocumentKind::DischargeRecord,
+        schemas: &[(1, include_str!("../../schemas/discharge_record/v1.json"))],
+        sender_role: Role::CareManager,
+        recipient_kinds: &[FacilityKind::Hospital],
+        recipient_name: "医療機関（共有する場合）",
+        kept_by_writer: true,
+        direction: Direction::HospitalToCm,
+        contact: ContactKind::DischargeRecord,
+        contacts: Contacts::Rows(interviews),
+        hospital_is: HospitalIs::Recipient,
+        opens_stay: None,
+        mails_care_manager: false,
+        sets_planned_discharge: None,
+        consistency: |payload, today, admitted_on| checks::discharge_record(payload, "/payload", admitted_on, today),
+        prefill: record_from_received,
+        copy_forward: None,
+        carries_from: &[DocumentKind::DischargeReferral, DocumentKind::DischargeNotice],
     },
 ];
+
+/// The interviews of a 退院・退所情報記録書: each row's method and date (a row without either
+/// is refused by the schema before this is read).
+fn interviews(payload: &Value) -> Vec<(Method, NaiveDate)> {
+    let rows = payload.pointer("/interviews").and_then(Value::as_array).cloned().unwrap_or_default();
+    rows.iter()
+        .filter_map(|row| {
+            let method = match row.get("method").and_then(Value::as_str)? {
+                "面談" => Method::Visit,
+                "電話" => Method::Phone,
+                "オンライン" => Method::Video,
+                "カンファレンス" => Method::Conference,
+                _ => return None,
+            };
+            Some((method, row.get("interviewed_on").and_then(Value::as_str)?.parse().ok()?))
+        })
+        .collect()
+}
+
+/// A 退院・退所情報記録書 starts with the stay's dates and hospital, and what the hospital's
+/// 診療情報提供書 and 退院連絡 already said: the patient, the diseases, the medical procedures.
+fn record_from_received(known: &Known) -> Value {
+    use DocumentKind::{DischargeNotice, DischargeReferral};
+    let diagnoses = known.received(DischargeReferral, "/condition/diagnoses").unwrap_or_default();
+    let names: Vec<&str> = diagnoses
+        .as_array()
+        .map(|rows| rows.iter().filter_map(|d| d.get("name").and_then(Value::as_str)).take(3).collect())
+        .unwrap_or_default();
+    let planned = known
+        .received(DischargeNotice, "/planned_discharge_date")
+        .or_else(|| known.received(DischargeReferral, "/header/planned_discharge_date"));
+    let kana = known
+        .received(DischargeReferral, "/patient/name_kana")
+        .and_then(|k| k.as_str().map(crate::forms::text::katakana));
+    json!({
+        "header": {
+            "written_on": known.today.to_string(),
+            "admission_date": Known::day(known.admitted_on),
+            "planned_discharge_date": planned.or_else(|| Known::day(known.planned_discharge_on).map(Value::from)),
+        },
+        "patient": {
+            "name": known.received(DischargeReferral, "/patient/name"),
+            "name_kana": kana,
+            "sex": known.received(DischargeReferral, "/patient/sex"),
+            "age": known.received(DischargeReferral, "/patient/age"),
+        },
+        "admission_cause": names.first(),
+        "facility": {"name": known.recipient_name},
+        "status": {"diseases": (!names.is_empty()).then(|| names.iter().map(|n| json!({"name": n})).collect::<Vec<_>>())},
+        "issues": {"medical_procedures": known.received(DischargeReferral, "/care_information/medical_procedures")},
+    })
+}
 
 /// The registry of every published schema, compiled.
 pub fn schema_registry() -> anyhow::Result<crate::forms::registry::SchemaRegistry> {
@@ -244,6 +352,8 @@ mod tests {
             assert_eq!(exchange.hospital_is == HospitalIs::Recipient, to_hospital, "{:?}", exchange.kind);
             // Only a kind sent to the hospital can open the stay there.
             assert!(exchange.opens_stay.is_none() || to_hospital, "{:?}", exchange.kind);
+            // Only a kind that goes to the hospital is kept by a care-side writer.
+            assert!(!exchange.kept_by_writer || to_hospital, "{:?}", exchange.kind);
             // A care manager is mailed only on the care side.
             assert!(
                 !exchange.mails_care_manager || exchange.recipient_kinds.iter().all(|k| k.is_care_side()),
@@ -258,7 +368,7 @@ mod tests {
         let notice = of(DocumentKind::DischargeNotice);
         assert!(notice.recipient_kinds.iter().all(|k| k.is_care_side()));
         assert!(!notice.recipient_kinds.contains(&FacilityKind::Hospital));
-        assert_eq!(written_by(Role::CareManager), [DocumentKind::AdmissionInfo]);
+        assert_eq!(written_by(Role::CareManager), [DocumentKind::AdmissionInfo, DocumentKind::DischargeRecord]);
         assert!(written_by(Role::Coordinator).is_empty());
     }
 }

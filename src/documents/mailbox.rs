@@ -152,7 +152,7 @@ pub fn open(
         .into_iter()
         .filter(|d| d.document_revision == Some(document.payload_revision))
         .collect();
-    let is_recipient = document.summary.recipient.id == principal.facility_id;
+    let is_recipient = document.summary.received_by(principal.facility_id);
     let can_acknowledge = is_recipient
         && document.summary.status != DocumentStatus::Acknowledged
         && document.payload_revision == document.summary.revision;

@@ -46,7 +46,9 @@ pub fn send(
             .ok_or_else(|| {
             AppError::invalid("/recipient_facility_id", "exists", "送付先の事業所が見つかりません")
         })?;
-        if !rule.recipient_kinds.contains(&recipient_kind) {
+        // A record its writer keeps goes to the writer's own facility.
+        let kept = rule.kept_by_writer && recipient.id == principal.facility_id;
+        if !kept && !rule.recipient_kinds.contains(&recipient_kind) {
             return Err(AppError::invalid(
                 "/recipient_facility_id",
                 "recipient_kind",
@@ -59,7 +61,7 @@ pub fn send(
                 ),
             ));
         }
-        let stay = resolve_stay(conn, principal, &request, recipient.id, today, &mut errors)?;
+        let stay = resolve_stay(conn, principal, &request, recipient.id, kept, today, &mut errors)?;
         if !errors.is_empty() {
             return Err(AppError::Invalid(std::mem::take(&mut errors)));
         }
@@ -69,20 +71,18 @@ pub fn send(
         if !stay.parties_complete {
             episodes::store::add_parties(conn, stay.episode_id, &[principal.facility_id, recipient.id])?;
         }
-        contacts::store::insert(
-            conn,
-            &contacts::store::ContactRecord {
-                episode_id: stay.episode_id,
-                direction: rule.direction,
-                kind: rule.contact,
-                method: Method::System,
-                contacted_on: Some(calendar::japan_date(now)),
-                contacted_at: Some(now),
-                document_id: Some(id),
-                recorded_by: Some(principal.user_id),
-                stay_summary: stay.summary,
-            },
-        )?;
+        let made = contacts::store::ContactRecord {
+            episode_id: stay.episode_id,
+            direction: rule.direction,
+            kind: rule.contact,
+            method: Method::System,
+            contacted_on: Some(calendar::japan_date(now)),
+            contacted_at: Some(now),
+            document_id: Some(id),
+            recorded_by: Some(principal.user_id),
+            stay_summary: stay.summary,
+        };
+        record_contacts(conn, rule.contacts, made, &request.payload)?;
         after_write(conn, kind, stay.episode_id, &request.payload)?;
         let mail = DocumentMail {
             id,
@@ -93,7 +93,7 @@ pub fn send(
             recipient: recipient.clone(),
             to_care_manager: rule.mails_care_manager,
         };
-        let announced = i64::try_from(notifier.document(conn, &mail, now)?).unwrap_or(i64::MAX);
+        let announced = if kept { 0 } else { i64::try_from(notifier.document(conn, &mail, now)?).unwrap_or(i64::MAX) };
         // What was just committed, without reading it back.
         Ok(DocumentSummary {
             id,
@@ -108,7 +108,7 @@ pub fn send(
             revision: 1,
             schema_version: i32::try_from(schema.version).unwrap_or(i32::MAX),
             status: DocumentStatus::Sent,
-            status_label: DocumentStatus::Sent.label().to_owned(),
+            status_label: if kept { super::KEPT_LABEL } else { DocumentStatus::Sent.label() }.to_owned(),
             delivery: DeliveryCounts { recipients: announced, pending: announced, ..DeliveryCounts::default() },
             sent_at: calendar::in_japan(now),
             first_read_at: None,
@@ -137,6 +137,7 @@ fn resolve_stay(
     principal: &Principal,
     request: &SendDocument,
     recipient: Uuid,
+    kept: bool,
     today: chrono::NaiveDate,
     errors: &mut Vec<FieldError>,
 ) -> Result<Stay, AppError> {
@@ -149,7 +150,7 @@ fn resolve_stay(
                 exchange::HospitalIs::Recipient => (recipient, "送付先"),
                 exchange::HospitalIs::Sender => (principal.facility_id, "送付元"),
             };
-            if facts.hospital != hospital {
+            if !kept && facts.hospital != hospital {
                 return Err(AppError::invalid(
                     "/episode_id",
                     "episode_hospital",
@@ -216,6 +217,33 @@ fn resolve_stay(
     }
 }
 
+/// The contacts a document makes: the one its sending is, or one per row (`made` with each
+/// row's method and date).
+fn record_contacts(
+    conn: &mut DbConnection,
+    contacts: exchange::Contacts,
+    made: contacts::store::ContactRecord,
+    payload: &Value,
+) -> Result<(), AppError> {
+    match contacts {
+        exchange::Contacts::Sending => {
+            contacts::store::insert(conn, &made)?;
+        }
+        exchange::Contacts::Rows(rows) => {
+            for (method, day) in rows(payload) {
+                let row = contacts::store::ContactRecord {
+                    method,
+                    contacted_on: Some(day),
+                    contacted_at: None,
+                    ..made.clone()
+                };
+                contacts::store::insert(conn, &row)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Rules across the payload and the stay it is about.
 fn consistency(
     kind: DocumentKind,
@@ -262,6 +290,23 @@ pub fn amend(
         }
         let revision = current.revision + 1;
         store::add_revision(conn, id, revision, schema.version, &amendment.payload, principal.user_id)?;
+        let rule = exchange::of(kind);
+        if let exchange::Contacts::Rows(_) = rule.contacts {
+            // The rows as amended are the contacts now.
+            contacts::store::delete_of_document(conn, id)?;
+            let made = contacts::store::ContactRecord {
+                episode_id: current.episode_id,
+                direction: rule.direction,
+                kind: rule.contact,
+                method: Method::System,
+                contacted_on: None,
+                contacted_at: None,
+                document_id: Some(id),
+                recorded_by: Some(principal.user_id),
+                stay_summary: None,
+            };
+            record_contacts(conn, rule.contacts, made, &amendment.payload)?;
+        }
         after_write(conn, kind, current.episode_id, &amendment.payload)?;
         let mail = DocumentMail {
             id,
@@ -272,7 +317,9 @@ pub fn amend(
             recipient: current.recipient.clone(),
             to_care_manager: exchange::of(kind).mails_care_manager,
         };
-        notifier.document(conn, &mail, calendar::now())?;
+        if current.recipient.id != current.sender.id {
+            notifier.document(conn, &mail, calendar::now())?;
+        }
         Ok(())
     })?;
     Ok(store::document(conn, id, None)?)

@@ -76,7 +76,11 @@ fn summaries(conn: &mut DbConnection, rows: Vec<SummaryRow>) -> QueryResult<Vec<
                 revision: row.current_revision,
                 schema_version,
                 status,
-                status_label: status.label().to_owned(),
+                status_label: if row.sender_facility_id == row.recipient_facility_id {
+                    super::KEPT_LABEL.to_owned()
+                } else {
+                    status.label().to_owned()
+                },
                 delivery: deliveries.remove(&row.id).unwrap_or_default(),
                 sent_at: calendar::in_japan(row.sent_at),
                 first_read_at: row.first_read_at.map(calendar::in_japan),
@@ -138,7 +142,10 @@ pub fn list(
     let mut query = summary_query().into_boxed();
     query = match side {
         Side::Sender => query.filter(documents::sender_facility_id.eq(facility.to_string())),
-        Side::Recipient => query.filter(documents::recipient_facility_id.eq(facility.to_string())),
+        // A record its writer keeps (sender and recipient the same facility) is in no inbox.
+        Side::Recipient => query
+            .filter(documents::recipient_facility_id.eq(facility.to_string()))
+            .filter(documents::sender_facility_id.ne(documents::recipient_facility_id)),
     };
     if let Some(kind) = listing.kind {
         query = query.filter(documents::kind.eq(kind.as_str()));
@@ -238,8 +245,7 @@ pub fn document(conn: &mut DbConnection, id: Uuid, revision: Option<i32>) -> Que
     let authors = user_refs(conn, &revisions.iter().map(|r| r.3.clone()).collect::<Vec<_>>())?;
     let (payload_schema_version, payload) =
         revisions.iter().find(|r| r.0 == wanted).map(|r| (r.1, r.4.clone())).ok_or(diesel::result::Error::NotFound)?;
-    let payload: Value =
-        serde_json::from_str(&payload).map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+    let payload: Value = parse_payload(&payload)?;
     let revisions = revisions
         .into_iter()
         .map(|(revision, schema_version, created_at, created_by, _)| {
@@ -367,6 +373,7 @@ pub fn unacknowledged(
     type Row = (String, String, String, String, String, String, i32, NaiveDateTime);
     let rows: Vec<Row> = documents::table
         .filter(documents::acknowledged_at.is_null())
+        .filter(documents::sender_facility_id.ne(documents::recipient_facility_id))
         .filter(documents::sent_at.ge(from))
         .filter(documents::sent_at.le(until))
         .select((
@@ -427,6 +434,40 @@ pub fn mark_delivered(conn: &mut DbConnection, revisions: &[(Uuid, i32)], now: N
 }
 
 /// The current payload of the newest document of `kind` that `sender` sent about `client`.
+/// The current payload of the latest document of each of `kinds` that `recipient` received
+/// about a stay.
+pub fn received_payloads(
+    conn: &mut DbConnection,
+    episode: Uuid,
+    recipient: Uuid,
+    kinds: &[DocumentKind],
+) -> QueryResult<Vec<(DocumentKind, Value)>> {
+    if kinds.is_empty() {
+        return Ok(vec![]);
+    }
+    let rows: Vec<(String, String)> = documents::table
+        .inner_join(
+            document_revisions::table.on(document_revisions::document_id
+                .eq(documents::id)
+                .and(document_revisions::revision.eq(documents::current_revision))),
+        )
+        .filter(documents::episode_id.eq(episode.to_string()))
+        .filter(documents::recipient_facility_id.eq(recipient.to_string()))
+        .filter(documents::kind.eq_any(kinds.iter().map(|k| k.as_str())))
+        .order(documents::sent_at.desc())
+        .select((documents::kind, document_revisions::payload))
+        .load(conn)?;
+    let mut latest: Vec<(DocumentKind, Value)> = Vec::new();
+    for (kind, payload) in rows {
+        let kind: DocumentKind = to_enum(&kind)?;
+        if latest.iter().all(|(k, _)| *k != kind) {
+            let payload = parse_payload(&payload)?;
+            latest.push((kind, payload));
+        }
+    }
+    Ok(latest)
+}
+
 pub fn previous_payload(
     conn: &mut DbConnection,
     client: Uuid,
@@ -449,9 +490,13 @@ pub fn previous_payload(
         .optional()?;
     found
         .map(|(id, payload)| {
-            let payload =
-                serde_json::from_str(&payload).map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+            let payload = parse_payload(&payload)?;
             Ok((to_uuid(&id)?, payload))
         })
         .transpose()
+}
+
+/// A stored payload, read back.
+fn parse_payload(text: &str) -> QueryResult<Value> {
+    serde_json::from_str(text).map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
 }

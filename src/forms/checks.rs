@@ -211,6 +211,31 @@ pub fn discharge_referral(payload: &Value, base: &str, admitted_on: NaiveDate, t
     errors
 }
 
+/// 退院・退所情報記録書: not written in the future, nor an interview; the admission date is the
+/// stay's; no interview before the admission.
+pub fn discharge_record(payload: &Value, base: &str, admitted_on: NaiveDate, today: NaiveDate) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let rows = payload.pointer("/interviews").and_then(Value::as_array).map_or(0, Vec::len);
+    let interviews: Vec<String> = (0..rows).map(|i| format!("/interviews/{i}/interviewed_on")).collect();
+    let mut fields = vec![("/header/written_on", "記入日")];
+    fields.extend(interviews.iter().map(|p| (p.as_str(), "聞き取り日")));
+    not_in_future(payload, base, today, &fields, &mut errors);
+    if let Some(written) = date(payload, "/header/admission_date") {
+        matches_stay(base, "/header/admission_date", written, admitted_on, &mut errors);
+    }
+    for pointer in &interviews {
+        if let Some(day) = date(payload, pointer).filter(|d| *d < admitted_on) {
+            errors.push(error(
+                base,
+                pointer,
+                "date_order",
+                format!("「聞き取り日」{day} が入院日 {admitted_on} より前です"),
+            ));
+        }
+    }
+    errors
+}
+
 /// A date that a user records for something that has happened (a discharge, a contact).
 pub fn happened(
     pointer: &str,
@@ -340,6 +365,23 @@ mod tests {
                 "/payload/condition/diagnoses/1/onset_date",
                 "/payload/header/admission_date",
                 "/payload/header/planned_discharge_date"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_discharge_record_s_interviews_fall_between_the_admission_and_today() {
+        let payload = json!({
+            "header": {"written_on": "2026-12-04", "admission_date": "2026-11-20"},
+            "interviews": [{"interviewed_on": "2026-11-19"}, {"interviewed_on": "2026-11-25"}, {"interviewed_on": "2026-12-05"}]
+        });
+        let errors = discharge_record(&payload, "/payload", day("2026-11-20"), day("2026-12-04"));
+        let found: Vec<(&str, &str)> = errors.iter().map(|e| (e.pointer.as_str(), e.keyword.as_str())).collect();
+        assert_eq!(
+            found,
+            [
+                ("/payload/interviews/2/interviewed_on", "not_in_future"),
+                ("/payload/interviews/0/interviewed_on", "date_order")
             ]
         );
     }

@@ -48,6 +48,16 @@ pub fn control_refused(pointer: &str, label: &str) -> FieldError {
     FieldError::new(pointer, "no_control", format!("「{label}」に改行やタブなどの制御文字は使えません"))
 }
 
+/// Hiragana as katakana (「れんけい はなこ」 → 「レンケイ ハナコ」); everything else as it is.
+pub fn katakana(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            'ぁ'..='ゖ' => char::from_u32(c as u32 + 0x60).unwrap_or(c),
+            other => other,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -163,3 +163,99 @@ async fn a_discharge_referral_goes_to_the_care_office_and_counts_as_a_discharge_
     assert_eq!(refused.status, 422);
     assert_eq!(pointers(&refused), ["/payload/header/written_on", "/payload/condition/diagnoses/1/onset_date"]);
 }
+
+/// The example 退院・退所情報記録書 for a stay admitted `admitted_days_ago`, with interviews
+/// (days ago, method).
+fn discharge_record(admitted_days_ago: i64, interviews: &[(i64, &str)]) -> Value {
+    let mut record = fixture("discharge_record_v1_full");
+    record["header"]["written_on"] = json!(day(0));
+    record["header"]["admission_date"] = json!(day(-admitted_days_ago));
+    record["header"]["planned_discharge_date"] = json!(day(3));
+    let template = record["interviews"][0].clone();
+    record["interviews"] = interviews
+        .iter()
+        .map(|(ago, method)| {
+            let mut row = template.clone();
+            row["interviewed_on"] = json!(day(-ago));
+            row["method"] = json!(method);
+            row
+        })
+        .collect();
+    record
+}
+
+/// The stay's contacts of kind `discharge_record`: (date, method), oldest first.
+async fn interviews_on(app: &TestApp, token: &str, episode: &str) -> Vec<(String, String)> {
+    let episode = app.episode(token, episode).await;
+    episode.body["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["kind"] == "discharge_record")
+        .map(|c| (c["contacted_on"].as_str().unwrap().to_owned(), c["method"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_discharge_record_kept_by_the_care_office_records_each_interview_and_reaches_nobody() {
+    let app = spawn_app().await;
+    let stay = stay(&app, 14).await;
+    let episode = stay["id"].as_str().unwrap();
+    let record = discharge_record(14, &[(3, "電話"), (1, "面談")]);
+    let kept = json!({"kind": "discharge_record", "recipient_facility_id": app.city().care_office, "episode_id": episode, "payload": record});
+    let refused = app.send_document(&app.city().nurse, &kept).await;
+    assert_eq!(refused.status, 403, "the care manager writes the 記録書");
+
+    let sent = app.send_document(&app.city().care_manager, &kept).await;
+    assert_eq!(sent.status, 201, "{}", sent.body);
+    assert_eq!(sent.body["delivery"]["recipients"], 0, "a kept record is mailed to nobody");
+    assert_eq!(app.count("outbox"), 0);
+    let id = sent.body["id"].as_str().unwrap();
+    assert_eq!(
+        interviews_on(&app, &app.city().care_manager, episode).await,
+        [(day(-3), "phone".to_owned()), (day(-1), "visit".to_owned())],
+        "each interview is a contact, on its day, by its method"
+    );
+    let inbox = app.inbox(&app.city().care_manager, "kind=discharge_record").await;
+    assert_eq!(inbox.body.as_array().unwrap().len(), 0, "not in the office's own inbox");
+    let outbox = app.outbox(&app.city().care_manager).await;
+    assert!(outbox.body.as_array().unwrap().iter().any(|d| d["id"] == id));
+    assert_eq!(app.document(&app.city().nurse, id).await.status, 404, "the hospital does not see a kept record");
+
+    // Amended with a conference and a third interview: the contacts follow the rows.
+    let amended = discharge_record(14, &[(3, "電話"), (1, "カンファレンス"), (0, "面談")]);
+    let answer = app.amend(&app.city().care_manager, id, &json!({"payload": amended})).await;
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    assert_eq!(
+        interviews_on(&app, &app.city().care_manager, episode).await,
+        [(day(-3), "phone".to_owned()), (day(-1), "conference".to_owned()), (day(0), "visit".to_owned())]
+    );
+    assert_eq!(app.count("outbox"), 0, "nor is its amendment mailed");
+}
+
+#[tokio::test]
+async fn a_discharge_record_shared_with_the_hospital_reaches_it_and_no_other() {
+    let app = spawn_app().await;
+    let stay = stay(&app, 14).await;
+    let record = discharge_record(14, &[(2, "オンライン")]);
+    let to = |hospital| json!({"kind": "discharge_record", "recipient_facility_id": hospital, "episode_id": stay["id"], "payload": record});
+    let elsewhere = app.send_document(&app.city().care_manager, &to(app.city().other_hospital)).await;
+    assert_eq!(elsewhere.status, 422, "only the stay's hospital: {}", elsewhere.body);
+
+    let shared = app.send_document(&app.city().care_manager, &to(app.city().hospital)).await;
+    assert_eq!(shared.status, 201, "{}", shared.body);
+    let inbox = app.inbox(&app.city().nurse, "kind=discharge_record").await;
+    assert_eq!(inbox.body.as_array().unwrap().len(), 1);
+    assert_eq!(app.document(&app.city().other_nurse, shared.body["id"].as_str().unwrap()).await.status, 404);
+
+    // An interview before the admission or in the future is named.
+    let wrong = discharge_record(14, &[(20, "電話"), (-1, "面談")]);
+    let refused = app
+        .send_document(
+            &app.city().care_manager,
+            &json!({"kind": "discharge_record", "recipient_facility_id": app.city().care_office, "episode_id": stay["id"], "payload": wrong}),
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert_eq!(pointers(&refused), ["/payload/interviews/1/interviewed_on", "/payload/interviews/0/interviewed_on"]);
+}

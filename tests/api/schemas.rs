@@ -10,6 +10,7 @@ const PINNED: &[(&str, &str)] = &[
     ("admission_info/v1.json", "18c5a4bb29a0f08616321987fb81b53046144fc44afe3815c61de1363f77ac52"),
     ("admission_notice/v1.json", "c27e950aca4ad136ec62e6fd4777bf58cfb7fc9a3b96854f0ff41102568fd33f"),
     ("discharge_notice/v1.json", "076a766e559d30672233fcc8753067445b1dd0db0f4556bf486afd85bd0115fa"),
+    ("discharge_record/v1.json", "f24456745ae3a8ff1badf69e1cbac6acdd30fa02153ef277dcbdcf7f38441fda"),
     ("discharge_referral/v1.json", "ae2f0be3e03ab423e3d41e9bc0e33abe01c1816489a45113fbe2d401dc9c1f38"),
     ("handbook/v1.json", "a989deb0b7e9768f46423d8fcd7ed9c6e97b39cff167d61e39e07332de47b097"),
     ("handbook/rules/default.v1.json", "d199634d1428877604137154eaabbc64b93a4cb15d444cb622510541de1d74c8"),

@@ -54,6 +54,12 @@ const PAGES: &[Page] = &[
         follow: Some("table.list tbody a[href^='/documents/']"),
     },
     Page { name: "drafts", user: Some(CARE_MANAGER), path: "/drafts", follow: None },
+    Page {
+        name: "record",
+        user: Some(CARE_MANAGER),
+        path: "/outbox?kind=discharge_record",
+        follow: Some("table.list tbody a[href^='/documents/']"),
+    },
     Page { name: "dashboard", user: Some(COORDINATOR), path: "/dashboard", follow: None },
     Page { name: "admin", user: Some(ADMIN), path: "/admin", follow: None },
     Page {

@@ -180,3 +180,38 @@ async fn a_nurse_writes_each_of_the_hospitals_forms_from_the_stay_and_sends_a_re
     let inbox = cm.get("/inbox").await.text();
     assert!(inbox.contains("診療情報提供書(退院時)"), "{inbox}");
 }
+
+#[tokio::test]
+async fn a_care_manager_s_discharge_record_starts_from_the_hospital_s_referral_and_is_kept() {
+    let app = spawn_app().await;
+    app.client_of_care_office("0000012345").await;
+    let stay = app.admission("0000012345", &day(-14)).await;
+    let episode = stay["id"].as_str().unwrap();
+    let mut referral = crate::support::fixture("discharge_referral_v1_full");
+    referral["header"]["written_on"] = serde_json::json!(day(0));
+    referral["header"]["admission_date"] = serde_json::json!(day(-14));
+    referral["header"]["planned_discharge_date"] = serde_json::json!(day(3));
+    referral["condition"]["diagnoses"][0]["onset_date"] = serde_json::json!(day(-14));
+    let sent = app
+        .send_document(
+            &app.city().nurse,
+            &serde_json::json!({"kind": "discharge_referral", "recipient_facility_id": app.city().care_office, "episode_id": episode, "payload": referral}),
+        )
+        .await;
+    assert_eq!(sent.status, 201, "{}", sent.body);
+
+    let cm = sign_in_page(&app, "cm@c1.example.jp").await;
+    let page = cm.get(&format!("/episodes/{episode}")).await.text();
+    assert!(page.contains("退院・退所情報記録書を書く"), "the record is offered on the stay");
+    let started = cm.post("/drafts", &[("kind", "discharge_record"), ("episode", episode)]).await;
+    assert_eq!(started.status, 303, "{}", started.text());
+    let html = cm.get(&started.header("location")).await.text();
+    // What the doctor wrote is there: the diseases, the procedures, the patient, the dates.
+    for carried in ["右大腿骨頸部骨折", "慢性心不全", "2型糖尿病", "レンケイ ハナコ", &day(3), &day(-14)]
+    {
+        assert!(html.contains(carried), "{carried} is carried over from the referral");
+    }
+    let keep = html.find("自事業所で保管し、共有しない").expect("keeping it is offered");
+    let selected = html[..keep].rfind("<option").map(|at| &html[at..keep]).unwrap_or_default();
+    assert!(selected.contains("selected"), "and chosen by default: {selected}");
+}

@@ -43,6 +43,8 @@ INVALID_DATE = "2026-02-30"
 TEXT = {"type": "string"}
 ARRAY = {"type": "array"}
 DATE = {"type": "string", "format": "date"}
+STAFF = ["医師", "看護師", "退院調整看護師", "医療ソーシャルワーカー(MSW)", "理学療法士", "作業療法士", "言語聴覚士",
+         "薬剤師", "管理栄養士", "事務職員", "その他"]
 DATE_TIME = {"type": "string", "format": "date-time"}
 CARE_LEVELS = ["要支援1", "要支援2", "要介護1", "要介護2", "要介護3", "要介護4", "要介護5",
                "申請中", "区分変更", "未申請"]
@@ -97,6 +99,18 @@ CONTRACT = {
         "/planned_discharge_date": (DATE, False),
         "/contact_person/name": (TEXT, True),
         "/contact_person/phone": (TEXT, True),
+    },
+    ("discharge_record", 1): {
+        "/header/written_on": (DATE, True),
+        "/header/admission_date": (DATE, True),
+        "/header/planned_discharge_date": (DATE, False),
+        "/patient/name": (TEXT, True),
+        "/care_level_at_discharge": ({"type": "string", "enum": [
+            "要支援1", "要支援2", "要介護1", "要介護2", "要介護3", "要介護4", "要介護5", "申請中", "なし"]}, True),
+        "/interviews": ({"type": "array", "minItems": 1, "maxItems": 10}, True),
+        "/interviews/*/interviewed_on": (DATE, True),
+        "/interviews/*/method": ({"type": "string", "enum": ["面談", "電話", "オンライン", "カンファレンス"]}, True),
+        "/interviews/*/counterpart_role": ({"type": "string", "enum": STAFF}, True),
     },
     ("discharge_referral", 1): {
         "/header/written_on": (DATE, True),
