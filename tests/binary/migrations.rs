@@ -106,3 +106,44 @@ async fn imported_contacts_keep_their_identity_through_the_narrow_contacts_migra
     assert_eq!(count(&mut conn, "SELECT COUNT(*) AS n FROM contacts"), contacts);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// The migration that lets documents be of every kind rebuilds the table on SQLite: documents
+/// already sent, with their revisions, contacts and mail pointing at them, go back and forth
+/// through it unchanged.
+#[tokio::test]
+async fn documents_already_sent_keep_their_revisions_contacts_and_mail_through_the_kinds_migration() {
+    use crate::support::{admission_sheet, day, spawn_app};
+    let app = spawn_app().await;
+    let client = app.client_of_care_office("0100000001").await;
+    let sheet = app.admission_sheet_sent(&client).await;
+    let amended = app
+        .amend(
+            &app.city().care_manager,
+            sheet["id"].as_str().unwrap(),
+            &serde_json::json!({"payload": admission_sheet(&day(-1))}),
+        )
+        .await;
+    assert_eq!(amended.status, 201, "{}", amended.body);
+    let mut conn = db::establish(&app.database.url).unwrap();
+    let tables = ["documents", "document_revisions", "contacts", "outbox"];
+    let before: Vec<i64> = tables.iter().map(|t| count(&mut conn, &format!("SELECT COUNT(*) AS n FROM {t}"))).collect();
+    let engine = if app.database.is_postgres() { "postgres" } else { "sqlite" };
+    let folder = FileBasedMigrations::from_path(format!("{}/migrations/{engine}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let mut revert_last = || match &mut conn {
+        DbConnection::Sqlite(c) => c.revert_last_migration(folder.clone()).unwrap().to_string(),
+        DbConnection::Postgres(c) => c.revert_last_migration(folder.clone()).unwrap().to_string(),
+    };
+    while !revert_last().ends_with("000014") {}
+    db::run_migrations(&mut conn).unwrap();
+    let after: Vec<i64> = tables.iter().map(|t| count(&mut conn, &format!("SELECT COUNT(*) AS n FROM {t}"))).collect();
+    assert_eq!(after, before);
+    if !app.database.is_postgres() {
+        assert_eq!(
+            count(&mut conn, "SELECT COUNT(*) AS n FROM pragma_foreign_key_check"),
+            0,
+            "no reference is left dangling"
+        );
+    }
+    let read = app.document(&app.city().nurse, sheet["id"].as_str().unwrap()).await;
+    assert_eq!((read.status, read.body["revision"].as_i64()), (200, Some(2)));
+}

@@ -1,5 +1,7 @@
 -- Back to the two kinds of the first migration: refused (the CHECK fails) while a document of another kind exists.
-PRAGMA defer_foreign_keys = ON;
+-- Rebuilt as the up migration is (see there).
+PRAGMA foreign_keys = OFF;
+BEGIN;
 CREATE TABLE documents_rebuilt (
     id                      TEXT PRIMARY KEY NOT NULL,
     kind                    TEXT NOT NULL CHECK (kind IN ('admission_info', 'discharge_notice')),
@@ -27,3 +29,5 @@ ALTER TABLE documents_rebuilt RENAME TO documents;
 CREATE INDEX documents_recipient ON documents (recipient_facility_id, sent_at);
 CREATE INDEX documents_sender ON documents (sender_facility_id, sent_at);
 CREATE INDEX documents_episode ON documents (episode_id);
+COMMIT;
+PRAGMA foreign_keys = ON;

@@ -1,10 +1,13 @@
 -- Documents of every kind the handbook exchanges (入院連絡 and 診療情報提供書(退院時) now; the
 -- conference and the 退院・退所情報記録書 next), where the first migration allowed two. Which kinds
 -- exist is the code's declaration (src/documents/exchange.rs); the check keeps out a misspelt one.
--- SQLite cannot change a CHECK, so the table is rebuilt. Revisions, contacts, mail and drafts
--- refer to documents by name: the foreign keys are checked at commit, when the rebuilt table
--- holds every row again.
-PRAGMA defer_foreign_keys = ON;
+-- SQLite cannot change a CHECK, so the table is rebuilt, as SQLite's documentation says to
+-- (https://www.sqlite.org/lang_altertable.html, "Making Other Kinds Of Table Schema Changes"):
+-- foreign keys off outside a transaction (metadata.toml: this migration runs outside diesel's),
+-- the rebuild in one transaction, foreign keys on again. Revisions, contacts, mail and drafts
+-- refer to documents by name and find the rebuilt table, which holds the same rows.
+PRAGMA foreign_keys = OFF;
+BEGIN;
 CREATE TABLE documents_rebuilt (
     id                      TEXT PRIMARY KEY NOT NULL,
     kind                    TEXT NOT NULL CHECK (kind IN ('admission_info', 'admission_notice', 'discharge_notice', 'discharge_conference', 'discharge_referral', 'discharge_record')),
@@ -32,3 +35,5 @@ ALTER TABLE documents_rebuilt RENAME TO documents;
 CREATE INDEX documents_recipient ON documents (recipient_facility_id, sent_at);
 CREATE INDEX documents_sender ON documents (sender_facility_id, sent_at);
 CREATE INDEX documents_episode ON documents (episode_id);
+COMMIT;
+PRAGMA foreign_keys = ON;
