@@ -2,6 +2,7 @@
 //! sees a stay when it is one of its parties: the hospital, the client's care office, or a
 //! sender or recipient of a document about it.
 
+pub mod assignment;
 pub mod input;
 pub mod store;
 

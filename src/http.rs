@@ -74,6 +74,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(episodes::get)
             .service(episodes::discharge)
             .service(episodes::plan_discharge)
+            .service(episodes::assign_care)
             .service(episodes::record_contact)
             .service(documents::send)
             .service(documents::inbox)

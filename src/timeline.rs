@@ -17,6 +17,7 @@ use crate::contacts::{self, Contact};
 use crate::db::DbConnection;
 use crate::directory::Role;
 use crate::documents::DocumentSummary;
+use crate::episodes::assignment::{AssignmentRecord, CareAssignment};
 use crate::episodes::{self, ContactSummary, Discharge, Episode, NewAdmission, PlannedDischarge};
 use crate::error::AppError;
 use crate::forms::DocumentKind;
@@ -34,6 +35,8 @@ pub struct EpisodeDetail {
     /// Documents about this stay that the caller's facility sent or received.
     pub documents: Vec<DocumentSummary>,
     pub contacts: Vec<Contact>,
+    /// The care offices a 地域包括支援センター assigned to the stay (pathway B), oldest first.
+    pub care_assignments: Vec<AssignmentRecord>,
 }
 
 /// One stay with its documents and contacts, if this facility takes part in it.
@@ -41,7 +44,8 @@ pub fn detail(conn: &mut DbConnection, principal: &Principal, id: Uuid) -> Resul
     let episode = episodes::visible(conn, principal, id)?;
     let documents = crate::documents::store::summaries_of_episode(conn, id, principal.facility_id)?;
     let contacts = crate::contacts::store::of_episode(conn, id)?;
-    Ok(EpisodeDetail { episode, documents, contacts })
+    let care_assignments = episodes::store::assignments_of(conn, id)?;
+    Ok(EpisodeDetail { episode, documents, contacts, care_assignments })
 }
 
 /// A hospital registers an admission (`episodes::register_admission`): the new stay's detail.
@@ -73,6 +77,18 @@ pub fn plan_discharge(
     plan: PlannedDischarge,
 ) -> Result<EpisodeDetail, AppError> {
     episodes::plan_discharge(conn, principal, id, plan)?;
+    detail(conn, principal, id)
+}
+
+/// A 地域包括支援センター assigns the stay's care office and care manager
+/// (`episodes::assignment::assign`): the stay's detail.
+pub fn assign_care(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    id: Uuid,
+    assignment: CareAssignment,
+) -> Result<EpisodeDetail, AppError> {
+    episodes::assignment::assign(conn, principal, id, assignment)?;
     detail(conn, principal, id)
 }
 
@@ -137,10 +153,33 @@ pub struct StayView {
     pub can_discharge: bool,
     /// The forms the visitor writes about this stay while it lasts.
     pub writes: Vec<DocumentKind>,
+    /// The care offices and care managers the visitor (a 地域包括支援センター taking part in the
+    /// stay) may assign to it: (value `office` or `office:manager`, words); empty for others.
+    pub assignable: Vec<(String, String)>,
     /// The kinds of contact the visitor records by hand, their own side first (`direction:kind`,
     /// words), and the one preselected.
     pub contact_choices: Vec<(String, String)>,
     pub default_contact: String,
+}
+
+/// What a 地域包括支援センター may assign: each care-side facility, alone or with one of its care
+/// managers.
+fn assignable(conn: &mut DbConnection, principal: &Principal) -> Result<Vec<(String, String)>, AppError> {
+    use crate::directory::FacilityKind;
+    if principal.role != Role::CareManager || principal.facility_kind != FacilityKind::SupportCenter {
+        return Ok(vec![]);
+    }
+    let mut choices = vec![];
+    for kind in [FacilityKind::CareOffice, FacilityKind::SmallMulti, FacilityKind::SupportCenter] {
+        for office in crate::directory::list(conn, Some(kind))? {
+            choices.push((office.id.to_string(), format!("{}（ケアマネジャーは未定）", office.name)));
+            for user in crate::directory::users_of(conn, office.id)?.into_iter().filter(|u| u.role == Role::CareManager)
+            {
+                choices.push((format!("{}:{}", office.id, user.id), format!("{}・{}", office.name, user.name)));
+            }
+        }
+    }
+    Ok(choices)
 }
 
 /// The stay's page for the visitor, on `today`.
@@ -165,6 +204,7 @@ pub fn view(
         standing,
         can_discharge,
         writes: if discharged { vec![] } else { crate::documents::exchange::written_by(principal.role) },
+        assignable: assignable(conn, principal)?,
         contact_choices: contacts::choices(principal.role),
         default_contact: contacts::default_choice(principal.role, discharged, sheet_given),
         detail,

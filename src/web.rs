@@ -69,6 +69,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(episodes::record_contact)
         .service(episodes::record_discharge)
         .service(episodes::plan_discharge)
+        .service(episodes::assign_care)
         .service(dashboard::show)
         .service(dashboard::csv)
         .service(dashboard::report)
@@ -111,6 +112,7 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("POST", "/episodes/{id}/contacts", Access::Parties),
     ("POST", "/episodes/{id}/planned-discharge", Access::Hospital),
     ("POST", "/episodes/{id}/discharge", Access::Hospital),
+    ("POST", "/episodes/{id}/care-assignment", Access::SupportCenter),
     ("GET", "/dashboard", Access::Statistics),
     ("GET", "/dashboard/survey.csv", Access::Statistics),
     ("GET", "/dashboard/report.html", Access::Statistics),
@@ -145,6 +147,8 @@ pub enum Access {
     OwnFacility,
     /// Discharge nurses (for a stay: of its hospital).
     Hospital,
+    /// Care managers of a 地域包括支援センター (for a stay: one taking part in it).
+    SupportCenter,
     /// Coordinators and administrators.
     Statistics,
     /// Administrators.

@@ -68,6 +68,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    care_assignments (id) {
+        id -> Text,
+        episode_id -> Text,
+        care_office_id -> Text,
+        care_manager_id -> Nullable<Text>,
+        assigned_on -> Date,
+        assigned_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     api_tokens (id) {
         id -> Text,
         user_id -> Text,
@@ -267,4 +279,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     web_sessions,
     drafts,
+    care_assignments,
 );

@@ -7,6 +7,7 @@ use uuid::Uuid;
 use super::extract::{CurrentUser, JsonBody};
 use super::write_once;
 use crate::contacts::{self, Contact, NewContact};
+use crate::episodes::assignment::CareAssignment;
 use crate::episodes::{self, Discharge, Episode, NewAdmission, PlannedDischarge};
 use crate::error::{AppError, Problem};
 use crate::shell::{AppState, RequestInfo, blocking};
@@ -97,6 +98,32 @@ pub async fn plan_discharge(
         StatusCode::OK,
         |_| None,
         move |conn, _, principal| timeline::plan_discharge(conn, principal, id, plan),
+    )
+    .await
+}
+
+/// A 地域包括支援センター taking part in the stay assigns its care office and, if known, its care
+/// manager (pathway B: a patient without one). The stay, and the client if no office holds
+/// them, have them from then on; the assignment is kept with its date.
+#[utoipa::path(tag = "episodes", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the original answer and creates nothing twice (docs/api.md)"), ("id" = Uuid, Path)), request_body = CareAssignment,
+    responses((status = 200, body = EpisodeDetail), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[post("/episodes/{id}/care-assignment", wrap = "from_fn(crate::shell::reads::audit)")]
+pub async fn assign_care(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    info: RequestInfo,
+    id: web::Path<Uuid>,
+    body: JsonBody<CareAssignment>,
+) -> Result<HttpResponse, AppError> {
+    let (id, JsonBody(assignment, keyed)) = (id.into_inner(), body);
+    write_once(
+        &state,
+        user.0,
+        info,
+        keyed,
+        StatusCode::OK,
+        |_| None,
+        move |conn, _, principal| timeline::assign_care(conn, principal, id, assignment),
     )
     .await
 }

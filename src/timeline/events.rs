@@ -103,6 +103,16 @@ pub fn entries(detail: &EpisodeDetail, rules: &RuleSet, today: NaiveDate) -> Vec
             entries.push(entry);
         }
     }
+    for assigned in &detail.care_assignments {
+        let manager = assigned.care_manager.as_ref().map_or("ケアマネジャーは未定", |m| m.name.as_str());
+        entries.push(Entry::new(
+            Some(assigned.assigned_on),
+            1,
+            "assignment",
+            "担当の決定".into(),
+            format!("{}・{}（{}が決定）", assigned.care_office.name, manager, assigned.assigned_by_facility.name),
+        ));
+    }
     match (episode.discharged_on, episode.planned_discharge_on) {
         (Some(day), _) => {
             let destination = episode.destination.map(Destination::went).unwrap_or_default();

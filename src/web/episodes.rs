@@ -18,6 +18,7 @@ use super::visitor::{Posted, SignedIn};
 use crate::calendar;
 use crate::contacts::{self, ContactForm, Method};
 use crate::directory::Role;
+use crate::episodes::assignment::CareAssignment;
 use crate::episodes::input::{self, DischargeForm};
 use crate::episodes::{self, Destination, Episode};
 use crate::error::{AppError, FieldError};
@@ -97,8 +98,34 @@ fn discharge_words(e: &Episode) -> String {
 }
 
 /// What the stay's page shows besides the stay: the forms as typed, errors by field, a notice.
+/// The care assignment as typed: `office` or `office:manager`, and the day.
+#[derive(Debug, Default, Clone, Serialize)]
+struct AssignForm {
+    assignee: String,
+    assigned_on: String,
+}
+
+impl AssignForm {
+    fn read(&self) -> Result<CareAssignment, Vec<FieldError>> {
+        let mut errors = vec![];
+        let mut ids = self.assignee.split(':').map(|id| id.parse::<Uuid>().ok());
+        let (office, manager) = (ids.next().flatten(), ids.next());
+        if office.is_none() || manager.is_some_and(|m| m.is_none()) {
+            errors.push(FieldError::new("/care_office_id", "required", "担当の事業所を選んでください".to_owned()));
+        }
+        let day = crate::forms::text::date("/assigned_on", "担当を決めた日", &self.assigned_on, &mut errors);
+        match (office, day) {
+            (Some(care_office_id), Some(assigned_on)) if errors.is_empty() => {
+                Ok(CareAssignment { care_office_id, care_manager_id: manager.flatten(), assigned_on })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
 #[derive(Default)]
 struct Shown {
+    assign: Option<AssignForm>,
     contact: Option<ContactForm>,
     discharge: Option<DischargeForm>,
     /// The planned discharge date as typed.
@@ -119,6 +146,10 @@ impl Shown {
     fn plan(typed: String, errors: BTreeMap<String, String>) -> Self {
         Self { plan: Some(typed), errors, ..Self::default() }
     }
+
+    fn assign(form: AssignForm, errors: BTreeMap<String, String>) -> Self {
+        Self { assign: Some(form), errors, ..Self::default() }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -138,6 +169,7 @@ pub async fn show(
         Some("contact") => Some("連絡を記録しました。"),
         Some("discharge") => Some("退院を記録しました。"),
         Some("plan") => Some("退院予定日を保存しました。"),
+        Some("assigned") => Some("担当を決めました。担当の事業所に入院中であることを伝えてください。"),
         Some("registered") => Some("入院を登録しました。担当のケアマネジャーに連絡してください。"),
         _ => None,
     };
@@ -164,6 +196,7 @@ async fn stay_page(
         .discharge
         .unwrap_or_else(|| DischargeForm { discharged_on: today.to_string(), destination: "home".into() });
     let plan = shown.plan.unwrap_or_else(|| episode.planned_discharge_on.map(|d| d.to_string()).unwrap_or_default());
+    let assign = shown.assign.unwrap_or_else(|| AssignForm { assigned_on: today.to_string(), ..AssignForm::default() });
     let methods: Vec<(&str, &str)> = Method::RECORDABLE.iter().map(|m| (m.as_str(), m.label())).collect();
     let destinations: Vec<(&str, &str)> = Destination::ALL.iter().map(|d| (d.as_str(), d.label())).collect();
     let client = episode.client.as_ref();
@@ -177,6 +210,7 @@ async fn stay_page(
                 discharge_contact => view.standing.discharge, can_discharge => view.can_discharge,
                 discharged => episode.discharged_on.is_some(), contact, discharge,
                 writes => super::drafts::writable(&view.writes),
+                assignable => view.assignable, assign,
                 choices => view.contact_choices, methods, destinations,
                 errors => shown.errors, notice => shown.notice, today => today.to_string(), plan,
                 admitted_iso => episode.admitted_on.to_string(),
@@ -270,6 +304,31 @@ pub async fn record_discharge(
         Err(errors) => Err(AppError::Invalid(errors)),
     };
     answer(&state, &posted, id, written, "discharge", |errors| Shown::discharge(form, errors)).await
+}
+
+/// A 地域包括支援センター assigns the stay's care office and care manager.
+#[post("/episodes/{id}/care-assignment", wrap = "from_fn(crate::shell::reads::audit)")]
+pub async fn assign_care(
+    state: web::Data<AppState>,
+    posted: Posted,
+    id: web::Path<Uuid>,
+    request: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let id = id.into_inner();
+    let form = AssignForm {
+        assignee: posted.fields.get("assignee").unwrap_or_default().to_owned(),
+        assigned_on: posted.fields.get("assigned_on").unwrap_or_default().to_owned(),
+    };
+    let written = match form.read() {
+        Ok(assignment) => {
+            written(&state, &posted, &request, move |conn, principal| {
+                episodes::assignment::assign(conn, principal, id, assignment)
+            })
+            .await
+        }
+        Err(errors) => Err(AppError::Invalid(errors)),
+    };
+    answer(&state, &posted, id, written, "assigned", |errors| Shown::assign(form, errors)).await
 }
 
 /// A write of the stay's page: the use case `work` in one audited transaction.

@@ -84,6 +84,8 @@ fn policy(operation: &str, caller: Caller) -> Option<Expect> {
         ("POST /api/v1/episodes/{id}/discharge" | "POST /api/v1/episodes/{id}/planned-discharge", Nurse) => Allowed,
         ("POST /api/v1/episodes/{id}/discharge" | "POST /api/v1/episodes/{id}/planned-discharge", OtherNurse) => Hidden,
         ("POST /api/v1/episodes/{id}/discharge" | "POST /api/v1/episodes/{id}/planned-discharge", _) => Forbidden,
+        // Only a 地域包括支援センター assigns a care office; no caller here is one.
+        ("POST /api/v1/episodes/{id}/care-assignment", _) => Forbidden,
         // An admission sheet for the client of C1, sent to H1.
         ("POST /api/v1/documents", CareManager) => Allowed,
         ("POST /api/v1/documents", OtherCareManager) => Hidden,
@@ -183,6 +185,9 @@ fn request(app: &TestApp, world: &World, method: &str, path: &str) -> (String, V
         ("POST", "/api/v1/episodes") => json!({"client": stranger, "admitted_on": day(-1)}),
         ("POST", "/api/v1/episodes/{id}/discharge") => json!({"discharged_on": day(0), "destination": "home"}),
         ("POST", "/api/v1/episodes/{id}/planned-discharge") => json!({"planned_discharge_on": day(7)}),
+        ("POST", "/api/v1/episodes/{id}/care-assignment") => {
+            json!({"care_office_id": app.city().care_office, "assigned_on": day(0)})
+        }
         ("POST", "/api/v1/episodes/{id}/contacts") => {
             json!({"direction": "cm_to_hospital", "kind": "other", "method": "phone", "contacted_on": day(0)})
         }

@@ -134,6 +134,42 @@ async fn without_a_care_manager_the_admission_notice_goes_to_the_support_centre(
     // The care office that has nothing to do with this person does not see it.
     let elsewhere = app.document(&app.city().care_manager, sent.body["id"].as_str().unwrap()).await;
     assert_eq!(elsewhere.status, 404);
+    let episode = registered.body["id"].as_str().unwrap();
+    assert_eq!(app.episode(&app.city().care_manager, episode).await.status, 404);
+
+    // The centre assigns さくら居宅 and its care manager from today.
+    let care_manager = app.me(&app.city().care_manager).await.body["user_id"].clone();
+    let assignment = format!("/api/v1/episodes/{episode}/care-assignment");
+    let refused = app
+        .post(
+            &assignment,
+            &app.city().care_manager,
+            &json!({"care_office_id": app.city().care_office, "assigned_on": day(0)}),
+        )
+        .await;
+    assert_eq!(refused.status, 403, "a care office does not assign itself");
+    let wrong =
+        json!({"care_office_id": app.city().other_hospital, "care_manager_id": care_manager, "assigned_on": day(1)});
+    let wrong = app.post(&assignment, &centre_user, &wrong).await;
+    assert_eq!(wrong.status, 422);
+    assert_eq!(pointers(&wrong), ["/assigned_on", "/care_office_id", "/care_manager_id"]);
+    let chosen =
+        json!({"care_office_id": app.city().care_office, "care_manager_id": care_manager, "assigned_on": day(0)});
+    let assigned = app.post(&assignment, &centre_user, &chosen).await;
+    assert_eq!(assigned.status, 200, "{}", assigned.body);
+    assert_eq!(assigned.body["care_office"]["code"], "C1");
+    assert_eq!(assigned.body["care_assignments"][0]["assigned_on"], day(0).as_str());
+    assert_eq!(assigned.body["care_assignments"][0]["assigned_by_facility"]["code"], "S1");
+
+    // From now on the stay is the care office's too: its care manager sees it and writes for it.
+    let seen = app.episode(&app.city().care_manager, episode).await;
+    assert_eq!(seen.status, 200);
+    assert_eq!(seen.body["care_manager"]["id"], care_manager);
+    let clients = app.clients(&app.city().care_manager).await;
+    assert!(
+        clients.body.as_array().unwrap().iter().any(|c| c["name"] == "入江 正男"),
+        "the client is the office's now"
+    );
 }
 
 #[tokio::test]

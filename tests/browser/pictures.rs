@@ -17,6 +17,7 @@ use crate::support::{Options, TestApp, spawn_app_with};
 
 const NURSE: &str = "nurse@hospital1.example";
 const CARE_MANAGER: &str = "cm@care1.example";
+const CENTRE: &str = "cm@houkatsu.example";
 const COORDINATOR: &str = "coordinator@city.example";
 const ADMIN: &str = "admin@city.example";
 
@@ -59,6 +60,12 @@ const PAGES: &[Page] = &[
         user: Some(CARE_MANAGER),
         path: "/outbox?kind=discharge_record",
         follow: Some("table.list tbody a[href^='/documents/']"),
+    },
+    Page {
+        name: "assignment",
+        user: Some(CENTRE),
+        path: "/episodes",
+        follow: Some("table.list tbody a[href^='/episodes/']"),
     },
     Page { name: "dashboard", user: Some(COORDINATOR), path: "/dashboard", follow: None },
     Page { name: "admin", user: Some(ADMIN), path: "/admin", follow: None },

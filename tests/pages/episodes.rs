@@ -267,3 +267,60 @@ async fn a_form_posted_without_the_csrf_token_is_refused_and_stores_nothing() {
     let stays = app.episode(&app.city().nurse, id).await;
     assert_eq!(stays.body["discharged_on"], serde_json::Value::Null);
 }
+
+#[tokio::test]
+async fn a_support_centre_assigns_a_care_manager_to_a_patient_who_had_none() {
+    use renkei::directory::{FacilityKind, Role};
+    let app = spawn_app().await;
+    app.facility_with_user(
+        "S1",
+        "中央地域包括支援センター",
+        FacilityKind::SupportCenter,
+        "連携市",
+        "centre@s1.example.jp",
+        Role::CareManager,
+    );
+    let centre = app.facilities(&app.city().nurse, "kind=support_center").await.body[0]["id"].clone();
+    let stay = app
+        .register_admission(
+            &app.city().nurse,
+            &serde_json::json!({"client": {"name": "入江 正男", "name_kana": "イリエ マサオ", "birth_date": "1958-03-15", "sex": "male"},
+                                "admitted_on": day(-2)}),
+        )
+        .await
+        .body;
+    let mut notice = crate::support::fixture("admission_notice_v1_minimal");
+    notice["admission_date"] = serde_json::json!(day(-2));
+    let sent = app
+        .send_document(
+            &app.city().nurse,
+            &serde_json::json!({"kind": "admission_notice", "recipient_facility_id": centre, "episode_id": stay["id"], "payload": notice}),
+        )
+        .await;
+    assert_eq!(sent.status, 201, "{}", sent.body);
+
+    let visitor = sign_in_page(&app, "centre@s1.example.jp").await;
+    let path = format!("/episodes/{}", stay["id"].as_str().unwrap());
+    let page = visitor.get(&path).await.text();
+    assert!(page.contains("担当の事業所・ケアマネジャーを決める"), "the centre is offered the assignment");
+    // The choice names the office and its care manager; the value carries both.
+    let value = format!("{}:", app.city().care_office);
+    let at = page.find(&value).expect("さくら居宅's care manager is a choice");
+    let option = &page[at..at + 120];
+    let assignee: String = option.chars().take_while(|c| *c != '"').collect();
+
+    let future =
+        visitor.post(&format!("{path}/care-assignment"), &[("assignee", &assignee), ("assigned_on", &day(1))]).await;
+    assert_eq!(future.status, 422);
+    assert!(future.text().contains("未来の日付です"), "the date's error is shown");
+    let done =
+        visitor.post(&format!("{path}/care-assignment"), &[("assignee", &assignee), ("assigned_on", &day(0))]).await;
+    assert_eq!(done.status, 303, "{}", done.text());
+    let page = visitor.get(&done.header("location")).await.text();
+    assert!(page.contains("担当を決めました") && page.contains("担当の決定"), "the timeline shows the assignment");
+    assert!(page.contains("さくら居宅・担当者"), "{page}");
+
+    // The care manager of さくら居宅 now sees the stay.
+    let cm = sign_in_page(&app, "cm@c1.example.jp").await;
+    assert_eq!(cm.get(&path).await.status, 200);
+}
