@@ -2,6 +2,7 @@
 //! also a contact), amendments as new revisions, inbox and outbox, reading (the read receipt)
 //! and acknowledging (確認). A document is seen only by its sender and recipient facilities.
 
+pub mod attachments;
 pub mod exchange;
 mod mailbox;
 mod sending;
@@ -115,6 +116,9 @@ pub struct Document {
     #[schema(value_type = Object)]
     pub payload: Value,
     pub revisions: Vec<RevisionInfo>,
+    /// The files attached to the document (any revision), in the order they were attached;
+    /// each is downloaded from `/api/v1/documents/{id}/attachments/{attachment_id}`.
+    pub attachments: Vec<attachments::Attachment>,
 }
 
 /// A document to send.

@@ -47,6 +47,12 @@ pub enum AppError {
     /// 409: the request contradicts what is stored (e.g. a second open stay).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// 413: a file, or a document's files together, larger than allowed; nothing was stored.
+    #[error("too large: {}", .0.keyword)]
+    TooLarge(FieldError),
+    /// 415: a file of a kind not accepted; nothing was stored.
+    #[error("unsupported file type")]
+    UnsupportedType(FieldError),
     /// 405: the path exists, but not with this method; these are its methods.
     #[error("method not allowed")]
     MethodNotAllowed(Vec<String>),
@@ -87,6 +93,8 @@ impl ResponseError for AppError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -116,6 +124,12 @@ impl ResponseError for AppError {
                 vec![],
             ),
             Self::Conflict(detail) => ("conflict", "登録済みの内容と矛盾します", detail.clone(), vec![]),
+            Self::TooLarge(error) => {
+                ("too-large", "ファイルが大きすぎます", error.message.clone(), vec![error.clone()])
+            }
+            Self::UnsupportedType(error) => {
+                ("unsupported-type", "この種類のファイルは受け付けません", error.message.clone(), vec![error.clone()])
+            }
             Self::MethodNotAllowed(methods) => (
                 "method-not-allowed",
                 "この方法では使えません",

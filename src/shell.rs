@@ -2,8 +2,10 @@
 //! features, never each other. It holds the application's state, runs a use case on a pooled
 //! connection off the async workers (`blocking`), the one write wrapper (idempotent and audited,
 //! `write`), the facts of a request that the audit log keeps (`RequestInfo`), the audit of reads,
-//! which each route showing client data declares (`reads`), and the limits on callers (`limits`).
+//! which each route showing client data declares (`reads`), the limits on callers (`limits`), and
+//! files uploaded and downloaded (`files`).
 
+pub mod files;
 pub mod limits;
 pub mod reads;
 pub mod request;

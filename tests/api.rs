@@ -1,5 +1,6 @@
 //! The JSON API (/api/v1), called as the facilities' systems call it, with bearer tokens.
 
+mod attachments;
 mod audit;
 mod authz;
 mod documents;

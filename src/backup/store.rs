@@ -7,7 +7,9 @@ use diesel::prelude::*;
 use diesel::sql_types::Text;
 
 use crate::db::DbConnection;
-use crate::db::schema::{clients, contacts, document_revisions, documents, episodes, facilities, outbox, users};
+use crate::db::schema::{
+    attachments, clients, contacts, document_revisions, documents, episodes, facilities, outbox, users,
+};
 
 /// Rows of the main tables, with the Japanese label each is printed with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +37,7 @@ pub fn counts(conn: &mut DbConnection) -> QueryResult<Counts> {
         ("入院", episodes::table.count().get_result(conn)?),
         ("文書", documents::table.count().get_result(conn)?),
         ("文書の版", document_revisions::table.count().get_result(conn)?),
+        ("添付ファイル", attachments::table.count().get_result(conn)?),
         ("連絡", contacts::table.count().get_result(conn)?),
         ("メール", outbox::table.count().get_result(conn)?),
     ]))

@@ -1,5 +1,5 @@
 //! The tables, written by hand for both engines: only types that SQLite and PostgreSQL share
-//! (Text, Integer, Bool, Date, Timestamp). Only `store.rs` files use this module.
+//! (Text, Integer, Bool, Date, Timestamp, Binary). Only `store.rs` files use this module.
 
 diesel::table! {
     facilities (id) {
@@ -252,6 +252,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    attachments (id) {
+        id -> Text,
+        document_id -> Nullable<Text>,
+        draft_id -> Nullable<Text>,
+        file_name -> Text,
+        content_type -> Text,
+        size -> Integer,
+        sha256 -> Text,
+        bytes -> Binary,
+        uploaded_by -> Text,
+        uploaded_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(contact_windows -> facilities (facility_id));
 diesel::joinable!(users -> facilities (facility_id));
 diesel::joinable!(api_tokens -> users (user_id));
@@ -280,4 +295,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     web_sessions,
     drafts,
     care_assignments,
+    attachments,
 );

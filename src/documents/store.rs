@@ -1,5 +1,7 @@
 //! Documents and their revisions in the database.
 
+pub mod attachments;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde_json::Value;
@@ -257,7 +259,8 @@ pub fn document(conn: &mut DbConnection, id: Uuid, revision: Option<i32>) -> Que
             })
         })
         .collect::<QueryResult<Vec<_>>>()?;
-    Ok(Document { summary, payload_revision: wanted, payload_schema_version, payload, revisions })
+    let attachments = attachments::list(conn, crate::documents::attachments::Owner::Document(id))?;
+    Ok(Document { summary, payload_revision: wanted, payload_schema_version, payload, revisions, attachments })
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -6,9 +6,11 @@ use uuid::Uuid;
 
 use super::extract::{CurrentUser, JsonBody};
 use super::write_once;
+use crate::documents::attachments::{self, Attachment};
 use crate::documents::{self, Amendment, Document, DocumentSummary, ListFilter, SendDocument};
 use crate::error::{AppError, Problem};
 use crate::notify::Delivery;
+use crate::shell::files::Uploaded;
 use crate::shell::{AppState, RequestInfo, blocking};
 use actix_web::http::StatusCode;
 
@@ -148,4 +150,72 @@ pub async fn amend(
     .await?;
     state.notifier.wake();
     Ok(answer)
+}
+
+/// The form of `POST /documents/{id}/attachments`.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct AttachmentForm {
+    /// A PDF, JPEG or PNG file (recognised by its content), at most 10 MiB.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+/// The sender facility attaches a file to a sent document: a PDF, JPEG or PNG (recognised by
+/// its content, whatever its name), at most 10 MiB, and 30 MiB for all of a document's files.
+/// The sender and recipient facilities can then download it; no mail carries it.
+#[utoipa::path(tag = "documents", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    request_body(content = AttachmentForm, content_type = "multipart/form-data"),
+    responses((status = 201, body = Attachment), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+              (status = 413, body = Problem, description = "The file is over 10 MiB, or the document's files would be over 30 MiB"),
+              (status = 415, body = Problem, description = "Not a PDF, JPEG or PNG"), (status = 422, body = Problem)))]
+#[post("/documents/{id}/attachments", wrap = "from_fn(crate::shell::reads::audit)")]
+pub async fn attach(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    info: RequestInfo,
+    id: web::Path<Uuid>,
+    uploaded: Uploaded,
+) -> Result<HttpResponse, AppError> {
+    let (id, upload) = (id.into_inner(), uploaded.file.ok_or_else(attachments::no_file)?);
+    write_once(
+        &state,
+        user.0,
+        info,
+        None,
+        StatusCode::CREATED,
+        |_| None,
+        move |conn, _, principal| attachments::attach(conn, principal, id, upload),
+    )
+    .await
+}
+
+/// The files attached to a document, for the facilities that sent or received it.
+#[utoipa::path(tag = "documents", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<Attachment>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[get("/documents/{id}/attachments", wrap = "from_fn(crate::shell::reads::audit)")]
+pub async fn list_attachments(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<Vec<Attachment>>, AppError> {
+    let id = id.into_inner();
+    Ok(web::Json(blocking(&state, move |conn, _| attachments::list(conn, &user.0, id)).await?))
+}
+
+/// A file attached to a document, byte for byte, as a download; for the facilities that sent
+/// or received the document (404 for everyone else). Each download is audited.
+#[utoipa::path(tag = "documents", security(("bearer" = [])), params(("id" = Uuid, Path), ("attachment_id" = Uuid, Path)),
+    responses((status = 200, description = "The file, with its name in Content-Disposition",
+                content((Vec<u8> = "application/pdf"), (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"))),
+              (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[get("/documents/{id}/attachments/{attachment_id}", wrap = "from_fn(crate::shell::reads::audit)")]
+pub async fn download_attachment(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, attachment) = path.into_inner();
+    let (facts, bytes) = blocking(&state, move |conn, _| attachments::download(conn, &user.0, id, attachment)).await?;
+    Ok(crate::shell::files::download(&facts, bytes))
 }

@@ -220,6 +220,9 @@ fn describe(error: &AppError) -> (&'static str, String) {
             ("操作が多すぎます", format!("しばらく（{seconds}秒ほど）待ってから、もう一度お試しください。"))
         }
         AppError::BadRequest(why) => ("送信内容を読み取れません", why.clone()),
+        AppError::TooLarge(error) | AppError::UnsupportedType(error) => {
+            ("ファイルを添付できません", error.message.clone())
+        }
         AppError::MethodNotAllowed(_) | AppError::Unauthorized => {
             ("この操作はできません", "ページを開き直してください。".to_owned())
         }

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
+use crate::support::app::{multipart_file, pdf_file};
 use crate::support::{TestApp, admission_sheet, day, spawn_app};
 
 /// Who calls.
@@ -94,25 +95,35 @@ fn policy(operation: &str, caller: Caller) -> Option<Expect> {
         (
             "GET /api/v1/documents/{id}"
             | "GET /api/v1/documents/{id}/revisions/{revision}"
-            | "GET /api/v1/documents/{id}/deliveries",
+            | "GET /api/v1/documents/{id}/deliveries"
+            | "GET /api/v1/documents/{id}/attachments"
+            | "GET /api/v1/documents/{id}/attachments/{attachment_id}",
             Nurse | CareManager,
         ) => Allowed,
         (
             "GET /api/v1/documents/{id}"
             | "GET /api/v1/documents/{id}/revisions/{revision}"
-            | "GET /api/v1/documents/{id}/deliveries",
+            | "GET /api/v1/documents/{id}/deliveries"
+            | "GET /api/v1/documents/{id}/attachments"
+            | "GET /api/v1/documents/{id}/attachments/{attachment_id}",
             OtherNurse | OtherCareManager,
         ) => Hidden,
         (
             "GET /api/v1/documents/{id}"
             | "GET /api/v1/documents/{id}/revisions/{revision}"
-            | "GET /api/v1/documents/{id}/deliveries",
+            | "GET /api/v1/documents/{id}/deliveries"
+            | "GET /api/v1/documents/{id}/attachments"
+            | "GET /api/v1/documents/{id}/attachments/{attachment_id}",
             _,
         ) => Forbidden,
         // Only the recipient acknowledges; only the sender amends.
         ("POST /api/v1/documents/{id}/acknowledge", Nurse) => Allowed,
         ("POST /api/v1/documents/{id}/acknowledge", OtherNurse | OtherCareManager) => Hidden,
         ("POST /api/v1/documents/{id}/acknowledge", _) => Forbidden,
+        // Only the sender attaches files.
+        ("POST /api/v1/documents/{id}/attachments", CareManager) => Allowed,
+        ("POST /api/v1/documents/{id}/attachments", OtherNurse | OtherCareManager) => Hidden,
+        ("POST /api/v1/documents/{id}/attachments", _) => Forbidden,
         ("POST /api/v1/documents/{id}/amendments", CareManager) => Allowed,
         ("POST /api/v1/documents/{id}/amendments", OtherNurse | OtherCareManager) => Hidden,
         ("POST /api/v1/documents/{id}/amendments", _) => Forbidden,
@@ -130,6 +141,7 @@ struct World {
     client: String,
     stay: String,
     document: String,
+    attachment: String,
     mail: String,
 }
 
@@ -145,9 +157,12 @@ async fn world(app: &TestApp) -> World {
         .await;
     assert_eq!(sent.status, 201, "{}", sent.body);
     let document = sent.body["id"].as_str().unwrap().to_owned();
+    let attached = app.attach(&app.city().care_manager, &document, "紹介状.pdf", &pdf_file()).await;
+    assert_eq!(attached.status, 201, "{}", attached.body);
+    let attachment = attached.body["id"].as_str().unwrap().to_owned();
     let mails = app.mail(&app.city().admin, "").await;
     let mail = mails.body[0]["id"].as_str().unwrap().to_owned();
-    World { client, stay, document, mail }
+    World { client, stay, document, attachment, mail }
 }
 
 fn token(app: &TestApp, caller: Caller) -> &str {
@@ -176,6 +191,7 @@ fn request(app: &TestApp, world: &World, method: &str, path: &str) -> (String, V
     let concrete = path
         .replace("{id}", id)
         .replace("{revision}", "1")
+        .replace("{attachment_id}", &world.attachment)
         .replace("{kind}", "admission_info")
         .replace("{version}", "1");
     let stranger =
@@ -231,7 +247,10 @@ async fn every_operation_answers_every_caller_as_its_policy_says() {
             let (concrete, body) = request(&app, &world, method, path);
             let url = format!("{}{concrete}", app.address);
             let mut call = app.client.request(method.parse().unwrap(), url);
-            if method == "POST" {
+            if path == "/api/v1/documents/{id}/attachments" {
+                let (content_type, form) = multipart_file(&[], "紹介状.pdf", &pdf_file());
+                call = call.header("Content-Type", content_type).body(form);
+            } else if method == "POST" {
                 call = call.json(&body);
             }
             if caller != Anonymous {

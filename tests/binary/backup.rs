@@ -8,10 +8,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use diesel::prelude::*;
-use renkei::db::schema::{contacts, document_revisions, documents, facilities, outbox};
+use renkei::db::schema::{attachments, contacts, document_revisions, documents, facilities, outbox};
 use renkei::db::{self, DatabaseUrl};
 use serde_json::json;
 
+use crate::support::app::pdf_file;
 use crate::support::cli::run_with;
 use crate::support::{Options, TestApp, TestDatabase, admission_sheet, day, spawn_app, spawn_app_with};
 
@@ -245,6 +246,34 @@ async fn facility_codes(database: &TestDatabase) -> String {
     let (code, stdout, stderr) = renkei(database, &["admin", "list-facilities"]).await;
     assert_eq!(code, 0, "{stderr}");
     stdout
+}
+
+#[tokio::test]
+async fn attached_files_are_in_the_backup_and_come_back_byte_for_byte() {
+    let source = spawn_app().await;
+    let client = source.client_of_care_office("0100000001").await;
+    let document = source.admission_sheet_sent(&client).await["id"].as_str().unwrap().to_owned();
+    let pdf = pdf_file();
+    let attached = source.attach(&source.city().care_manager, &document, "診療情報.pdf", &pdf).await;
+    assert_eq!(attached.status, 201, "{}", attached.body);
+    let folder = Folder::new();
+    let file = folder.file("renkei-backup");
+
+    let (code, stdout, stderr) = renkei(&source.database, &["backup", &file]).await;
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("添付ファイル 1"), "the backup counts the files: {stdout}");
+    let target = TestDatabase::new();
+    let (code, _, stderr) = renkei(&target, &["restore", &file]).await;
+    assert_eq!(code, 0, "{stderr}");
+
+    let conn = &mut db::establish(&target.url).unwrap();
+    let (owner, name, sha256, bytes) = attachments::table
+        .select((attachments::document_id, attachments::file_name, attachments::sha256, attachments::bytes))
+        .first::<(Option<String>, String, String, Vec<u8>)>(conn)
+        .unwrap();
+    assert_eq!((owner.as_deref(), name.as_str()), (Some(document.as_str()), "診療情報.pdf"));
+    assert_eq!(sha256, attached.body["sha256"].as_str().unwrap());
+    assert_eq!(bytes, pdf, "byte for byte");
 }
 
 #[tokio::test]

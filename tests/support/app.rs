@@ -379,6 +379,26 @@ impl TestApp {
         self.post(&format!("/api/v1/documents/{id}/amendments"), token, body).await
     }
 
+    /// POST /api/v1/documents/{id}/attachments: `bytes` as the part `file`, named `file_name`.
+    pub async fn attach(&self, token: &str, id: &str, file_name: &str, bytes: &[u8]) -> Answer {
+        let (content_type, body) = multipart_file(&[], file_name, bytes);
+        let request = self.client.post(format!("{}/api/v1/documents/{id}/attachments", self.address));
+        answer(request.bearer_auth(token).header("Content-Type", content_type).body(body)).await
+    }
+
+    /// GET /api/v1/documents/{id}/attachments/{attachment}: the status, headers and bytes.
+    pub async fn attachment(
+        &self,
+        token: &str,
+        id: &str,
+        attachment: &str,
+    ) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+        let url = format!("{}/api/v1/documents/{id}/attachments/{attachment}", self.address);
+        let response = self.client.get(url).bearer_auth(token).send().await.expect("request sent");
+        let (status, headers) = (response.status().as_u16(), response.headers().clone());
+        (status, headers, response.bytes().await.expect("body").to_vec())
+    }
+
     /// GET /api/v1/admin/mail
     pub async fn mail(&self, token: &str, query: &str) -> Answer {
         self.get(&with_query("/api/v1/admin/mail", query), token).await
@@ -412,6 +432,40 @@ async fn answer(request: reqwest::RequestBuilder) -> Answer {
     let text = response.text().await.expect("body");
     let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
     Answer { status, content_type, body }
+}
+
+/// A `multipart/form-data` body as a browser sends one: the text `fields`, then `bytes` as the
+/// part `file` named `file_name`; its Content-Type and the body.
+pub fn multipart_file(fields: &[(&str, &str)], file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "----RenkeiTestBoundary7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").bytes(),
+        );
+    }
+    body.extend(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
+             Content-Type: application/octet-stream\r\n\r\n"
+        )
+        .bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend(format!("\r\n--{boundary}--\r\n").bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// A small PDF (a page with no content) followed by every byte value: what arrives must be
+/// byte for byte what was sent.
+pub fn pdf_file() -> Vec<u8> {
+    let mut pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n\
+        2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n\
+        3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >> endobj\n"
+        .to_vec();
+    pdf.extend((0..=255u8).cycle().take(4096));
+    pdf.extend_from_slice(b"\ntrailer << /Root 1 0 R >>\n%%EOF\n");
+    pdf
 }
 
 /// A fixture payload from tests/fixtures.
