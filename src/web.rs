@@ -56,6 +56,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(documents::outbox)
         .service(documents::show)
         .service(documents::acknowledge)
+        .service(documents::attach)
+        .service(documents::download)
         .service(drafts::list)
         .service(drafts::start)
         .service(drafts::edit)
@@ -100,6 +102,8 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/outbox", Access::Liaison),
     ("GET", "/documents/{id}", Access::Parties),
     ("POST", "/documents/{id}/acknowledge", Access::Recipient),
+    ("POST", "/documents/{id}/attachments", Access::Sender),
+    ("GET", "/documents/{id}/attachments/{attachment_id}", Access::Parties),
     ("GET", "/drafts", Access::Liaison),
     ("POST", "/drafts", Access::Liaison),
     ("GET", "/drafts/{id}", Access::OwnFacility),
@@ -143,6 +147,8 @@ pub enum Access {
     Parties,
     /// Nurses and care managers of the facility that received the document.
     Recipient,
+    /// Nurses and care managers of the facility that sent the document.
+    Sender,
     /// Nurses and care managers of the facility that wrote the draft.
     OwnFacility,
     /// Discharge nurses (for a stay: of its hospital).

@@ -2,6 +2,7 @@
 //! what each role may open, the forms, their errors next to the fields, and CSRF.
 
 mod admin;
+mod attachments;
 mod authz;
 mod dashboard;
 mod episodes;

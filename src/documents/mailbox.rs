@@ -138,6 +138,8 @@ pub struct Opened {
     pub deliveries: Vec<crate::notify::Delivery>,
     pub is_recipient: bool,
     pub can_acknowledge: bool,
+    /// The visitor's facility sent it and the visitor writes its kind: they may attach files.
+    pub can_attach: bool,
 }
 
 /// Opens a document on its page (the recipient's opening makes it 既読).
@@ -156,5 +158,7 @@ pub fn open(
     let can_acknowledge = is_recipient
         && document.summary.status != DocumentStatus::Acknowledged
         && document.payload_revision == document.summary.revision;
-    Ok(Opened { document, deliveries, is_recipient, can_acknowledge })
+    let can_attach = document.summary.sender.id == principal.facility_id
+        && principal.role == super::exchange::sender_role(document.summary.kind);
+    Ok(Opened { document, deliveries, is_recipient, can_acknowledge, can_attach })
 }

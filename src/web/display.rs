@@ -21,6 +21,38 @@ pub struct Row {
     pub depth: usize,
 }
 
+/// A file attached to a document, as the document page and its print view list it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FileLine {
+    pub id: uuid::Uuid,
+    pub name: String,
+    /// PDF, JPEG or PNG.
+    pub kind: &'static str,
+    /// `350 KB`, `1.2 MB`
+    pub size: String,
+}
+
+/// The files attached to a document, in the order they were attached.
+pub fn files(attachments: &[crate::documents::attachments::Attachment]) -> Vec<FileLine> {
+    attachments
+        .iter()
+        .map(|a| FileLine {
+            id: a.id,
+            name: a.file_name.clone(),
+            kind: match a.content_type.as_str() {
+                "application/pdf" => "PDF",
+                "image/jpeg" => "JPEG",
+                "image/png" => "PNG",
+                _ => "ファイル",
+            },
+            size: match a.size {
+                0..1_000_000 => format!("{} KB", (a.size.max(1) + 999) / 1000),
+                _ => format!("{:.1} MB", a.size as f64 / 1_000_000.0),
+            },
+        })
+        .collect()
+}
+
 /// The sections of `payload`, read along `schema` (whose `$ref`s point into its `$defs`).
 pub fn sections(schema: &Value, payload: &Value) -> Vec<Section> {
     let mut loose = Section { title: "基本情報".into(), rows: vec![] };

@@ -10,7 +10,8 @@ use uuid::Uuid;
 
 use super::display;
 use super::pages::{PageError, render, see_other};
-use super::visitor::{Posted, SignedIn};
+use super::visitor::{Posted, PostedFile, SignedIn};
+use crate::documents::attachments;
 use crate::documents::{self, DocumentStatus, DocumentSummary, MailboxQuery, Reading, Side};
 use crate::forms::DocumentKind;
 use crate::shell::{AppState, blocking};
@@ -170,7 +171,8 @@ pub async fn show(
         .get(document.summary.kind, u32::try_from(document.payload_schema_version).unwrap_or(1))
         .map(|s| &s.document);
     let sections = schema.map(|s| display::sections(s, &document.payload)).unwrap_or_default();
-    let (is_recipient, can_acknowledge) = (opened.is_recipient, opened.can_acknowledge);
+    let (is_recipient, can_acknowledge, can_attach) = (opened.is_recipient, opened.can_acknowledge, opened.can_attach);
+    let files = display::files(&document.attachments);
     let deliveries: Vec<_> = opened
         .deliveries
         .into_iter()
@@ -179,6 +181,8 @@ pub async fn show(
     let query = request.query_string();
     let notice = if query.contains("acknowledged=1") {
         Some("確認済にしました。送付元に伝わります。")
+    } else if query.contains("attached=1") {
+        Some("ファイルを添付しました。送付先の事業所も開けます（メールには添付されません）。")
     } else if query.contains("sent=1") {
         Some("送信しました。送付先にお知らせメールが届きます。")
     } else {
@@ -193,7 +197,7 @@ pub async fn show(
                 sent_at => japanese_time(&document.summary.sent_at),
                 acknowledged_at => document.summary.acknowledged_at.as_ref().map(japanese_time),
                 sections, is_recipient, can_acknowledge, deliveries,
-                notice,
+                notice, files, can_attach,
             }
         },
     )
@@ -216,4 +220,36 @@ pub async fn acknowledge(
     .await?;
     let back = posted.fields.get("back").filter(|b| *b == "/inbox").unwrap_or("");
     Ok(see_other(&if back.is_empty() { format!("/documents/{id}?acknowledged=1") } else { "/inbox".to_owned() }))
+}
+
+/// The sender attaches a file to a sent document from its page; back to the page.
+#[post("/documents/{id}/attachments", wrap = "from_fn(crate::shell::reads::audit)")]
+pub async fn attach(
+    state: web::Data<AppState>,
+    posted: PostedFile,
+    id: web::Path<Uuid>,
+    request: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let id = id.into_inner();
+    let upload = posted.upload.ok_or_else(attachments::no_file)?;
+    let principal = posted.visitor.principal().clone();
+    let info = crate::shell::RequestInfo::of(&request);
+    super::write(&state, principal, info, move |conn, _, principal| {
+        attachments::attach(conn, principal, id, upload).map(|_| ())
+    })
+    .await?;
+    Ok(see_other(&format!("/documents/{id}?attached=1#attachments")))
+}
+
+/// A file attached to a document, downloaded from its page (audited as the API's download).
+#[get("/documents/{id}/attachments/{attachment_id}", wrap = "from_fn(crate::shell::reads::audit)")]
+pub async fn download(
+    state: web::Data<AppState>,
+    visitor: SignedIn,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, PageError> {
+    let ((id, attachment), principal) = (path.into_inner(), visitor.principal().clone());
+    let (facts, bytes) =
+        blocking(&state, move |conn, _| attachments::download(conn, &principal, id, attachment)).await?;
+    Ok(crate::shell::files::download(&facts, bytes))
 }

@@ -53,6 +53,7 @@ pub async fn show(
         .get(document.summary.kind, u32::try_from(document.payload_schema_version).unwrap_or(1))
         .map(|s| &s.document);
     let sections = schema.map(|s| display::sections(s, &payload)).unwrap_or_default();
+    let files = display::files(&document.attachments);
     let summary = &document.summary;
     let (client_name, client_kana, insurance_number, birth_date) = if masked {
         (person.masked_name(), None, client.insurance_number.as_ref().map(|_| mask::HIDDEN.to_owned()), None)
@@ -70,7 +71,7 @@ pub async fn show(
         context! {
             ..minijinja::Value::from_serialize(visitor.frame("/documents")),
             ..context! {
-                id, masked, sections, client_name, client_kana, insurance_number, birth_date,
+                id, masked, sections, files, client_name, client_kana, insurance_number, birth_date,
                 title => summary.kind_label.clone(),
                 sender => summary.sender.name.clone(),
                 sender_person => summary.sender_user.name.clone(),

@@ -103,6 +103,37 @@ impl FromRequest for Posted {
     }
 }
 
+/// A file posted from a page (`multipart/form-data`, its part `file`) by a signed-in visitor:
+/// same origin and the session's CSRF token, or a 403. Read as `shell::files` reads uploads: a
+/// file over the limit is refused (413) while it arrives.
+pub struct PostedFile {
+    pub visitor: SignedIn,
+    pub upload: Option<crate::documents::attachments::Upload>,
+}
+
+impl FromRequest for PostedFile {
+    type Error = PageError;
+    type Future = Boxed<Self>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let request = req.clone();
+        let uploaded = crate::shell::files::Uploaded::from_request(req, payload);
+        Box::pin(async move {
+            let state = crate::shell::state_of(&request)?;
+            if !from_own_page(&request, &state.site) {
+                return Err(forged().into());
+            }
+            let visitor = signed_in(&request).await?;
+            let uploaded = uploaded.await?;
+            let fields = Fields(uploaded.fields);
+            if !same_secret(fields.get("csrf").unwrap_or_default(), &visitor.session.csrf_token) {
+                return Err(forged().into());
+            }
+            Ok(PostedFile { visitor, upload: uploaded.file })
+        })
+    }
+}
+
 /// A form posted without a session (sign-in, set-up): same origin, and the sign-in cookie's
 /// value in the `csrf` field.
 pub struct AnonymousPost {

@@ -12,7 +12,7 @@ fn expected(access: Access, email: &str) -> u16 {
     let liaison = email.starts_with("nurse") || email.starts_with("cm");
     let allowed = match access {
         Access::Anyone | Access::SignedIn => true,
-        Access::Liaison | Access::Parties | Access::Recipient | Access::OwnFacility => liaison,
+        Access::Liaison | Access::Parties | Access::Recipient | Access::Sender | Access::OwnFacility => liaison,
         Access::Hospital => email.starts_with("nurse"),
         // The seeded city has no 地域包括支援センター user.
         Access::SupportCenter => email.starts_with("centre"),
@@ -47,7 +47,11 @@ async fn every_listed_page_exists_and_asks_strangers_to_sign_in() {
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let some_id = uuid::Uuid::now_v7().to_string();
     for (method, path, access) in PAGES {
-        let url = format!("{}{}", app.address, path.replace("{id}", &some_id).replace("{window}", &some_id));
+        let url = format!(
+            "{}{}",
+            app.address,
+            path.replace("{id}", &some_id).replace("{window}", &some_id).replace("{attachment_id}", &some_id)
+        );
         let answer = match *method {
             "GET" => client.get(&url).send().await.unwrap(),
             _ => client.post(&url).header("Content-Type", "application/x-www-form-urlencoded").send().await.unwrap(),

@@ -125,6 +125,20 @@ impl PageClient {
         self.post_raw(path, &all).await
     }
 
+    /// POST a file as a page's form does (`multipart/form-data`: the `fields`, then the part
+    /// `file`), from this site's page.
+    pub async fn post_file(&self, path: &str, fields: &[(&str, &str)], file_name: &str, bytes: &[u8]) -> Page {
+        let (content_type, body) = super::app::multipart_file(fields, file_name, bytes);
+        let request = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .header("Origin", &self.address)
+            .header("Cookie", format!("renkei_session={}", self.session))
+            .header("Content-Type", content_type)
+            .body(body);
+        page(request.send().await.unwrap()).await
+    }
+
     /// POST exactly these fields (e.g. without the CSRF token).
     pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Page {
         let request = self

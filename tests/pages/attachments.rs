@@ -1,0 +1,56 @@
+//! Attaching a file from a document's page, and the files listed, downloaded and printed.
+
+use crate::support::app::pdf_file;
+use crate::support::pages::sign_in_page;
+use crate::support::spawn_app;
+
+#[tokio::test]
+async fn the_sender_attaches_a_pdf_from_the_page_and_the_hospital_downloads_and_prints_its_name() {
+    let app = spawn_app().await;
+    let client = app.client_of_care_office("0100000001").await;
+    let document = app.admission_sheet_sent(&client).await["id"].as_str().unwrap().to_owned();
+    let page = format!("/documents/{document}");
+    let care_manager = sign_in_page(&app, "cm@c1.example.jp").await;
+
+    let form = care_manager.get(&page).await.text();
+    assert!(form.contains("enctype=\"multipart/form-data\""), "{form}");
+    assert!(form.contains("name=\"file\"") && form.contains("accept=\"application/pdf,image/jpeg,image/png"), "{form}");
+    assert!(form.contains("1ファイル10MBまで"));
+
+    let refused = care_manager.post_file(&format!("{page}/attachments"), &[], "紹介状.pdf", &pdf_file()).await;
+    assert_eq!(refused.status, 403, "no CSRF token");
+    let program = care_manager
+        .post_file(&format!("{page}/attachments"), &[("csrf", &care_manager.csrf)], "x.pdf", b"MZ\x90\x00\x03")
+        .await;
+    assert_eq!(program.status, 415);
+    assert!(program.text().contains("PDF・JPEG・PNG"), "{}", program.text());
+    assert_eq!(app.count("attachments"), 0);
+
+    let pdf = pdf_file();
+    let attached = care_manager
+        .post_file(&format!("{page}/attachments"), &[("csrf", &care_manager.csrf)], "紹介状.pdf", &pdf)
+        .await;
+    assert_eq!(attached.status, 303, "{}", attached.text());
+    assert_eq!(attached.location(), format!("{page}?attached=1#attachments"));
+    assert!(care_manager.get(&attached.location()).await.text().contains("ファイルを添付しました"));
+
+    let nurse = sign_in_page(&app, "nurse@h1.example.jp").await;
+    let shown = nurse.get(&page).await.text();
+    assert!(shown.contains("紹介状.pdf"), "{shown}");
+    assert!(!shown.contains("name=\"file\""), "the recipient attaches nothing");
+    let id = app.document(&app.city().nurse, &document).await.body["attachments"][0]["id"].as_str().unwrap().to_owned();
+    let link = format!("{page}/attachments/{id}");
+    assert!(shown.contains(&format!("href=\"{link}\"")), "{shown}");
+    let downloaded = nurse.get(&link).await;
+    assert_eq!(downloaded.status, 200);
+    assert_eq!(downloaded.bytes, pdf);
+    assert_eq!(downloaded.header("x-content-type-options"), "nosniff");
+
+    let printed = nurse.get(&format!("{page}/print")).await.text();
+    assert!(printed.contains("紹介状.pdf（PDF・5 KB）"), "{printed}");
+    let masked = nurse.get(&format!("{page}/print?mask=1")).await.text();
+    assert!(!masked.contains("紹介状") && masked.contains("添付ファイル1（PDF・5 KB）"), "{masked}");
+
+    let stranger = sign_in_page(&app, "nurse@h2.example.jp").await;
+    assert_eq!(stranger.get(&link).await.status, 404);
+}
