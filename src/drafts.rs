@@ -4,6 +4,7 @@
 //! facilities, the writer), from the last revision of a document being amended, or from the
 //! previous admission sheet of the same client (copy forward).
 
+pub mod files;
 pub mod store;
 
 use chrono::{DateTime, FixedOffset};
@@ -283,6 +284,8 @@ pub struct Composing {
     pub draft: Draft,
     pub recipients: Vec<crate::directory::FacilityRef>,
     pub copyable: bool,
+    /// The files attached so far; they go with the document when it is sent.
+    pub attachments: Vec<crate::documents::attachments::Attachment>,
 }
 
 /// A draft of the acting facility, with what its form offers.
@@ -310,7 +313,8 @@ fn composing(conn: &mut DbConnection, principal: &Principal, draft: Draft) -> Re
         );
     }
     let copyable = has_previous(conn, principal, &draft)?;
-    Ok(Composing { draft, recipients, copyable })
+    let attachments = files::list(conn, principal, draft.id)?;
+    Ok(Composing { draft, recipients, copyable, attachments })
 }
 
 /// A form posted from a draft's page.
@@ -421,6 +425,8 @@ fn send_saved(
                 documents::send(conn, schemas, notifier, principal, request)?.id
             }
         };
+        // Before the draft goes: its files would go with it.
+        documents::attachments::carry_over(conn, id, document)?;
         store::delete(conn, id)?;
         Ok(document)
     }

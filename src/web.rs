@@ -62,6 +62,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(drafts::start)
         .service(drafts::edit)
         .service(drafts::submit)
+        .service(drafts::attach)
+        .service(drafts::download)
         .service(print::show)
         .service(episodes::list)
         // Before `/episodes/{id}`, which would take "new" for an id.
@@ -108,6 +110,8 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("POST", "/drafts", Access::Liaison),
     ("GET", "/drafts/{id}", Access::OwnFacility),
     ("POST", "/drafts/{id}", Access::OwnFacility),
+    ("POST", "/drafts/{id}/attachments", Access::OwnFacility),
+    ("GET", "/drafts/{id}/attachments/{attachment_id}", Access::OwnFacility),
     ("GET", "/documents/{id}/print", Access::Parties),
     ("GET", "/episodes", Access::Liaison),
     ("GET", "/episodes/new", Access::Liaison),

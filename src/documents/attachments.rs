@@ -199,7 +199,7 @@ pub fn attach(
 /// The files of a document, for its sender and recipient facilities.
 pub fn list(conn: &mut DbConnection, principal: &Principal, document: Uuid) -> Result<Vec<Attachment>, AppError> {
     visible(conn, principal, document)?;
-    Ok(store::attachments::list(conn, Owner::Document(document))?)
+    listed(conn, Owner::Document(document))
 }
 
 /// One file of a document with its bytes, for its sender and recipient facilities.
@@ -210,7 +210,18 @@ pub fn download(
     id: Uuid,
 ) -> Result<(Attachment, Vec<u8>), AppError> {
     visible(conn, principal, document)?;
-    store::attachments::file(conn, Owner::Document(document), id)?.ok_or(AppError::NotFound("attachment"))
+    file_of(conn, Owner::Document(document), id)
+}
+
+/// The files of `owner` (whose right to them the caller has checked), in the order attached.
+pub fn listed(conn: &mut DbConnection, owner: Owner) -> Result<Vec<Attachment>, AppError> {
+    Ok(store::attachments::list(conn, owner)?)
+}
+
+/// One file of `owner` (whose right to it the caller has checked) with its bytes; 404 when
+/// `owner` has no such file.
+pub fn file_of(conn: &mut DbConnection, owner: Owner, id: Uuid) -> Result<(Attachment, Vec<u8>), AppError> {
+    store::attachments::file(conn, owner, id)?.ok_or(AppError::NotFound("attachment"))
 }
 
 /// A draft's files become the document's it was sent as (a new one, or the one it amends),

@@ -216,6 +216,8 @@ pub async fn download_attachment(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, attachment) = path.into_inner();
-    let (facts, bytes) = blocking(&state, move |conn, _| attachments::download(conn, &user.0, id, attachment)).await?;
-    Ok(crate::shell::files::download(&facts, bytes))
+    crate::shell::files::download_with(&state, user.0, move |conn, principal| {
+        attachments::download(conn, principal, id, attachment)
+    })
+    .await
 }

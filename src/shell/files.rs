@@ -92,9 +92,25 @@ async fn read(mut multipart: Multipart) -> Result<Uploaded, AppError> {
     Ok(Uploaded { file, fields })
 }
 
+/// Reads a stored file with `read` (a use case, which decides who may) off the async workers,
+/// and answers it as a download.
+pub async fn download_with<F>(
+    state: &actix_web::web::Data<super::AppState>,
+    principal: crate::auth::Principal,
+    read: F,
+) -> Result<HttpResponse, AppError>
+where
+    F: FnOnce(&mut crate::db::DbConnection, &crate::auth::Principal) -> Result<(Attachment, Vec<u8>), AppError>
+        + Send
+        + 'static,
+{
+    let (facts, bytes) = super::blocking(state, move |conn, _| read(conn, &principal)).await?;
+    Ok(download(&facts, bytes))
+}
+
 /// A stored file as a download: its own type, never sniffed by the browser, its name (in
 /// UTF-8 for browsers that read RFC 5987, in ASCII for the others), not kept in caches.
-pub fn download(attachment: &Attachment, bytes: Vec<u8>) -> HttpResponse {
+fn download(attachment: &Attachment, bytes: Vec<u8>) -> HttpResponse {
     let ascii: String =
         attachment.file_name.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '_' }).collect();
     let disposition = ContentDisposition {

@@ -249,7 +249,8 @@ pub async fn download(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, PageError> {
     let ((id, attachment), principal) = (path.into_inner(), visitor.principal().clone());
-    let (facts, bytes) =
-        blocking(&state, move |conn, _| attachments::download(conn, &principal, id, attachment)).await?;
-    Ok(crate::shell::files::download(&facts, bytes))
+    let answer = crate::shell::files::download_with(&state, principal, move |conn, principal| {
+        attachments::download(conn, principal, id, attachment)
+    });
+    Ok(answer.await?)
 }

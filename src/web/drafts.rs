@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::form;
 use super::pages::{PageError, render, render_with, see_other};
-use super::visitor::{Posted, SignedIn};
+use super::visitor::{Posted, PostedFile, SignedIn};
 use crate::drafts::{self, Composing, Start, Submission, Submitted};
 use crate::error::{AppError, FieldError};
 use crate::forms::DocumentKind;
@@ -151,7 +151,8 @@ fn page(
     errors: &[FieldError],
     notice: Option<&str>,
 ) -> Result<HttpResponse, PageError> {
-    let Composing { draft, recipients, copyable } = composing;
+    let Composing { draft, recipients, copyable, attachments } = composing;
+    let files = super::display::files(&attachments);
     let schema = state
         .schemas
         .get(draft.kind, draft.schema_version)
@@ -168,7 +169,7 @@ fn page(
                 draft => minijinja::Value::from_serialize(&draft),
                 kind_label => draft.kind.label(),
                 view => minijinja::Value::from_serialize(&view),
-                recipients, recipient_error, copyable, notice,
+                recipients, recipient_error, copyable, notice, files,
             }
         },
     )
@@ -216,4 +217,37 @@ pub async fn submit(
             page(&state, &posted.visitor, StatusCode::UNPROCESSABLE_ENTITY, composing, &errors, None)
         }
     }
+}
+
+/// Attaches a file to the draft (the form's typed fields are not part of this post); back to
+/// the draft.
+#[post("/drafts/{id}/attachments", wrap = "from_fn(crate::shell::reads::audit)")]
+pub async fn attach(
+    state: web::Data<AppState>,
+    posted: PostedFile,
+    id: web::Path<Uuid>,
+    request: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let id = id.into_inner();
+    let upload = posted.upload.ok_or_else(crate::documents::attachments::no_file)?;
+    let principal = posted.visitor.principal().clone();
+    super::write(&state, principal, RequestInfo::of(&request), move |conn, _, principal| {
+        drafts::files::attach(conn, principal, id, upload).map(|_| ())
+    })
+    .await?;
+    Ok(see_other(&format!("/drafts/{id}#attachments")))
+}
+
+/// A file attached to the draft, downloaded by the facility writing it.
+#[get("/drafts/{id}/attachments/{attachment_id}", wrap = "from_fn(crate::shell::reads::audit)")]
+pub async fn download(
+    state: web::Data<AppState>,
+    visitor: SignedIn,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, PageError> {
+    let ((id, attachment), principal) = (path.into_inner(), visitor.principal().clone());
+    let answer = crate::shell::files::download_with(&state, principal, move |conn, principal| {
+        drafts::files::download(conn, principal, id, attachment)
+    });
+    Ok(answer.await?)
 }
