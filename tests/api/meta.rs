@@ -34,7 +34,7 @@ async fn the_openapi_document_describes_every_endpoint_and_its_security() {
             item.as_object().unwrap().iter().map(move |(method, op)| (path.clone(), method.clone(), op))
         })
         .collect();
-    assert_eq!(operations.len(), 27, "{:?}", operations.iter().map(|(p, m, _)| format!("{m} {p}")).collect::<Vec<_>>());
+    assert_eq!(operations.len(), 30, "{:?}", operations.iter().map(|(p, m, _)| format!("{m} {p}")).collect::<Vec<_>>());
     let public = ["/healthz", "/api/openapi.json", "/api/v1/schemas", "/api/v1/schemas/{kind}/{version}"];
     for (path, method, operation) in &operations {
         assert!(operation["responses"].as_object().is_some_and(|r| !r.is_empty()), "{method} {path} has no responses");
@@ -48,7 +48,9 @@ async fn the_openapi_document_describes_every_endpoint_and_its_security() {
             let url = format!(
                 "{}{}",
                 app.address,
-                path.replace("{id}", "01a20000-0000-7000-8000-000000000000").replace("{revision}", "1")
+                path.replace("{id}", "01a20000-0000-7000-8000-000000000000")
+                    .replace("{attachment_id}", "01a20000-0000-7000-8000-000000000001")
+                    .replace("{revision}", "1")
             );
             let status = app.client.request(method.to_uppercase().parse().unwrap(), url).send().await.unwrap().status();
             assert_eq!(status.as_u16(), 401, "{method} {path}");
