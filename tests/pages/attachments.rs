@@ -1,7 +1,6 @@
 //! Attaching a file from a document's page, and the files listed, downloaded and printed.
 
 use renkei::forms::DocumentKind;
-use renkei::forms::registry::SchemaRegistry;
 use renkei::web::form;
 
 use crate::support::app::pdf_file;
@@ -83,7 +82,7 @@ async fn a_file_attached_to_a_draft_goes_with_the_sheet_and_a_discarded_draft_ta
     );
 
     // Sent: the document has the file, and the hospital downloads it as it was attached.
-    let schemas = SchemaRegistry::load().unwrap();
+    let schemas = renkei::documents::exchange::schema_registry().unwrap();
     let schema = &schemas.latest(DocumentKind::AdmissionInfo).unwrap().document;
     let mut fields = form::pairs(&form::view(schema, Some(&admission_sheet(&day(-1))), &[], ""));
     fields.push(("recipient".into(), app.city().hospital.to_string()));
