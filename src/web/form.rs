@@ -7,6 +7,7 @@
 //! Every input is named by its field's JSON pointer relative to the payload
 //! (`/patient/name`, `/care_services/services/0/provider`; a check-box group repeats its name).
 
+mod help;
 mod parse;
 mod schema;
 mod view;

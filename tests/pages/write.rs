@@ -215,3 +215,53 @@ async fn a_care_manager_s_discharge_record_starts_from_the_hospital_s_referral_a
     let selected = html[..keep].rfind("<option").map(|at| &html[at..keep]).unwrap_or_default();
     assert!(selected.contains("selected"), "and chosen by default: {selected}");
 }
+
+#[tokio::test]
+async fn every_form_speaks_to_its_writer_without_programmer_notes_or_another_city() {
+    let app = spawn_app().await;
+    app.client_of_care_office("0000012345").await;
+    let stay = app.admission("0000012345", &day(-1)).await;
+    let episode = stay["id"].as_str().unwrap();
+    let cm = sign_in_page(&app, "cm@c1.example.jp").await;
+    let nurse = sign_in_page(&app, "nurse@h1.example.jp").await;
+    let forms = [
+        (&cm, "admission_info"),
+        (&cm, "discharge_record"),
+        (&nurse, "admission_notice"),
+        (&nurse, "discharge_notice"),
+        (&nurse, "discharge_referral"),
+    ];
+    for (writer, kind) in forms {
+        let started = writer.post("/drafts", &[("kind", kind), ("episode", episode)]).await;
+        assert_eq!(started.status, 303, "{kind}: {}", started.text());
+        let html = writer.get(&started.header("location")).await.text();
+        let shown = words_of(&html);
+        for note in ["true", "false", "birth_date", "attachments", "正は", "空の配列", "北見", "docs/", "x-discharge"]
+        {
+            assert!(!shown.contains(note), "{kind}: the page says {note:?}");
+        }
+    }
+    // The help written for the people who fill the form in is there instead.
+    let started = cm.post("/drafts", &[("kind", "admission_info"), ("episode", episode)]).await;
+    let html = cm.get(&started.header("location")).await.text();
+    assert!(html.contains("全角カタカナで、姓と名の間に空白を一つ入れてください。"), "the フリガナ's help");
+}
+
+/// What a page shows in words: its text without the markup (tags, attributes, scripts).
+fn words_of(html: &str) -> String {
+    let body = html.split("<body").nth(1).unwrap_or(html);
+    let mut shown = String::new();
+    let mut in_tag = false;
+    for c in body.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                shown.push(' ');
+            }
+            _ if !in_tag => shown.push(c),
+            _ => {}
+        }
+    }
+    shown
+}

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
+use super::help::Help;
 use super::schema::{self, Order, Shape, keyword, number, text};
 use super::{Attrs, Choice, Common, FORM_ERRORS_ID, Field, FormView, Group, Kind, Node, Row, Rows, Show, SummaryItem};
 use crate::calendar::JAPAN;
@@ -19,11 +20,11 @@ const MAX_SINGLE_LINE: u64 = 200;
 /// next to their fields. An error whose field is not rendered goes to the nearest rendered
 /// section, else to the form's own list; none is dropped.
 pub fn view(schema: &Value, values: Option<&Value>, errors: &[FieldError], base: &str) -> FormView {
-    let builder = Builder { root: schema, order: Order::of(schema) };
+    let builder = Builder { root: schema, order: Order::of(schema), help: Help::of(schema) };
     let nodes = builder.object(schema, "", true, values, 0);
     let mut form = FormView {
         title: text(schema, schema, "title").unwrap_or("様式").to_owned(),
-        help: text(schema, schema, "description").map(str::to_owned),
+        help: builder.help.at("").map(str::to_owned),
         nodes,
         summary: Vec::new(),
         errors: Vec::new(),
@@ -36,6 +37,7 @@ pub fn view(schema: &Value, values: Option<&Value>, errors: &[FieldError], base:
 struct Builder<'a> {
     root: &'a Value,
     order: Order,
+    help: Help,
 }
 
 /// Where a node stands: its pointer, whether it is required, what shows it.
@@ -89,7 +91,7 @@ impl Builder<'_> {
         Common {
             id: id_of(&place.name),
             label: text(self.root, schema, "title").map_or(last, str::to_owned),
-            help: text(self.root, schema, "description").map(str::to_owned),
+            help: self.help.at(&place.name).map(str::to_owned),
             name: place.name,
             required: place.required,
             required_in_group: place.required_in_group,
