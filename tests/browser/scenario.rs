@@ -63,6 +63,18 @@ async fn an_admission_and_a_discharge_are_exchanged_and_counted() {
     // The care manager writes the admission sheet, with 記入日 in the future by mistake.
     browser.sign_in("cm@c1.example.jp", PASSWORD).await;
     start_draft(&browser, &stay, "admission_info").await;
+    // Halfway down the long form, 送信する is still on the screen.
+    let reachable = browser
+        .client
+        .execute(
+            "window.scrollTo(0, document.body.scrollHeight / 2);
+             const r = document.querySelector('button[name=action][value=send]').getBoundingClientRect();
+             return window.scrollY > 0 && r.top >= 0 && r.bottom <= window.innerHeight;",
+            vec![],
+        )
+        .await
+        .expect("scrolled");
+    assert_eq!(reachable, serde_json::json!(true), "the send button stays in reach");
     let schemas = renkei::documents::exchange::schema_registry().expect("schemas");
     let schema = &schemas.latest(DocumentKind::AdmissionInfo).expect("schema").document;
     let sheet = admission_sheet(&day(-2));

@@ -122,6 +122,7 @@ impl Reader<'_> {
                 number(&half_width(&raw)).ok_or_else(|| format!("「{}」は数値で入力してください", title()))
             }
             _ if text(self.root, schema, "format") == Some("date-time") => Ok(Value::String(date_time(&raw))),
+            _ if schema::ascii_pattern(self.root, schema) => Ok(Value::String(half_width(&raw))),
             _ => Ok(Value::String(raw)),
         };
         match read {
@@ -150,8 +151,10 @@ fn half_width(text: &str) -> String {
         .map(|c| match c {
             '０'..='９' => char::from_u32(u32::from(c) - u32::from('０') + u32::from('0')).unwrap_or(c),
             '．' => '.',
-            '－' | 'ー' | '−' => '-',
+            '－' | 'ー' | '−' | '‐' | '‑' => '-',
             '＋' => '+',
+            '（' => '(',
+            '）' => ')',
             other => other,
         })
         .collect()

@@ -30,6 +30,12 @@ pub fn number(root: &Value, schema: &Value, name: &str) -> Option<f64> {
     keyword(root, schema, name).and_then(Value::as_f64)
 }
 
+/// Whether a string's `pattern` asks for ASCII only (a phone number, an insurance number): the
+/// form then takes what an IME types in full width and reads it as half width.
+pub fn ascii_pattern(root: &Value, schema: &Value) -> bool {
+    text(root, schema, "pattern").is_some_and(str::is_ascii)
+}
+
 /// What an input is made of, as the schema says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {

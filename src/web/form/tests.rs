@@ -223,3 +223,23 @@ fn drafts_and_blank_forms_render_and_read_back_empty() {
         assert_eq!(payload, expected);
     }
 }
+
+#[test]
+fn a_phone_number_typed_in_full_width_is_read_as_half_width() {
+    let schema = published(DocumentKind::DischargeNotice);
+    let form = view(&schema, None, &[], "");
+    let phone = leaves(&form.nodes)
+        .into_iter()
+        .find(|f| f.common.name == "/contact_person/phone")
+        .unwrap_or_else(|| panic!("a phone field"));
+    // The browser does not refuse it: the server reads it.
+    assert_eq!(phone.attrs.pattern, None);
+    let (payload, errors) =
+        parse(&schema, &[("/contact_person/phone".to_owned(), "０１５７－２３－４５６７".to_owned())]);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(payload["contact_person"]["phone"], "0157-23-4567");
+    // A kana name keeps what was typed: its pattern is not a half-width one.
+    let schema = published(DocumentKind::AdmissionInfo);
+    let (payload, _) = parse(&schema, &[("/patient/name_kana".to_owned(), "レンケイ　ハナコ".to_owned())]);
+    assert_eq!(payload["patient"]["name_kana"], "レンケイ　ハナコ");
+}

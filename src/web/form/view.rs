@@ -163,7 +163,11 @@ impl Builder<'_> {
                 let max_length = keyword(root, schema, "maxLength").and_then(Value::as_u64);
                 attrs.maxlength = max_length.map(|n| n.to_string());
                 attrs.minlength = keyword(root, schema, "minLength").and_then(Value::as_u64).map(|n| n.to_string());
-                attrs.pattern = text(root, schema, "pattern").map(schema::html_pattern);
+                // A half-width pattern is left to the server, which reads full-width digits as
+                // half-width first: the browser would refuse ０１５７ with its own message.
+                attrs.pattern = text(root, schema, "pattern")
+                    .filter(|_| !schema::ascii_pattern(root, schema))
+                    .map(schema::html_pattern);
                 let kind = match text(root, schema, "format") {
                     Some("date") => Kind::Date,
                     Some("date-time") => Kind::DatetimeLocal,
