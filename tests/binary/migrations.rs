@@ -107,11 +107,11 @@ async fn imported_contacts_keep_their_identity_through_the_narrow_contacts_migra
     std::fs::remove_dir_all(dir).unwrap();
 }
 
-/// The migration that lets documents be of every kind rebuilds the table on SQLite: documents
+/// The migrations that let documents be of every kind rebuild the table on SQLite: documents
 /// already sent, with their revisions, contacts and mail pointing at them, go back and forth
-/// through it unchanged.
+/// through them unchanged.
 #[tokio::test]
-async fn documents_already_sent_keep_their_revisions_contacts_and_mail_through_the_kinds_migration() {
+async fn documents_already_sent_keep_their_revisions_contacts_and_mail_through_the_kinds_migrations() {
     use crate::support::{admission_sheet, day, spawn_app};
     let app = spawn_app().await;
     let client = app.client_of_care_office("0100000001").await;
