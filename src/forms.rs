@@ -35,6 +35,11 @@ pub enum DocumentKind {
     AdmissionInfo,
     /// 退院連絡: hospital → care manager, days before discharge.
     DischargeNotice,
+    /// 退院前カンファレンス: hospital → care manager: proposed, its date fixed, and recorded once
+    /// held, each stage a revision.
+    DischargeConference,
+    /// 退院前カンファレンスへの回答: care manager → hospital: 出席, 欠席 or 別日希望.
+    ConferenceAnswer,
     /// 診療情報提供書(退院時): the hospital's doctor → care office, at discharge.
     DischargeReferral,
     /// 退院・退所情報記録書: the care manager's record of what the hospital told them, kept by the
@@ -52,6 +57,8 @@ impl DocumentKind {
             Self::AdmissionInfo => "入院時情報提供書",
             Self::DischargeNotice => "退院連絡",
             Self::AdmissionNotice => "入院連絡",
+            Self::DischargeConference => "退院前カンファレンス",
+            Self::ConferenceAnswer => "退院前カンファレンスへの回答",
             Self::DischargeReferral => "診療情報提供書(退院時)",
             Self::DischargeRecord => "退院・退所情報記録書",
         }

@@ -93,6 +93,17 @@ pub fn delete_of_document(conn: &mut DbConnection, document_id: Uuid) -> QueryRe
     diesel::delete(contacts::table.filter(contacts::document_id.eq(document_id.to_string()))).execute(conn)
 }
 
+/// The contact summary of a stay worked out from all its contacts.
+pub fn firsts_of_episode(conn: &mut DbConnection, episode_id: Uuid) -> QueryResult<ContactFirsts> {
+    Ok(of_episode(conn, episode_id)?.iter().fold(ContactFirsts::default(), |firsts, contact| {
+        firsts.merged(super::SummarySide::firsts(
+            contact.direction,
+            contact.kind,
+            contact.contacted_on.map(calendar::day_number),
+        ))
+    }))
+}
+
 pub fn get(conn: &mut DbConnection, id: Uuid) -> QueryResult<Contact> {
     contacts::table.find(id.to_string()).select(ContactRow::as_select()).first(conn)?.into_contact()
 }

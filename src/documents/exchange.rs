@@ -72,6 +72,8 @@ pub enum Contacts {
     /// Each of its rows records a contact made another way (an interview by phone, a visit …):
     /// its method and date. An amendment replaces them.
     Rows(fn(&Value) -> Vec<(Method, NaiveDate)>),
+    /// It makes no contact of its own (an answer to another document).
+    None,
 }
 
 /// How a kind naming a client opens the client's stay at the recipient hospital.
@@ -206,6 +208,68 @@ pub const ALL: &[Exchange] = &[
         carries_from: &[],
     },
     Exchange {
+        kind: DocumentKind::DischargeConference,
+        schemas: &[(1, include_str!("../../schemas/discharge_conference/v1.json"))],
+        sender_role: Role::DischargeNurse,
+        recipient_kinds: CARE_SIDE,
+        recipient_name: "居宅介護支援事業所・地域包括支援センター等",
+        kept_by_writer: false,
+        direction: Direction::HospitalToCm,
+        contact: ContactKind::DischargeConference,
+        // Proposing and fixing a date are not yet a contact: the conference held is, on its day.
+        contacts: Contacts::Rows(conference_held),
+        hospital_is: HospitalIs::Sender,
+        opens_stay: None,
+        mails_care_manager: true,
+        sets_planned_discharge: Some("/planned_discharge_date"),
+        consistency: |payload, today, admitted_on| {
+            checks::discharge_conference(payload, "/payload", admitted_on, today)
+        },
+        prefill: |known| {
+            json!({
+                "stage": "日程調整中",
+                "planned_discharge_date": Known::day(known.planned_discharge_on),
+                "contact_person": {"name": known.user_name},
+            })
+        },
+        copy_forward: None,
+        carries_from: &[],
+    },
+    Exchange {
+        kind: DocumentKind::ConferenceAnswer,
+        schemas: &[(1, include_str!("../../schemas/conference_answer/v1.json"))],
+        sender_role: Role::CareManager,
+        recipient_kinds: &[FacilityKind::Hospital],
+        recipient_name: "医療機関",
+        kept_by_writer: false,
+        direction: Direction::CmToHospital,
+        contact: ContactKind::DischargeConference,
+        // An answer is part of arranging the conference, not a contact of the survey's.
+        contacts: Contacts::None,
+        hospital_is: HospitalIs::Recipient,
+        opens_stay: None,
+        mails_care_manager: false,
+        sets_planned_discharge: None,
+        consistency: |payload, today, _| checks::conference_answer(payload, "/payload", today),
+        prefill: |known| {
+            // Attending as the conference is held (in person unless it is only online).
+            let online =
+                known.received(DocumentKind::DischargeConference, "/proposal/mode") == Some(Value::from("オンライン"));
+            json!({
+                "answer": "出席",
+                "attendance": [{
+                    "affiliation": known.facility_name,
+                    "profession": "介護支援専門員",
+                    "name": known.user_name,
+                    "mode": if online { "オンライン" } else { "来院" },
+                }],
+                "respondent": {"office_name": known.facility_name, "name": known.user_name},
+            })
+        },
+        copy_forward: None,
+        carries_from: &[DocumentKind::DischargeConference],
+    },
+    Exchange {
         kind: DocumentKind::DischargeReferral,
         schemas: &[(1, include_str!("../../schemas/discharge_referral/v1.json"))],
         sender_role: Role::DischargeNurse,
@@ -271,6 +335,14 @@ fn interviews(payload: &Value) -> Vec<(Method, NaiveDate)> {
         .collect()
 }
 
+/// A conference makes its contact once held: on the day of its record's 開催日時 (Japan time),
+/// by conference; proposing it or fixing its date is not yet one.
+fn conference_held(payload: &Value) -> Vec<(Method, NaiveDate)> {
+    checks::japan_date_at(payload.pointer("/record/held_at").unwrap_or(&Value::Null))
+        .map(|day| vec![(Method::Conference, day)])
+        .unwrap_or_default()
+}
+
 /// A 退院・退所情報記録書 starts with the stay's dates and hospital, and what the hospital's
 /// 診療情報提供書 and 退院連絡 already said: the patient, the diseases, the medical procedures.
 fn record_from_received(known: &Known) -> Value {
@@ -326,6 +398,11 @@ pub fn sender_role(kind: DocumentKind) -> Role {
     of(kind).sender_role
 }
 
+/// The kinds a role writes from a received document of `kind` (those whose draft reads it).
+pub fn replies_to(kind: DocumentKind, role: Role) -> Vec<DocumentKind> {
+    ALL.iter().filter(|e| e.sender_role == role && e.carries_from.contains(&kind)).map(|e| e.kind).collect()
+}
+
 /// The kinds of form a role writes, in the order of [`ALL`].
 pub fn written_by(role: Role) -> Vec<DocumentKind> {
     ALL.iter().filter(|e| e.sender_role == role).map(|e| e.kind).collect()
@@ -368,7 +445,13 @@ mod tests {
         let notice = of(DocumentKind::DischargeNotice);
         assert!(notice.recipient_kinds.iter().all(|k| k.is_care_side()));
         assert!(!notice.recipient_kinds.contains(&FacilityKind::Hospital));
-        assert_eq!(written_by(Role::CareManager), [DocumentKind::AdmissionInfo, DocumentKind::DischargeRecord]);
+        assert_eq!(
+            written_by(Role::CareManager),
+            [DocumentKind::AdmissionInfo, DocumentKind::ConferenceAnswer, DocumentKind::DischargeRecord]
+        );
         assert!(written_by(Role::Coordinator).is_empty());
+        assert_eq!(replies_to(DocumentKind::DischargeConference, Role::CareManager), [DocumentKind::ConferenceAnswer]);
+        assert_eq!(replies_to(DocumentKind::DischargeReferral, Role::CareManager), [DocumentKind::DischargeRecord]);
+        assert!(replies_to(DocumentKind::DischargeConference, Role::DischargeNurse).is_empty());
     }
 }

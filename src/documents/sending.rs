@@ -240,6 +240,7 @@ fn record_contacts(
                 contacts::store::insert(conn, &row)?;
             }
         }
+        exchange::Contacts::None => {}
     }
     Ok(())
 }
@@ -306,6 +307,9 @@ pub fn amend(
                 stay_summary: None,
             };
             record_contacts(conn, rule.contacts, made, &amendment.payload)?;
+            // Rows replaced may have moved the stay's first contact later (a corrected date).
+            let firsts = contacts::store::firsts_of_episode(conn, current.episode_id)?;
+            episodes::store::replace_contact_firsts(conn, current.episode_id, firsts)?;
         }
         after_write(conn, kind, current.episode_id, &amendment.payload)?;
         let mail = DocumentMail {

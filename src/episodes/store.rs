@@ -15,7 +15,7 @@ use crate::directory::store::{facility_refs, user_refs};
 use crate::survey::store::daily::{self, Stays};
 
 mod summary;
-pub use summary::{ContactFirsts, contact_firsts, merge_contact_firsts, take_in};
+pub use summary::{ContactFirsts, contact_firsts, merge_contact_firsts, replace as replace_contact_firsts, take_in};
 
 pub struct NewEpisode {
     pub client_id: Uuid,

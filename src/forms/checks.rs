@@ -167,7 +167,7 @@ pub fn discharge_notice(payload: &Value, base: &str, admitted_on: NaiveDate, tod
 }
 
 /// The Japan date of a date-time value.
-fn japan_date_at(value: &Value) -> Option<NaiveDate> {
+pub fn japan_date_at(value: &Value) -> Option<NaiveDate> {
     value.as_str().and_then(|s| DateTime::parse_from_rfc3339(s).ok()).map(crate::calendar::japan_date_of)
 }
 
@@ -230,6 +230,58 @@ pub fn discharge_record(payload: &Value, base: &str, admitted_on: NaiveDate, tod
                 pointer,
                 "date_order",
                 format!("「聞き取り日」{day} が入院日 {admitted_on} より前です"),
+            ));
+        }
+    }
+    errors
+}
+
+/// 退院前カンファレンス: the proposed and fixed dates fall between the admission and the planned
+/// discharge; the conference recorded was held, after the admission.
+pub fn discharge_conference(payload: &Value, base: &str, admitted_on: NaiveDate, today: NaiveDate) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let planned = planned_discharge(payload, base, "/planned_discharge_date", admitted_on, today, &mut errors);
+    let candidates = payload.pointer("/proposal/candidates").and_then(Value::as_array).map_or(0, Vec::len);
+    let mut proposed: Vec<(String, &str)> =
+        (0..candidates).map(|i| (format!("/proposal/candidates/{i}"), "候補日時")).collect();
+    proposed.push(("/fixed/starts_at".to_owned(), "開催日時"));
+    for (pointer, name) in &proposed {
+        let Some(day) = payload.pointer(pointer).and_then(japan_date_at) else { continue };
+        if day < admitted_on {
+            errors.push(error(
+                base,
+                pointer,
+                "date_order",
+                format!("「{name}」{day} が入院日 {admitted_on} より前です"),
+            ));
+        } else if let Some(planned) = planned.filter(|p| day > *p) {
+            errors.push(error(
+                base,
+                pointer,
+                "date_order",
+                format!("「{name}」{day} が退院予定日 {planned} より後です"),
+            ));
+        }
+    }
+    if let Some(held) = payload.pointer("/record/held_at").and_then(japan_date_at) {
+        let pointer = "/record/held_at";
+        errors.extend(happened(&format!("{base}{pointer}"), "開催日時", held, Some((admitted_on, "入院日")), today));
+    }
+    errors
+}
+
+/// 退院前カンファレンスへの回答: the dates asked for instead are not past.
+pub fn conference_answer(payload: &Value, base: &str, today: NaiveDate) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let rows = payload.pointer("/preferred").and_then(Value::as_array).map_or(0, Vec::len);
+    for pointer in (0..rows).map(|i| format!("/preferred/{i}")) {
+        let Some(day) = payload.pointer(&pointer).and_then(japan_date_at) else { continue };
+        if day < today {
+            errors.push(error(
+                base,
+                &pointer,
+                "date_order",
+                format!("「希望する日時」{day} は過ぎた日付です（今日は {today}）"),
             ));
         }
     }

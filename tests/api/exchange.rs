@@ -1,11 +1,12 @@
 //! The handbook's exchanges beyond the admission sheet and the discharge notice: the hospital's
 //! 入院連絡 (to the care manager, or to the 地域包括支援センター when there is none) and its
-//! 診療情報提供書(退院時), each a document with its schema, its contact and its mail.
+//! 診療情報提供書(退院時), the care manager's 退院・退所情報記録書, and the 退院前カンファレンス with its
+//! answers, each a document with its schema, its contact and its mail.
 
 use renkei::directory::{FacilityKind, Role};
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, day, fixture, pointers, spawn_app};
+use crate::support::{Answer, TestApp, day, fixture, pointers, spawn_app};
 
 /// A stay of a known client at the city's hospital, admitted `days_ago`.
 async fn stay(app: &TestApp, days_ago: i64) -> Value {
@@ -37,6 +38,9 @@ async fn every_published_kind_is_listed_with_its_japanese_title() {
         ("discharge_notice", "退院連絡"),
         ("admission_notice", "入院連絡"),
         ("discharge_referral", "診療情報提供書(退院時)"),
+        ("discharge_record", "退院・退所情報記録書"),
+        ("discharge_conference", "退院前カンファレンス"),
+        ("conference_answer", "退院前カンファレンスへの回答"),
     ] {
         assert!(titles.iter().any(|(k, t)| k == kind && t.contains(title)), "{kind} {title} in {titles:?}");
     }
@@ -220,16 +224,21 @@ fn discharge_record(admitted_days_ago: i64, interviews: &[(i64, &str)]) -> Value
     record
 }
 
-/// The stay's contacts of kind `discharge_record`: (date, method), oldest first.
-async fn interviews_on(app: &TestApp, token: &str, episode: &str) -> Vec<(String, String)> {
+/// The stay's contacts of `kind`: (date, method), oldest first.
+async fn contacts_of_kind(app: &TestApp, token: &str, episode: &str, kind: &str) -> Vec<(String, String)> {
     let episode = app.episode(token, episode).await;
     episode.body["contacts"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|c| c["kind"] == "discharge_record")
+        .filter(|c| c["kind"] == kind)
         .map(|c| (c["contacted_on"].as_str().unwrap().to_owned(), c["method"].as_str().unwrap().to_owned()))
         .collect()
+}
+
+/// The stay's contacts of kind `discharge_record`: (date, method), oldest first.
+async fn interviews_on(app: &TestApp, token: &str, episode: &str) -> Vec<(String, String)> {
+    contacts_of_kind(app, token, episode, "discharge_record").await
 }
 
 #[tokio::test]
@@ -294,4 +303,77 @@ async fn a_discharge_record_shared_with_the_hospital_reaches_it_and_no_other() {
         .await;
     assert_eq!(refused.status, 422);
     assert_eq!(pointers(&refused), ["/payload/interviews/1/interviewed_on", "/payload/interviews/0/interviewed_on"]);
+}
+
+/// The stay's contacts of kind `discharge_conference`: (date, method).
+async fn conferences_on(app: &TestApp, episode: &str) -> Vec<(String, String)> {
+    contacts_of_kind(app, &app.city().nurse, episode, "discharge_conference").await
+}
+
+/// The example conference recorded as held `held_days_ago` (at 14:00), for a stay admitted
+/// 20 days ago.
+fn conference_held(held_days_ago: i64) -> Value {
+    let mut conference = fixture("discharge_conference_v1_full");
+    let at = format!("{}T14:00:00+09:00", day(-held_days_ago));
+    conference["planned_discharge_date"] = json!(day(-1));
+    conference["proposal"]["candidates"] = json!([at]);
+    conference["proposal"]["answer_by"] = json!(day(-held_days_ago - 2));
+    conference["fixed"]["starts_at"] = json!(at);
+    conference["record"]["held_at"] = json!(at);
+    conference
+}
+
+#[tokio::test]
+async fn a_conference_is_proposed_without_a_date_answered_then_held_and_only_the_held_one_counts() {
+    let app = spawn_app().await;
+    let stay = stay(&app, 20).await;
+    let episode = stay["id"].as_str().unwrap();
+    let city = app.city();
+    let proposal = fixture("discharge_conference_v1_minimal");
+    let body = json!({"kind": "discharge_conference", "recipient_facility_id": city.care_office, "episode_id": episode, "payload": proposal});
+    let proposed = app.send_document(&city.nurse, &body).await;
+    assert_eq!(proposed.status, 201, "日程は調整中 is a proposal too: {}", proposed.body);
+    let conference = proposed.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(app.inbox(&city.care_manager, "kind=discharge_conference").await.body.as_array().unwrap().len(), 1);
+    assert_eq!(conferences_on(&app, episode).await, [], "a proposal is not yet a contact");
+
+    // The care manager answers: another day, which must not be past.
+    let mut answer = fixture("conference_answer_v1_full");
+    answer["preferred"] = json!([format!("{}T10:00:00+09:00", day(-1))]);
+    let reply = json!({"kind": "conference_answer", "recipient_facility_id": city.hospital, "episode_id": episode, "payload": answer});
+    let refused = app.send_document(&city.care_manager, &reply).await;
+    assert_eq!(refused.status, 422);
+    assert_eq!(pointers(&refused), ["/payload/preferred/0"]);
+    answer["preferred"] = json!([format!("{}T10:00:00+09:00", day(2))]);
+    let reply = json!({"kind": "conference_answer", "recipient_facility_id": city.hospital, "episode_id": episode, "payload": answer});
+    assert_eq!(app.send_document(&city.nurse, &reply).await.status, 403, "the hospital does not answer itself");
+    let answered = app.send_document(&city.care_manager, &reply).await;
+    assert_eq!(answered.status, 201, "{}", answered.body);
+    assert_eq!(app.inbox(&city.nurse, "kind=conference_answer").await.body.as_array().unwrap().len(), 1);
+    assert_eq!(app.inbox(&city.other_nurse, "kind=conference_answer").await.body.as_array().unwrap().len(), 0);
+    assert_eq!(conferences_on(&app, episode).await, [], "nor is an answer");
+
+    // Held: one contact, by conference, on its day; a record dated tomorrow is refused.
+    let tomorrow = conference_held(-1);
+    let refused = app.amend(&city.nurse, &conference, &json!({"payload": tomorrow})).await;
+    assert_eq!(refused.status, 422);
+    assert!(pointers(&refused).contains(&"/payload/record/held_at".to_owned()), "{}", refused.body);
+    let held = app.amend(&city.nurse, &conference, &json!({"payload": conference_held(9)})).await;
+    assert_eq!(held.status, 201, "{}", held.body);
+    assert_eq!(conferences_on(&app, episode).await, [(day(-9), "conference".to_owned())]);
+
+    let discharged =
+        app.discharge(&city.nurse, episode, &json!({"discharged_on": day(-1), "destination": "home"})).await;
+    assert_eq!(discharged.status, 200, "{}", discharged.body);
+    let period = format!("from={}&to={}", day(-30), day(0));
+    let lead = |survey: &Answer| {
+        (survey.body["discharge"]["lead_time"]["8+"].clone(), survey.body["discharge"]["lead_time"]["2-4"].clone())
+    };
+    assert_eq!(lead(&app.survey(&city.coordinator, &period).await), (json!(1), json!(0)));
+
+    // Its date corrected to three days ago: the stay's first discharge contact moves later too.
+    let corrected = app.amend(&city.nurse, &conference, &json!({"payload": conference_held(3)})).await;
+    assert_eq!(corrected.status, 201, "{}", corrected.body);
+    assert_eq!(conferences_on(&app, episode).await, [(day(-3), "conference".to_owned())]);
+    assert_eq!(lead(&app.survey(&city.coordinator, &period).await), (json!(0), json!(1)));
 }

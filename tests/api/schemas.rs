@@ -8,7 +8,9 @@ use crate::support::{fixture, spawn_app};
 /// A published schema never changes: a handbook revision is a new version (docs/schemas.md).
 const PINNED: &[(&str, &str)] = &[
     ("admission_info/v1.json", "18c5a4bb29a0f08616321987fb81b53046144fc44afe3815c61de1363f77ac52"),
+    ("conference_answer/v1.json", "bb3a3f2e07fb9f6cc4cfee07db6317847ef46f741105d714c57cf0fded12e886"),
     ("admission_notice/v1.json", "c27e950aca4ad136ec62e6fd4777bf58cfb7fc9a3b96854f0ff41102568fd33f"),
+    ("discharge_conference/v1.json", "2fbc2672ae33969af096f1e28b87cd355a00b80c32ab6a1de2f85de09e570279"),
     ("discharge_notice/v1.json", "076a766e559d30672233fcc8753067445b1dd0db0f4556bf486afd85bd0115fa"),
     ("discharge_record/v1.json", "f24456745ae3a8ff1badf69e1cbac6acdd30fa02153ef277dcbdcf7f38441fda"),
     ("discharge_referral/v1.json", "ae2f0be3e03ab423e3d41e9bc0e33abe01c1816489a45113fbe2d401dc9c1f38"),

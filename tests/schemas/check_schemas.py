@@ -126,6 +126,24 @@ CONTRACT = {
         "/condition/diagnoses": (ARRAY, True),
         "/condition/diagnoses/*/name": (TEXT, True),
     },
+    ("discharge_conference", 1): {
+        "/stage": ({"type": "string", "enum": ["日程調整中", "日程確定", "開催済"]}, True),
+        "/planned_discharge_date": (DATE, False),
+        "/proposal/candidates": ({"type": "array", "maxItems": 10}, False),
+        "/proposal/mode": ({"type": "string", "enum": ["来院", "オンライン", "来院とオンラインの併用"]}, False),
+        "/fixed/starts_at": (DATE_TIME, False),
+        "/record/held_at": (DATE_TIME, False),
+        "/record/attendees/*/profession": (TEXT, False),
+        "/record/attendees/*/name": (TEXT, False),
+        "/record/summary": (TEXT, False),
+        "/contact_person/name": (TEXT, True),
+    },
+    ("conference_answer", 1): {
+        "/answer": ({"type": "string", "enum": ["出席", "欠席", "別日希望"]}, True),
+        "/preferred": ({"type": "array"}, False),
+        "/attendance/*/name": (TEXT, False),
+        "/respondent/name": (TEXT, True),
+    },
 }
 
 failures = []
@@ -363,13 +381,15 @@ def broken_copies(root, instance):
             set_at(broken, parts, INVALID_ENUM)
             copies.append((f"{pointer_of(parts)} = {INVALID_ENUM!r}", broken, "enum"))
             break
-    # 3. an impossible date
-    for parts, node, value in nodes:
-        if parts and isinstance(value, str) and node.get("format") == "date":
-            broken = copy.deepcopy(instance)
-            set_at(broken, parts, INVALID_DATE)
-            copies.append((f"{pointer_of(parts)} = {INVALID_DATE!r}", broken, "format"))
-            break
+    # 3. an impossible date (or the date of a date and time, for a form without plain dates)
+    impossible = {"date": INVALID_DATE, "date-time": INVALID_DATE + "T10:00:00+09:00"}
+    dated = [(p, n, v) for p, n, v in nodes if p and isinstance(v, str) and n.get("format") in impossible]
+    dated.sort(key=lambda d: d[1].get("format") != "date")
+    for parts, node, value in dated[:1]:
+        broken = copy.deepcopy(instance)
+        wrong = impossible[node["format"]]
+        set_at(broken, parts, wrong)
+        copies.append((f"{pointer_of(parts)} = {wrong!r}", broken, "format"))
     return copies
 
 

@@ -1,8 +1,9 @@
 //! The contact summary of each stay (`episodes.first_admission_info_day`, …): the first dated
 //! contact of each side of the survey and whether undated ones exist, which the survey reads
 //! instead of the contacts. The contacts feature works out what its contacts add
-//! (`ContactFirsts`); this store merges it in. Contacts are only ever added, so a summary only
-//! moves one way: an earlier first day, an undated contact seen.
+//! (`ContactFirsts`); this store merges it in. Contacts are added far more often than replaced,
+//! so a summary mostly moves one way (an earlier first day, an undated contact seen); when a
+//! document's rows are amended, its stay's summary is replaced whole (`replace`).
 
 use std::collections::HashMap;
 
@@ -156,4 +157,24 @@ pub fn take_in(conn: &mut DbConnection, firsts: &[(Uuid, ContactFirsts)]) -> Que
     daily::adjust(conn, -1, Stays::Listed(&ids))?;
     merge_contact_firsts(conn, &changing)?;
     daily::adjust(conn, 1, Stays::Listed(&ids))
+}
+
+/// Replaces a stay's summary with `firsts` (worked out again from all its contacts, after some
+/// were replaced), its daily counts following in the same transaction. An unchanged summary is
+/// left alone.
+pub fn replace(conn: &mut DbConnection, episode: Uuid, firsts: ContactFirsts) -> QueryResult<()> {
+    let stored = contact_firsts(conn, &[episode])?;
+    if stored.get(&episode).is_none_or(|old| *old == firsts) {
+        return Ok(());
+    }
+    daily::adjust(conn, -1, Stays::Listed(&[episode]))?;
+    diesel::update(episodes::table.find(episode.to_string()))
+        .set((
+            episodes::first_admission_info_day.eq(firsts.admission),
+            episodes::undated_admission_info.eq(firsts.undated_admission),
+            episodes::first_discharge_contact_day.eq(firsts.discharge),
+            episodes::undated_discharge_contact.eq(firsts.undated_discharge),
+        ))
+        .execute(conn)?;
+    daily::adjust(conn, 1, Stays::Listed(&[episode]))
 }

@@ -12,6 +12,8 @@ const FILES: &[(&str, u32, &str)] = &[
     ("admission_notice", 1, include_str!("help/admission_notice.v1.json")),
     ("admission_info", 1, include_str!("help/admission_info.v1.json")),
     ("discharge_notice", 1, include_str!("help/discharge_notice.v1.json")),
+    ("discharge_conference", 1, include_str!("help/discharge_conference.v1.json")),
+    ("conference_answer", 1, include_str!("help/conference_answer.v1.json")),
     ("discharge_referral", 1, include_str!("help/discharge_referral.v1.json")),
     ("discharge_record", 1, include_str!("help/discharge_record.v1.json")),
 ];
