@@ -68,9 +68,14 @@ impl Micros for NaiveDateTime {
 /// A date as mails write it: 2026年11月25日（水）
 pub fn japanese_date(date: chrono::NaiveDate) -> String {
     use chrono::Datelike;
+    format!("{}年{}月{}日（{}）", date.year(), date.month(), date.day(), weekday(date))
+}
+
+/// The day of the week as Japanese writes it: 月 … 日.
+pub fn weekday(date: chrono::NaiveDate) -> &'static str {
+    use chrono::Datelike;
     const WEEKDAYS: [&str; 7] = ["月", "火", "水", "木", "金", "土", "日"];
-    let weekday = WEEKDAYS[date.weekday().num_days_from_monday() as usize];
-    format!("{}年{}月{}日（{weekday}）", date.year(), date.month(), date.day())
+    WEEKDAYS[date.weekday().num_days_from_monday() as usize]
 }
 
 #[cfg(test)]

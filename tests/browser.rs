@@ -11,6 +11,7 @@
 
 mod accessibility;
 mod admin;
+mod conference;
 mod documents;
 mod pictures;
 mod scenario;

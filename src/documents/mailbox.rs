@@ -140,6 +140,9 @@ pub struct Opened {
     pub can_acknowledge: bool,
     /// The visitor's facility sent it and the visitor writes its kind: they may attach files.
     pub can_attach: bool,
+    /// The kinds the visitor may write next from it, as its recipient (an answer to a
+    /// conference, a 退院・退所情報記録書 from the hospital's information).
+    pub replies: Vec<crate::forms::DocumentKind>,
 }
 
 /// Opens a document on its page (the recipient's opening makes it 既読).
@@ -160,5 +163,7 @@ pub fn open(
         && document.payload_revision == document.summary.revision;
     let can_attach = document.summary.sender.id == principal.facility_id
         && principal.role == super::exchange::sender_role(document.summary.kind);
-    Ok(Opened { document, deliveries, is_recipient, can_acknowledge, can_attach })
+    let replies =
+        if is_recipient { super::exchange::replies_to(document.summary.kind, principal.role) } else { vec![] };
+    Ok(Opened { document, deliveries, is_recipient, can_acknowledge, can_attach, replies })
 }

@@ -111,11 +111,38 @@ fn rows_of_value(root: &Value, node: &Value, title: &str, value: &Value, depth: 
             }
         }
         Value::Array(items) => {
-            let text: Vec<String> = items.iter().map(scalar).collect();
+            let item_node = resolve(root, node.get("items").unwrap_or(&Value::Null));
+            let text: Vec<String> = items.iter().map(|item| shown(item_node, item)).collect();
             out.push(Row { label: title.to_owned(), value: text.join("、"), depth });
         }
         Value::Null => {}
-        other => out.push(Row { label: title.to_owned(), value: scalar(other), depth }),
+        other => out.push(Row { label: title.to_owned(), value: shown(node, other), depth }),
+    }
+}
+
+/// An answer as people read it: a date in 和暦 (令和8年12月7日), a date and time with its
+/// weekday (令和8年12月7日（月）14:00, in Japan's time); anything else as it is.
+fn shown(node: &Value, value: &Value) -> String {
+    let text = value.as_str();
+    match node.get("format").and_then(Value::as_str) {
+        Some("date") => match text.and_then(|t| t.parse::<chrono::NaiveDate>().ok()) {
+            Some(day) => crate::survey::periods::wareki(day),
+            None => scalar(value),
+        },
+        Some("date-time") => match text.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()) {
+            Some(at) => {
+                let local = crate::calendar::in_japan(at.naive_utc());
+                let day = crate::calendar::japan_date_of(at);
+                format!(
+                    "{}（{}）{}",
+                    crate::survey::periods::wareki(day),
+                    crate::calendar::weekday(day),
+                    local.format("%H:%M")
+                )
+            }
+            None => scalar(value),
+        },
+        _ => scalar(value),
     }
 }
 
@@ -165,17 +192,28 @@ mod tests {
     fn answers_appear_under_their_titles_in_schema_order() {
         let schema = json!({
             "properties": {
-                "date": {"title": "記入日", "type": "string"},
+                "date": {"title": "記入日", "type": "string", "format": "date"},
+                "at": {"title": "開催日時", "type": "string", "format": "date-time"},
+                "birth": {"title": "生年月日", "type": "string", "format": "date"},
                 "patient": {"title": "患者", "$ref": "#/$defs/person"},
                 "criteria": {"title": "該当項目", "type": "array"}
             },
             "$defs": {"person": {"properties": {"name": {"title": "氏名"}, "alone": {"title": "独居"}}}}
         });
-        let payload = json!({"criteria": ["排泄", "食事"], "patient": {"alone": true, "name": "連携 花子"}, "date": "2026-11-20"});
+        let payload = json!({"criteria": ["排泄", "食事"], "patient": {"alone": true, "name": "連携 花子"}, "date": "2026-11-20", "at": "2026-12-07T05:00:00Z", "birth": "1940-02-11"});
         let sections = super::sections(&schema, &payload);
         assert_eq!(sections[0].title, "基本情報");
-        assert_eq!(sections[0].rows[0].label, "記入日");
-        assert_eq!(sections[0].rows[1].value, "排泄、食事");
+        let values: Vec<(&str, &str)> = sections[0].rows.iter().map(|r| (r.label.as_str(), r.value.as_str())).collect();
+        assert_eq!(
+            values,
+            [
+                ("記入日", "令和8年11月20日"),
+                ("開催日時", "令和8年12月7日（月）14:00"),
+                ("生年月日", "昭和15年2月11日"),
+                ("該当項目", "排泄、食事")
+            ],
+            "dates in 和暦, a date and time in Japan's time with its weekday"
+        );
         assert_eq!(sections[1].title, "患者");
         assert_eq!((sections[1].rows[0].label.as_str(), sections[1].rows[0].value.as_str()), ("氏名", "連携 花子"));
         assert_eq!(sections[1].rows[1].value, "はい");

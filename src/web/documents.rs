@@ -172,6 +172,11 @@ pub async fn show(
         .map(|s| &s.document);
     let sections = schema.map(|s| display::sections(s, &document.payload)).unwrap_or_default();
     let (is_recipient, can_acknowledge, can_attach) = (opened.is_recipient, opened.can_acknowledge, opened.can_attach);
+    let replies: Vec<_> = opened
+        .replies
+        .iter()
+        .map(|k| context! { kind => k.as_str(), label => format!("{}を書く", k.label()) })
+        .collect();
     let files = display::files(&document.attachments);
     let deliveries: Vec<_> = opened
         .deliveries
@@ -197,7 +202,7 @@ pub async fn show(
                 sent_at => japanese_time(&document.summary.sent_at),
                 acknowledged_at => document.summary.acknowledged_at.as_ref().map(japanese_time),
                 sections, is_recipient, can_acknowledge, deliveries,
-                notice, files, can_attach,
+                notice, files, can_attach, replies,
             }
         },
     )

@@ -13,7 +13,7 @@ use crate::support::{PASSWORD, admission_sheet, day, spawn_app};
 
 /// Sets the form's inputs as a person would by typing and ticking (through the DOM: date
 /// inputs take their value in the browser's locale when typed), then leaves the rest as is.
-async fn fill_form(browser: &Browser, pairs: &[(String, String)]) {
+pub(super) async fn fill_form(browser: &Browser, pairs: &[(String, String)]) {
     let script = r#"
         for (const [name, value] of arguments[0]) {
             for (const input of document.getElementsByName(name)) {
@@ -27,16 +27,16 @@ async fn fill_form(browser: &Browser, pairs: &[(String, String)]) {
     browser.client.execute(script, vec![json!(pairs)]).await.expect("form filled");
 }
 
-async fn set(browser: &Browser, css: &str, value: &str) {
+pub(super) async fn set(browser: &Browser, css: &str, value: &str) {
     let script = "document.querySelector(arguments[0]).value = arguments[1];";
     browser.client.execute(script, vec![json!(css), json!(value)]).await.expect("value set");
 }
 
-async fn sign_out(browser: &Browser) {
+pub(super) async fn sign_out(browser: &Browser) {
     browser.click("form[action='/logout'] button").await;
 }
 
-async fn start_draft(browser: &Browser, stay: &str, kind: &str) {
+pub(super) async fn start_draft(browser: &Browser, stay: &str, kind: &str) {
     browser.open("/drafts").await;
     let select = browser.client.find(Locator::Css("#episode")).await.expect("the stays");
     select.select_by_value(stay).await.expect("stay chosen");
