@@ -176,7 +176,7 @@ fn load(conn: &mut DbConnection, notifier: &crate::notify::Notifier) -> Result<(
     let ichiro = clients::register(
         conn,
         cm1,
-        person("北見 一郎", "キタミ イチロウ", "1936-07-03", Sex::Male, "0100000002", "要介護3"),
+        person("北村 一郎", "キタムラ イチロウ", "1936-07-03", Sex::Male, "0100000002", "要介護3"),
     )?;
     let fumi = clients::register(
         conn,
@@ -256,8 +256,46 @@ fn load(conn: &mut DbConnection, notifier: &crate::notify::Notifier) -> Result<(
         about_stay(DocumentKind::DischargeReferral, office1, sent.episode_id, referral),
     )?;
 
+    //    The hospital proposed a 退院前カンファレンス for yesterday, his care manager answered
+    //    that he would attend, and the hospital recorded it once held.
+    let proposal = discharge_conference(day(6), day(-1), None);
+    let conference = documents::send(
+        conn,
+        &schemas,
+        notifier,
+        nurse2,
+        about_stay(DocumentKind::DischargeConference, office1, sent.episode_id, proposal),
+    )?;
+    let answer = json!({
+        "answer": "出席",
+        "attendance": [{"affiliation": "居宅介護支援事業所さくら", "profession": "介護支援専門員", "name": "支援 健一", "mode": "来院"}],
+        "respondent": {"office_name": "居宅介護支援事業所さくら", "name": "支援 健一", "phone": "0157-00-0000"},
+    });
+    documents::send(
+        conn,
+        &schemas,
+        notifier,
+        cm1,
+        about_stay(DocumentKind::ConferenceAnswer, hospital2, sent.episode_id, answer),
+    )?;
+    let held = discharge_conference(day(6), day(-1), Some(&ichiro));
+    documents::amend(
+        conn,
+        &schemas,
+        notifier,
+        nurse2,
+        conference.id,
+        documents::Amendment { schema_version: None, payload: held },
+    )?;
+
     //    His care manager heard from the hospital twice and keeps the 退院・退所情報記録書.
-    let record = discharge_record(&ichiro, day(-10), day(6), "みなみ総合病院", &[(day(-2), "電話"), (day(-1), "面談")]);
+    let record = discharge_record(
+        &ichiro,
+        day(-10),
+        day(6),
+        "みなみ総合病院",
+        &[(day(-2), "電話"), (day(-1), "カンファレンス")],
+    );
     documents::send(
         conn,
         &schemas,
@@ -349,6 +387,43 @@ fn discharge_record(
         .collect();
     set(&mut record, "/interviews", json!(rows));
     record
+}
+
+/// The hospital's 退院前カンファレンス on `on` at 14:00: proposed, or (with the client) held and
+/// recorded.
+fn discharge_conference(planned: NaiveDate, on: NaiveDate, held_by: Option<&clients::Client>) -> Value {
+    let at = format!("{on}T14:00:00+09:00");
+    let mut conference = json!({
+        "stage": "日程調整中",
+        "planned_discharge_date": planned.to_string(),
+        "proposal": {
+            "candidates": [at],
+            "mode": "来院",
+            "place": "みなみ総合病院 2階 面談室",
+            "participants_wanted": {"roles": ["本人", "家族", "ケアマネジャー", "訪問看護師"]},
+            "topics": "退院後の入浴の方法と、服薬の見守りの分担",
+        },
+        "contact_person": {"name": "相談 まこと", "department": "地域医療連携室", "phone": "0157-00-0000"},
+    });
+    if let Some(client) = held_by {
+        set(&mut conference, "/stage", json!("開催済"));
+        conference["fixed"] = json!({"starts_at": at, "mode": "来院", "place": "みなみ総合病院 2階 面談室"});
+        conference["record"] = json!({
+            "held_at": at,
+            "mode": "来院",
+            "place": "みなみ総合病院 2階 面談室",
+            "attendees": [
+                {"affiliation": "みなみ総合病院", "profession": "医療ソーシャルワーカー", "name": "相談 まこと"},
+                {"affiliation": "みなみ総合病院", "profession": "理学療法士", "name": "理学 進"},
+                {"affiliation": "居宅介護支援事業所さくら", "profession": "介護支援専門員", "name": "支援 健一"},
+                {"profession": "本人", "name": client.name},
+            ],
+            "summary": "退院後は週1回の訪問看護で服薬を確認する。入浴は通所介護で行い、自宅では手すりを付けるまでシャワーのみとする。",
+            "documents_handed": "退院療養計画書",
+            "next_steps": "退院の3日前までにケアプランの原案を本人に説明する。",
+        });
+    }
+    conference
 }
 
 /// A document about a stay, under the first version of its schema.

@@ -54,6 +54,12 @@ const PAGES: &[Page] = &[
         path: "/inbox?kind=discharge_referral",
         follow: Some("table.list tbody a[href^='/documents/']"),
     },
+    Page {
+        name: "conference",
+        user: Some(CARE_MANAGER),
+        path: "/inbox?kind=discharge_conference",
+        follow: Some("table.list tbody a[href^='/documents/']"),
+    },
     Page { name: "drafts", user: Some(CARE_MANAGER), path: "/drafts", follow: None },
     Page {
         name: "record",

@@ -222,7 +222,7 @@ async fn the_masked_print_view_hides_the_name_and_printing_counts_as_reading() {
 
     let masked = nurse.get(&format!("/documents/{document}/print?mask=1")).await;
     assert_eq!(masked.status, 200);
-    for secret in ["連携 花子", "花子", "レンケイ", NUMBER, "0157-98-7654", "北見市連携町", "連携 一郎"]
+    for secret in ["連携 花子", "花子", "レンケイ", NUMBER, "0157-98-7654", "連携市連携町", "連携 一郎"]
     {
         let at = masked.text().find(secret).map(|i| masked.text()[..i].chars().rev().take(150).collect::<String>());
         assert!(at.is_none(), "{secret} shows in the masked print view: {at:?}");
