@@ -28,6 +28,16 @@ pub enum Sex {
     Female,
 }
 
+impl Sex {
+    /// As the forms write it: 男, 女.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Male => "男",
+            Self::Female => "女",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Client {
     pub id: Uuid,
@@ -41,6 +51,26 @@ pub struct Client {
     pub care_level: Option<String>,
     pub care_office: Option<FacilityRef>,
     pub care_manager: Option<UserRef>,
+}
+
+impl Client {
+    pub fn identity(&self) -> Identity {
+        Identity {
+            name: self.name.clone(),
+            name_kana: self.name_kana.clone(),
+            birth_date: self.birth_date,
+            sex: self.sex,
+        }
+    }
+}
+
+/// Who a client is, as the record has it: what every sheet about them must agree with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub name: String,
+    pub name_kana: String,
+    pub birth_date: NaiveDate,
+    pub sex: Sex,
 }
 
 /// The person as a form or a registration describes them.

@@ -20,7 +20,9 @@ use crate::forms::DocumentKind;
 use crate::forms::registry::SchemaRegistry;
 use crate::notify::Notifier;
 
-#[derive(Debug, Clone, Serialize)]
+/// A form being written: seen only by the facility writing it, saved as it is (not validated)
+/// until it is sent.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Draft {
     pub id: Uuid,
     pub facility_id: Uuid,
@@ -32,6 +34,8 @@ pub struct Draft {
     pub recipient_facility_id: Option<Uuid>,
     /// The document this draft will amend (a new revision), if any.
     pub amends_document_id: Option<Uuid>,
+    /// The form as saved so far, prefilled with what Renkei knows when the draft started.
+    #[schema(value_type = Object)]
     pub payload: Value,
     pub created_at: DateTime<FixedOffset>,
     pub updated_at: DateTime<FixedOffset>,
@@ -43,6 +47,8 @@ pub enum Start {
     /// A new document about a stay (or, for an admission sheet, about a client whose stay the
     /// hospital has not registered yet); `copy_previous` starts from the client's last sheet.
     New { kind: DocumentKind, episode_id: Option<Uuid>, client_id: Option<Uuid>, copy_previous: bool },
+    /// A new document answering one the facility received (about the same stay).
+    Reply { kind: DocumentKind, document_id: Uuid, copy_previous: bool },
     /// An amendment of a sent document, from its current revision.
     Amend { document_id: Uuid },
 }
@@ -64,6 +70,24 @@ pub fn start(
             blank(principal, document.summary.kind, u32::try_from(document.payload_schema_version).unwrap_or(1))
                 .with(Some(document.summary.episode_id), None, Some(document.summary.recipient.id), document.payload)
                 .amending(document_id)
+        }
+        Start::Reply { kind, document_id, copy_previous } => {
+            principal.require(&[documents::exchange::sender_role(kind)], &format!("{}の作成", kind.label()))?;
+            let received = documents::read(conn, principal, document_id, None)?;
+            if !received.summary.received_by(principal.facility_id) {
+                return Err(AppError::invalid(
+                    "/reply_to_document_id",
+                    "received",
+                    "返信できるのは自事業所が受け取った書類だけです",
+                ));
+            }
+            let episode_id = Some(received.summary.episode_id);
+            return self::start(
+                conn,
+                schemas,
+                principal,
+                Start::New { kind, episode_id, client_id: None, copy_previous },
+            );
         }
         Start::New { kind, episode_id, client_id, copy_previous } => {
             principal.require(&[documents::exchange::sender_role(kind)], &format!("{}の作成", kind.label()))?;
@@ -104,6 +128,15 @@ pub fn start(
             for pointer in exchange.copy_forward.unwrap_or_default() {
                 forget(&mut payload, pointer);
             }
+            let client_record = match (&episode, client) {
+                (Some(stay), _) if stay.client.is_some() => stay.client.clone(),
+                (_, Some(id)) => Some(crate::clients::store::get(conn, id)?),
+                _ => None,
+            };
+            let facility = crate::directory::get(conn, principal.facility_id)?;
+            let window = |has: fn(&crate::directory::ContactWindow) -> Option<&String>| {
+                facility.contact_windows.iter().find_map(|w| has(w).map(String::as_str))
+            };
             let known = documents::exchange::Known {
                 today: crate::calendar::today(),
                 facility_name: &principal.facility_name,
@@ -117,8 +150,14 @@ pub fn start(
                     }
                     None => vec![],
                 },
+                client: client_record.as_ref(),
+                facility_phone: window(|w| w.phone.as_ref()),
+                facility_fax: window(|w| w.fax.as_ref()),
             };
             merge_missing(&mut payload, &(exchange.prefill)(&known));
+            if let Some(schema) = schemas.latest(kind) {
+                overwrite(&mut payload, &schema.fit(&known.client_facts()));
+            }
             let recipient =
                 if exchange.kept_by_writer { Some(principal.facility_id) } else { counterpart.map(|r| r.id) };
             blank(principal, kind, version).with(
@@ -201,6 +240,19 @@ fn merge_missing(target: &mut Value, known: &Value) {
                 }
             }
             (None, _) => {
+                target.insert(name.clone(), value.clone());
+            }
+        }
+    }
+}
+
+/// Sets what the client record says (the record's facts win over a copied sheet's).
+fn overwrite(target: &mut Value, facts: &Value) {
+    let (Some(target), Some(facts)) = (target.as_object_mut(), facts.as_object()) else { return };
+    for (name, value) in facts {
+        match (target.get_mut(name), value) {
+            (Some(existing @ Value::Object(_)), Value::Object(_)) => overwrite(existing, value),
+            _ => {
                 target.insert(name.clone(), value.clone());
             }
         }
@@ -372,7 +424,7 @@ pub fn submit(
             return Ok(Submitted::Refused(composing(conn, principal, draft)?, errors));
         }
         match crate::db::savepoint(conn, |conn| send_saved(conn, schemas, notifier, principal, &draft)) {
-            Ok(document) => Ok(Submitted::Sent(document)),
+            Ok(document) => Ok(Submitted::Sent(document.id)),
             Err(AppError::Invalid(errors)) => Ok(Submitted::Refused(composing(conn, principal, draft)?, errors)),
             Err(other) => Err(other),
         }
@@ -387,7 +439,7 @@ pub fn send(
     notifier: &Notifier,
     principal: &Principal,
     id: Uuid,
-) -> Result<Uuid, AppError> {
+) -> Result<documents::DocumentSummary, AppError> {
     crate::db::write(conn, |conn| {
         let draft = get(conn, principal, id)?;
         send_saved(conn, schemas, notifier, principal, &draft)
@@ -401,14 +453,14 @@ fn send_saved(
     notifier: &Notifier,
     principal: &Principal,
     draft: &Draft,
-) -> Result<Uuid, AppError> {
+) -> Result<documents::DocumentSummary, AppError> {
     let id = draft.id;
     let draft = draft.clone();
     {
         let document = match draft.amends_document_id {
             Some(document) => {
                 let amendment = Amendment { schema_version: Some(draft.schema_version), payload: draft.payload };
-                documents::amend(conn, schemas, notifier, principal, document, amendment)?.summary.id
+                documents::amend(conn, schemas, notifier, principal, document, amendment)?.summary
             }
             None => {
                 let recipient = draft
@@ -422,11 +474,11 @@ fn send_saved(
                     client_id: draft.client_id,
                     payload: draft.payload,
                 };
-                documents::send(conn, schemas, notifier, principal, request)?.id
+                documents::send(conn, schemas, notifier, principal, request)?
             }
         };
         // Before the draft goes: its files would go with it.
-        documents::attachments::carry_over(conn, id, document)?;
+        documents::attachments::carry_over(conn, id, document.id)?;
         store::delete(conn, id)?;
         Ok(document)
     }

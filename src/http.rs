@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod clients;
 pub mod documents;
+pub mod drafts;
 pub mod episodes;
 pub mod extract;
 pub mod mail;
@@ -87,6 +88,12 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(documents::attach)
             .service(documents::list_attachments)
             .service(documents::download_attachment)
+            .service(drafts::start)
+            .service(drafts::list)
+            .service(drafts::get)
+            .service(drafts::save)
+            .service(drafts::discard)
+            .service(drafts::send)
             .service(mail::list)
             .service(mail::retry)
             .service(audit::list)

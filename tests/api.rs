@@ -4,6 +4,7 @@ mod attachments;
 mod audit;
 mod authz;
 mod documents;
+mod drafts;
 mod episodes;
 mod exchange;
 mod idempotency;

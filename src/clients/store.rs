@@ -79,6 +79,15 @@ pub fn name_of(conn: &mut DbConnection, id: Uuid) -> QueryResult<String> {
     clients::table.find(id.to_string()).select(clients::name).first(conn)
 }
 
+/// Who the client is, as the record has it (what a sheet's 患者 must agree with).
+pub fn identity_of(conn: &mut DbConnection, id: Uuid) -> QueryResult<crate::clients::Identity> {
+    let (name, name_kana, birth_date, sex): (String, String, chrono::NaiveDate, String) = clients::table
+        .find(id.to_string())
+        .select((clients::name, clients::name_kana, clients::birth_date, clients::sex))
+        .first(conn)?;
+    Ok(crate::clients::Identity { name, name_kana, birth_date, sex: to_enum(&sex)? })
+}
+
 /// The client with this care-insurance number, optionally only among one office's clients.
 pub fn find_by_insurance_number(
     conn: &mut DbConnection,

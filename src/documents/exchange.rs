@@ -100,9 +100,33 @@ pub struct Known<'a> {
     /// The latest payload of each kind in `carries_from` that the writer's facility received
     /// about the stay.
     pub received: Vec<(DocumentKind, Value)>,
+    /// The client, as Renkei's record has them.
+    pub client: Option<&'a crate::clients::Client>,
+    /// The writer facility's telephone and FAX (from its contact windows).
+    pub facility_phone: Option<&'a str>,
+    pub facility_fax: Option<&'a str>,
 }
 
 impl Known<'_> {
+    /// The client's facts as every form that asks for them words them: 氏名, フリガナ, 生年月日
+    /// (and its 元号 as the national forms print it), age today, 性別, 要介護度. A form keeps those
+    /// it has a place for ([`crate::forms::registry::Schema::fit`]); they are the record's, so a
+    /// new draft takes them even over a sheet copied forward.
+    pub fn client_facts(&self) -> Value {
+        let Some(client) = self.client else { return Value::Null };
+        json!({
+            "patient": {
+                "name": client.name,
+                "name_kana": client.name_kana,
+                "birth_date": client.birth_date.to_string(),
+                "birth_era": birth_era(client.birth_date),
+                "age": self.today.years_since(client.birth_date),
+                "sex": client.sex.label(),
+            },
+            "care_insurance": {"care_level": client.care_level},
+        })
+    }
+
     fn day(day: Option<NaiveDate>) -> Option<String> {
         day.map(|d| d.to_string())
     }
@@ -110,6 +134,20 @@ impl Known<'_> {
     /// The value at `pointer` of the received document of `kind`, if any.
     fn received(&self, kind: DocumentKind, pointer: &str) -> Option<Value> {
         self.received.iter().find(|(k, _)| *k == kind).and_then(|(_, payload)| payload.pointer(pointer)).cloned()
+    }
+}
+
+/// The 元号 of a birth date as the national forms' 明・大・昭 boxes have it (none after 昭和).
+pub fn birth_era(born: NaiveDate) -> Option<&'static str> {
+    let starts = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or(NaiveDate::MIN);
+    if born < starts(1912, 7, 30) {
+        Some("明")
+    } else if born < starts(1926, 12, 25) {
+        Some("大")
+    } else if born < starts(1989, 1, 8) {
+        Some("昭")
+    } else {
+        None
     }
 }
 
@@ -140,7 +178,7 @@ pub const ALL: &[Exchange] = &[
                 "planned_discharge_date": Known::day(known.planned_discharge_on),
                 "care_manager": known.recipient_name.map(|_| "あり"),
                 "info_request": "依頼する",
-                "contact_person": {"name": known.user_name},
+                "contact_person": {"name": known.user_name, "phone": known.facility_phone},
             })
         },
         copy_forward: None,
@@ -172,7 +210,12 @@ pub const ALL: &[Exchange] = &[
                 "written_on": known.today.to_string(),
                 "admission_date": Known::day(known.admitted_on),
                 "hospital": {"name": known.recipient_name},
-                "care_office": {"name": known.facility_name, "care_manager_name": known.user_name},
+                "care_office": {
+                    "name": known.facility_name,
+                    "care_manager_name": known.user_name,
+                    "phone": known.facility_phone,
+                    "fax": known.facility_fax,
+                },
             }})
         },
         copy_forward: Some(&[
@@ -201,7 +244,7 @@ pub const ALL: &[Exchange] = &[
         prefill: |known| {
             json!({
                 "planned_discharge_date": Known::day(known.planned_discharge_on),
-                "contact_person": {"name": known.user_name},
+                "contact_person": {"name": known.user_name, "phone": known.facility_phone},
             })
         },
         copy_forward: None,
@@ -229,7 +272,7 @@ pub const ALL: &[Exchange] = &[
             json!({
                 "stage": "日程調整中",
                 "planned_discharge_date": Known::day(known.planned_discharge_on),
-                "contact_person": {"name": known.user_name},
+                "contact_person": {"name": known.user_name, "phone": known.facility_phone},
             })
         },
         copy_forward: None,
@@ -263,7 +306,7 @@ pub const ALL: &[Exchange] = &[
                     "name": known.user_name,
                     "mode": if online { "オンライン" } else { "来院" },
                 }],
-                "respondent": {"office_name": known.facility_name, "name": known.user_name},
+                "respondent": {"office_name": known.facility_name, "name": known.user_name, "phone": known.facility_phone},
             })
         },
         copy_forward: None,
@@ -290,7 +333,7 @@ pub const ALL: &[Exchange] = &[
                 "admission_date": Known::day(known.admitted_on),
                 "planned_discharge_date": Known::day(known.planned_discharge_on),
                 "care_office": {"name": known.recipient_name},
-                "hospital": {"name": known.facility_name},
+                "hospital": {"name": known.facility_name, "phone": known.facility_phone, "fax": known.facility_fax},
             }})
         },
         copy_forward: None,

@@ -14,6 +14,7 @@ use crate::directory::UserRef;
 use crate::episodes::{self, store::NewEpisode};
 use crate::error::{AppError, FieldError};
 use crate::forms::DocumentKind;
+use crate::forms::checks;
 use crate::forms::registry::{Schema, SchemaRegistry};
 use crate::notify::{DeliveryCounts, DocumentMail, Notifier};
 
@@ -158,10 +159,11 @@ fn resolve_stay(
                 ));
             }
             errors.extend(consistency(kind, &request.payload, today, facts.admitted_on));
+            errors.extend(checks::matches_client(&request.payload, "/payload", &facts.client));
             Ok(Stay {
                 episode_id,
                 client_id: facts.client_id,
-                client_name: facts.client_name,
+                client_name: facts.client.name,
                 summary: Some(facts.summary),
                 parties_complete: facts.counterpart_is_party,
             })
@@ -170,7 +172,9 @@ fn resolve_stay(
             if !crate::clients::store::is_visible(conn, client_id, principal.facility_id)? {
                 return Err(AppError::NotFound("client"));
             }
-            let client_name = crate::clients::store::name_of(conn, client_id)?;
+            let identity = crate::clients::store::identity_of(conn, client_id)?;
+            errors.extend(checks::matches_client(&request.payload, "/payload", &identity));
+            let client_name = identity.name;
             if let Some(open) = episodes::store::open_stay(conn, client_id, recipient)? {
                 let registered = episodes::store::get(conn, open)?.admitted_on;
                 errors.extend(consistency(kind, &request.payload, today, registered));
@@ -286,6 +290,9 @@ pub fn amend(
         let mut errors = schema.validate(&amendment.payload, "/payload");
         let episode = episodes::store::get(conn, current.episode_id)?;
         errors.extend(consistency(kind, &amendment.payload, calendar::today(), episode.admitted_on));
+        if let Some(client) = &episode.client {
+            errors.extend(checks::matches_client(&amendment.payload, "/payload", &client.identity()));
+        }
         if !errors.is_empty() {
             return Err(AppError::Invalid(errors));
         }

@@ -108,7 +108,8 @@ pub struct StayFacts {
     pub hospital: Uuid,
     pub admitted_on: NaiveDate,
     pub client_id: Uuid,
-    pub client_name: String,
+    /// Who the client is, as the record has it.
+    pub client: clients::Identity,
     /// The stay's contact summary as stored now (a contact that would not change it need not
     /// read it again).
     pub summary: ContactFirsts,
@@ -124,7 +125,14 @@ pub fn stay_for(
     facility: Uuid,
     counterpart: Uuid,
 ) -> QueryResult<Option<StayFacts>> {
-    type Row = (String, String, NaiveDate, Option<String>, String, (Option<i32>, bool, Option<i32>, bool));
+    type Row = (
+        String,
+        String,
+        NaiveDate,
+        Option<String>,
+        (String, String, NaiveDate, String),
+        (Option<i32>, bool, Option<i32>, bool),
+    );
     let (facility, counterpart) = (facility.to_string(), counterpart.to_string());
     let rows: Vec<Row> = episodes::table
         .inner_join(episode_parties::table)
@@ -136,7 +144,12 @@ pub fn stay_for(
             episodes::hospital_id,
             episodes::admitted_on,
             episodes::client_id,
-            crate::db::schema::clients::name,
+            (
+                crate::db::schema::clients::name,
+                crate::db::schema::clients::name_kana,
+                crate::db::schema::clients::birth_date,
+                crate::db::schema::clients::sex,
+            ),
             (
                 episodes::first_admission_info_day,
                 episodes::undated_admission_info,
@@ -147,7 +160,7 @@ pub fn stay_for(
         .load(conn)?;
     let counterpart_is_party = rows.iter().any(|row| row.0 == counterpart);
     // Imported stays have no client (and no parties, so they are not found here anyway).
-    let Some((_, hospital, admitted_on, Some(client), client_name, summary)) =
+    let Some((_, hospital, admitted_on, Some(client), (name, name_kana, birth_date, sex), summary)) =
         rows.into_iter().find(|row| row.0 == facility)
     else {
         return Ok(None);
@@ -157,7 +170,7 @@ pub fn stay_for(
         hospital: to_uuid(&hospital)?,
         admitted_on,
         client_id: to_uuid(&client)?,
-        client_name,
+        client: clients::Identity { name, name_kana, birth_date, sex: to_enum(&sex)? },
         summary: ContactFirsts { admission, undated_admission, discharge, undated_discharge },
         counterpart_is_party,
     }))

@@ -22,6 +22,13 @@ pub struct Schema {
 }
 
 impl Schema {
+    /// What of `value` this form has a place for: members the schema does not name (through
+    /// local `$ref`s) and choices it does not offer are left out. For facts offered to a draft
+    /// that only some forms hold (a form without 生年月日 gets none).
+    pub fn fit(&self, value: &Value) -> Value {
+        fit(&self.document, &self.document, value).unwrap_or(Value::Null)
+    }
+
     /// All that is wrong with `payload`, each error's pointer prefixed with `base` (the
     /// payload's place in the request body). Empty when the payload is valid.
     pub fn validate(&self, payload: &Value, base: &str) -> Vec<FieldError> {
@@ -77,4 +84,45 @@ fn compile(kind: DocumentKind, version: u32, text: &str) -> anyhow::Result<Schem
         .map_err(|e| anyhow::anyhow!("{name}: does not compile: {e}"))?;
     let title = document.get("title").and_then(Value::as_str).unwrap_or(kind.label()).to_owned();
     Ok(Schema { kind, version, id, title, document, validator })
+}
+
+fn resolve<'a>(root: &'a Value, node: &'a Value) -> &'a Value {
+    match node.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#')) {
+        Some(pointer) => root.pointer(pointer).unwrap_or(node),
+        None => node,
+    }
+}
+
+fn fit(root: &Value, node: &Value, value: &Value) -> Option<Value> {
+    let node = resolve(root, node);
+    match value {
+        Value::Object(members) => {
+            let properties = node.get("properties")?.as_object()?;
+            let kept: serde_json::Map<String, Value> = members
+                .iter()
+                .filter_map(|(name, member)| Some((name.clone(), fit(root, properties.get(name)?, member)?)))
+                .collect();
+            (!kept.is_empty()).then_some(Value::Object(kept))
+        }
+        Value::Null => None,
+        scalar => match node.get("enum").and_then(Value::as_array) {
+            Some(choices) if !choices.contains(scalar) => None,
+            _ => Some(scalar.clone()),
+        },
+    }
+}
+
+#[cfg(test)]
+mod fit_tests {
+    use serde_json::json;
+
+    #[test]
+    fn a_fact_reaches_only_a_form_with_a_place_for_it() {
+        let schema = json!({
+            "properties": {"patient": {"$ref": "#/$defs/patient"}},
+            "$defs": {"patient": {"properties": {"name": {"type": "string"}, "era": {"enum": ["明", "大", "昭"]}}}}
+        });
+        let facts = json!({"patient": {"name": "連携 花子", "era": "平", "birth_date": "1990-01-01"}, "care": {"level": "要介護1"}});
+        assert_eq!(super::fit(&schema, &schema, &facts), Some(json!({"patient": {"name": "連携 花子"}})));
+    }
 }

@@ -102,6 +102,23 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     }
 }
 
+/// The `Idempotency-Key` of a request without a body (docs/api.md); a malformed key: 400.
+pub struct IdempotencyKey(pub Option<Keyed>);
+
+impl FromRequest for IdempotencyKey {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let (method, path) = (req.method().to_string(), req.path().to_owned());
+        let keyed = req.headers().get("Idempotency-Key").map(|v| {
+            let key = v.to_str().unwrap_or_default();
+            Keyed::new(key, &method, &path, &[])
+        });
+        std::future::ready(keyed.transpose().map(IdempotencyKey))
+    }
+}
+
 /// Parses a JSON body into `T` in one pass, turning serde's error into a pointer and a Japanese
 /// message: not JSON at all is 400, JSON of the wrong shape is 422.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {

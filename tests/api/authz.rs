@@ -129,6 +129,38 @@ fn policy(operation: &str, caller: Caller) -> Option<Expect> {
         ("POST /api/v1/documents/{id}/amendments", _) => Forbidden,
         ("GET /api/v1/admin/mail" | "POST /api/v1/admin/mail/{id}/retry" | "GET /api/v1/admin/audit", Admin) => Allowed,
         ("GET /api/v1/admin/mail" | "POST /api/v1/admin/mail/{id}/retry" | "GET /api/v1/admin/audit", _) => Forbidden,
+        // A draft of C1's care manager about the stay at H1 (a new one per operation).
+        ("POST /api/v1/drafts", CareManager) => Allowed,
+        ("POST /api/v1/drafts", OtherCareManager) => Hidden,
+        ("POST /api/v1/drafts", _) => Forbidden,
+        ("GET /api/v1/drafts", _) => {
+            if liaison {
+                Allowed
+            } else {
+                Forbidden
+            }
+        }
+        (
+            "GET /api/v1/drafts/{id}"
+            | "PUT /api/v1/drafts/{id}"
+            | "DELETE /api/v1/drafts/{id}"
+            | "POST /api/v1/drafts/{id}/send",
+            CareManager,
+        ) => Allowed,
+        (
+            "GET /api/v1/drafts/{id}"
+            | "PUT /api/v1/drafts/{id}"
+            | "DELETE /api/v1/drafts/{id}"
+            | "POST /api/v1/drafts/{id}/send",
+            Nurse | OtherNurse | OtherCareManager,
+        ) => Hidden,
+        (
+            "GET /api/v1/drafts/{id}"
+            | "PUT /api/v1/drafts/{id}"
+            | "DELETE /api/v1/drafts/{id}"
+            | "POST /api/v1/drafts/{id}/send",
+            _,
+        ) => Forbidden,
         ("GET /api/v1/survey", Coordinator | Admin) => Allowed,
         ("GET /api/v1/survey", _) => Forbidden,
         _ => return None,
@@ -143,6 +175,8 @@ struct World {
     document: String,
     attachment: String,
     mail: String,
+    /// Drafts of C1's care manager: one read and saved, one thrown away, one sent.
+    drafts: [String; 3],
 }
 
 async fn world(app: &TestApp) -> World {
@@ -162,7 +196,15 @@ async fn world(app: &TestApp) -> World {
     let attachment = attached.body["id"].as_str().unwrap().to_owned();
     let mails = app.mail(&app.city().admin, "").await;
     let mail = mails.body[0]["id"].as_str().unwrap().to_owned();
-    World { client, stay, document, attachment, mail }
+    let mut drafts = Vec::new();
+    for _ in 0..3 {
+        let body = json!({"kind": "admission_info", "episode_id": stay});
+        let started = app.post("/api/v1/drafts", &app.city().care_manager, &body).await;
+        assert_eq!(started.status, 201, "{}", started.body);
+        drafts.push(started.body["id"].as_str().unwrap().to_owned());
+    }
+    let drafts = [drafts[0].clone(), drafts[1].clone(), drafts[2].clone()];
+    World { client, stay, document, attachment, mail, drafts }
 }
 
 fn token(app: &TestApp, caller: Caller) -> &str {
@@ -185,6 +227,10 @@ fn request(app: &TestApp, world: &World, method: &str, path: &str) -> (String, V
         &world.stay
     } else if path.starts_with("/api/v1/documents/") {
         &world.document
+    } else if path == "/api/v1/drafts/{id}/send" {
+        &world.drafts[2]
+    } else if path.starts_with("/api/v1/drafts/") {
+        &world.drafts[usize::from(method == "DELETE")]
     } else {
         &world.mail
     };
@@ -210,6 +256,8 @@ fn request(app: &TestApp, world: &World, method: &str, path: &str) -> (String, V
         ("POST", "/api/v1/documents") => json!({"kind": "admission_info", "recipient_facility_id": app.city().hospital,
                                                  "client_id": world.client, "payload": admission_sheet(&day(-2))}),
         ("POST", "/api/v1/documents/{id}/amendments") => json!({"payload": admission_sheet(&day(-2))}),
+        ("POST", "/api/v1/drafts") => json!({"kind": "admission_info", "episode_id": world.stay}),
+        ("PUT", "/api/v1/drafts/{id}") => json!({"payload": {}}),
         _ => json!({}),
     };
     (concrete, body)
@@ -250,7 +298,7 @@ async fn every_operation_answers_every_caller_as_its_policy_says() {
             if path == "/api/v1/documents/{id}/attachments" {
                 let (content_type, form) = multipart_file(&[], "紹介状.pdf", &pdf_file());
                 call = call.header("Content-Type", content_type).body(form);
-            } else if method == "POST" {
+            } else if method == "POST" || method == "PUT" {
                 call = call.json(&body);
             }
             if caller != Anonymous {

@@ -14,11 +14,20 @@ async fn stay(app: &TestApp, days_ago: i64) -> Value {
     app.admission("0100000001", &day(-days_ago)).await
 }
 
+/// The 入院連絡 of the example (about 入江 正男, who has no care manager), admitted on a day.
 fn admission_notice(admitted_on: &str) -> Value {
     let mut notice = fixture("admission_notice_v1_full");
     notice["admission_date"] = json!(admitted_on);
     notice["admitted_at"] = json!(format!("{admitted_on}T10:00:00+09:00"));
     notice["planned_discharge_date"] = json!(day(10));
+    notice
+}
+
+/// The same 入院連絡 about 連携 花子, the client of `stay` (a sheet's 患者 is its stay's client).
+fn admission_notice_of_hanako(admitted_on: &str) -> Value {
+    let mut notice = admission_notice(admitted_on);
+    notice["patient"] =
+        json!({"name": "連携 花子", "name_kana": "レンケイ ハナコ", "sex": "女", "birth_date": "1940-02-11"});
     notice
 }
 
@@ -50,7 +59,7 @@ async fn every_published_kind_is_listed_with_its_japanese_title() {
 async fn an_admission_notice_reaches_the_care_manager_as_a_contact_on_the_stay() {
     let app = spawn_app().await;
     let stay = stay(&app, 1).await;
-    let mut notice = admission_notice(&day(-1));
+    let mut notice = admission_notice_of_hanako(&day(-1));
     notice["care_manager"] = json!("あり");
     notice.as_object_mut().unwrap().remove("no_care_manager");
     let body = json!({"kind": "admission_notice", "recipient_facility_id": app.city().care_office, "episode_id": stay["id"], "payload": notice});
@@ -81,7 +90,7 @@ async fn an_admission_notice_that_contradicts_the_stay_is_refused_and_nothing_is
     let stay = stay(&app, 3).await;
     // The hospital registered the admission three days ago; the notice says yesterday, at a
     // time on another day.
-    let mut notice = admission_notice(&day(-1));
+    let mut notice = admission_notice_of_hanako(&day(-1));
     notice["admitted_at"] = json!(format!("{}T10:00:00+09:00", day(-2)));
     let body = json!({"kind": "admission_notice", "recipient_facility_id": app.city().care_office, "episode_id": stay["id"], "payload": notice});
     let refused = app.send_document(&app.city().nurse, &body).await;

@@ -291,6 +291,8 @@ async fn a_support_centre_assigns_a_care_manager_to_a_patient_who_had_none() {
         .body;
     let mut notice = crate::support::fixture("admission_notice_v1_minimal");
     notice["admission_date"] = serde_json::json!(day(-2));
+    notice["patient"] =
+        serde_json::json!({"name": "入江 正男", "name_kana": "イリエ マサオ", "sex": "男", "birth_date": "1958-03-15"});
     let sent = app
         .send_document(
             &app.city().nurse,

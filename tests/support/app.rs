@@ -123,8 +123,8 @@ fn seed(pool: &Pool) -> City {
                 contact_windows: vec![ContactWindow {
                     label: "連携窓口".into(),
                     email: Some(format!("{}@example.jp", code.to_lowercase())),
-                    phone: None,
-                    fax: None,
+                    phone: Some("0157-00-1111".into()),
+                    fax: Some("0157-00-2222".into()),
                     hours_note: None,
                 }],
             },
@@ -231,6 +231,16 @@ impl TestApp {
     pub async fn post(&self, path: &str, token: &str, body: &Value) -> Answer {
         let request = self.client.post(format!("{}{path}", self.address)).json(body);
         answer(if token.is_empty() { request } else { request.bearer_auth(token) }).await
+    }
+
+    /// PUT a JSON body to a path of the server, with a bearer token.
+    pub async fn put(&self, path: &str, token: &str, body: &Value) -> Answer {
+        answer(self.client.put(format!("{}{path}", self.address)).json(body).bearer_auth(token)).await
+    }
+
+    /// DELETE a path of the server, with a bearer token.
+    pub async fn delete(&self, path: &str, token: &str) -> Answer {
+        answer(self.client.delete(format!("{}{path}", self.address)).bearer_auth(token)).await
     }
 
     /// How many rows a table holds: to prove that a refused request stored nothing.
