@@ -73,6 +73,18 @@ pub struct Identity {
     pub sex: Sex,
 }
 
+impl Identity {
+    /// As the forms' checks read it.
+    pub fn recorded(&self) -> crate::forms::identity::Recorded<'_> {
+        crate::forms::identity::Recorded {
+            name: &self.name,
+            name_kana: &self.name_kana,
+            birth_date: self.birth_date,
+            sex: self.sex.label(),
+        }
+    }
+}
+
 /// The person as a form or a registration describes them.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

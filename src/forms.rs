@@ -3,6 +3,7 @@
 //! pointer and says, in Japanese, what is wrong.
 
 pub mod checks;
+pub mod identity;
 pub mod messages;
 pub mod registry;
 pub mod text;

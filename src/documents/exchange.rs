@@ -119,7 +119,7 @@ impl Known<'_> {
                 "name": client.name,
                 "name_kana": client.name_kana,
                 "birth_date": client.birth_date.to_string(),
-                "birth_era": birth_era(client.birth_date),
+                "birth_era": crate::forms::text::birth_era(client.birth_date),
                 "age": self.today.years_since(client.birth_date),
                 "sex": client.sex.label(),
             },
@@ -134,20 +134,6 @@ impl Known<'_> {
     /// The value at `pointer` of the received document of `kind`, if any.
     fn received(&self, kind: DocumentKind, pointer: &str) -> Option<Value> {
         self.received.iter().find(|(k, _)| *k == kind).and_then(|(_, payload)| payload.pointer(pointer)).cloned()
-    }
-}
-
-/// The 元号 of a birth date as the national forms' 明・大・昭 boxes have it (none after 昭和).
-pub fn birth_era(born: NaiveDate) -> Option<&'static str> {
-    let starts = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or(NaiveDate::MIN);
-    if born < starts(1912, 7, 30) {
-        Some("明")
-    } else if born < starts(1926, 12, 25) {
-        Some("大")
-    } else if born < starts(1989, 1, 8) {
-        Some("昭")
-    } else {
-        None
     }
 }
 

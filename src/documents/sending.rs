@@ -14,7 +14,7 @@ use crate::directory::UserRef;
 use crate::episodes::{self, store::NewEpisode};
 use crate::error::{AppError, FieldError};
 use crate::forms::DocumentKind;
-use crate::forms::checks;
+use crate::forms::identity::matches_client;
 use crate::forms::registry::{Schema, SchemaRegistry};
 use crate::notify::{DeliveryCounts, DocumentMail, Notifier};
 
@@ -159,7 +159,7 @@ fn resolve_stay(
                 ));
             }
             errors.extend(consistency(kind, &request.payload, today, facts.admitted_on));
-            errors.extend(checks::matches_client(&request.payload, "/payload", &facts.client));
+            errors.extend(matches_client(&request.payload, "/payload", &facts.client.recorded()));
             Ok(Stay {
                 episode_id,
                 client_id: facts.client_id,
@@ -173,7 +173,7 @@ fn resolve_stay(
                 return Err(AppError::NotFound("client"));
             }
             let identity = crate::clients::store::identity_of(conn, client_id)?;
-            errors.extend(checks::matches_client(&request.payload, "/payload", &identity));
+            errors.extend(matches_client(&request.payload, "/payload", &identity.recorded()));
             let client_name = identity.name;
             if let Some(open) = episodes::store::open_stay(conn, client_id, recipient)? {
                 let registered = episodes::store::get(conn, open)?.admitted_on;
@@ -291,7 +291,7 @@ pub fn amend(
         let episode = episodes::store::get(conn, current.episode_id)?;
         errors.extend(consistency(kind, &amendment.payload, calendar::today(), episode.admitted_on));
         if let Some(client) = &episode.client {
-            errors.extend(checks::matches_client(&amendment.payload, "/payload", &client.identity()));
+            errors.extend(matches_client(&amendment.payload, "/payload", &client.identity().recorded()));
         }
         if !errors.is_empty() {
             return Err(AppError::Invalid(errors));

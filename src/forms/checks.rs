@@ -9,11 +9,11 @@ use crate::error::FieldError;
 /// How far ahead a planned admission may be registered or announced.
 pub const MAX_DAYS_AHEAD: i64 = 60;
 
-fn date(payload: &Value, pointer: &str) -> Option<NaiveDate> {
+pub(super) fn date(payload: &Value, pointer: &str) -> Option<NaiveDate> {
     payload.pointer(pointer)?.as_str()?.parse().ok()
 }
 
-fn error(base: &str, pointer: &str, keyword: &str, message: String) -> FieldError {
+pub(super) fn error(base: &str, pointer: &str, keyword: &str, message: String) -> FieldError {
     FieldError::new(format!("{base}{pointer}"), keyword, message)
 }
 
@@ -284,47 +284,6 @@ pub fn conference_answer(payload: &Value, base: &str, today: NaiveDate) -> Vec<F
                 format!("「希望する日時」{day} は過ぎた日付です（今日は {today}）"),
             ));
         }
-    }
-    errors
-}
-
-/// The 患者 of a sheet is the client of its stay: a name, フリガナ, 生年月日 or 性別 that differs
-/// from the record is refused (keyword `matches_client`; the record is corrected where it is
-/// kept, on the client's page), spaces and hiragana aside; and a 元号 must be the birth date's.
-pub fn matches_client(payload: &Value, base: &str, client: &crate::clients::Identity) -> Vec<FieldError> {
-    let mut errors = Vec::new();
-    let Some(patient) = payload.get("patient") else { return errors };
-    let text = |name: &str| patient.get(name).and_then(Value::as_str);
-    let squeezed = |s: &str| crate::forms::text::katakana(s).chars().filter(|c| !c.is_whitespace()).collect::<String>();
-    let birth = client.birth_date.to_string();
-    let recorded = [
-        ("name", "患者氏名", client.name.as_str()),
-        ("name_kana", "フリガナ", client.name_kana.as_str()),
-        ("birth_date", "生年月日", birth.as_str()),
-        ("sex", "性別", client.sex.label()),
-    ];
-    for (name, title, record) in recorded {
-        if let Some(written) = text(name).filter(|w| squeezed(w) != squeezed(record)) {
-            errors.push(error(
-                base,
-                &format!("/patient/{name}"),
-                "matches_client",
-                format!(
-                    "「{title}」{written} が利用者の記録（{record}）と違います。記録が誤っている場合は、利用者の情報を訂正してから送ってください"
-                ),
-            ));
-        }
-    }
-    let born = date(payload, "/patient/birth_date").unwrap_or(client.birth_date);
-    if let Some(era) = text("birth_era")
-        && crate::documents::exchange::birth_era(born) != Some(era)
-    {
-        errors.push(error(
-            base,
-            "/patient/birth_era",
-            "matches_client",
-            format!("「生年月日(元号)」{era} は生年月日 {born} の元号ではありません"),
-        ));
     }
     errors
 }

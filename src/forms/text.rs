@@ -58,6 +58,20 @@ pub fn katakana(text: &str) -> String {
         .collect()
 }
 
+/// The 元号 of a birth date as the national forms' 明・大・昭 boxes have it (none after 昭和).
+pub fn birth_era(born: chrono::NaiveDate) -> Option<&'static str> {
+    let starts = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap_or(chrono::NaiveDate::MIN);
+    if born < starts(1912, 7, 30) {
+        Some("明")
+    } else if born < starts(1926, 12, 25) {
+        Some("大")
+    } else if born < starts(1989, 1, 8) {
+        Some("昭")
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
