@@ -44,6 +44,13 @@ pub struct Draft {
     pub updated_at: DateTime<FixedOffset>,
 }
 
+impl Draft {
+    /// When it was last saved, as the pages compare it (RFC 3339, to the microsecond).
+    pub fn saved_at(&self) -> String {
+        self.updated_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+    }
+}
+
 /// A draft of the acting facility.
 pub fn get(conn: &mut DbConnection, principal: &Principal, id: Uuid) -> Result<Draft, AppError> {
     principal.require_liaison()?;
@@ -161,6 +168,9 @@ pub struct Submission {
     pub recipient: Option<Uuid>,
     /// Send it (else only save it).
     pub send: bool,
+    /// When the draft was last saved as the page knows it ([`Draft::saved_at`]); a draft saved
+    /// since (in another tab, on another device) is not overwritten.
+    pub saved_at: Option<String>,
 }
 
 /// Reads a posted form along the draft's schema (the JSON Schema document): the payload as
@@ -177,6 +187,10 @@ pub enum Submitted {
     Sent(Uuid),
     /// Saved, but not sent: every reason, by field.
     Refused(Composing, Vec<FieldError>),
+    /// Not saved: the draft was saved elsewhere since the page was opened. The composing draft
+    /// holds the form as typed (nothing is lost) and the other save's time, so that saving
+    /// again, knowingly, overwrites it.
+    Conflict(Composing),
 }
 
 /// Saves the form as typed (always: nothing typed is lost) and, when asked, sends it, in one
@@ -198,8 +212,12 @@ pub fn submit(
             .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("no schema for a draft")))?;
         let (payload, unreadable) = read(&schema.document);
         let recipient = submission.recipient.or(draft.recipient_facility_id);
-        store::save(conn, id, &payload, recipient)?;
-        let draft = Draft { payload, recipient_facility_id: recipient, ..draft };
+        if submission.saved_at.as_ref().is_some_and(|seen| *seen != draft.saved_at()) {
+            let typed = Draft { payload, recipient_facility_id: recipient, ..draft };
+            return Ok(Submitted::Conflict(composing(conn, principal, typed)?));
+        }
+        let saved = store::save(conn, id, &payload, recipient)?;
+        let draft = Draft { payload, recipient_facility_id: recipient, updated_at: saved, ..draft };
         if !submission.send {
             return Ok(Submitted::Saved(composing(conn, principal, draft)?));
         }

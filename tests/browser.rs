@@ -11,6 +11,7 @@
 
 mod accessibility;
 mod admin;
+mod autosave;
 mod conference;
 mod documents;
 mod pictures;

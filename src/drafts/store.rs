@@ -96,14 +96,22 @@ pub fn list(conn: &mut DbConnection, facility: Uuid) -> QueryResult<Vec<Draft>> 
         .collect()
 }
 
-pub fn save(conn: &mut DbConnection, id: Uuid, payload: &Value, recipient: Option<Uuid>) -> QueryResult<usize> {
+/// Saves the draft's form and recipient; when it was saved (as it is stored).
+pub fn save(
+    conn: &mut DbConnection,
+    id: Uuid,
+    payload: &Value,
+    recipient: Option<Uuid>,
+) -> QueryResult<chrono::DateTime<chrono::FixedOffset>> {
+    let now = calendar::now();
     diesel::update(drafts::table.find(id.to_string()))
         .set((
             drafts::payload.eq(payload.to_string()),
             drafts::recipient_facility_id.eq(recipient.map(|r| r.to_string())),
-            drafts::updated_at.eq(calendar::now()),
+            drafts::updated_at.eq(now),
         ))
-        .execute(conn)
+        .execute(conn)?;
+    Ok(calendar::in_japan(now))
 }
 
 pub fn delete(conn: &mut DbConnection, id: Uuid) -> QueryResult<usize> {

@@ -142,6 +142,9 @@ pub async fn edit(
     page(&state, &visitor, StatusCode::OK, composing, &[], None)
 }
 
+/// What the form says when it was saved elsewhere since it was opened.
+const SAVED_ELSEWHERE: &str = "この下書きは、開いた後に別の画面（別のタブや端末）で保存されています。入力した内容はこの画面に残っていますが、まだ保存していません。このまま「下書き保存」か「送信する」を押すと、別の画面で保存した内容をこの画面の内容で置き換えます。";
+
 /// Renders the draft's form with `errors` next to their fields.
 fn page(
     state: &AppState,
@@ -158,6 +161,7 @@ fn page(
         .get(draft.kind, draft.schema_version)
         .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("no schema {:?} v{}", draft.kind, draft.schema_version)))?;
     let view = form::view(&schema.document, Some(&draft.payload), errors, BASE);
+    let (saved_at, warning) = (draft.saved_at(), (status == StatusCode::CONFLICT).then_some(SAVED_ELSEWHERE));
     let recipient_error = errors.iter().find(|e| e.pointer == "/recipient_facility_id").map(|e| e.message.clone());
     let recipients: Vec<Choice> = recipients.into_iter().map(|f| Choice { id: f.id, label: f.name }).collect();
     render_with(
@@ -169,7 +173,7 @@ fn page(
                 draft => minijinja::Value::from_serialize(&draft),
                 kind_label => draft.kind.label(),
                 view => minijinja::Value::from_serialize(&view),
-                recipients, recipient_error, copyable, notice, files,
+                recipients, recipient_error, copyable, notice, files, saved_at, warning,
             }
         },
     )
@@ -191,9 +195,11 @@ pub async fn submit(
         super::write(&state, principal, info, move |conn, _, principal| drafts::discard(conn, principal, id)).await?;
         return Ok(see_other("/drafts?discarded=1"));
     }
+    let autosave = posted.fields.get("action") == Some("autosave");
     let submission = Submission {
         recipient: posted.fields.get("recipient").and_then(|r| r.parse::<Uuid>().ok()),
         send: posted.fields.get("action") == Some("send"),
+        saved_at: posted.fields.get("saved_at").map(str::to_owned),
     };
     // The form is read along the draft's schema, once the use case has read the draft.
     let fields = posted.fields.0.clone();
@@ -206,6 +212,14 @@ pub async fn submit(
     })
     .await?;
     match submitted {
+        // Saved in the background while typing (form.js): no page, only when.
+        Submitted::Saved(composing) if autosave => {
+            Ok(HttpResponse::NoContent().insert_header(("X-Saved-At", composing.draft.saved_at())).finish())
+        }
+        Submitted::Conflict(_) if autosave => {
+            Ok(HttpResponse::Conflict().content_type("text/plain; charset=utf-8").body(SAVED_ELSEWHERE))
+        }
+        Submitted::Conflict(composing) => page(&state, &posted.visitor, StatusCode::CONFLICT, composing, &[], None),
         Submitted::Sent(document) => {
             state.notifier.wake();
             Ok(see_other(&format!("/documents/{document}?sent=1")))

@@ -265,3 +265,53 @@ fn words_of(html: &str) -> String {
     }
     shown
 }
+
+/// The hidden `saved_at` of a draft's page.
+fn saved_at(html: &str) -> String {
+    let at = html.find("name=\"saved_at\" value=\"").expect("the draft's saved_at") + "name=\"saved_at\" value=\"".len();
+    html[at..].split('"').next().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn a_draft_saves_itself_while_typing_and_never_overwrites_a_save_made_in_another_tab() {
+    let app = spawn_app().await;
+    app.client_of_care_office("0000012345").await;
+    let stay = app.admission("0000012345", &day(-1)).await;
+    let cm = sign_in_page(&app, "cm@c1.example.jp").await;
+    let started = cm.post("/drafts", &[("kind", "admission_info"), ("episode", stay["id"].as_str().unwrap())]).await;
+    let draft = started.header("location");
+    let opened = saved_at(&cm.get(&draft).await.text());
+
+    // Tab A saves in the background: 204, and the time of its save.
+    let autosave = |stamp: String, phone: &'static str| {
+        let cm = &cm;
+        let draft = draft.clone();
+        async move {
+            cm.post(&draft, &[("saved_at", stamp.as_str()), ("/patient/phone", phone), ("action", "autosave")]).await
+        }
+    };
+    let first = autosave(opened.clone(), "0157-11-1111").await;
+    assert_eq!(first.status, 204, "{}", first.text());
+    let stamp = first.header("x-saved-at");
+    assert!(!stamp.is_empty() && stamp != opened, "the new save's time: {stamp}");
+    let again = autosave(stamp.clone(), "0157-11-2222").await;
+    assert_eq!(again.status, 204, "the same tab goes on saving");
+
+    // Tab B, opened before those saves, is refused without overwriting them.
+    let stale = autosave(opened.clone(), "0157-99-9999").await;
+    assert_eq!(stale.status, 409);
+    assert!(stale.text().contains("別の画面"), "{}", stale.text());
+    assert!(cm.get(&draft).await.text().contains("0157-11-2222"), "tab A's save stands");
+
+    // Saved by hand from tab B: the page says why, keeps what was typed there, and a second
+    // save, knowingly, replaces tab A's.
+    let by_hand = cm.post(&draft, &[("saved_at", opened.as_str()), ("/patient/phone", "0157-99-9999"), ("action", "save")]).await;
+    assert_eq!(by_hand.status, 409);
+    let html = by_hand.text();
+    assert!(html.contains("別の画面") && html.contains("0157-99-9999"), "the typed value is still on the page");
+    assert!(cm.get(&draft).await.text().contains("0157-11-2222"), "not saved yet");
+    let confirmed = saved_at(&html);
+    let replaced = cm.post(&draft, &[("saved_at", confirmed.as_str()), ("/patient/phone", "0157-99-9999"), ("action", "save")]).await;
+    assert_eq!(replaced.status, 200, "{}", replaced.text());
+    assert!(cm.get(&draft).await.text().contains("0157-99-9999"));
+}

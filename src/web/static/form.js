@@ -5,6 +5,11 @@
 //    an error.
 // 2. "Add a row" buttons copy the last row of a repeatable group, emptied and renumbered.
 // 3. The first invalid field gets the focus when the page opens.
+// 4. A draft's form (data-autosave) saves itself a few seconds after typing stops, and at once
+//    when the page is hidden (a tablet put to sleep, the tab closed): nothing typed is lost. The
+//    time of the last save is shown; when the draft was saved in another tab meanwhile, the
+//    server refuses (409) and autosaving stops without overwriting it; when the network is down,
+//    it says so and tries again.
 (function () {
   "use strict";
 
@@ -125,9 +130,67 @@
     updateConditions(form);
   }
 
+  function autosave(form) {
+    var status = document.getElementById("autosave-status");
+    var stamp = form.querySelector("input[name='saved_at']");
+    var dirty = false, busy = false, stopped = false, timer = null;
+
+    function say(text) { if (status) status.textContent = text; }
+    function now() {
+      var d = new Date();
+      return d.getHours() + ":" + ("0" + d.getMinutes()).slice(-2);
+    }
+    function schedule(delay) {
+      clearTimeout(timer);
+      timer = setTimeout(save, delay || 3000);
+    }
+    function save(leaving) {
+      if (!dirty || busy || stopped) return;
+      dirty = false;
+      busy = true;
+      var data = new URLSearchParams(new FormData(form));
+      data.set("action", "autosave");
+      fetch(form.action, { method: "POST", body: data, credentials: "same-origin", keepalive: leaving === true })
+        .then(function (response) {
+          busy = false;
+          if (response.status === 204) {
+            if (stamp) stamp.value = response.headers.get("X-Saved-At") || stamp.value;
+            say("自動保存しました（" + now() + "）");
+          } else if (response.status === 409) {
+            stopped = true;
+            return response.text().then(say);
+          } else {
+            dirty = true;
+            say("自動保存できませんでした。入力した内容はこの画面に残っています。");
+          }
+          if (dirty) schedule(10000);
+        })
+        .catch(function () {
+          busy = false;
+          dirty = true;
+          say("通信できないため自動保存できませんでした。入力した内容はこの画面に残っています。つながり次第、保存します。");
+          schedule(10000);
+        });
+    }
+    function changed() {
+      dirty = true;
+      schedule();
+    }
+    form.addEventListener("input", changed);
+    form.addEventListener("change", changed);
+    // Saving or sending by hand takes over: no background save races it.
+    form.addEventListener("submit", function () { stopped = true; clearTimeout(timer); });
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "hidden") save(true);
+    });
+    window.addEventListener("pagehide", function () { save(true); });
+    window.addEventListener("online", function () { if (dirty) schedule(500); });
+  }
+
   function ready() {
     var forms = document.querySelectorAll(".renkei-form");
     forms.forEach(start);
+    document.querySelectorAll("form[data-autosave]").forEach(autosave);
     var first = document.querySelector(".renkei-form [aria-invalid='true']");
     if (first) {
       first.focus();

@@ -1,0 +1,52 @@
+//! A draft typed halfway survives the tab: typed into in Chromium, saved in the background,
+//! and there again when the draft is opened anew, also when the page was left at once.
+
+use super::Browser;
+use super::scenario::start_draft;
+use crate::support::{PASSWORD, day, spawn_app};
+
+/// The value of an input of the page.
+async fn value_of(browser: &Browser, css: &str) -> String {
+    let field = browser.client.find(fantoccini::Locator::Css(css)).await.expect("the field");
+    field.prop("value").await.expect("its value").unwrap_or_default()
+}
+
+#[tokio::test]
+async fn what_is_typed_in_a_draft_is_kept_without_pressing_save() {
+    let app = spawn_app().await;
+    app.client_of_care_office("0000055555").await;
+    let stay = app.admission("0000055555", &day(-1)).await;
+    let stay = stay["id"].as_str().expect("stay id").to_owned();
+    app.give_password("cm@c1.example.jp");
+    let browser = Browser::start(&app.address).await;
+    browser.sign_in("cm@c1.example.jp", PASSWORD).await;
+    start_draft(&browser, &stay, "admission_info").await;
+    let draft = browser.path().await;
+
+    // Typed, then left alone: saved a few seconds later, and the page says when.
+    browser.fill("#f-patient-phone", "0157-12-3456").await;
+    let status = browser
+        .client
+        .wait()
+        .at_most(std::time::Duration::from_secs(20))
+        .for_element(fantoccini::Locator::XPath("//*[@id='autosave-status'][contains(., '自動保存しました')]"))
+        .await;
+    assert!(status.is_ok(), "the status says it was saved: {}", browser.text("#autosave-status").await);
+    browser.open("/drafts").await;
+    browser.open(&draft).await;
+    assert_eq!(value_of(&browser, "#f-patient-phone").await, "0157-12-3456");
+
+    // Typed and left at once (the tab closed, the tablet put away): saved as the page goes.
+    browser.fill("#f-patient-address", "連携市本町1番地").await;
+    browser.open("/drafts").await;
+    let mut kept = String::new();
+    for _ in 0..20 {
+        browser.open(&draft).await;
+        kept = value_of(&browser, "#f-patient-address").await;
+        if !kept.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert_eq!(kept, "連携市本町1番地");
+}
