@@ -268,7 +268,8 @@ fn words_of(html: &str) -> String {
 
 /// The hidden `saved_at` of a draft's page.
 fn saved_at(html: &str) -> String {
-    let at = html.find("name=\"saved_at\" value=\"").expect("the draft's saved_at") + "name=\"saved_at\" value=\"".len();
+    let at =
+        html.find("name=\"saved_at\" value=\"").expect("the draft's saved_at") + "name=\"saved_at\" value=\"".len();
     html[at..].split('"').next().unwrap_or_default().to_owned()
 }
 
@@ -305,13 +306,16 @@ async fn a_draft_saves_itself_while_typing_and_never_overwrites_a_save_made_in_a
 
     // Saved by hand from tab B: the page says why, keeps what was typed there, and a second
     // save, knowingly, replaces tab A's.
-    let by_hand = cm.post(&draft, &[("saved_at", opened.as_str()), ("/patient/phone", "0157-99-9999"), ("action", "save")]).await;
+    let by_hand =
+        cm.post(&draft, &[("saved_at", opened.as_str()), ("/patient/phone", "0157-99-9999"), ("action", "save")]).await;
     assert_eq!(by_hand.status, 409);
     let html = by_hand.text();
     assert!(html.contains("別の画面") && html.contains("0157-99-9999"), "the typed value is still on the page");
     assert!(cm.get(&draft).await.text().contains("0157-11-2222"), "not saved yet");
     let confirmed = saved_at(&html);
-    let replaced = cm.post(&draft, &[("saved_at", confirmed.as_str()), ("/patient/phone", "0157-99-9999"), ("action", "save")]).await;
+    let replaced = cm
+        .post(&draft, &[("saved_at", confirmed.as_str()), ("/patient/phone", "0157-99-9999"), ("action", "save")])
+        .await;
     assert_eq!(replaced.status, 200, "{}", replaced.text());
     assert!(cm.get(&draft).await.text().contains("0157-99-9999"));
 }

@@ -150,7 +150,8 @@
       busy = true;
       var data = new URLSearchParams(new FormData(form));
       data.set("action", "autosave");
-      fetch(form.action, { method: "POST", body: data, credentials: "same-origin", keepalive: leaving === true })
+      // getAttribute: the form's buttons are named "action", which form.action would return.
+      fetch(form.getAttribute("action"), { method: "POST", body: data, credentials: "same-origin", keepalive: leaving === true })
         .then(function (response) {
           busy = false;
           if (response.status === 204) {
