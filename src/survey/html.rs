@@ -54,7 +54,7 @@ table{{border-collapse:collapse;font-size:13px}}th,td{{border:1px solid #ccc;pad
 tbody th{{text-align:left;font-weight:normal}}h2{{margin-top:2em;font-size:1.1em}}@media print{{body{{margin:0}}}}</style></head><body>\
 <h1>入退院連絡状況調査</h1><p>期間: {period}<br>ルール: {rules}（{rules_id} 版{version}、退院連絡は退院の{n}日前まで）</p>\
 <h2>集計</h2>{table}<h2>医療機関別 退院連絡の時期</h2>{bars}<h2>月別 連絡率</h2>{months}<h2>年度別 連絡率</h2>{years}\
-<p><small>定義は docs/survey.md のとおり。率は対象件数に対する割合。日付不明・対象外・死亡・入院中は率の計算とは別に示す。</small></p></body></html>",
+<p><small>率は対象件数に対する割合。日付不明・対象外・死亡・入院中は率の計算とは別に示す。</small></p></body></html>",
         rules = escape(&main.rules.title),
         rules_id = escape(&main.rules.id),
         version = main.rules.version,
