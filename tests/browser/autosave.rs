@@ -1,5 +1,6 @@
 //! A draft typed halfway survives the tab: typed into in Chromium, saved in the background,
-//! and there again when the draft is opened anew, also when the page was left at once.
+//! and there again when the draft is opened anew, also when the page was left at once; a long
+//! text field counts its characters against its limit.
 
 use super::Browser;
 use super::scenario::start_draft;
@@ -35,6 +36,10 @@ async fn what_is_typed_in_a_draft_is_kept_without_pressing_save() {
     browser.open("/drafts").await;
     browser.open(&draft).await;
     assert_eq!(value_of(&browser, "#f-patient-phone").await, "0157-12-3456");
+
+    // A long text shows how much of its limit is used.
+    browser.fill("#f-intentions-life_history", "連携市生まれ").await;
+    assert_eq!(browser.text("#f-intentions-life_history-counter").await, "6 / 2000 文字");
 
     // Typed and left at once (the tab closed, the tablet put away): saved as the page goes.
     browser.fill("#f-patient-address", "連携市本町1番地").await;

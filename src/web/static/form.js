@@ -10,6 +10,7 @@
 //    time of the last save is shown; when the draft was saved in another tab meanwhile, the
 //    server refuses (409) and autosaving stops without overwriting it; when the network is down,
 //    it says so and tries again.
+// 5. Long text fields count their characters against their limit.
 (function () {
   "use strict";
 
@@ -188,9 +189,30 @@
     window.addEventListener("online", function () { if (dirty) schedule(500); });
   }
 
+  // 5. A long text field shows how much of its limit is used, so that nothing is cut off
+  //    unseen (the browser stops typing at maxlength).
+  function counters(form) {
+    form.querySelectorAll("textarea[maxlength]").forEach(function (area) {
+      var limit = parseInt(area.getAttribute("maxlength"), 10);
+      var counter = document.createElement("p");
+      counter.className = "rf-counter";
+      counter.id = area.id + "-counter";
+      counter.setAttribute("aria-live", "polite");
+      function update() {
+        var used = area.value.length;
+        counter.textContent = used + " / " + limit + " 文字" + (used >= limit ? "（上限です）" : "");
+        counter.classList.toggle("rf-counter-full", used >= limit);
+      }
+      area.insertAdjacentElement("afterend", counter);
+      area.addEventListener("input", update);
+      update();
+    });
+  }
+
   function ready() {
     var forms = document.querySelectorAll(".renkei-form");
     forms.forEach(start);
+    forms.forEach(counters);
     document.querySelectorAll("form[data-autosave]").forEach(autosave);
     var first = document.querySelector(".renkei-form [aria-invalid='true']");
     if (first) {
