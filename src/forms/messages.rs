@@ -5,6 +5,7 @@ use jsonschema::ValidationError;
 use jsonschema::error::ValidationErrorKind as Kind;
 use serde_json::Value;
 
+use super::registry::resolve;
 use crate::error::FieldError;
 
 /// The field errors for one validation error, with pointers prefixed by `base`. A missing
@@ -125,19 +126,6 @@ fn child<'a>(root: &'a Value, schema: &'a Value, segment: &str, depth: u8) -> Op
     let lists =
         ["allOf", "anyOf", "oneOf"].into_iter().filter_map(|k| schema.get(k)).filter_map(Value::as_array).flatten();
     singles.chain(lists).find_map(|branch| child(root, branch, segment, depth - 1))
-}
-
-fn resolve<'a>(root: &'a Value, mut schema: &'a Value) -> &'a Value {
-    for _ in 0..8 {
-        match schema.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#')) {
-            Some(target) => match root.pointer(target) {
-                Some(found) => schema = found,
-                None => break,
-            },
-            None => break,
-        }
-    }
-    schema
 }
 
 fn escape(key: &str) -> String {

@@ -86,11 +86,16 @@ fn compile(kind: DocumentKind, version: u32, text: &str) -> anyhow::Result<Schem
     Ok(Schema { kind, version, id, title, document, validator })
 }
 
-fn resolve<'a>(root: &'a Value, node: &'a Value) -> &'a Value {
-    match node.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#')) {
-        Some(pointer) => root.pointer(pointer).unwrap_or(node),
-        None => node,
+/// The node a schema node stands for: its local `$ref` (`#/$defs/…`) followed, through a chain of
+/// them (at most 8); the node itself when it has none or the target is missing.
+pub fn resolve<'a>(root: &'a Value, mut node: &'a Value) -> &'a Value {
+    for _ in 0..8 {
+        match node.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#')).and_then(|p| root.pointer(p)) {
+            Some(found) => node = found,
+            None => break,
+        }
     }
+    node
 }
 
 fn fit(root: &Value, node: &Value, value: &Value) -> Option<Value> {

@@ -5,6 +5,8 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::forms::registry::resolve;
+
 /// One section of a form: a top-level group of the schema, or the loose answers before it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Section {
@@ -172,16 +174,6 @@ fn property<'a>(root: &'a Value, node: &'a Value, name: &str) -> &'a Value {
 
 fn title_of(node: &Value, name: &str) -> String {
     node.get("title").and_then(Value::as_str).unwrap_or(name).to_owned()
-}
-
-/// Follows a local `$ref` (`#/$defs/...`), keeping the referring node's own title.
-fn resolve<'a>(root: &'a Value, node: &'a Value) -> &'a Value {
-    let target = node
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix('#'))
-        .and_then(|pointer| root.pointer(pointer));
-    target.unwrap_or(node)
 }
 
 #[cfg(test)]
