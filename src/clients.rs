@@ -54,12 +54,13 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn identity(&self) -> Identity {
-        Identity {
-            name: self.name.clone(),
-            name_kana: self.name_kana.clone(),
+    /// Who the client is, as the forms' checks read it.
+    pub fn recorded(&self) -> crate::forms::identity::Recorded<'_> {
+        crate::forms::identity::Recorded {
+            name: &self.name,
+            name_kana: &self.name_kana,
             birth_date: self.birth_date,
-            sex: self.sex,
+            sex: self.sex.label(),
         }
     }
 }

@@ -291,7 +291,7 @@ pub fn amend(
         let episode = episodes::store::get(conn, current.episode_id)?;
         errors.extend(consistency(kind, &amendment.payload, calendar::today(), episode.admitted_on));
         if let Some(client) = &episode.client {
-            errors.extend(matches_client(&amendment.payload, "/payload", &client.identity().recorded()));
+            errors.extend(matches_client(&amendment.payload, "/payload", &client.recorded()));
         }
         if !errors.is_empty() {
             return Err(AppError::Invalid(errors));
