@@ -299,9 +299,20 @@ pub fn amend(
         let revision = current.revision + 1;
         store::add_revision(conn, id, revision, schema.version, &amendment.payload, principal.user_id)?;
         let rule = exchange::of(kind);
-        if let exchange::Contacts::Rows(_) = rule.contacts {
-            // The rows as amended are the contacts now.
+        if let exchange::Contacts::Rows(rows) = rule.contacts {
+            // The rows as amended are the contacts now. The stay's summary is worked out again
+            // from its other contacts and these rows (a corrected date may move its first contact
+            // later) and replaced once, so that inserting the rows has nothing more to take in.
             contacts::store::delete_of_document(conn, id)?;
+            let summary = rows(&amendment.payload).iter().fold(
+                contacts::store::firsts_of_episode(conn, current.episode_id)?,
+                |firsts, (_, day)| {
+                    let row =
+                        contacts::SummarySide::firsts(rule.direction, rule.contact, Some(calendar::day_number(*day)));
+                    firsts.merged(row)
+                },
+            );
+            episodes::store::replace_contact_firsts(conn, current.episode_id, summary)?;
             let made = contacts::store::ContactRecord {
                 episode_id: current.episode_id,
                 direction: rule.direction,
@@ -311,12 +322,9 @@ pub fn amend(
                 contacted_at: None,
                 document_id: Some(id),
                 recorded_by: Some(principal.user_id),
-                stay_summary: None,
+                stay_summary: Some(summary),
             };
             record_contacts(conn, rule.contacts, made, &amendment.payload)?;
-            // Rows replaced may have moved the stay's first contact later (a corrected date).
-            let firsts = contacts::store::firsts_of_episode(conn, current.episode_id)?;
-            episodes::store::replace_contact_firsts(conn, current.episode_id, firsts)?;
         }
         after_write(conn, kind, current.episode_id, &amendment.payload)?;
         let mail = DocumentMail {
