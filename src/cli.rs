@@ -60,6 +60,8 @@ enum Command {
     Import(data::ImportArgs),
     /// Compute the connection survey (入退院連絡状況調査) for a period.
     Survey(data::SurveyArgs),
+    /// The 加算 (入院時情報連携加算, 退院・退所加算) each stay's records support, for a period.
+    Claims(data::ClaimsArgs),
     /// Write a realistic synthetic data set as CSV files for `import` (benchmarks, demonstrations).
     Generate(data::GenerateArgs),
     /// Manage facilities, users and API tokens.
@@ -218,6 +220,9 @@ fn run(command: Command, settings: &Settings) -> anyhow::Result<()> {
         Command::Generate(args) => data::run_generate(args),
         Command::Survey(args) => {
             data::run_survey(&mut *app::prepare_database_of_size(settings, 1)?.get()?, &settings.handbook_rules, args)
+        }
+        Command::Claims(args) => {
+            data::run_claims(&mut *app::prepare_database_of_size(settings, 1)?.get()?, &settings.handbook_rules, args)
         }
         Command::Admin { command } => {
             let pool = app::prepare_database(settings)?;

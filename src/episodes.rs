@@ -44,6 +44,8 @@ pub struct ImportedStayRow {
     pub care_office: Option<String>,
     pub hospital: String,
     pub admitted_on: NaiveDate,
+    /// The admission instant (UTC), when the file gives the time.
+    pub admitted_at: Option<chrono::NaiveDateTime>,
     pub discharged_on: Option<NaiveDate>,
     pub destination: Option<Destination>,
     pub excluded: bool,

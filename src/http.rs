@@ -2,6 +2,7 @@
 //! bridge that runs a use case on a pooled connection off the async workers.
 
 pub mod audit;
+pub mod claims;
 pub mod clients;
 pub mod documents;
 pub mod drafts;
@@ -97,7 +98,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(mail::list)
             .service(mail::retry)
             .service(audit::list)
-            .service(survey::get),
+            .service(survey::get)
+            .service(claims::list)
+            .service(claims::get_calendar)
+            .service(claims::set_calendar),
     );
 }
 

@@ -4,6 +4,7 @@
 //! reason, and nothing is stored; with `skip_invalid` the good rows are imported and the bad
 //! ones written to a rejects file. Importing the same file again changes nothing.
 
+pub mod calendars;
 pub mod rows;
 
 use foldhash::{HashMap, HashMapExt};
@@ -26,6 +27,10 @@ pub enum Table {
     Facilities,
     Episodes,
     Contacts,
+    /// The care offices' business calendars.
+    Calendars,
+    /// Japan's national holidays: the Cabinet Office's syukujitsu.csv.
+    Holidays,
 }
 
 impl Table {
@@ -34,6 +39,16 @@ impl Table {
             Self::Facilities => &rows::FACILITY_COLUMNS,
             Self::Episodes => &rows::EPISODE_COLUMNS,
             Self::Contacts => &rows::CONTACT_COLUMNS,
+            Self::Calendars => &rows::CALENDAR_COLUMNS,
+            Self::Holidays => &crate::holidays::COLUMNS,
+        }
+    }
+
+    /// How many of the columns a file must have (the others may be left out of its end).
+    fn required(self) -> usize {
+        match self {
+            Self::Episodes => rows::EPISODE_REQUIRED,
+            other => other.columns().len(),
         }
     }
 }
@@ -96,10 +111,17 @@ pub fn records(
         .iter()
         .map(|h| h.trim().to_owned())
         .collect();
-    if header != table.columns() {
+    let columns = table.columns();
+    if header.len() < table.required() || header.len() > columns.len() || header != columns[..header.len()] {
+        let optional = &columns[table.required()..];
         return Err(ImportError::Unreadable(format!(
-            "見出し行が違います。必要な列: {}（読み取った列: {}）",
-            table.columns().join(","),
+            "見出し行が違います。必要な列: {}{}（読み取った列: {}）",
+            columns[..table.required()].join(","),
+            if optional.is_empty() {
+                String::new()
+            } else {
+                format!("（続けて省略できる列: {}）", optional.join(","))
+            },
             header.join(",")
         )));
     }
@@ -195,6 +217,8 @@ pub fn import(conn: &mut DbConnection, table: Table, file: &Path, skip_invalid: 
                 |batches, verdict| stays::import(conn, batches, lines, verdict),
             )?
         }
+        Table::Calendars => calendars::calendars(conn, records, Checked::new(skip_invalid, &bar, None))?,
+        Table::Holidays => calendars::holidays(conn, records, Checked::new(skip_invalid, &bar, None))?,
         Table::Contacts => {
             let episodes = stays?.unwrap_or_default();
             pipelined(

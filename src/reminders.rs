@@ -90,9 +90,10 @@ fn admission_sheets(
     let awaiting = crate::episodes::store::awaiting_admission_info(conn, today - Duration::days(LOOK_BACK_DAYS))?;
     let ids: Vec<Uuid> = awaiting.iter().map(|s| s.id).collect();
     let decided = store::decided(conn, Topic::AdmissionInfoDue, &ids)?;
+    let offices = crate::business_calendar::Offices::load(conn, rules)?;
     let mut queued = 0;
     for stay in awaiting.into_iter().filter(|s| !decided.contains(&s.id)) {
-        let deadline = rules.admission_info_deadline.last_day(stay.admitted_on, stay.admitted_at);
+        let deadline = offices.admission_deadline(rules, Some(stay.care_office), stay.admitted_on, stay.admitted_at);
         if !due_on(deadline, now) {
             continue;
         }

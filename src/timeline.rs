@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::Principal;
+use crate::business_calendar::Offices;
 use crate::calendar;
 use crate::contacts::{self, Contact};
 use crate::db::DbConnection;
@@ -92,9 +93,11 @@ pub fn assign_care(
     detail(conn, principal, id)
 }
 
-/// The admission-sheet deadline of a stay, as the reminders compute it.
-pub fn admission_deadline(episode: &Episode, rules: &RuleSet) -> NaiveDate {
-    rules.admission_info_deadline.last_day(episode.admitted_on, episode.admitted_at.map(calendar::to_utc))
+/// The admission-sheet deadline of a stay, as the reminders compute it (on its care office's
+/// business calendar).
+pub fn admission_deadline(episode: &Episode, rules: &RuleSet, offices: &Offices) -> NaiveDate {
+    let office = episode.care_office.as_ref().map(|o| o.id);
+    offices.admission_deadline(rules, office, episode.admitted_on, episode.admitted_at.map(calendar::to_utc))
 }
 
 /// Where a stay stands on its two rules: the admission sheet and the discharge contact (the
@@ -106,8 +109,14 @@ pub struct Standing {
 }
 
 /// A stay's standing on `today`.
-pub fn standing(episode: &Episode, summary: &ContactSummary, rules: &RuleSet, today: NaiveDate) -> Standing {
-    let deadline = admission_deadline(episode, rules);
+pub fn standing(
+    episode: &Episode,
+    summary: &ContactSummary,
+    rules: &RuleSet,
+    offices: &Offices,
+    today: NaiveDate,
+) -> Standing {
+    let deadline = admission_deadline(episode, rules, offices);
     let admission = match (summary.first_admission_info, summary.undated_admission_info) {
         (Some(day), _) => judgement::admission_sheet(episode.admitted_on, deadline, Some(day)),
         (None, true) => judgement::admission_sheet(episode.admitted_on, deadline, None),
@@ -134,10 +143,11 @@ pub fn overview(
     all: bool,
 ) -> Result<Vec<(Episode, Standing)>, AppError> {
     let since = (!all).then(|| today - chrono::Duration::days(RECENT_DISCHARGE_DAYS));
+    let offices = Offices::load(conn, rules)?;
     Ok(episodes::overview(conn, principal, since)?
         .into_iter()
         .map(|(stay, summary)| {
-            let standing = standing(&stay, &summary, rules, today);
+            let standing = standing(&stay, &summary, rules, &offices, today);
             (stay, standing)
         })
         .collect())
@@ -153,6 +163,9 @@ pub struct StayView {
     pub can_discharge: bool,
     /// The forms the visitor writes about this stay while it lasts.
     pub writes: Vec<DocumentKind>,
+    /// For the stay's care office: what its records support of the 加算 so far, and what is
+    /// still to win (`claims::prospects`).
+    pub claims: Vec<String>,
     /// The care offices and care managers the visitor (a 地域包括支援センター taking part in the
     /// stay) may assign to it: (value `office` or `office:manager`, words); empty for others.
     pub assignable: Vec<(String, String)>,
@@ -182,6 +195,26 @@ fn assignable(conn: &mut DbConnection, principal: &Principal) -> Result<Vec<(Str
     Ok(choices)
 }
 
+/// What the stay's records support of the 加算, for its care office's staff (nobody else).
+fn claim_prospects(detail: &EpisodeDetail, principal: &Principal, offices: &Offices, today: NaiveDate) -> Vec<String> {
+    let episode = &detail.episode;
+    let Some(office) = episode.care_office.as_ref().filter(|o| o.id == principal.facility_id) else { return vec![] };
+    if principal.role != Role::CareManager {
+        return vec![];
+    }
+    let facts = crate::claims::StayFacts {
+        episode_id: episode.id,
+        client_key: None,
+        admitted_on: episode.admitted_on,
+        admitted_at: episode.admitted_at.map(calendar::to_utc),
+        discharged_on: episode.discharged_on,
+        destination: episode.destination,
+        contacts: detail.contacts.iter().map(crate::claims::Evidence::of).collect(),
+        record: detail.documents.iter().any(|d| d.kind == DocumentKind::DischargeRecord),
+    };
+    crate::claims::prospects(&facts, offices.of(Some(office.id)), &offices.holidays, today)
+}
+
 /// The stay's page for the visitor, on `today`.
 pub fn view(
     conn: &mut DbConnection,
@@ -191,9 +224,10 @@ pub fn view(
     today: NaiveDate,
 ) -> Result<StayView, AppError> {
     let detail = detail(conn, principal, id)?;
-    let entries = events::entries(&detail, rules, today);
+    let offices = Offices::load(conn, rules)?;
+    let entries = events::entries(&detail, rules, &offices, today);
     let summary = contacts::summary_of(&detail.contacts);
-    let standing = standing(&detail.episode, &summary, rules, today);
+    let standing = standing(&detail.episode, &summary, rules, &offices, today);
     let episode = &detail.episode;
     let discharged = episode.discharged_on.is_some();
     let can_discharge =
@@ -204,6 +238,7 @@ pub fn view(
         standing,
         can_discharge,
         writes: if discharged { vec![] } else { crate::documents::exchange::written_by(principal.role) },
+        claims: claim_prospects(&detail, principal, &offices, today),
         assignable: assignable(conn, principal)?,
         contact_choices: contacts::choices(principal.role),
         default_contact: contacts::default_choice(principal.role, discharged, sheet_given),

@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod admission;
 pub mod assets;
+pub mod claims;
 pub mod dashboard;
 pub mod display;
 pub mod documents;
@@ -74,6 +75,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(episodes::record_discharge)
         .service(episodes::plan_discharge)
         .service(episodes::assign_care)
+        .service(claims::show)
+        .service(claims::download)
+        .service(claims::calendar_form)
+        .service(claims::set_calendar)
         .service(dashboard::show)
         .service(dashboard::csv)
         .service(dashboard::report)
@@ -121,6 +126,10 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("POST", "/episodes/{id}/planned-discharge", Access::Hospital),
     ("POST", "/episodes/{id}/discharge", Access::Hospital),
     ("POST", "/episodes/{id}/care-assignment", Access::SupportCenter),
+    ("GET", "/claims", Access::Claims),
+    ("GET", "/claims.csv", Access::Claims),
+    ("GET", "/claims/calendar", Access::OfficeCalendar),
+    ("POST", "/claims/calendar", Access::OfficeCalendar),
     ("GET", "/dashboard", Access::Statistics),
     ("GET", "/dashboard/survey.csv", Access::Statistics),
     ("GET", "/dashboard/report.html", Access::Statistics),
@@ -161,6 +170,10 @@ pub enum Access {
     SupportCenter,
     /// Coordinators and administrators.
     Statistics,
+    /// Care managers (their office's) and coordinators (all offices'): the 加算.
+    Claims,
+    /// Care managers (their own office's) and administrators (any, with `?office=`).
+    OfficeCalendar,
     /// Administrators.
     Admin,
 }

@@ -3,6 +3,7 @@
 mod attachments;
 mod audit;
 mod authz;
+mod claims;
 mod documents;
 mod drafts;
 mod episodes;

@@ -48,6 +48,10 @@ say "the survey against its definitions, counted independently (tests/survey/ora
 python3 tests/survey/oracle.py
 tests/with-postgres.sh python3 tests/survey/oracle.py
 
+say "the 加算 against their definitions, worked out independently (tests/claims/oracle.py), on both engines"
+python3 tests/claims/oracle.py
+tests/with-postgres.sh python3 tests/claims/oracle.py
+
 say "published schemas, checked by an independent validator (Python jsonschema)"
 venv=target/schema-check-venv
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"

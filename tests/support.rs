@@ -10,7 +10,9 @@ pub mod pages;
 mod ports;
 pub mod smtp;
 
-pub use app::{Answer, Options, TestApp, admission_sheet, day, fixture, pointers, spawn_app, spawn_app_with};
+pub use app::{
+    Answer, Options, TestApp, admission_sheet, day, discharge_record, fixture, pointers, spawn_app, spawn_app_with,
+};
 pub use database::TestDatabase;
 
 pub use ports::free_port;

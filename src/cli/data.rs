@@ -48,6 +48,31 @@ pub struct SurveyArgs {
 }
 
 #[derive(Args)]
+pub struct ClaimsArgs {
+    /// First day of the period, YYYY-MM-DD.
+    #[arg(long)]
+    pub from: NaiveDate,
+    /// Last day of the period, included.
+    #[arg(long)]
+    pub to: NaiveDate,
+    /// Only the stays of this care office (its code).
+    #[arg(long)]
+    pub care_office: Option<String>,
+    /// json (as the API answers) or csv (as the office's page downloads it).
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: ClaimsFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum ClaimsFormat {
+    Json,
+    Csv,
+}
+
+#[derive(Args)]
 pub struct GenerateArgs {
     /// How many stays.
     #[arg(long, default_value_t = 10_000)]
@@ -116,6 +141,37 @@ pub fn run_survey(conn: &mut DbConnection, rules: &str, args: SurveyArgs) -> any
         None => {
             use std::io::Write;
             std::io::stdout().write_all(&rendered.body)?;
+        }
+    }
+    Ok(())
+}
+
+pub fn run_claims(conn: &mut DbConnection, rules: &str, args: ClaimsArgs) -> anyhow::Result<()> {
+    use crate::claims::report::{self, Period};
+    let rules = survey::rules::select(rules)?;
+    let shown = |e: crate::error::AppError| anyhow::anyhow!("{}", super::describe(&e));
+    let period = Period::new(args.from, args.to).map_err(shown)?;
+    let office = match &args.care_office {
+        Some(code) => Some(
+            crate::directory::store::find_by_code(conn, code)?
+                .ok_or_else(|| anyhow::anyhow!("事業所コード {code} は登録されていません"))?
+                .id,
+        ),
+        None => None,
+    };
+    let claims = report::compute(conn, &rules, period, office, true)?;
+    let body = match args.format {
+        ClaimsFormat::Json => serde_json::to_vec_pretty(&claims)?,
+        ClaimsFormat::Csv => crate::spreadsheet::file(report::csv_rows(&claims), crate::spreadsheet::Encoding::Utf8)?,
+    };
+    match args.output {
+        Some(path) => {
+            std::fs::write(&path, &body)?;
+            eprintln!("{} に書き出しました", path.display());
+        }
+        None => {
+            use std::io::Write;
+            std::io::stdout().write_all(&body)?;
         }
     }
     Ok(())

@@ -297,3 +297,22 @@ diesel::allow_tables_to_appear_in_same_query!(
     care_assignments,
     attachments,
 );
+
+diesel::table! {
+    business_calendars (facility_id) {
+        facility_id -> Text,
+        weekdays -> Text,
+        closing_time -> Text,
+        national_holidays -> Text,
+        closed_days -> Text,
+        updated_by -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    national_holidays (holiday_on) {
+        holiday_on -> Date,
+        name -> Text,
+    }
+}

@@ -14,7 +14,7 @@ pub use crate::episodes::ImportedStayRow as EpisodeRow;
 
 /// The columns of each file, in the order the header must give them.
 pub const FACILITY_COLUMNS: [&str; 5] = ["code", "name", "kind", "area", "in_city"];
-pub const EPISODE_COLUMNS: [&str; 9] = [
+pub const EPISODE_COLUMNS: [&str; 10] = [
     "episode_ref",
     "client_ref",
     "care_level",
@@ -24,7 +24,12 @@ pub const EPISODE_COLUMNS: [&str; 9] = [
     "discharged_on",
     "destination",
     "excluded",
+    // Optional (a file may end its header before it): the admission time, HH:MM in Japan.
+    "admitted_at",
 ];
+/// The columns a stays file must have; `admitted_at` may be left out.
+pub const EPISODE_REQUIRED: usize = 9;
+pub const CALENDAR_COLUMNS: [&str; 5] = ["care_office", "weekdays", "closing_time", "national_holidays", "closed_days"];
 pub const CONTACT_COLUMNS: [&str; 5] = ["episode_ref", "direction", "kind", "contacted_on", "method"];
 
 /// Reads one field after another, collecting every problem instead of stopping at the first.
@@ -89,6 +94,19 @@ impl<'a> Fields<'a> {
                 false
             }
         }
+    }
+
+    /// A time of day `HH:MM` in Japan on `day`, as the UTC instant stored.
+    pub fn optional_time_on(&mut self, column: &str, day: NaiveDate) -> Option<chrono::NaiveDateTime> {
+        let value = self.raw(column);
+        if value.is_empty() {
+            return None;
+        }
+        let time = chrono::NaiveTime::parse_from_str(value, "%H:%M").ok();
+        if time.is_none() {
+            self.problem(column, format!("\"{value}\" は 14:30 の形の時刻ではありません"));
+        }
+        time.map(|t| day.and_time(t) - chrono::Duration::hours(9))
     }
 
     pub fn optional_date(&mut self, column: &str, today: NaiveDate) -> Option<NaiveDate> {
@@ -167,6 +185,7 @@ pub fn episode(values: &[&str], today: NaiveDate) -> Result<EpisodeRow, Vec<Stri
     let discharged_on = f.optional_date("discharged_on", today);
     let destination: Option<Destination> = f.optional_choice("destination", "home, facility, transfer, death, 空欄");
     let excluded = f.flag("excluded");
+    let admitted_at = admitted_on.and_then(|day| f.optional_time_on("admitted_at", day));
     if let (Some(admitted), Some(discharged)) = (admitted_on, discharged_on)
         && discharged < admitted
     {
@@ -183,11 +202,54 @@ pub fn episode(values: &[&str], today: NaiveDate) -> Result<EpisodeRow, Vec<Stri
             care_office,
             hospital,
             admitted_on,
+            admitted_at,
             discharged_on,
             destination,
             excluded,
         }),
         _ => Err(f.problems),
+    }
+}
+
+/// A care office's business calendar (`renkei import calendars`); the office by its code.
+pub fn business_calendar(values: &[&str]) -> Result<(String, crate::business_calendar::BusinessCalendar), Vec<String>> {
+    let mut f = Fields::new(values, &CALENDAR_COLUMNS);
+    let office = f.text("care_office", 40);
+    let settings = crate::business_calendar::CalendarSettings {
+        weekdays: f.raw("weekdays").split_whitespace().map(str::to_owned).collect(),
+        closing_time: f.raw("closing_time").to_owned(),
+        national_holidays: f.raw("national_holidays").to_owned(),
+        closed_days: f.raw("closed_days").split_whitespace().map(str::to_owned).collect(),
+        set: None,
+    };
+    let calendar = settings.read().map_err(|errors| {
+        let column = |pointer: &str| pointer.trim_start_matches('/').split('/').next().unwrap_or_default().to_owned();
+        errors.into_iter().map(|e| format!("{}: {}", column(&e.pointer), e.message)).collect::<Vec<_>>()
+    });
+    match calendar {
+        Ok(calendar) if f.problems.is_empty() => Ok((office, calendar)),
+        Ok(_) => Err(f.problems),
+        Err(mut problems) => {
+            f.problems.append(&mut problems);
+            Err(f.problems)
+        }
+    }
+}
+
+/// A national holiday as the Cabinet Office's file gives it: `2026/5/6,休日`.
+pub fn holiday(values: &[&str]) -> Result<(NaiveDate, String), Vec<String>> {
+    let [date, name] = [0, 1].map(|i| values.get(i).map_or("", |v| v.trim()));
+    let mut problems = Vec::new();
+    let day = crate::holidays::parse_date(date);
+    if day.is_none() {
+        problems.push(format!("{}: \"{date}\" は 2026/5/6 の形の日付ではありません", crate::holidays::COLUMNS[0]));
+    }
+    if name.is_empty() || crate::forms::text::has_control(name) || name.chars().count() > 40 {
+        problems.push(format!("{}: 空欄か、40文字を超えています", crate::holidays::COLUMNS[1]));
+    }
+    match day {
+        Some(day) if problems.is_empty() => Ok((day, name.to_owned())),
+        _ => Err(problems),
     }
 }
 

@@ -2,7 +2,7 @@
 //! against `schemas/handbook/v1.json` when loaded. A deployment picks one with HANDBOOK_RULES;
 //! every survey result reports the rules it was computed under.
 
-use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -49,18 +49,13 @@ pub enum Deadline {
 }
 
 impl Deadline {
-    /// The last day to send the admission sheet for a stay admitted on `admitted_on` (at
-    /// `admitted_at`, a UTC instant, when known).
-    pub fn last_day(&self, admitted_on: NaiveDate, admitted_at: Option<NaiveDateTime>) -> NaiveDate {
+    /// The last day to send the admission sheet for a stay admitted on `admitted_on`;
+    /// `closed_or_after_hours` when the admission was on a day that is not a business day of the
+    /// care office, or after its closing time (`business_calendar::Offices::admission_deadline`).
+    pub fn last_day(&self, admitted_on: NaiveDate, closed_or_after_hours: bool) -> NaiveDate {
         match self {
-            Self::Kasan2024 { business_days, closing_time, holidays } => {
-                let weekday = admitted_on.weekday().to_string().to_lowercase();
-                let business_day = business_days.iter().any(|d| d.to_lowercase() == weekday)
-                    && !holidays.as_ref().is_some_and(|h| h.contains(&admitted_on));
-                let closing = NaiveTime::parse_from_str(closing_time, "%H:%M").unwrap_or(NaiveTime::MIN);
-                let after_hours = admitted_at.is_some_and(|at| crate::calendar::in_japan(at).time() > closing);
-                if business_day && !after_hours { admitted_on } else { admitted_on + Duration::days(1) }
-            }
+            Self::Kasan2024 { .. } if closed_or_after_hours => admitted_on + Duration::days(1),
+            Self::Kasan2024 { .. } => admitted_on,
             Self::WithinDays { days } => admitted_on + Duration::days((days - 1).max(0)),
         }
     }
@@ -167,7 +162,7 @@ mod tests {
         Deadline::Kasan2024 {
             business_days: ["mon", "tue", "wed", "thu", "fri"].map(String::from).to_vec(),
             closing_time: "17:30".into(),
-            holidays: Some(vec![date(2026, 11, 23)]),
+            holidays: None,
         }
     }
 
@@ -175,32 +170,17 @@ mod tests {
         NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
     }
 
-    /// A time in Japan, as the UTC instant stored.
-    fn at_japan(day: NaiveDate, h: u32, m: u32) -> NaiveDateTime {
-        day.and_hms_opt(h, m, 0).unwrap_or_default() - Duration::hours(9)
-    }
-
     #[test]
-    fn kasan_deadline_is_the_admission_day_within_business_hours() {
+    fn kasan_deadline_is_the_admission_day_or_the_next_when_closed_or_after_hours() {
         let wednesday = date(2026, 11, 25);
-        assert_eq!(kasan().last_day(wednesday, Some(at_japan(wednesday, 10, 0))), wednesday);
-        assert_eq!(kasan().last_day(wednesday, None), wednesday);
-    }
-
-    #[test]
-    fn kasan_deadline_moves_to_the_next_day_after_hours_on_days_off_and_holidays() {
-        let wednesday = date(2026, 11, 25);
-        let saturday = date(2026, 11, 28);
-        let holiday = date(2026, 11, 23); // 勤労感謝の日, a Monday
-        assert_eq!(kasan().last_day(wednesday, Some(at_japan(wednesday, 18, 0))), date(2026, 11, 26));
-        assert_eq!(kasan().last_day(saturday, None), date(2026, 11, 29));
-        assert_eq!(kasan().last_day(holiday, None), date(2026, 11, 24));
+        assert_eq!(kasan().last_day(wednesday, false), wednesday);
+        assert_eq!(kasan().last_day(wednesday, true), date(2026, 11, 26));
     }
 
     #[test]
     fn within_k_days_counts_the_admission_day_as_day_one() {
         let monday = date(2026, 11, 23);
-        assert_eq!(Deadline::WithinDays { days: 3 }.last_day(monday, None), date(2026, 11, 25));
+        assert_eq!(Deadline::WithinDays { days: 3 }.last_day(monday, true), date(2026, 11, 25));
     }
 
     #[test]

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::EpisodeDetail;
 use super::judgement::{self as timeline, DischargeDay, Judgement};
+use crate::business_calendar::Offices;
 use crate::calendar;
 use crate::contacts::{Contact, ContactKind, Direction};
 use crate::documents::DocumentSummary;
@@ -66,10 +67,10 @@ fn link(document: &DocumentSummary) -> DocumentLink {
 }
 
 /// Every event of the stay, oldest first; undated contacts last.
-pub fn entries(detail: &EpisodeDetail, rules: &RuleSet, today: NaiveDate) -> Vec<Entry> {
+pub fn entries(detail: &EpisodeDetail, rules: &RuleSet, offices: &Offices, today: NaiveDate) -> Vec<Entry> {
     let episode = &detail.episode;
     let discharge_day = DischargeDay::of(episode.discharged_on, episode.planned_discharge_on);
-    let deadline = super::admission_deadline(episode, rules);
+    let deadline = super::admission_deadline(episode, rules, offices);
     let mut entries = vec![];
     let mut admission = Entry::new(
         Some(episode.admitted_on),

@@ -210,6 +210,7 @@ async fn stay_page(
                 discharge_contact => view.standing.discharge, can_discharge => view.can_discharge,
                 discharged => episode.discharged_on.is_some(), contact, discharge,
                 writes => super::drafts::writable(&view.writes),
+                claims => view.claims,
                 assignable => view.assignable, assign,
                 choices => view.contact_choices, methods, destinations,
                 errors => shown.errors, notice => shown.notice, today => today.to_string(), plan,

@@ -27,6 +27,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("episodes/new.html", include_str!("templates/episodes/new.html")),
     ("episodes/show.html", include_str!("templates/episodes/show.html")),
     ("dashboard/show.html", include_str!("templates/dashboard/show.html")),
+    ("claims/list.html", include_str!("templates/claims/list.html")),
+    ("claims/calendar.html", include_str!("templates/claims/calendar.html")),
     ("admin/fields.html", include_str!("templates/admin/fields.html")),
     ("admin/index.html", include_str!("templates/admin/index.html")),
     ("admin/facility_new.html", include_str!("templates/admin/facility_new.html")),
@@ -133,10 +135,17 @@ impl Frame {
     pub fn of(session: &crate::auth::session::Session, path: &str) -> Self {
         let principal = &session.principal;
         let items: &[(&str, &str)] = match principal.role {
-            Role::DischargeNurse | Role::CareManager => {
+            Role::DischargeNurse => {
                 &[("/inbox", "受信箱"), ("/outbox", "送信箱"), ("/episodes", "入院・退院"), ("/drafts", "下書き")]
             }
-            Role::Coordinator => &[("/dashboard", "連携状況の集計")],
+            Role::CareManager => &[
+                ("/inbox", "受信箱"),
+                ("/outbox", "送信箱"),
+                ("/episodes", "入院・退院"),
+                ("/drafts", "下書き"),
+                ("/claims", "加算"),
+            ],
+            Role::Coordinator => &[("/dashboard", "連携状況の集計"), ("/claims", "加算")],
             Role::Admin => &[("/admin", "管理"), ("/dashboard", "連携状況の集計")],
         };
         Self {

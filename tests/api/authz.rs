@@ -161,6 +161,13 @@ fn policy(operation: &str, caller: Caller) -> Option<Expect> {
             | "POST /api/v1/drafts/{id}/send",
             _,
         ) => Forbidden,
+        // The 加算: care managers their own office's, coordinators all.
+        ("GET /api/v1/claims", CareManager | OtherCareManager | Coordinator) => Allowed,
+        ("GET /api/v1/claims", _) => Forbidden,
+        // C1's business calendar: read by anyone signed in, set by its staff or an administrator.
+        ("GET /api/v1/facilities/{id}/calendar", _) => Allowed,
+        ("PUT /api/v1/facilities/{id}/calendar", CareManager | Admin) => Allowed,
+        ("PUT /api/v1/facilities/{id}/calendar", _) => Forbidden,
         ("GET /api/v1/survey", Coordinator | Admin) => Allowed,
         ("GET /api/v1/survey", _) => Forbidden,
         _ => return None,
@@ -221,6 +228,7 @@ fn token(app: &TestApp, caller: Caller) -> &str {
 
 /// The concrete path and a valid body for an operation.
 fn request(app: &TestApp, world: &World, method: &str, path: &str) -> (String, Value) {
+    let office = app.city().care_office.to_string();
     let id = if path.starts_with("/api/v1/clients/") {
         &world.client
     } else if path.starts_with("/api/v1/episodes/") {
@@ -231,6 +239,8 @@ fn request(app: &TestApp, world: &World, method: &str, path: &str) -> (String, V
         &world.drafts[2]
     } else if path.starts_with("/api/v1/drafts/") {
         &world.drafts[usize::from(method == "DELETE")]
+    } else if path.starts_with("/api/v1/facilities/") {
+        &office
     } else {
         &world.mail
     };
@@ -239,7 +249,8 @@ fn request(app: &TestApp, world: &World, method: &str, path: &str) -> (String, V
         .replace("{revision}", "1")
         .replace("{attachment_id}", &world.attachment)
         .replace("{kind}", "admission_info")
-        .replace("{version}", "1");
+        .replace("{version}", "1")
+        .replace("/api/v1/claims", &format!("/api/v1/claims?from={}&to={}", day(-30), day(0)));
     let stranger =
         json!({"name": "新規 太郎", "name_kana": "シンキ タロウ", "birth_date": "1938-01-01", "sex": "male"});
     let body = match (method, path) {
@@ -258,6 +269,9 @@ fn request(app: &TestApp, world: &World, method: &str, path: &str) -> (String, V
         ("POST", "/api/v1/documents/{id}/amendments") => json!({"payload": admission_sheet(&day(-2))}),
         ("POST", "/api/v1/drafts") => json!({"kind": "admission_info", "episode_id": world.stay}),
         ("PUT", "/api/v1/drafts/{id}") => json!({"payload": {}}),
+        ("PUT", "/api/v1/facilities/{id}/calendar") => json!({"weekdays": ["mon", "tue", "wed", "thu", "fri", "sat"],
+                                                              "closing_time": "18:00", "national_holidays": "closed",
+                                                              "closed_days": ["12-29..01-03"]}),
         _ => json!({}),
     };
     (concrete, body)

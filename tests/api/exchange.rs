@@ -6,7 +6,7 @@
 use renkei::directory::{FacilityKind, Role};
 use serde_json::{Value, json};
 
-use crate::support::{Answer, TestApp, day, fixture, pointers, spawn_app};
+use crate::support::{Answer, TestApp, day, discharge_record, fixture, pointers, spawn_app};
 
 /// A stay of a known client at the city's hospital, admitted `days_ago`.
 async fn stay(app: &TestApp, days_ago: i64) -> Value {
@@ -211,26 +211,6 @@ async fn a_discharge_referral_goes_to_the_care_office_and_counts_as_a_discharge_
     let refused = app.send_document(&app.city().nurse, &body).await;
     assert_eq!(refused.status, 422);
     assert_eq!(pointers(&refused), ["/payload/header/written_on", "/payload/condition/diagnoses/1/onset_date"]);
-}
-
-/// The example 退院・退所情報記録書 for a stay admitted `admitted_days_ago`, with interviews
-/// (days ago, method).
-fn discharge_record(admitted_days_ago: i64, interviews: &[(i64, &str)]) -> Value {
-    let mut record = fixture("discharge_record_v1_full");
-    record["header"]["written_on"] = json!(day(0));
-    record["header"]["admission_date"] = json!(day(-admitted_days_ago));
-    record["header"]["planned_discharge_date"] = json!(day(3));
-    let template = record["interviews"][0].clone();
-    record["interviews"] = interviews
-        .iter()
-        .map(|(ago, method)| {
-            let mut row = template.clone();
-            row["interviewed_on"] = json!(day(-ago));
-            row["method"] = json!(method);
-            row
-        })
-        .collect();
-    record
 }
 
 /// The stay's contacts of `kind`: (date, method), oldest first.

@@ -47,7 +47,7 @@ async fn a_care_manager_whose_client_was_admitted_is_reminded_once_on_the_deadli
     app.client_of_care_office("0100000001").await;
     let stay = app.admission("0100000001", &day(0)).await;
     let rules = renkei::survey::rules::select("default").unwrap();
-    let deadline = rules.admission_info_deadline.last_day(renkei::calendar::today(), None);
+    let deadline = rules.admission_info_deadline.last_day(renkei::calendar::today(), today_closed());
 
     assert_eq!(remind(&app, japan(deadline, 8)), 0, "not before 09:00 on the deadline day");
     assert_eq!(remind(&app, japan(deadline, 10)), 2);
@@ -60,6 +60,31 @@ async fn a_care_manager_whose_client_was_admitted_is_reminded_once_on_the_deadli
     assert_eq!(remind(&app, japan(deadline + Duration::days(1), 10)), 0);
     assert_eq!(mails_about(&app, Topic::AdmissionInfoDue).len(), 2);
     assert!(stay["id"].is_string());
+}
+
+/// Whether today is no business day under the default calendar (a weekend, a national holiday,
+/// the year end): an admission today then has until tomorrow.
+fn today_closed() -> bool {
+    let calendar = renkei::business_calendar::BusinessCalendar::default();
+    !calendar.is_business_day(renkei::calendar::today(), renkei::holidays::Holidays::carried())
+}
+
+#[tokio::test]
+async fn the_deadline_follows_the_care_offices_own_business_calendar() {
+    let app = spawn_app().await;
+    app.client_of_care_office("0100000001").await;
+    // The office is closed on today's weekday: an admission today may be answered tomorrow.
+    let today = renkei::calendar::today();
+    let open: Vec<&str> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        .into_iter()
+        .filter(|d| *d != today.format("%a").to_string().to_lowercase())
+        .collect();
+    let calendar = json!({"weekdays": open, "closing_time": "17:30", "national_holidays": "open", "closed_days": []});
+    let path = format!("/api/v1/facilities/{}/calendar", app.city().care_office);
+    assert_eq!(app.put(&path, &app.city().care_manager, &calendar).await.status, 200);
+    app.admission("0100000001", &day(0)).await;
+    assert_eq!(remind(&app, japan(today, 10)), 0, "not on a day the office is closed");
+    assert_eq!(remind(&app, japan(today + Duration::days(1), 10)), 2, "on its next day");
 }
 
 #[tokio::test]
@@ -76,7 +101,7 @@ async fn no_reminder_once_the_admission_sheet_or_a_phone_call_was_recorded() {
         .await;
     assert_eq!(recorded.status, 201, "{}", recorded.body);
     let rules = renkei::survey::rules::select("default").unwrap();
-    let deadline = rules.admission_info_deadline.last_day(renkei::calendar::today(), None);
+    let deadline = rules.admission_info_deadline.last_day(renkei::calendar::today(), today_closed());
     assert_eq!(remind(&app, japan(deadline, 10)), 0);
 }
 

@@ -33,6 +33,9 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from renkei_cli import Renkei  # noqa: E402  (the oracles' shared runner)
+
 ROOT = Path(__file__).resolve().parents[2]
 DAY = dt.timedelta(days=1)
 
@@ -282,43 +285,6 @@ def expected_survey(stays, contacts_of, facilities, rules, start, end, group_by)
 # ---------------------------------------------------------------------------------------------
 # Running Renkei
 
-
-class Renkei:
-    def __init__(self, binary, work):
-        self.binary, self.work = binary, work
-        self.env = dict(os.environ, RUST_LOG="warn")
-        self.drop = None
-        server = os.environ.get("TEST_DATABASE_URL")
-        if server:
-            name = f"renkei_oracle_{os.getpid()}"
-            subprocess.run(["psql", server, "-qc", f"CREATE DATABASE {name}"], check=True)
-            self.env["DATABASE_URL"] = server.rsplit("/", 1)[0] + "/" + name
-            self.drop = (server, name)
-            self.engine = "PostgreSQL"
-        else:
-            self.env["DATABASE_URL"] = f"sqlite://{work}/oracle.db"
-            self.engine = "SQLite"
-
-    def close(self):
-        if self.drop:
-            server, name = self.drop
-            subprocess.run(["psql", server, "-qc", f"DROP DATABASE {name} WITH (FORCE)"], check=True)
-
-    def run(self, args, rules="default"):
-        done = subprocess.run([self.binary, *args], env=dict(self.env, HANDBOOK_RULES=rules),
-                              capture_output=True)
-        if done.returncode != 0:
-            sys.exit(f"renkei {' '.join(args)} failed ({done.returncode}):\n"
-                     f"{done.stderr.decode(errors='replace')}")
-        return done.stdout
-
-    def import_rows(self, table, header, rows):
-        path = Path(self.work) / f"{table}-{len(os.listdir(self.work))}.csv"
-        with open(path, "w", newline="", encoding="utf-8") as f:
-            writer = csv.writer(f)
-            writer.writerow(header)
-            writer.writerows(rows)
-        return self.run(["import", table, str(path)]).decode()
 
 
 def period_args(start, end, as_fiscal_year):

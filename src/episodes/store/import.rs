@@ -50,6 +50,7 @@ struct NewEpisode {
     care_level: Option<&'static str>,
     admitted_on: Day,
     admitted_day: i32,
+    admitted_at: Option<Stamp>,
     discharged_on: Option<Day>,
     discharged_day: Option<i32>,
     destination: Option<&'static str>,
@@ -72,6 +73,7 @@ type Stored = (
     Option<chrono::NaiveDate>,
     Option<String>,
     bool,
+    Option<chrono::NaiveDateTime>,
 );
 
 /// A stay of the file, ready to be written: made on the checking thread (`StaysRead::take`),
@@ -90,7 +92,7 @@ impl ImportedStay {
     /// Whether the stored stay says the same as the file.
     fn same_as(&self, stored: &Stored) -> bool {
         let new = &self.new;
-        let (_, hospital, office, client, level, admitted, discharged, destination, excluded) = stored;
+        let (_, hospital, office, client, level, admitted, discharged, destination, excluded, admitted_at) = stored;
         (hospital.as_str(), office.as_deref(), client, level.as_deref())
             == (new.hospital_id.as_str(), new.care_office_id.as_ref().map(Id::as_str), &new.client_ref, new.care_level)
             && (admitted, discharged, destination.as_deref(), excluded)
@@ -100,6 +102,7 @@ impl ImportedStay {
                     new.destination,
                     &new.excluded,
                 )
+            && admitted_at.as_ref() == new.admitted_at.as_ref().map(|a| &a.value)
     }
 }
 
@@ -133,6 +136,7 @@ impl<'f> StaysRead<'f> {
             care_level: row.care_level,
             admitted_on: row.admitted_on.into(),
             admitted_day: day_number(row.admitted_on),
+            admitted_at: row.admitted_at.map(Stamp::from),
             discharged_on: row.discharged_on.map(Day::from),
             discharged_day: row.discharged_on.map(day_number),
             destination: row.destination.map(<&str>::from),
@@ -200,6 +204,7 @@ pub fn import<'f, R, E: From<diesel::result::Error>>(
                             episodes::care_level.eq(wanted.care_level),
                             episodes::admitted_on.eq(wanted.admitted_on.value),
                             episodes::admitted_day.eq(wanted.admitted_day),
+                            episodes::admitted_at.eq(wanted.admitted_at.map(|a| a.value)),
                             episodes::discharged_on.eq(wanted.discharged_on.map(|d| d.value)),
                             episodes::discharged_day.eq(wanted.discharged_day),
                             episodes::destination.eq(wanted.destination),
@@ -255,6 +260,7 @@ fn stored_stays(conn: &mut DbConnection, chunk: &[ImportedStay]) -> QueryResult<
                 episodes::discharged_on,
                 episodes::destination,
                 episodes::excluded,
+                episodes::admitted_at,
             ),
         ))
         .load::<(Option<String>, Stored)>(conn)?

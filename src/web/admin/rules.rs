@@ -22,32 +22,16 @@ fn item(term: &'static str, lines: Vec<String>) -> Item {
     Item { term, lines }
 }
 
-fn weekday(day: &str) -> &str {
-    match day {
-        "mon" => "月",
-        "tue" => "火",
-        "wed" => "水",
-        "thu" => "木",
-        "fri" => "金",
-        "sat" => "土",
-        "sun" => "日",
-        other => other,
-    }
-}
-
 /// The admission-sheet deadline in words.
 pub fn deadline(deadline: &Deadline) -> Vec<String> {
     match deadline {
-        Deadline::Kasan2024 { business_days, closing_time, holidays } => {
-            let days: Vec<&str> = business_days.iter().map(|d| weekday(d)).collect();
-            let mut lines = vec![
-                "入院時情報連携加算（令和6年度改定）の基準：入院日のうちに提供（営業時間外・休日の入院は、次の営業日まで）".to_owned(),
-                format!("営業日：{}曜日、受付は{closing_time}まで", days.join("・")),
-            ];
-            if let Some(holidays) = holidays.as_ref().filter(|h| !h.is_empty()) {
-                lines.push(format!("休業日として登録された日：{}日", holidays.len()));
-            }
-            lines
+        Deadline::Kasan2024 { .. } => {
+            let calendar = crate::business_calendar::default_of(deadline);
+            vec![
+                "入院時情報連携加算（Ⅰ）（令和6年度改定）の基準：入院日のうちに提供。営業時間外（営業終了時刻以降）や営業日でない日の入院は、翌日まで".to_owned(),
+                "営業日と営業終了時刻は居宅介護支援事業所ごとの設定によります（国民の祝日・振替休日・国民の休日は内閣府の「国民の祝日」による）".to_owned(),
+                format!("設定のない事業所の既定：{}", calendar.describe()),
+            ]
         }
         Deadline::WithinDays { days } => vec![format!("入院日を1日目として{days}日目までに提供")],
     }
@@ -124,6 +108,11 @@ mod tests {
         assert!(text.iter().any(|l| l.contains("3日以内の短期入院")));
         assert!(text.iter().any(|l| l.contains("31日後の締切日")));
         let default = crate::survey::rules::select("default").unwrap_or_else(|e| panic!("{e}"));
-        assert!(deadline(&default.admission_info_deadline)[1].contains("月・火・水・木・金曜日"));
+        let lines = deadline(&default.admission_info_deadline);
+        assert!(lines[0].contains("翌日まで"), "{lines:?}");
+        assert!(
+            lines[2].contains("月・火・水・木・金（17:30まで）、祝日は休み、休業日：毎年12月29日〜1月3日"),
+            "{lines:?}"
+        );
     }
 }

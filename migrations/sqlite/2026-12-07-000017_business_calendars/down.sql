@@ -1,0 +1,2 @@
+DROP TABLE national_holidays;
+DROP TABLE business_calendars;
