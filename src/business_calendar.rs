@@ -47,6 +47,15 @@ impl ClosedDays {
         }
     }
 
+    /// As a page's form shows it to be edited: 12/29〜1/3, 8/14, 2026/8/14 (`parse` reads it back).
+    pub fn typed(self) -> String {
+        match self {
+            Self::Date(day) => format!("{}/{}/{}", day.year(), day.month(), day.day()),
+            Self::Yearly { from, to } if from == to => format!("{}/{}", from.0, from.1),
+            Self::Yearly { from, to } => format!("{}/{}〜{}/{}", from.0, from.1, to.0, to.1),
+        }
+    }
+
     /// As the pages write it: 毎年12月29日〜1月3日, 2026年8月14日.
     pub fn label(self) -> String {
         match self {
@@ -222,7 +231,7 @@ impl CalendarSettings {
                 None => errors.push(FieldError::new(
                     format!("/closed_days/{i}"),
                     "format",
-                    format!("「休業日」の「{text}」を読めません（12-29..01-03、08-14、2026-08-14 の形）"),
+                    format!("「休業日」の「{text}」を読めません（12/29〜1/3、8/14、2026/8/14 の形）"),
                 )),
             }
         }
@@ -373,5 +382,9 @@ mod tests {
         assert!(calendar.is_business_day(date(2026, 8, 22), holidays));
         assert_eq!(calendar.settings(true).closed_days, ["08-13..08-15", "2026-08-20"]);
         assert!(calendar.describe().contains("月・土（18:00まで）"));
+        for days in &calendar.closed_days {
+            assert_eq!(ClosedDays::parse(&days.typed()), Some(*days), "{}", days.typed());
+        }
+        assert_eq!(ClosedDays::parse("12/29〜1/3"), Some(YEAR_END));
     }
 }

@@ -391,13 +391,18 @@ fn check_contacts(
 /// spreadsheet would run: the rows are what the file said).
 pub fn write_rejects(path: &Path, table: Table, rejected: &[Rejected]) -> Result<(), ImportError> {
     let fail = |e: &dyn std::fmt::Display| ImportError::Unreadable(format!("{} に書けません: {e}", path.display()));
-    let header: Vec<String> =
-        ["line", "reason"].into_iter().chain(table.columns().iter().copied()).map(str::to_owned).collect();
-    let rows = rejected.iter().map(|row| {
-        [row.line.to_string(), row.reasons.join(" / ")]
-            .into_iter()
-            .chain(row.fields.iter().cloned())
-            .collect::<Vec<_>>()
+    // As wide as the widest row: a file may leave out optional columns, or a row have more.
+    let width = rejected.iter().map(|r| r.fields.len()).max().unwrap_or_default().max(table.required());
+    let header: Vec<String> = ["line", "reason"]
+        .into_iter()
+        .chain((0..width).map(|i| table.columns().get(i).copied().unwrap_or_default()))
+        .map(str::to_owned)
+        .collect();
+    let rows = rejected.iter().map(move |row| {
+        let mut cells: Vec<String> = [row.line.to_string(), row.reasons.join(" / ")].into();
+        cells.extend(row.fields.iter().cloned());
+        cells.resize(width + 2, String::new());
+        cells
     });
     let body = crate::spreadsheet::file(std::iter::once(header).chain(rows), crate::spreadsheet::Encoding::Utf8)
         .map_err(|e| fail(&e))?;

@@ -2,6 +2,7 @@
 //! migrations, backups and restores, a server killed under load, and mail workers.
 
 mod backup;
+mod claims;
 mod cli;
 mod crash;
 mod mail;

@@ -187,7 +187,7 @@ pub async fn show(
             ..Value::from_serialize(visitor.frame("/claims")),
             ..context! {
                 month => format!("{}年{}月", period.from.year(), period.from.month()),
-                month_value => format!("{}-{:02}", period.from.year(), period.from.month()),
+                months => months(period),
                 previous => month_link(period, -1, asked),
                 next => month_link(period, 1, asked),
                 rows => rows(&claims),
@@ -281,7 +281,7 @@ async fn calendar_page(
                 admin => visitor.principal().role == Role::Admin,
                 weekdays, closing_time => settings.closing_time,
                 holidays_closed => settings.national_holidays == "closed",
-                closed_days => settings.closed_days.join("\n"),
+                closed_days => typed_closed_days(&settings.closed_days),
                 upcoming, errors,
             }
         },
@@ -349,4 +349,31 @@ fn by_form_field(errors: &[crate::error::FieldError]) -> std::collections::BTree
         fields.entry(field).or_insert_with(|| error.message.clone());
     }
     fields
+}
+
+/// The closed days as the form shows them: one per line, 12/29〜1/3 rather than 12-29..01-03.
+fn typed_closed_days(closed_days: &[String]) -> String {
+    closed_days
+        .iter()
+        .map(|text| crate::business_calendar::ClosedDays::parse(text).map_or_else(|| text.clone(), |d| d.typed()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The months a visitor may choose: the last two years, newest first, and the one shown.
+fn months(shown: Period) -> Vec<minijinja::Value> {
+    let today = calendar::today();
+    let newest = today.year() * 12 + today.month0() as i32;
+    let shown = shown.from.year() * 12 + shown.from.month0() as i32;
+    let mut all: Vec<i32> = (0..24).map(|back| newest - back).collect();
+    if !all.contains(&shown) {
+        all.push(shown);
+        all.sort_unstable_by(|a, b| b.cmp(a));
+    }
+    all.into_iter()
+        .map(|m| {
+            let (year, month) = (m.div_euclid(12), m.rem_euclid(12) + 1);
+            context! { value => format!("{year}-{month:02}"), label => format!("{year}年{month}月"), selected => m == shown }
+        })
+        .collect()
 }

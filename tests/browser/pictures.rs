@@ -67,6 +67,14 @@ const PAGES: &[Page] = &[
         path: "/outbox?kind=discharge_record",
         follow: Some("table.list tbody a[href^='/documents/']"),
     },
+    Page { name: "claims", user: Some(CARE_MANAGER), path: "/claims", follow: None },
+    Page {
+        name: "claims-stay",
+        user: Some(CARE_MANAGER),
+        path: "/claims",
+        follow: Some("table.claims tbody a[href^='/episodes/']"),
+    },
+    Page { name: "office-calendar", user: Some(CARE_MANAGER), path: "/claims/calendar", follow: None },
     Page {
         name: "assignment",
         user: Some(CENTRE),

@@ -177,7 +177,8 @@ async fn the_rules_in_force_are_summarised_in_japanese() {
     assert!(html.contains("default 第1版"));
     assert!(html.contains("退院日の5日前までに連絡したもの"));
     assert!(html.contains("入院時情報連携加算"));
-    assert!(html.contains("月・火・水・木・金曜日"));
+    assert!(html.contains("営業日：月・火・水・木・金（17:30まで）"), "the default office calendar");
+    assert!(html.contains("翌日まで"), "the deadline as the code computes it");
 }
 
 #[tokio::test]
