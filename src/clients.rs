@@ -296,7 +296,7 @@ pub fn known_patient(conn: &mut DbConnection, new: &NewClient) -> Result<Option<
 /// A name as compared in a search or a link: in Unicode's compatibility form (NFKC: half-width
 /// カナ as full-width, full-width letters and spaces as plain ones), without spaces, hiragana as
 /// katakana. 「れんけい　はなこ」, 「ﾚﾝｹｲ ﾊﾅｺ」 and 「レンケイハナコ」 compare equal.
-fn compact(name: &str) -> String {
+pub fn compact(name: &str) -> String {
     let normalized = icu_normalizer::ComposingNormalizerBorrowed::new_nfkc().normalize(name);
     let compacted: String = normalized.chars().filter(|c| !c.is_whitespace()).collect();
     crate::forms::text::katakana(&compacted)

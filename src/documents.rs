@@ -222,3 +222,12 @@ pub(crate) fn visible(conn: &mut DbConnection, principal: &Principal, id: Uuid) 
         .filter(|s| s.sender.id == principal.facility_id || s.recipient.id == principal.facility_id)
         .ok_or(AppError::NotFound("document"))
 }
+
+/// How many documents the visitor's facility received that nobody there has opened yet (for
+/// the menu's 受信箱); none for roles without an inbox.
+pub fn unread_count(conn: &mut DbConnection, principal: &Principal) -> Result<i64, AppError> {
+    match principal.role {
+        Role::DischargeNurse | Role::CareManager => Ok(store::count_unread(conn, principal.facility_id)?),
+        Role::Coordinator | Role::Admin => Ok(0),
+    }
+}

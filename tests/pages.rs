@@ -6,5 +6,6 @@ mod attachments;
 mod authz;
 mod dashboard;
 mod episodes;
+mod inbox;
 mod sign_in;
 mod write;

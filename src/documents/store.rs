@@ -136,6 +136,18 @@ pub struct Listing {
     pub offset: i64,
 }
 
+/// How many documents the facility received and nobody there has opened yet (in their current
+/// revision): the count beside 受信箱 in the menu.
+pub fn count_unread(conn: &mut DbConnection, facility: Uuid) -> QueryResult<i64> {
+    let current = documents::current_revision.nullable();
+    documents::table
+        .filter(documents::recipient_facility_id.eq(facility.to_string()))
+        .filter(documents::sender_facility_id.ne(documents::recipient_facility_id))
+        .filter(documents::read_revision.is_null().or(documents::read_revision.ne(current)))
+        .count()
+        .get_result(conn)
+}
+
 /// One side's documents, filtered, sorted and paged in the query.
 pub fn list(
     conn: &mut DbConnection,
@@ -160,11 +172,27 @@ pub fn list(
         query = query.filter(documents::episode_id.eq(episode.to_string()));
     }
     if let Some(name) = listing.client_name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-        let escaped: String =
-            name.chars().flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] }).collect();
+        let escape = |text: &str| -> String {
+            text.chars().flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] }).collect()
+        };
+        let escaped = escape(name);
         let pattern = format!("%{escaped}%");
-        query = query
-            .filter(clients::name.like(pattern.clone()).escape('\\').or(clients::name_kana.like(pattern).escape('\\')));
+        // フリガナ however it is typed (hiragana, half-width, with or without spaces) against the
+        // stored one without its spaces; the name as typed, and without spaces.
+        let compact = escape(&crate::clients::compact(name));
+        let compact_pattern = format!("%{compact}%");
+        let without_spaces = |column: &str| {
+            sql::<diesel::sql_types::Bool>(&format!("REPLACE(REPLACE({column}, ' ', ''), '\u{3000}', '') LIKE "))
+                .bind::<diesel::sql_types::Text, _>(compact_pattern.clone())
+                .sql(" ESCAPE '\\'")
+        };
+        query = query.filter(
+            clients::name
+                .like(pattern)
+                .escape('\\')
+                .or(without_spaces("clients.name"))
+                .or(without_spaces("clients.name_kana")),
+        );
     }
     let current = documents::current_revision.nullable();
     let unread = documents::read_revision.is_null().or(documents::read_revision.ne(current));

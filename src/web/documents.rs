@@ -126,8 +126,14 @@ fn line(s: DocumentSummary, side: Side, overdue: bool) -> Line {
         facility,
         person,
         sent_at: japanese_time(&s.sent_at),
-        status: s.status.into(),
-        status_label: s.status_label,
+        status: if unread && side == Side::Inbox { "unread" } else { s.status.into() },
+        // The recipient's state (未読 / 既読 / 確認済); the sender's (送信済 / 配信済 / 既読 /
+        // 確認済, or 配信失敗 when a mail of it could not be delivered).
+        status_label: match side {
+            Side::Inbox if unread => "未読".to_owned(),
+            Side::Outbox if s.delivery.failed > 0 && unread => "配信失敗".to_owned(),
+            _ => s.status_label,
+        },
         unread,
         overdue,
         revision: s.revision,

@@ -128,11 +128,13 @@ pub struct NavItem {
     pub href: &'static str,
     pub label: &'static str,
     pub current: bool,
+    /// A count shown beside the label (unread documents, beside 受信箱).
+    pub count: i64,
 }
 
 impl Frame {
     /// The frame for the visitor signed in with `session` on the page at `path`.
-    pub fn of(session: &crate::auth::session::Session, path: &str) -> Self {
+    pub fn of(session: &crate::auth::session::Session, path: &str, unread: i64) -> Self {
         let principal = &session.principal;
         let items: &[(&str, &str)] = match principal.role {
             Role::DischargeNurse => {
@@ -162,6 +164,7 @@ impl Frame {
                     href,
                     label,
                     current: path == *href || path.starts_with(&format!("{href}/")),
+                    count: if *href == "/inbox" { unread } else { 0 },
                 })
                 .collect(),
         }

@@ -24,6 +24,8 @@ type Boxed<T> = Pin<Box<dyn Future<Output = Result<T, PageError>>>>;
 /// A signed-in visitor; without a live session, the page sends them to sign in (and back).
 pub struct SignedIn {
     pub session: Session,
+    /// Documents the visitor's facility received and nobody has opened: shown beside 受信箱.
+    pub unread: i64,
 }
 
 impl SignedIn {
@@ -33,7 +35,7 @@ impl SignedIn {
 
     /// What the page at `path` shows around its content for this visitor.
     pub fn frame(&self, path: &str) -> super::pages::Frame {
-        super::pages::Frame::of(&self.session, path)
+        super::pages::Frame::of(&self.session, path, self.unread)
     }
 }
 
@@ -56,11 +58,16 @@ async fn signed_in(request: &HttpRequest) -> Result<SignedIn, PageError> {
     let Some(secret) = request.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()) else {
         return Err(PageError::SignIn { next });
     };
-    let session = blocking(&state, move |conn, _| session::resume(conn, &secret)).await?;
-    let Some(session) = session else { return Err(PageError::SignIn { next }) };
+    let resumed = blocking(&state, move |conn, _| {
+        let Some(session) = session::resume(conn, &secret)? else { return Ok(None) };
+        let unread = crate::documents::unread_count(conn, &session.principal)?;
+        Ok::<_, crate::error::AppError>(Some((session, unread)))
+    })
+    .await?;
+    let Some((session, unread)) = resumed else { return Err(PageError::SignIn { next }) };
     // The audit middleware records reads of client data by this principal.
     request.extensions_mut().insert(session.principal.clone());
-    Ok(SignedIn { session })
+    Ok(SignedIn { session, unread })
 }
 
 /// The fields of a posted form, in order (check boxes repeat a name).

@@ -1,4 +1,4 @@
-//! The hospital's side: the inbox, a document, and acknowledging it with one click.
+//! The hospital's side: the inbox, a document, and acknowledging it with one click once opened.
 
 use super::Browser;
 use crate::support::{PASSWORD, spawn_app};
@@ -16,7 +16,9 @@ async fn a_nurse_signs_in_opens_a_sheet_from_the_inbox_and_acknowledges_it_with_
     assert_eq!(browser.path().await, "/inbox");
     let row = browser.text("table.list tbody tr").await;
     assert!(row.contains("連携 花子") && row.contains("さくら居宅"), "the inbox shows the sheet: {row}");
-    assert!(row.contains("送信済") && !row.contains("確認済"), "a new sheet is not acknowledged yet: {row}");
+    assert!(row.contains("未読") && !row.contains("確認済"), "a sheet nobody opened is 未読: {row}");
+    assert!(!row.contains("確認"), "確認 only from the opened sheet: {row}");
+    assert_eq!(browser.text("nav a[href='/inbox'] .count").await, "1", "the menu counts it");
     let class =
         browser.client.find(fantoccini::Locator::Css("table.list tbody tr")).await.expect("row").attr("class").await;
     assert!(class.expect("class").unwrap_or_default().contains("unread"), "and stands out as unread");
@@ -34,4 +36,6 @@ async fn a_nurse_signs_in_opens_a_sheet_from_the_inbox_and_acknowledges_it_with_
 
     browser.open("/inbox").await;
     assert!(browser.text("table.list tbody tr").await.contains("確認済"), "the inbox shows it acknowledged");
+    let menu = browser.text("nav a[href='/inbox']").await;
+    assert_eq!(menu, "受信箱", "nothing unread is counted any more");
 }

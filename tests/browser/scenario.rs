@@ -1,6 +1,6 @@
 //! The whole liaison in a real browser, as its three users do it: the care manager writes the
 //! admission sheet in the page, gets a field error back and corrects it; the hospital's nurse
-//! acknowledges it from the inbox, sends the discharge notice and records the discharge; the
+//! acknowledges it once opened, sends the discharge notice and records the discharge; the
 //! coordinator sees the notice's lead time on the dashboard.
 
 use fantoccini::Locator;
@@ -102,12 +102,14 @@ async fn an_admission_and_a_discharge_are_exchanged_and_counted() {
     assert!(browser.text("p.notice").await.contains("送信しました"));
     sign_out(&browser).await;
 
-    // The nurse acknowledges it from the inbox in one click.
+    // The nurse opens it from the inbox and acknowledges it in one click.
     browser.sign_in("nurse@h1.example.jp", PASSWORD).await;
     assert_eq!(browser.path().await, "/inbox");
     assert!(browser.text("tbody tr").await.contains("入院時情報提供書"));
-    browser.click("tbody tr form[action$='/acknowledge'] button").await;
+    browser.click("tbody tr a[href^='/documents/']").await;
+    browser.click(".actions button.primary").await;
     browser.page_is_clean().await;
+    browser.open("/inbox").await;
     assert!(browser.text("tbody tr").await.contains("確認済"));
 
     // She sends the discharge notice (planned for today) and records the discharge.
