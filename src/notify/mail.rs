@@ -128,6 +128,9 @@ mod tests {
             assert!(mail.html.contains("&lt;本店&gt;"), "{topic:?}: {}", mail.html);
             assert!(!mail.html.contains("<本店>"), "{topic:?}");
             assert!(mail.text.contains("<本店>"), "{topic:?}");
+            // One word per thing: the pages say サインイン.
+            assert!(mail.text.contains("サインイン") && !mail.text.contains("ログイン"), "{topic:?}");
+            assert!(mail.html.contains("サインイン") && !mail.html.contains("ログイン"), "{topic:?}");
         }
     }
 
