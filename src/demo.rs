@@ -190,11 +190,11 @@ fn load(conn: &mut DbConnection, notifier: &crate::notify::Notifier) -> Result<(
     )?;
     clients::register(conn, cm2, person("青葉 茂", "アオバ シゲル", "1939-05-05", Sex::Male, "0100000004", "要介護1"))?;
 
-    // 1. The hospital registers 花子's admission three days ago; her care manager sends the
-    //    admission sheet the same day, and the hospital acknowledges it.
+    // 1. The hospital registers 花子's admission today; her care manager sends the admission
+    //    sheet the same day (入院時情報連携加算（Ⅰ）), and the hospital acknowledges it.
     //    The hospital's 入院連絡 reached her care office first.
-    let stay = episodes::register_admission(conn, nurse1, admission(&hanako, day(-3)))?;
-    let notice = admission_notice(&hanako, day(-3), true);
+    let stay = episodes::register_admission(conn, nurse1, admission(&hanako, day(0)))?;
+    let notice = admission_notice(&hanako, day(0), true);
     documents::send(
         conn,
         &schemas,
@@ -202,7 +202,7 @@ fn load(conn: &mut DbConnection, notifier: &crate::notify::Notifier) -> Result<(
         nurse1,
         about_stay(DocumentKind::AdmissionNotice, office1, stay, notice),
     )?;
-    let sheet = admission_sheet(&hanako, day(-3), "連携市民病院", "居宅介護支援事業所さくら", "支援 健一");
+    let sheet = admission_sheet(&hanako, day(0), "連携市民病院", "居宅介護支援事業所さくら", "支援 健一");
     let sent = documents::send(
         conn,
         &schemas,
