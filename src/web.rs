@@ -13,6 +13,7 @@ pub mod documents;
 pub mod drafts;
 pub mod episodes;
 pub mod form;
+pub mod help;
 pub mod mask;
 pub mod pages;
 pub mod print;
@@ -79,6 +80,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(claims::download)
         .service(claims::calendar_form)
         .service(claims::set_calendar)
+        .service(help::contents)
+        // Before `/help/{chapter}`, which would take "screenshots" for a chapter.
+        .service(help::screenshot)
+        .service(help::chapter)
         .service(dashboard::show)
         .service(dashboard::csv)
         .service(dashboard::report)
@@ -130,6 +135,9 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/claims.csv", Access::Claims),
     ("GET", "/claims/calendar", Access::OfficeCalendar),
     ("POST", "/claims/calendar", Access::OfficeCalendar),
+    ("GET", "/help", Access::Anyone),
+    ("GET", "/help/{chapter}", Access::Anyone),
+    ("GET", "/help/screenshots/{name}", Access::Anyone),
     ("GET", "/dashboard", Access::Statistics),
     ("GET", "/dashboard/survey.csv", Access::Statistics),
     ("GET", "/dashboard/report.html", Access::Statistics),

@@ -6,6 +6,7 @@ mod attachments;
 mod authz;
 mod dashboard;
 mod episodes;
+mod help;
 mod inbox;
 mod sign_in;
 mod write;

@@ -16,6 +16,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("print.js", "text/javascript; charset=utf-8", include_str!("static/print.js")),
     ("dashboard.css", "text/css; charset=utf-8", include_str!("static/dashboard.css")),
     ("claims.css", "text/css; charset=utf-8", include_str!("static/claims.css")),
+    ("help.css", "text/css; charset=utf-8", include_str!("static/help.css")),
 ];
 
 /// An asset by name; 404 for any other.

@@ -28,6 +28,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("episodes/show.html", include_str!("templates/episodes/show.html")),
     ("dashboard/show.html", include_str!("templates/dashboard/show.html")),
     ("claims/list.html", include_str!("templates/claims/list.html")),
+    ("help.html", include_str!("templates/help.html")),
     ("claims/calendar.html", include_str!("templates/claims/calendar.html")),
     ("admin/fields.html", include_str!("templates/admin/fields.html")),
     ("admin/index.html", include_str!("templates/admin/index.html")),

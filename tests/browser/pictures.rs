@@ -75,6 +75,7 @@ const PAGES: &[Page] = &[
         follow: Some("table.claims tbody a[href^='/episodes/']"),
     },
     Page { name: "office-calendar", user: Some(CARE_MANAGER), path: "/claims/calendar", follow: None },
+    Page { name: "help", user: Some(CARE_MANAGER), path: "/help/care-manager", follow: None },
     Page {
         name: "assignment",
         user: Some(CENTRE),

@@ -53,7 +53,11 @@ async fn every_listed_page_exists_and_asks_strangers_to_sign_in() {
         let url = format!(
             "{}{}",
             app.address,
-            path.replace("{id}", &some_id).replace("{window}", &some_id).replace("{attachment_id}", &some_id)
+            path.replace("{id}", &some_id)
+                .replace("{window}", &some_id)
+                .replace("{attachment_id}", &some_id)
+                .replace("{chapter}", "nurse")
+                .replace("{name}", "inbox.png")
         );
         let answer = match *method {
             "GET" => client.get(&url).send().await.unwrap(),
