@@ -144,14 +144,13 @@ impl BusinessCalendar {
         self.is_business_day(date, holidays) && time >= self.closing_time
     }
 
-    /// The calendar as the API gives it.
-    pub fn settings(&self, set: bool) -> CalendarSettings {
+    /// The calendar as the API and the import write it.
+    pub fn settings(&self) -> CalendarSettings {
         CalendarSettings {
             weekdays: self.weekdays.iter().map(|d| weekday_names(*d).0.to_owned()).collect(),
             closing_time: self.closing_time.format("%H:%M").to_string(),
             national_holidays: if self.national_holidays_closed { "closed" } else { "open" }.into(),
             closed_days: self.closed_days.iter().map(|c| c.text()).collect(),
-            set: Some(set),
         }
     }
 
@@ -182,9 +181,33 @@ pub struct CalendarSettings {
     /// `MM-DD` every year, or `YYYY-MM-DD` once.
     #[serde(default)]
     pub closed_days: Vec<String>,
-    /// In answers: whether the office set its calendar (false: the default applies).
-    #[serde(default, skip_deserializing)]
-    pub set: Option<bool>,
+}
+
+/// An office's calendar as the API answers it: the settings, and whether the office set them.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OfficeCalendar {
+    pub weekdays: Vec<String>,
+    pub closing_time: String,
+    pub national_holidays: String,
+    pub closed_days: Vec<String>,
+    /// Whether the office set its calendar (false: the default applies).
+    pub set: bool,
+}
+
+impl OfficeCalendar {
+    pub fn new(settings: CalendarSettings, set: bool) -> Self {
+        let CalendarSettings { weekdays, closing_time, national_holidays, closed_days } = settings;
+        Self { weekdays, closing_time, national_holidays, closed_days, set }
+    }
+
+    pub fn settings(&self) -> CalendarSettings {
+        CalendarSettings {
+            weekdays: self.weekdays.clone(),
+            closing_time: self.closing_time.clone(),
+            national_holidays: self.national_holidays.clone(),
+            closed_days: self.closed_days.clone(),
+        }
+    }
 }
 
 impl CalendarSettings {
@@ -362,7 +385,6 @@ mod tests {
             closing_time: "25:00".into(),
             national_holidays: "maybe".into(),
             closed_days: vec!["12-29..01-03".into(), "2026-02-30".into()],
-            set: None,
         };
         let errors = settings.read().err().unwrap_or_default();
         let pointers: Vec<&str> = errors.iter().map(|e| e.pointer.as_str()).collect();
@@ -372,7 +394,6 @@ mod tests {
             closing_time: "18:00".into(),
             national_holidays: "open".into(),
             closed_days: vec!["08-13..08-15".into(), "2026-08-20".into()],
-            set: None,
         };
         let calendar = good.read().unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(calendar.weekdays, [Weekday::Mon, Weekday::Sat]);
@@ -380,7 +401,7 @@ mod tests {
         assert!(calendar.is_business_day(date(2026, 11, 23), holidays), "勤労感謝の日, a Monday, open");
         assert!(!calendar.is_business_day(date(2026, 8, 15), holidays), "お盆, a Saturday, closed");
         assert!(calendar.is_business_day(date(2026, 8, 22), holidays));
-        assert_eq!(calendar.settings(true).closed_days, ["08-13..08-15", "2026-08-20"]);
+        assert_eq!(calendar.settings().closed_days, ["08-13..08-15", "2026-08-20"]);
         assert!(calendar.describe().contains("月・土（18:00まで）"));
         for days in &calendar.closed_days {
             assert_eq!(ClosedDays::parse(&days.typed()), Some(*days), "{}", days.typed());

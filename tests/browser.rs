@@ -17,6 +17,7 @@ mod documents;
 mod pictures;
 mod scenario;
 mod sign_in;
+mod widths;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};

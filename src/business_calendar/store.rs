@@ -19,7 +19,6 @@ fn read(row: Row) -> Option<(Uuid, BusinessCalendar)> {
         closing_time,
         national_holidays,
         closed_days: closed_days.split_whitespace().map(str::to_owned).collect(),
-        set: None,
     };
     Some((facility.parse().ok()?, settings.read().ok()?))
 }
@@ -58,7 +57,7 @@ pub fn of(conn: &mut DbConnection, office: Uuid) -> QueryResult<Option<BusinessC
 
 /// Sets `office`'s calendar (replacing the one it had).
 pub fn save(conn: &mut DbConnection, office: Uuid, calendar: &BusinessCalendar, by: Option<Uuid>) -> QueryResult<()> {
-    let settings = calendar.settings(true);
+    let settings = calendar.settings();
     diesel::delete(business_calendars::table.find(office.to_string())).execute(conn)?;
     diesel::insert_into(business_calendars::table)
         .values((

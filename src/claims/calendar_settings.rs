@@ -4,7 +4,7 @@
 use uuid::Uuid;
 
 use crate::auth::Principal;
-use crate::business_calendar::{self, CalendarSettings};
+use crate::business_calendar::{self, CalendarSettings, OfficeCalendar};
 use crate::db::DbConnection;
 use crate::directory::{self, FacilityKind, Role};
 use crate::error::AppError;
@@ -16,14 +16,14 @@ pub fn get(
     _principal: &Principal,
     rules: &RuleSet,
     office: Uuid,
-) -> Result<CalendarSettings, AppError> {
+) -> Result<OfficeCalendar, AppError> {
     let facility = directory::get(conn, office)?;
     if facility.kind == FacilityKind::Hospital {
         return Err(AppError::NotFound("care office"));
     }
     Ok(match business_calendar::store::of(conn, office)? {
-        Some(calendar) => calendar.settings(true),
-        None => business_calendar::default_of(&rules.admission_info_deadline).settings(false),
+        Some(calendar) => OfficeCalendar::new(calendar.settings(), true),
+        None => OfficeCalendar::new(business_calendar::default_of(&rules.admission_info_deadline).settings(), false),
     })
 }
 
@@ -34,7 +34,7 @@ pub fn set(
     rules: &RuleSet,
     office: Uuid,
     settings: &CalendarSettings,
-) -> Result<CalendarSettings, AppError> {
+) -> Result<OfficeCalendar, AppError> {
     let own = principal.facility_id == office && principal.role == Role::CareManager;
     if !own && principal.role != Role::Admin {
         return Err(AppError::Forbidden("an office's calendar is set by its own staff or an administrator".into()));
@@ -42,7 +42,7 @@ pub fn set(
     get(conn, principal, rules, office)?;
     let calendar = settings.read().map_err(AppError::Invalid)?;
     business_calendar::store::save(conn, office, &calendar, Some(principal.user_id))?;
-    Ok(calendar.settings(true))
+    Ok(OfficeCalendar::new(calendar.settings(), true))
 }
 
 /// The office's calendar in one Japanese sentence (the default's, while it has set none).
@@ -52,8 +52,7 @@ pub fn describe(
     rules: &RuleSet,
     office: Uuid,
 ) -> Result<String, AppError> {
-    let settings = get(conn, principal, rules, office)?;
-    let calendar = settings.read().map_err(AppError::Invalid)?;
-    let set = settings.set.unwrap_or(false);
+    let office_calendar = get(conn, principal, rules, office)?;
+    let (calendar, set) = (office_calendar.settings().read().map_err(AppError::Invalid)?, office_calendar.set);
     Ok(format!("{}{}", calendar.describe(), if set { "" } else { "（既定の設定）" }))
 }

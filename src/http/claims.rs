@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::extract::{CurrentUser, JsonBody};
 use super::write_once;
-use crate::business_calendar::CalendarSettings;
+use crate::business_calendar::{CalendarSettings, OfficeCalendar};
 use crate::claims::calendar_settings;
 use crate::claims::report::{self, ClaimsReport, Period};
 use crate::error::{AppError, Problem};
@@ -76,20 +76,20 @@ pub async fn list(
 /// A care office's business calendar (営業日・営業時間): what the 入院時情報連携加算 and the
 /// admission-sheet deadline count on. `set` is false while the default applies.
 #[utoipa::path(tag = "claims", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = CalendarSettings), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = OfficeCalendar), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
 #[get("/facilities/{id}/calendar")]
 pub async fn get_calendar(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<Uuid>,
-) -> Result<web::Json<CalendarSettings>, AppError> {
+) -> Result<web::Json<OfficeCalendar>, AppError> {
     let id = id.into_inner();
     Ok(web::Json(blocking(&state, move |conn, state| calendar_settings::get(conn, &user.0, &state.rules, id)).await?))
 }
 
 /// Sets a care office's business calendar: by the office's own users or an administrator.
 #[utoipa::path(tag = "claims", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = CalendarSettings,
-    responses((status = 200, body = CalendarSettings), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = OfficeCalendar), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 #[put("/facilities/{id}/calendar")]
 pub async fn set_calendar(
     state: web::Data<AppState>,

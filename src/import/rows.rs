@@ -220,7 +220,6 @@ pub fn business_calendar(values: &[&str]) -> Result<(String, crate::business_cal
         closing_time: f.raw("closing_time").to_owned(),
         national_holidays: f.raw("national_holidays").to_owned(),
         closed_days: f.raw("closed_days").split_whitespace().map(str::to_owned).collect(),
-        set: None,
     };
     let calendar = settings.read().map_err(|errors| {
         let column = |pointer: &str| pointer.trim_start_matches('/').split('/').next().unwrap_or_default().to_owned();

@@ -256,7 +256,7 @@ async fn calendar_page(
         ))
     })
     .await?;
-    let (settings, errors) = typed.unwrap_or((stored.clone(), Default::default()));
+    let (settings, errors) = typed.unwrap_or((stored.settings(), Default::default()));
     let weekdays: Vec<_> = [chrono::Weekday::Mon, chrono::Weekday::Tue, chrono::Weekday::Wed, chrono::Weekday::Thu]
         .into_iter()
         .chain([chrono::Weekday::Fri, chrono::Weekday::Sat, chrono::Weekday::Sun])
@@ -277,7 +277,7 @@ async fn calendar_page(
         context! {
             ..Value::from_serialize(visitor.frame("/claims")),
             ..context! {
-                office => office, office_name => facility.name, set => stored.set.unwrap_or(false),
+                office => office, office_name => facility.name, set => stored.set,
                 admin => visitor.principal().role == Role::Admin,
                 weekdays, closing_time => settings.closing_time,
                 holidays_closed => settings.national_holidays == "closed",
@@ -320,7 +320,6 @@ pub async fn set_calendar(
             .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty())
             .collect(),
-        set: None,
     };
     let principal = posted.visitor.principal().clone();
     let wanted = settings.clone();

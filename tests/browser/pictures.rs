@@ -23,14 +23,14 @@ const ADMIN: &str = "admin@city.example";
 
 /// One page to picture: the file name (without .png), who is signed in (None: nobody), the path
 /// to open, and optionally a link on that page to follow first (a CSS selector).
-struct Page {
+pub(super) struct Page {
     name: &'static str,
     user: Option<&'static str>,
     path: &'static str,
     follow: Option<&'static str>,
 }
 
-const PAGES: &[Page] = &[
+pub(super) const PAGES: &[Page] = &[
     Page { name: "sign-in", user: None, path: "/login", follow: None },
     Page { name: "inbox", user: Some(NURSE), path: "/inbox", follow: None },
     Page {
@@ -93,7 +93,7 @@ const PAGES: &[Page] = &[
 ];
 
 /// The server on a fresh database holding the demo data, as `renkei serve --demo` has it.
-async fn demo_app() -> TestApp {
+pub(super) async fn demo_app() -> TestApp {
     let app = spawn_app_with(Options::default().empty()).await;
     let conn = &mut *app.pool.get().expect("connection");
     renkei::demo::prepare(conn, &app.address).expect("demo data loaded");
@@ -101,7 +101,7 @@ async fn demo_app() -> TestApp {
 }
 
 /// Signs in as the page's user (or out), then opens the page and returns its path.
-async fn visit(browser: &Browser, signed_in: &mut Option<&'static str>, page: &Page) -> String {
+pub(super) async fn visit(browser: &Browser, signed_in: &mut Option<&'static str>, page: &Page) -> String {
     if *signed_in != page.user {
         browser.client.delete_all_cookies().await.expect("signed out");
         if let Some(user) = page.user {
