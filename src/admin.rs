@@ -189,3 +189,41 @@ pub fn set_password(
     session::set_password(conn, &user.email, password)?;
     Ok(user.facility_id)
 }
+
+/// Disables a user (`disable`), or enables them again: while disabled they cannot sign in, their
+/// open sessions end and their API tokens are refused; the user, their records and the audit
+/// log stay. An administrator cannot disable themselves. Answers the user (for the token cache)
+/// and their facility.
+pub fn set_disabled(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    id: Uuid,
+    disable: bool,
+) -> Result<(Uuid, Uuid), AppError> {
+    require_admin(principal, "利用者の停止・再開")?;
+    let user = directory::user(conn, id)?;
+    if disable && user.id == principal.user_id {
+        return Err(AppError::Conflict("自分自身は停止できません".into()));
+    }
+    switch(conn, id, disable)?;
+    Ok((user.id, user.facility_id))
+}
+
+/// The same from the command line (`renkei admin disable-user`, `enable-user`), by address.
+pub fn set_disabled_by_email(conn: &mut DbConnection, email: &str, disable: bool) -> Result<Uuid, AppError> {
+    let (id, _) = crate::directory::store::password_of(conn, email)?
+        .ok_or_else(|| AppError::invalid("/email", "exists", format!("{email} の利用者は登録されていません")))?;
+    switch(conn, id, disable)?;
+    Ok(id)
+}
+
+fn switch(conn: &mut DbConnection, id: Uuid, disable: bool) -> Result<(), AppError> {
+    let at = disable.then(crate::calendar::now);
+    crate::db::write(conn, |conn| {
+        crate::directory::store::set_disabled(conn, id, at)?;
+        if disable {
+            crate::auth::session::end_sessions_of(conn, id)?;
+        }
+        Ok::<_, AppError>(())
+    })
+}

@@ -148,6 +148,13 @@ impl TokenCache {
         entries.get(&hash(secret)).filter(|(_, at)| at.elapsed() < self.ttl).map(|(principal, _)| principal.clone())
     }
 
+    /// Forgets every token of a user (disabled, or their role changed): the next request with
+    /// one of them asks the database.
+    pub fn forget_user(&self, user_id: uuid::Uuid) {
+        let mut entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        entries.retain(|_, (principal, _)| principal.user_id != user_id);
+    }
+
     pub fn put(&self, secret: &str, principal: Principal) {
         let mut entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if entries.len() >= Self::MAX_ENTRIES {

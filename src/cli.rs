@@ -2,6 +2,7 @@
 //! people who run Renkei; the configuration comes from environment variables (docs/configuration.md).
 
 mod data;
+mod windows;
 
 use std::process::ExitCode;
 
@@ -118,6 +119,11 @@ enum AdminCommand {
         #[arg(long)]
         hours: Option<String>,
     },
+    /// Change a contact window: what is given replaces what it says (mail already queued keeps
+    /// the address it was queued for).
+    ChangeWindow(windows::ChangeWindowArgs),
+    /// Remove a contact window: its address receives no more of the facility's mail.
+    RemoveWindow(windows::RemoveWindowArgs),
     /// List the facilities.
     ListFacilities,
     /// List outgoing mail, newest first: queued, sending, delivered or failed.
@@ -132,6 +138,17 @@ enum AdminCommand {
     RetryMail {
         #[arg(long)]
         id: uuid::Uuid,
+    },
+    /// Disable a user: no sign-in, their sessions end, their API tokens are refused (within 30 s
+    /// on every server); the user and their records stay.
+    DisableUser {
+        #[arg(long)]
+        email: String,
+    },
+    /// Enable a disabled user again.
+    EnableUser {
+        #[arg(long)]
+        email: String,
     },
     /// Register a user at a facility.
     CreateUser {
@@ -370,6 +387,24 @@ fn admin(conn: &mut db::DbConnection, command: AdminCommand) -> anyhow::Result<(
             let user =
                 directory::create_user(conn, NewUser { facility_code: facility, name, email, role }).map_err(shown)?;
             println!("アカウントを登録しました: {} ({}) id={}", user.email, user.role.label(), user.id);
+        }
+        AdminCommand::ChangeWindow(args) => {
+            let (facility, window) = (args.facility.clone(), args.window.clone());
+            let changed = windows::change(conn, args).map_err(shown)?;
+            println!("{facility} の連絡窓口「{window}」を変更しました: {}", changed.label);
+        }
+        AdminCommand::RemoveWindow(args) => {
+            let (facility, window) = (args.facility.clone(), args.window.clone());
+            windows::remove(conn, args).map_err(shown)?;
+            println!("{facility} の連絡窓口「{window}」を削除しました");
+        }
+        AdminCommand::DisableUser { email } => {
+            crate::admin::set_disabled_by_email(conn, &email, true).map_err(shown)?;
+            println!("{email} の利用を停止しました（API トークンは30秒以内にすべてのサーバーで拒否されます）");
+        }
+        AdminCommand::EnableUser { email } => {
+            crate::admin::set_disabled_by_email(conn, &email, false).map_err(shown)?;
+            println!("{email} の利用を再開しました");
         }
         AdminCommand::SetPassword { email } => {
             if std::io::IsTerminal::is_terminal(&std::io::stdin()) {

@@ -155,6 +155,8 @@ pub struct User {
     pub email: String,
     pub role: Role,
     pub created_at: NaiveDateTime,
+    /// Since when the user may not sign in nor use a token (an administrator disabled them).
+    pub disabled_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone)]

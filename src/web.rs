@@ -99,7 +99,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(admin::windows::remove)
         .service(admin::users::create)
         .service(admin::users::password_form)
-        .service(admin::users::set_password);
+        .service(admin::users::set_password)
+        .service(admin::users::set_disabled);
 }
 
 /// The page routes and who may open them, for the tests and docs: (method, path, who).
@@ -153,6 +154,8 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("POST", "/admin/facilities/{id}/users", Access::Admin),
     ("GET", "/admin/users/{id}/password", Access::Admin),
     ("POST", "/admin/users/{id}/password", Access::Admin),
+    ("POST", "/admin/users/{id}/disable", Access::Admin),
+    ("POST", "/admin/users/{id}/enable", Access::Admin),
 ];
 
 /// Who may open a page.

@@ -30,6 +30,10 @@ pub struct Opened {
 #[derive(Debug)]
 pub enum SignIn {
     Opened(Opened),
+    /// The right password, but an administrator disabled the account.
+    Disabled {
+        user: Uuid,
+    },
     /// Unknown address, no password set, or the wrong password: the page does not say which.
     /// `user` is the account tried, when it exists (for the audit log only).
     Refused {
@@ -48,7 +52,12 @@ pub fn sign_in(
     let found = crate::directory::store::password_of(conn, email)?;
     let stored = found.as_ref().and_then(|(_, hash)| hash.as_deref());
     match found {
-        Some((user_id, _)) if password::verify(given, stored) => Ok(SignIn::Opened(open(conn, user_id, lifetime)?)),
+        Some((user_id, _)) if password::verify(given, stored) => {
+            if crate::directory::store::is_disabled(conn, user_id)? {
+                return Ok(SignIn::Disabled { user: user_id });
+            }
+            Ok(SignIn::Opened(open(conn, user_id, lifetime)?))
+        }
         found => {
             if found.is_none() {
                 password::verify(given, None);
@@ -83,6 +92,11 @@ pub fn resume(conn: &mut DbConnection, secret: &str) -> Result<Option<Session>, 
 /// Ends the session whose cookie holds `secret` (sign-out).
 pub fn sign_out(conn: &mut DbConnection, secret: &str) -> Result<(), AppError> {
     crate::db::write(conn, |conn| Ok(store::delete_session(conn, &hash(secret)).map(|_| ())?))
+}
+
+/// Ends every session of a user (disabled by an administrator).
+pub fn end_sessions_of(conn: &mut DbConnection, user_id: Uuid) -> Result<usize, AppError> {
+    Ok(store::delete_sessions(conn, Some(user_id))?)
 }
 
 /// Sets the password of the user with that address after checking it, and ends their

@@ -48,12 +48,13 @@ fn to_principal(row: PrincipalRow) -> QueryResult<Principal> {
     })
 }
 
-/// The principal behind an unrevoked token, by the token's hash.
+/// The principal behind an unrevoked token of a user not disabled, by the token's hash.
 pub fn find_principal(conn: &mut DbConnection, token_hash: &str) -> QueryResult<Option<Principal>> {
     api_tokens::table
         .inner_join(users::table.inner_join(facilities::table))
         .filter(api_tokens::token_hash.eq(token_hash))
         .filter(api_tokens::revoked_at.is_null())
+        .filter(users::disabled_at.is_null())
         .select(PRINCIPAL_COLUMNS)
         .first::<PrincipalRow>(conn)
         .optional()?
@@ -113,11 +114,13 @@ pub fn insert_session(
     Ok(id)
 }
 
-/// The live session with that secret's hash: its id, CSRF token and principal.
+/// The live session with that secret's hash, of a user not disabled: its id, CSRF token and
+/// principal.
 pub fn find_session(conn: &mut DbConnection, secret_hash: &str) -> QueryResult<Option<(Uuid, String, Principal)>> {
     let row = web_sessions::table
         .inner_join(users::table.inner_join(facilities::table))
         .filter(web_sessions::secret_hash.eq(secret_hash))
+        .filter(users::disabled_at.is_null())
         .filter(web_sessions::expires_at.gt(calendar::now()))
         .select((web_sessions::id, web_sessions::csrf_token, PRINCIPAL_COLUMNS))
         .first::<(String, String, PrincipalRow)>(conn)

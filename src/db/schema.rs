@@ -36,6 +36,7 @@ diesel::table! {
         role -> Text,
         created_at -> Timestamp,
         password_hash -> Nullable<Text>,
+        disabled_at -> Nullable<Timestamp>,
     }
 }
 

@@ -47,6 +47,7 @@ struct UserRow {
     email: String,
     role: String,
     created_at: chrono::NaiveDateTime,
+    disabled_at: Option<chrono::NaiveDateTime>,
 }
 
 impl UserRow {
@@ -58,6 +59,7 @@ impl UserRow {
             email: self.email,
             role: to_enum(&self.role)?,
             created_at: self.created_at,
+            disabled_at: self.disabled_at,
         })
     }
 }
@@ -217,6 +219,7 @@ pub fn insert_user(
         email: email.to_owned(),
         role: role.as_str().to_owned(),
         created_at: calendar::now(),
+        disabled_at: None,
     };
     diesel::insert_into(users::table).values(&row).execute(conn)?;
     Ok(row.into_user()?)
@@ -335,6 +338,21 @@ pub fn password_of(conn: &mut DbConnection, email: &str) -> QueryResult<Option<(
         .optional()?
         .map(|(id, hash)| Ok((to_uuid(&id)?, hash)))
         .transpose()
+}
+
+/// Whether the user is disabled.
+pub fn is_disabled(conn: &mut DbConnection, user_id: Uuid) -> QueryResult<bool> {
+    users::table
+        .find(user_id.to_string())
+        .select(users::disabled_at.is_not_null())
+        .first(conn)
+        .optional()
+        .map(|d| d.unwrap_or(false))
+}
+
+/// Disables a user (`Some(when)`) or enables them again (`None`).
+pub fn set_disabled(conn: &mut DbConnection, user_id: Uuid, at: Option<chrono::NaiveDateTime>) -> QueryResult<usize> {
+    diesel::update(users::table.find(user_id.to_string())).set(users::disabled_at.eq(at)).execute(conn)
 }
 
 pub fn set_password_hash(conn: &mut DbConnection, user_id: Uuid, hash: &str) -> QueryResult<usize> {

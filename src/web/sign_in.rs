@@ -103,6 +103,9 @@ pub async fn submit(
                 entry.facility = Some(opened.session.principal.facility_id);
             }
             SignIn::Refused { user } => (entry.user, entry.action, entry.status) = (*user, Action::SignInFailed, 401),
+            SignIn::Disabled { user } => {
+                (entry.user, entry.action, entry.status) = (Some(*user), Action::SignInFailed, 403)
+            }
         }
         state.commits.write(conn, move |conn| Ok::<_, crate::error::AppError>(crate::audit::record(conn, &entry)?))?;
         Ok(outcome)
@@ -118,6 +121,10 @@ pub async fn submit(
                 .cookie(cookie)
                 .cookie(visitor::removal(SIGN_IN_COOKIE, &state.site))
                 .finish())
+        }
+        SignIn::Disabled { .. } => {
+            let message = "このアカウントは利用が停止されています。事業所の管理者にご連絡ください";
+            sign_in_page(&state, StatusCode::FORBIDDEN, next, Some(message), &email, false)
         }
         SignIn::Refused { .. } => {
             state.sign_ins.failed(address);

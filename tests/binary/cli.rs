@@ -199,6 +199,46 @@ async fn a_facility_gets_more_contact_windows_and_an_address_mail_cannot_reach_i
     let to = renkei::notify::recipients::windows(conn, hospital.id).unwrap();
     let addresses: Vec<&str> = to.iter().map(|r| r.address.as_str()).collect();
     assert_eq!(addresses, ["renkei@hospital.example.jp", "ward3@hospital.example.jp"]);
+
+    // Changed and removed from the command line too: by the window's current name.
+    let change = ["admin", "change-window", "--facility", "0110000001", "--window", "3階病棟", "--label", "3階東病棟"];
+    let (code, stdout, stderr) =
+        run(&database, &[&change[..], &["--email", "ward3e@hospital.example.jp"]].concat()).await;
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let (code, _, stderr) = run(&database, &change).await;
+    assert_eq!(code, 1, "the old name is gone");
+    assert!(stderr.contains("窓口「3階病棟」はありません"), "{stderr}");
+    let remove = ["admin", "remove-window", "--facility", "0110000001", "--window", "地域医療連携室"];
+    assert_eq!(run(&database, &remove).await.0, 0);
+    let to = renkei::notify::recipients::windows(conn, hospital.id).unwrap();
+    let addresses: Vec<&str> = to.iter().map(|r| r.address.as_str()).collect();
+    assert_eq!(addresses, ["ward3e@hospital.example.jp"], "the changed address, the removed one gone");
+}
+
+#[tokio::test]
+async fn an_administrator_disables_a_user_from_the_command_line_and_enables_them_again() {
+    let database = TestDatabase::new();
+    let create = ["admin", "create-facility", "--code", "0110000001", "--name", "連携病院", "--kind", "hospital"];
+    assert_eq!(run(&database, &create).await.0, 0);
+    assert_eq!(create_user(&database, "discharge_nurse").await.0, 0);
+    let (_, stdout, _) = run(&database, &["admin", "create-token", "--email", "hanako@hospital.example.jp"]).await;
+    let token = stdout.lines().last().unwrap().trim().to_owned();
+    let (code, stdout, stderr) =
+        run(&database, &["admin", "disable-user", "--email", "hanako@hospital.example.jp"]).await;
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let port = free_port();
+    let (_server, _) = serve(&database, &["serve"], port, "Renkei を起動しました").await;
+    let me = |token: String| async move {
+        let answer = reqwest::Client::new().get(format!("http://127.0.0.1:{port}/api/v1/me")).bearer_auth(token);
+        answer.send().await.unwrap().status().as_u16()
+    };
+    assert_eq!(me(token.clone()).await, 401, "a disabled user's token is refused");
+    let (code, _, _) = run(&database, &["admin", "enable-user", "--email", "hanako@hospital.example.jp"]).await;
+    assert_eq!(code, 0);
+    assert_eq!(me(token).await, 200, "and works again once enabled (nothing cached the refusal)");
+    let (code, _, stderr) = run(&database, &["admin", "disable-user", "--email", "nobody@hospital.example.jp"]).await;
+    assert_eq!(code, 1);
+    assert!(stderr.contains("nobody@hospital.example.jp の利用者は登録されていません"), "{stderr}");
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 //! The administrators' pages: facilities with their contact windows, users with their roles
 //! and passwords, the rules in force; every form refused with its reasons next to the fields.
 
-use crate::support::pages::{sign_in_page, sign_in_with};
+use crate::support::pages::{sign_in_answer, sign_in_page, sign_in_with};
 use crate::support::spawn_app;
 
 /// The address of a window's page, from the link next to it on its facility's page.
@@ -147,6 +147,45 @@ async fn an_admin_resets_a_password_and_the_old_one_no_longer_works() {
     assert_eq!(nurse.get("/inbox").await.status, 303, "the nurse's open session ended");
     assert!(sign_in_with(&app, "nurse@h1.example.jp", crate::support::PASSWORD).await.is_none());
     assert!(sign_in_with(&app, "nurse@h1.example.jp", "a-brand-new-secret").await.is_some());
+}
+
+#[tokio::test]
+async fn an_admin_disables_a_user_who_is_signed_out_refused_and_whose_token_fails_then_enables_them() {
+    let app = spawn_app().await;
+    let token = app.city().nurse.clone();
+    assert_eq!(app.me(&token).await.status, 200, "the token works (and is cached)");
+    let users = app.count("users");
+    let nurse = sign_in_page(&app, "nurse@h1.example.jp").await;
+    let admin = sign_in_page(&app, "admin@city.example.jp").await;
+    let facility = admin.get(&format!("/admin/facilities/{}", app.city().hospital)).await.text();
+    let at = facility.find("/admin/users/").unwrap();
+    let user = facility[at..].split('"').next().unwrap().trim_end_matches("/password").to_owned();
+    assert!(facility.contains("利用中") && facility.contains(&format!("{user}/disable")));
+
+    let disabled = admin.post(&format!("{user}/disable"), &[]).await;
+    assert_eq!(disabled.status, 303);
+    let page = admin.get(&disabled.location()).await.text();
+    assert!(page.contains("利用を停止しました") && page.contains("停止中"), "{page}");
+    assert_eq!(nurse.get("/inbox").await.status, 303, "the open session ended");
+    let (refused, _) = sign_in_answer(&app, "nurse@h1.example.jp", crate::support::PASSWORD, None).await;
+    assert_eq!(refused.status, 403);
+    assert!(refused.text().contains("このアカウントは利用が停止されています"), "said so, in Japanese");
+    assert_eq!(app.me(&token).await.status, 401, "the token is refused at once");
+    assert_eq!(app.count("users"), users, "nothing deleted");
+
+    let enabled = admin.post(&format!("{user}/enable"), &[]).await;
+    assert_eq!(enabled.status, 303);
+    assert!(sign_in_with(&app, "nurse@h1.example.jp", crate::support::PASSWORD).await.is_some());
+    assert_eq!(app.me(&token).await.status, 200);
+
+    // An administrator cannot lock themselves out.
+    let city = app.facilities(&app.city().admin, "kind=city").await.body[0]["id"].as_str().unwrap().to_owned();
+    let own = admin.get(&format!("/admin/facilities/{city}")).await.text();
+    let row = &own[own.find("admin@city.example.jp").unwrap()..];
+    let me = row.split("/admin/users/").nth(1).unwrap().split('/').next().unwrap().to_owned();
+    let refused = admin.post(&format!("/admin/users/{me}/disable"), &[]).await;
+    assert_eq!(refused.status, 409);
+    assert!(refused.text().contains("自分自身は停止できません"));
 }
 
 #[tokio::test]

@@ -122,7 +122,10 @@ pub async fn facility_page(
     let roles: Vec<(&str, &str, bool)> = Role::iter().map(|r| (r.as_str(), r.label(), r.fits(facility.kind))).collect();
     let users: Vec<Value> = users
         .into_iter()
-        .map(|u| context! { id => u.id, name => u.name, email => u.email, role_label => u.role.label() })
+        .map(|u| {
+            let disabled = u.disabled_at.is_some();
+            context! { id => u.id, name => u.name, email => u.email, role_label => u.role.label(), disabled }
+        })
         .collect();
     render_with(
         status,

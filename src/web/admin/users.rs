@@ -115,3 +115,29 @@ pub async fn set_password(
         }
     }
 }
+
+/// Disables the user (`/disable`) or enables them again (`/enable`); their tokens are forgotten
+/// by this server's cache at once (by the others' within `auth::TOKEN_CACHE_TTL`).
+#[post("/admin/users/{id}/{change}")]
+pub async fn set_disabled(
+    state: web::Data<AppState>,
+    posted: Posted,
+    path: web::Path<(Uuid, String)>,
+    request: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let (id, change) = path.into_inner();
+    let disable = match change.as_str() {
+        "disable" => true,
+        "enable" => false,
+        _ => return Err(AppError::NotFound("page").into()),
+    };
+    let principal = posted.visitor.principal().clone();
+    let (user, facility) =
+        crate::web::write(&state, principal, RequestInfo::of(&request), move |conn, _, principal| {
+            admin::set_disabled(conn, principal, id, disable)
+        })
+        .await?;
+    state.tokens.forget_user(user);
+    let done = if disable { "disabled" } else { "enabled" };
+    Ok(see_other(&format!("/admin/facilities/{facility}?done={done}#users-title")))
+}
