@@ -232,6 +232,17 @@ pub fn record(
     {
         return Err(AppError::invalid("/contacted_at", "matches_date", "「連絡日時」の日付が「連絡日」と一致しません"));
     }
+    // A contact is recorded after it was made; a few minutes' grace for a clock set slightly off.
+    if let Some(at) = new.contacted_at
+        && calendar::to_utc(at) > calendar::now() + chrono::Duration::minutes(FUTURE_GRACE_MINUTES)
+    {
+        let now = calendar::in_japan(calendar::now()).format("%H:%M");
+        return Err(AppError::invalid(
+            "/contacted_at",
+            "not_in_future",
+            format!("「時刻」が未来です（いまは {now}）。連絡した時刻を入れてください"),
+        ));
+    }
     let errors = crate::forms::checks::happened("/contacted_on", "連絡日", new.contacted_on, None, calendar::today());
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
@@ -257,6 +268,9 @@ pub fn record(
         Ok(store::get(conn, id)?)
     })
 }
+
+/// Minutes a recorded contact's time may lie ahead of the server's clock.
+pub const FUTURE_GRACE_MINUTES: i64 = 5;
 
 /// The value of a contact's kind in a form: `direction:kind`.
 pub fn choice_value(direction: Direction, kind: ContactKind) -> String {

@@ -111,6 +111,19 @@ async fn a_phone_call_is_recorded_as_a_contact_by_either_party_only() {
         .await;
     assert_eq!(pointers(&future), ["/contacted_on"]);
     assert_eq!(app.count("contacts"), 1);
+
+    // A time later than now is refused at its field (a call at 10:30 recorded at 07:50); one an
+    // hour ago is taken.
+    let at = |hours: i64| {
+        let at = renkei::calendar::in_japan(renkei::calendar::now()) + chrono::Duration::hours(hours);
+        json!({"direction": "hospital_to_cm", "kind": "other", "method": "phone",
+               "contacted_on": at.date_naive(), "contacted_at": at.to_rfc3339()})
+    };
+    let ahead = app.record_contact(&app.city().nurse, id, &at(2)).await;
+    assert_eq!(pointers(&ahead), ["/contacted_at"]);
+    assert!(ahead.body["errors"][0]["message"].as_str().unwrap().contains("未来"), "{}", ahead.body);
+    assert_eq!(app.record_contact(&app.city().nurse, id, &at(-1)).await.status, 201);
+    assert_eq!(app.count("contacts"), 2);
 }
 
 #[tokio::test]
