@@ -80,13 +80,12 @@ impl SmtpSink {
         self.options = options.iter().map(|o| (*o).to_owned()).collect();
     }
 
-    /// Every mail accepted so far, in order.
+    /// Every mail accepted so far, in order. A line the server is still writing (no line end
+    /// yet) is not a mail yet: it is read the next time.
     pub fn mails(&self) -> Vec<Value> {
-        std::fs::read_to_string(&self.file)
-            .unwrap_or_default()
-            .lines()
-            .map(|line| serde_json::from_str(line).expect("a JSON line"))
-            .collect()
+        let text = std::fs::read_to_string(&self.file).unwrap_or_default();
+        let complete = &text[..text.rfind('\n').map_or(0, |end| end + 1)];
+        complete.lines().map(|line| serde_json::from_str(line).expect("a JSON line")).collect()
     }
 
     /// Waits until at least `n` mails arrived (at most 30 s), and returns them all.
