@@ -123,10 +123,10 @@ pub fn compute(
     names: bool,
 ) -> diesel::QueryResult<ClaimsReport> {
     let stays = store::stays_in(conn, period.from, period.to, office)?;
+    let client_ids: Vec<String> = unique(stays.iter().filter_map(|s| s.client_id.map(|c| c.to_string())));
     // The once-a-month rule weighs every stay of the client admitted in the same months.
     let related = match (stays.iter().map(|s| s.admitted_on).min(), stays.iter().map(|s| s.admitted_on).max()) {
         (Some(first), Some(last)) => {
-            let client_ids: Vec<String> = unique(stays.iter().filter_map(|s| s.client_id.map(|c| c.to_string())));
             let client_refs: Vec<String> =
                 unique(stays.iter().filter(|s| s.client_id.is_none()).filter_map(|s| s.client_ref.clone()));
             store::stays_of_clients(
@@ -147,7 +147,6 @@ pub fn compute(
     let records = store::with_record(conn, &listed)?;
     let offices = Offices::load(conn, rules)?;
     let facilities = store::facilities(conn)?;
-    let client_ids: Vec<String> = unique(stays.iter().filter_map(|s| s.client_id.map(|c| c.to_string())));
     let names = if names { store::client_names(conn, &client_ids)? } else { HashMap::new() };
 
     let mut admissions: HashMap<Uuid, AdmissionAddition> = HashMap::new();
@@ -224,6 +223,11 @@ fn unique(values: impl Iterator<Item = String>) -> Vec<String> {
     values.sort_unstable();
     values.dedup();
     values
+}
+
+/// The report as a CSV file Excel opens (UTF-8 with BOM), as both doors download it.
+pub fn csv_file(report: &ClaimsReport) -> Result<Vec<u8>, AppError> {
+    crate::spreadsheet::file(csv_rows(report), crate::spreadsheet::Encoding::Utf8).map_err(AppError::Unexpected)
 }
 
 /// The report as the office's 請求 staff open it in Excel: one row per stay.

@@ -162,7 +162,7 @@ pub fn run_claims(conn: &mut DbConnection, rules: &str, args: ClaimsArgs) -> any
     let claims = report::compute(conn, &rules, period, office, true)?;
     let body = match args.format {
         ClaimsFormat::Json => serde_json::to_vec_pretty(&claims)?,
-        ClaimsFormat::Csv => crate::spreadsheet::file(report::csv_rows(&claims), crate::spreadsheet::Encoding::Utf8)?,
+        ClaimsFormat::Csv => report::csv_file(&claims).map_err(|e| anyhow::anyhow!("{}", super::describe(&e)))?,
     };
     match args.output {
         Some(path) => {

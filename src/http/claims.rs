@@ -60,8 +60,7 @@ pub async fn list(
     Ok(match params.format.unwrap_or(ClaimsFormat::Json) {
         ClaimsFormat::Json => HttpResponse::Ok().json(claims),
         ClaimsFormat::Csv => {
-            let body = crate::spreadsheet::file(report::csv_rows(&claims), crate::spreadsheet::Encoding::Utf8)
-                .map_err(AppError::Unexpected)?;
+            let body = report::csv_file(&claims)?;
             HttpResponse::Ok()
                 .content_type(crate::spreadsheet::Encoding::Utf8.content_type())
                 .insert_header((

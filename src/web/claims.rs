@@ -214,8 +214,7 @@ pub async fn download(
     let claims =
         blocking(&state, move |conn, state| report::for_principal(conn, &principal, &state.rules, period, asked))
             .await?;
-    let body = crate::spreadsheet::file(report::csv_rows(&claims), crate::spreadsheet::Encoding::Utf8)
-        .map_err(AppError::Unexpected)?;
+    let body = report::csv_file(&claims)?;
     Ok(HttpResponse::Ok()
         .content_type(crate::spreadsheet::Encoding::Utf8.content_type())
         .insert_header((
