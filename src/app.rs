@@ -44,6 +44,7 @@ pub fn prepare_database_of_size(settings: &Settings, size: u32) -> anyhow::Resul
         .map_err(|e| anyhow::anyhow!("データベース {} に接続できません: {e}", settings.database_url))?;
     let mut conn = pool.get()?;
     let applied = db::run_migrations(&mut conn)?;
+    crate::survey::store::daily::recount_after_migrations(&mut conn, &applied)?;
     if !applied.is_empty() {
         tracing::info!(migrations = ?applied, "applied migrations");
     }

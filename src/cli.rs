@@ -223,7 +223,9 @@ fn run(command: Command, settings: &Settings) -> anyhow::Result<()> {
         Command::Worker => work(settings),
         Command::Migrate => {
             let pool = db::pool(&settings.database_url, 1)?;
-            let applied = db::run_migrations(&mut *pool.get()?)?;
+            let mut conn = pool.get()?;
+            let applied = db::run_migrations(&mut conn)?;
+            crate::survey::store::daily::recount_after_migrations(&mut conn, &applied)?;
             println!("{}: {} 件のマイグレーションを適用しました {applied:?}", settings.database_url, applied.len());
             Ok(())
         }

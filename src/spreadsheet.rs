@@ -41,7 +41,8 @@ where
     R: IntoIterator<Item = C>,
     C: AsRef<str>,
 {
-    let mut writer = csv::Writer::from_writer(Vec::new());
+    // Flexible: a report may hold several tables, each with its own columns.
+    let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
     for row in rows {
         let cells: Vec<String> = row.into_iter().map(|cell| safe(cell.as_ref())).collect();
         writer.write_record(&cells)?;

@@ -4,6 +4,7 @@
 //! or from daily counts kept at write time (`store.rs`, `store/daily.rs`); this module folds
 //! those counts into the published shape (`schemas/survey/v2.json`).
 
+pub mod beyond_rates;
 pub mod charts;
 pub mod choice;
 pub mod html;
@@ -143,6 +144,8 @@ pub struct AdmissionFigures {
     pub rate: Option<f64>,
     pub excluded: i64,
     pub timing: AdmissionTiming,
+    /// The contacted stays by how their first counted contact was made.
+    pub method: beyond_rates::Channels,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
@@ -179,6 +182,8 @@ pub struct DischargeFigures {
     /// Stays of the admission cohort not ended by the end of the period (or the cut-off).
     pub in_hospital: i64,
     pub lead_time: LeadTime,
+    /// The contacted stays (lead ≥ 0) by how their first counted contact was made.
+    pub method: beyond_rates::Channels,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -212,7 +217,8 @@ pub struct Group {
     pub discharge: DischargeFigures,
 }
 
-/// The survey's result, as `schemas/survey/v2.json` describes it (v1 without `hospital_in_city`).
+/// The survey's result, as `schemas/survey/v3.json` describes it (v2 without the channels and
+/// the figures beyond the rates, v1 also without `hospital_in_city`).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SurveyResult {
     pub period: Period,
@@ -222,6 +228,12 @@ pub struct SurveyResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group_by: Option<GroupBy>,
     pub groups: Vec<Group>,
+    /// Per document kind, the documents sent in the period and how fast they were read.
+    pub speed: Vec<beyond_rates::KindSpeed>,
+    /// Per facility kind, the facilities that take part.
+    pub participation: Vec<beyond_rates::KindParticipation>,
+    /// The stays admitted without a care office (pathway B), outside the cohorts.
+    pub without_care_manager: beyond_rates::WithoutCareManager,
 }
 
 fn rate(part: i64, whole: i64) -> Option<f64> {
@@ -308,6 +320,14 @@ pub fn compute_from(
         total_discharge.add(&row.bucket, row.flag == 1, row.n);
         groups.entry(group_key(query.group_by, &row.key)).or_default().1.add(&row.bucket, row.flag == 1, row.n);
     }
+    for row in &counts.channels.admission {
+        total_admission.method.add(row.method, row.n);
+        groups.entry(group_key(query.group_by, &row.key)).or_default().0.method.add(row.method, row.n);
+    }
+    for row in &counts.channels.discharge {
+        total_discharge.method.add(row.method, row.n);
+        groups.entry(group_key(query.group_by, &row.key)).or_default().1.method.add(row.method, row.n);
+    }
     total_admission.finish();
     total_discharge.finish();
     let labels = match query.group_by {
@@ -341,6 +361,9 @@ pub fn compute_from(
         discharge: total_discharge,
         group_by: query.group_by,
         groups,
+        speed: beyond_rates::speed(conn, query.from, query.to)?,
+        participation: beyond_rates::participation(conn, query.from, query.to)?,
+        without_care_manager: beyond_rates::without_care_manager(conn, rules, query.from, query.to)?,
     })
 }
 

@@ -128,6 +128,7 @@ diesel::table! {
         undated_admission_info -> Bool,
         first_discharge_contact_day -> Nullable<Integer>,
         undated_discharge_contact -> Bool,
+        care_assigned_day -> Nullable<Integer>,
         external_ref -> Nullable<Text>,
         created_by -> Nullable<Text>,
         created_at -> Timestamp,

@@ -424,6 +424,17 @@ pub fn assign_care(
     use crate::db::schema::care_assignments;
     let office = assignment.care_office_id.to_string();
     let manager = assignment.care_manager_id.map(|m| m.to_string());
+    // A stay admitted without a care office (pathway B) keeps the earliest assignment's day: it
+    // stays outside the rates' cohorts, whose daily counts never held it, and the survey counts
+    // the days it took. A stay that had a care office at admission only changes office.
+    let day = calendar::day_number(assignment.assigned_on);
+    diesel::update(
+        episodes::table
+            .find(id.to_string())
+            .filter(episodes::care_office_id.is_null().or(episodes::care_assigned_day.gt(day))),
+    )
+    .set(episodes::care_assigned_day.eq(day))
+    .execute(conn)?;
     diesel::update(episodes::table.find(id.to_string()))
         .set((
             episodes::care_office_id.eq(Some(&office)),

@@ -29,7 +29,7 @@ pub struct SurveyParams {
 /// Notification rates and lead times for a period (docs/survey.md), under the handbook rules in
 /// force. For coordinators and administrators.
 #[utoipa::path(tag = "survey", security(("bearer" = [])), params(SurveyParams),
-    responses((status = 200, description = "JSON (schemas/survey/v2.json), CSV or HTML, as `format` asks",
+    responses((status = 200, description = "JSON (schemas/survey/v3.json), CSV or HTML, as `format` asks",
                 content((SurveyResult = "application/json"), (String = "text/csv"), (String = "text/html"))),
               (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 #[get("/survey")]

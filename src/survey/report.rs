@@ -1,4 +1,4 @@
-//! Survey outputs a city can hand in: JSON (schemas/survey/v2.json); CSV that Excel opens
+//! Survey outputs a city can hand in: JSON (schemas/survey/v3.json); CSV that Excel opens
 //! correctly (UTF-8 with BOM, or Shift_JIS) with Japanese headers; and a self-contained HTML
 //! report whose SVG charts Renkei draws itself (no CDN: hospital networks are often closed).
 
@@ -28,7 +28,7 @@ fn file_stem(result: &SurveyResult) -> String {
     format!("renkei-survey-{}-{}{by}", result.period.from, result.period.to)
 }
 
-/// The result as JSON (schemas/survey/v2.json).
+/// The result as JSON (schemas/survey/v3.json).
 pub fn json(result: &SurveyResult) -> Result<Rendered, AppError> {
     Ok(Rendered {
         content_type: "application/json",
@@ -93,10 +93,79 @@ fn csv_row(key: &str, label: &str, a: &AdmissionFigures, d: &DischargeFigures) -
                 .map(ToString::to_string),
             ),
     );
+    for method in [&a.method, &d.method] {
+        row.extend(method.entries().iter().map(|(_, n)| n.to_string()));
+    }
     row
 }
 
-/// Japanese headers, one row for the whole and one per group.
+/// The channels' headers of one side (入院 or 退院), in the order of `Channels::entries`.
+fn method_headers(side: &str) -> Vec<String> {
+    super::beyond_rates::Channels::default()
+        .entries()
+        .iter()
+        .map(|(method, _)| format!("{side}_方法_{}", method.label()))
+        .collect()
+}
+
+fn hours_cell(hours: Option<f64>) -> String {
+    hours.map(|h| format!("{h:.1}")).unwrap_or_default()
+}
+
+/// The figures beyond the rates, each a table of its own after an empty line: speed per
+/// document kind, participation per facility kind, the patients without a care manager.
+fn beyond_rates_rows(result: &SurveyResult) -> Vec<Vec<String>> {
+    let text = |cells: &[&str]| cells.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>();
+    let mut rows = vec![
+        Vec::new(),
+        text(&[
+            "伝達スピード（書類の種類）",
+            "送付件数",
+            "既読件数",
+            "確認件数",
+            "既読までの時間_中央値(時間)",
+            "既読までの時間_90%値(時間)",
+            "確認までの時間_中央値(時間)",
+            "確認までの時間_90%値(時間)",
+        ]),
+    ];
+    rows.extend(result.speed.iter().map(|k| {
+        vec![
+            k.label.clone(),
+            k.sent.to_string(),
+            k.read.to_string(),
+            k.acknowledged.to_string(),
+            hours_cell(k.hours_to_read.median),
+            hours_cell(k.hours_to_read.p90),
+            hours_cell(k.hours_to_acknowledgement.median),
+            hours_cell(k.hours_to_acknowledgement.p90),
+        ]
+    }));
+    rows.push(Vec::new());
+    rows.push(text(&["参加状況（事業所の種類）", "登録数", "利用者のいる事業所", "期間中に書類を送受信した事業所"]));
+    rows.extend(result.participation.iter().map(|p| {
+        vec![p.label.clone(), p.facilities.to_string(), p.with_active_user.to_string(), p.exchanging.to_string()]
+    }));
+    let w = &result.without_care_manager;
+    rows.push(Vec::new());
+    rows.push(text(&[
+        "担当ケアマネジャーのいない入院",
+        "入院件数",
+        "入院連絡あり（地域包括支援センター・市）",
+        "退院までに担当が決まった件数",
+        "担当決定までの日数_中央値",
+    ]));
+    rows.push(vec![
+        "全体".to_owned(),
+        w.stays.to_string(),
+        w.admission_notice.to_string(),
+        w.assigned.to_string(),
+        hours_cell(w.median_days_to_assignment),
+    ]);
+    rows
+}
+
+/// Japanese headers, one row for the whole and one per group; then the figures beyond the rates.
 pub fn csv(result: &SurveyResult, encoding: Encoding) -> Result<Vec<u8>, AppError> {
     let n = result.rules.discharge_notice_min_days;
     let headers = [
@@ -128,7 +197,10 @@ pub fn csv(result: &SurveyResult, encoding: Encoding) -> Result<Vec<u8>, AppErro
         "退院_対象外".into(),
         "入院中".into(),
     ];
-    let mut rows = vec![headers.to_vec(), csv_row("", "全体", &result.admission, &result.discharge)];
+    let headers: Vec<String> =
+        headers.into_iter().chain(method_headers("入院")).chain(method_headers("退院")).collect();
+    let mut rows = vec![headers, csv_row("", "全体", &result.admission, &result.discharge)];
     rows.extend(result.groups.iter().map(|g| csv_row(&g.key, &g.label, &g.admission, &g.discharge)));
+    rows.extend(beyond_rates_rows(result));
     crate::spreadsheet::file(rows, encoding).map_err(AppError::Unexpected)
 }

@@ -5,7 +5,9 @@
 //! is. Most surveys are answered from daily counts kept at write time instead (`daily`).
 
 mod buckets;
+pub mod channels;
 pub mod daily;
+pub mod exchange;
 mod groups;
 mod sqlite;
 
@@ -21,8 +23,8 @@ use super::rules::{RuleSet, WindowMode};
 use crate::calendar::day_number;
 use crate::db::DbConnection;
 pub(crate) use buckets::{
-    LEAD, LEAD_CAP, Labels, Stay, UNTIL_DISCHARGE, admission_bucket, discharge_bucket, excluded_expression,
-    key_expression, lead_days, pack, place,
+    LEAD, LEAD_CAP, Labels, Stay, UNTIL_DISCHARGE, WITH_CARE_OFFICE, admission_bucket, discharge_bucket,
+    excluded_expression, key_expression, lead_days, pack, place,
 };
 use buckets::{cell, unpack};
 use groups::facility_groups;
@@ -77,6 +79,8 @@ pub struct Counts {
     pub admission: Vec<BucketCount>,
     pub discharge: Vec<BucketCount>,
     pub in_hospital: Vec<KeyCount>,
+    /// The contacted stays by the method of their first counted contact (always from the stays).
+    pub channels: channels::ChannelCounts,
 }
 
 /// Where the counts come from.
@@ -97,11 +101,19 @@ pub fn count(
     source: Source,
 ) -> QueryResult<Counts> {
     one_snapshot(conn, |conn| {
-        if source == Source::Fastest && daily::answers(rules, group_by) {
-            daily::count(conn, rules, window, group_by)
+        let mut counts = if source == Source::Fastest && daily::answers(rules, group_by) {
+            daily::count(conn, rules, window, group_by)?
         } else {
-            count_stays(conn, rules, window, group_by)
+            count_stays(conn, rules, window, group_by)?
+        };
+        counts.channels = channels::count(conn, rules, window, group_by)?;
+        if let Some(groups) = facility_groups(conn, group_by)? {
+            let sides = [&mut counts.channels.admission, &mut counts.channels.discharge];
+            for row in sides.into_iter().flatten() {
+                row.key = groups.get(&row.key).cloned().unwrap_or_default();
+            }
         }
+        Ok(counts)
     })
 }
 
@@ -139,6 +151,8 @@ struct StayCount {
 
 /// The SQL that puts a stay (`e`) in each side's cohort, and its cell.
 struct StaySql {
+    /// The last day an admission sheet counts (the discharge, or the cut-off).
+    admission_bound: String,
     admission_cohort: String,
     discharge_cohort: String,
     cell: String,
@@ -179,7 +193,7 @@ fn stay_sql(rules: &RuleSet, window: &Window, scan: &str) -> StaySql {
             rules.discharge_notice_min_days
         ),
     );
-    StaySql { admission_cohort, discharge_cohort, cell }
+    StaySql { admission_bound: bound, admission_cohort, discharge_cohort, cell }
 }
 
 /// The counts read from the stays themselves, both sides in one pass over the stays that are in
@@ -197,7 +211,7 @@ fn count_stays(
     // off the day indexes): the rows are in no order of dates, and following an index costs a
     // random read per stay, more than reading them all once when many stays are in the period.
     let scan = if sqlite && window.to - window.from > 366 { "+" } else { "" };
-    let StaySql { admission_cohort, discharge_cohort, cell } = stay_sql(rules, window, scan);
+    let StaySql { admission_cohort, discharge_cohort, cell, .. } = stay_sql(rules, window, scan);
     // By month, a stay's discharge may fall in another month than its admission (or in none yet).
     let discharge_key = if group_by == Some(GroupBy::Month) {
         format!("COALESCE({}, '')", key_expression(group_by, "e.discharged_day"))
@@ -208,9 +222,7 @@ fn count_stays(
         "{admission_key} AS admission_key, {discharge_key} AS discharge_key",
         admission_key = key_expression(group_by, "e.admitted_day"),
     );
-    let stays = format!(
-        "FROM episodes e WHERE e.care_office_id IS NOT NULL AND (({admission_cohort}) OR ({discharge_cohort}))"
-    );
+    let stays = format!("FROM episodes e WHERE {WITH_CARE_OFFICE} AND (({admission_cohort}) OR ({discharge_cohort}))");
     // Identical rows first (a few thousand at most), then each side's counts.
     let rows = match conn {
         DbConnection::Sqlite(conn) => {
@@ -255,5 +267,6 @@ fn count_stays(
         admission: counts(admission),
         discharge: counts(discharge),
         in_hospital: in_hospital.into_iter().map(|(key, n)| KeyCount { key, n }).collect(),
+        channels: channels::ChannelCounts::default(),
     })
 }

@@ -20,6 +20,11 @@ pub(crate) fn key_expression(group_by: Option<GroupBy>, day_column: &str) -> Str
     }
 }
 
+/// The stays the rates count at all: those whose client had a care office at admission. A stay
+/// admitted without one (pathway B) stays outside even after a 地域包括支援センター assigns it
+/// one (`care_assigned_day`); it is counted among the patients without a care manager instead.
+pub(crate) const WITH_CARE_OFFICE: &str = "e.care_office_id IS NOT NULL AND e.care_assigned_day IS NULL";
+
 /// Whether a stay is left out under the rules.
 pub(crate) fn excluded_expression(rules: &RuleSet) -> String {
     let mut parts = vec!["e.excluded".to_owned()];

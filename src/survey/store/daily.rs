@@ -16,8 +16,8 @@ use diesel::prelude::*;
 use diesel::connection::DefaultLoadingMode;
 
 use super::{
-    BucketCount, Counts, KeyCount, LEAD_CAP, Labels, Stay, UNTIL_DISCHARGE, Window, admission_bucket, discharge_bucket,
-    excluded_expression, key_expression, lead_days,
+    BucketCount, Counts, KeyCount, LEAD_CAP, Labels, Stay, UNTIL_DISCHARGE, WITH_CARE_OFFICE, Window, admission_bucket,
+    discharge_bucket, excluded_expression, key_expression, lead_days,
 };
 use crate::db::DbConnection;
 use crate::survey::GroupBy;
@@ -57,7 +57,7 @@ pub fn count(
     let in_hospital = format!(
         "SELECT {key} AS key, COUNT(*) AS n FROM episodes e \
          WHERE e.admitted_day BETWEEN {from} AND {to} AND (e.discharged_day IS NULL OR e.discharged_day > {to}) \
-           AND e.care_office_id IS NOT NULL AND NOT {excluded} \
+           AND {WITH_CARE_OFFICE} AND NOT {excluded} \
          GROUP BY 1",
         key = key_expression(group_by, "e.admitted_day"),
         excluded = excluded_expression(rules),
@@ -66,6 +66,7 @@ pub fn count(
         admission: diesel::sql_query(side("admission", "0")).load::<BucketCount>(conn)?,
         discharge: diesel::sql_query(side("discharge", &on_time)).load::<BucketCount>(conn)?,
         in_hospital: diesel::sql_query(in_hospital).load::<KeyCount>(conn)?,
+        channels: super::channels::ChannelCounts::default(),
     })
 }
 
@@ -129,7 +130,7 @@ fn add_counts(conn: &mut DbConnection, sign: i8, which: &str, only_rows: bool) -
         format!(
             "INSERT INTO survey_days (side, day, bucket, lead_days, marked_excluded, planned_respite, stays{compacted}) \
              SELECT '{side}', {day}, {bucket}, {lead}, e.excluded, e.planned_respite, {sign} * COUNT(*){fresh} \
-             FROM episodes e WHERE e.care_office_id IS NOT NULL {cohort} AND ({which}) \
+             FROM episodes e WHERE {WITH_CARE_OFFICE} {cohort} AND ({which}) \
              GROUP BY 2, 3, 4, 5, 6 {merge}"
         )
     };
@@ -145,6 +146,21 @@ fn add_counts(conn: &mut DbConnection, sign: i8, which: &str, only_rows: bool) -
     diesel::sql_query(admission).execute(conn)?;
     diesel::sql_query(discharge).execute(conn)?;
     Ok(())
+}
+
+/// The migrations that change which stays the rates count: after one of them is applied, the
+/// daily counts are counted again (000019: stays assigned a care office on pathway B leave the
+/// cohorts).
+const RECOUNT_AFTER: [&str; 1] = ["20261207000019"];
+
+/// Counts every stay again when `applied` (the migrations just applied) holds one that changes
+/// which stays count; says whether it did.
+pub fn recount_after_migrations(conn: &mut DbConnection, applied: &[String]) -> QueryResult<bool> {
+    if !applied.iter().any(|version| RECOUNT_AFTER.contains(&version.as_str())) {
+        return Ok(false);
+    }
+    conn.transaction(recount)?;
+    Ok(true)
 }
 
 /// Counts every stay again from scratch: for a bulk write that touched a large share of the
@@ -165,6 +181,7 @@ pub fn recount(conn: &mut DbConnection) -> QueryResult<()> {
     let mut tally = Tally::default();
     let stays = e::episodes
         .filter(e::care_office_id.is_not_null())
+        .filter(e::care_assigned_day.is_null())
         .select((
             e::admitted_day,
             e::discharged_day,

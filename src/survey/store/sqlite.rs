@@ -213,7 +213,8 @@ pub(super) mod tests {
                admitted.v + sheet.v AS first_admission_info_day, undated.a AS undated_admission_info,
                COALESCE(admitted.v + stay.v, admitted.v + 5) - notice.v AS first_discharge_contact_day,
                undated.d AS undated_discharge_contact, destination.v AS destination,
-               flags.excluded AS excluded, flags.respite AS planned_respite, 'office' AS care_office_id
+               flags.excluded AS excluded, flags.respite AS planned_respite, 'office' AS care_office_id,
+               NULL AS care_assigned_day
         FROM admitted, stay, sheet, notice, undated, destination, flags";
 
     #[derive(QueryableByName)]
