@@ -9,6 +9,7 @@ pub mod charts;
 pub mod choice;
 pub mod html;
 pub mod periods;
+mod produce;
 pub mod report;
 pub mod rules;
 pub mod store;
@@ -21,6 +22,7 @@ use utoipa::ToSchema;
 
 use crate::db::DbConnection;
 use crate::error::AppError;
+pub use produce::{Dashboard, ReportData, dashboard, produce, produce_for, report_data};
 use rules::{RuleSet, WindowMode};
 
 /// How to break the figures down.
@@ -303,8 +305,28 @@ pub fn compute_from(
     query: &SurveyQuery,
     source: store::Source,
 ) -> Result<SurveyResult, AppError> {
+    compute_extent(conn, rules, query, source, Extent::Full)
+}
+
+/// How much of the survey to compute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Extent {
+    Full,
+    /// Only the rates: the report's breakdowns and fiscal years show nothing else, and their
+    /// channels and figures beyond the rates are left empty.
+    RatesOnly,
+}
+
+fn compute_extent(
+    conn: &mut DbConnection,
+    rules: &RuleSet,
+    query: &SurveyQuery,
+    source: store::Source,
+    extent: Extent,
+) -> Result<SurveyResult, AppError> {
     let window = store::Window::of(rules, query.from, query.to);
-    let counts = store::count(conn, rules, &window, query.group_by, source)?;
+    let channels = extent == Extent::Full;
+    let counts = store::count(conn, rules, &window, query.group_by, source, channels)?;
     let mut total_admission = AdmissionFigures::default();
     let mut total_discharge = DischargeFigures::default();
     let mut groups: BTreeMap<String, (AdmissionFigures, DischargeFigures)> = BTreeMap::new();
@@ -361,97 +383,14 @@ pub fn compute_from(
         discharge: total_discharge,
         group_by: query.group_by,
         groups,
-        speed: beyond_rates::speed(conn, query.from, query.to)?,
-        participation: beyond_rates::participation(conn, query.from, query.to)?,
-        without_care_manager: beyond_rates::without_care_manager(conn, rules, query.from, query.to)?,
+        speed: if channels { beyond_rates::speed(conn, query.from, query.to)? } else { Vec::new() },
+        participation: if channels { beyond_rates::participation(conn, query.from, query.to)? } else { Vec::new() },
+        without_care_manager: if channels {
+            beyond_rates::without_care_manager(conn, rules, query.from, query.to)?
+        } else {
+            beyond_rates::WithoutCareManager::default()
+        },
     })
-}
-
-/// What the report shows: the survey, and the same period broken down by hospital and by month,
-/// and the fiscal years side by side.
-pub struct ReportData {
-    pub main: SurveyResult,
-    pub by_hospital: SurveyResult,
-    pub by_month: SurveyResult,
-    pub by_fiscal_year: Vec<(String, SurveyResult)>,
-}
-
-/// Only coordinators and administrators see the survey.
-fn require_statistics(principal: &crate::auth::Principal) -> Result<(), AppError> {
-    principal.require(&[crate::directory::Role::Coordinator, crate::directory::Role::Admin], "連絡状況調査の集計")
-}
-
-/// The survey for a coordinator or administrator, in the format asked for. `query` is the period
-/// asked for, or why it could not be read (told only to those who may see the survey).
-pub fn produce_for(
-    conn: &mut DbConnection,
-    principal: &crate::auth::Principal,
-    rules: &RuleSet,
-    query: Result<SurveyQuery, AppError>,
-    format: report::Format,
-    encoding: report::Encoding,
-) -> Result<report::Rendered, AppError> {
-    require_statistics(principal)?;
-    produce(conn, rules, &query?, format, encoding)
-}
-
-/// The coordinators' dashboard: the report's figures for the period asked (none when the period
-/// could not be read), and the fiscal years its menu offers, newest first: from the year of the
-/// first stay on record (at most 15 years back) to this one, and the year shown if older.
-pub struct Dashboard {
-    pub data: Option<ReportData>,
-    pub years: Vec<i32>,
-}
-
-pub fn dashboard(
-    conn: &mut DbConnection,
-    principal: &crate::auth::Principal,
-    rules: &RuleSet,
-    query: Option<&SurveyQuery>,
-    today: NaiveDate,
-) -> Result<Dashboard, AppError> {
-    require_statistics(principal)?;
-    let this_year = periods::fiscal_year_of(today);
-    let first = store::first_admission(conn)?.map(periods::fiscal_year_of);
-    let oldest = first.unwrap_or(this_year).clamp(this_year - 14, this_year);
-    let mut years: Vec<i32> = (oldest..=this_year).rev().collect();
-    if let Some(year) = query.and_then(|q| q.fiscal_year).filter(|y| !years.contains(y)) {
-        years.push(year);
-    }
-    let data = query.map(|q| report_data(conn, rules, q)).transpose()?;
-    Ok(Dashboard { data, years })
-}
-
-/// The survey in the format asked for: JSON and CSV need the figures, the HTML report more.
-pub fn produce(
-    conn: &mut DbConnection,
-    rules: &RuleSet,
-    query: &SurveyQuery,
-    format: report::Format,
-    encoding: report::Encoding,
-) -> Result<report::Rendered, AppError> {
-    match format {
-        report::Format::Json => report::json(&compute(conn, rules, query)?),
-        report::Format::Csv => report::csv_file(&compute(conn, rules, query)?, encoding),
-        report::Format::Html => Ok(report::html(&report_data(conn, rules, query)?)),
-    }
-}
-
-/// Everything the HTML report shows: the survey, the same period by hospital and by month, and
-/// each fiscal year from the first stay on record (at most the last ten) to the period's end.
-pub fn report_data(conn: &mut DbConnection, rules: &RuleSet, query: &SurveyQuery) -> Result<ReportData, AppError> {
-    let with = |group_by| SurveyQuery { group_by, ..query.clone() };
-    let main = compute(conn, rules, query)?;
-    let by_hospital = compute(conn, rules, &with(Some(GroupBy::Hospital)))?;
-    let by_month = compute(conn, rules, &with(Some(GroupBy::Month)))?;
-    let last = periods::fiscal_year_of(query.to);
-    let first = store::first_admission(conn)?.map_or(last, periods::fiscal_year_of).max(last - 9);
-    let mut by_fiscal_year = Vec::new();
-    for year in first..=last {
-        let year_query = SurveyQuery::new(None, None, Some(year), None)?;
-        by_fiscal_year.push((periods::fiscal_year_label(year), compute(conn, rules, &year_query)?));
-    }
-    Ok(ReportData { main, by_hospital, by_month, by_fiscal_year })
 }
 
 /// The group a database key falls in: days become months, care levels become 要支援/要介護.

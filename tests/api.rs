@@ -17,4 +17,5 @@ mod reminders;
 mod schemas;
 mod spreadsheets;
 mod survey;
+mod survey_beyond;
 mod survey_counts;

@@ -101,7 +101,7 @@ pub struct KindParticipation {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
 pub struct WithoutCareManager {
     pub stays: i64,
-    /// With an 入院連絡 to the 地域包括支援センター or the city (sent in Renkei or recorded).
+    /// With an 入院連絡 sent in Renkei to a 地域包括支援センター or the city, or recorded by hand.
     pub admission_notice: i64,
     /// Assigned a care office on or before the discharge day, or while still in hospital.
     pub assigned: i64,

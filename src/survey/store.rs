@@ -92,13 +92,15 @@ pub enum Source {
     Stays,
 }
 
-/// Counts stays per group and bucket, for both sides.
+/// Counts stays per group and bucket, for both sides, and (`with_channels`) the contacted stays
+/// by how they were contacted.
 pub fn count(
     conn: &mut DbConnection,
     rules: &RuleSet,
     window: &Window,
     group_by: Option<GroupBy>,
     source: Source,
+    with_channels: bool,
 ) -> QueryResult<Counts> {
     one_snapshot(conn, |conn| {
         let mut counts = if source == Source::Fastest && daily::answers(rules, group_by) {
@@ -106,6 +108,9 @@ pub fn count(
         } else {
             count_stays(conn, rules, window, group_by)?
         };
+        if !with_channels {
+            return Ok(counts);
+        }
         counts.channels = channels::count(conn, rules, window, group_by)?;
         if let Some(groups) = facility_groups(conn, group_by)? {
             let sides = [&mut counts.channels.admission, &mut counts.channels.discharge];

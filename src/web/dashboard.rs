@@ -151,6 +151,7 @@ pub async fn show(
                 chart_lead => Value::from_safe_string(charts.lead_time_by_hospital),
                 chart_months => Value::from_safe_string(charts.rates_by_month),
                 chart_years => Value::from_safe_string(charts.rates_by_fiscal_year),
+                beyond_rates => Value::from_safe_string(survey::html::beyond_rates(main)),
                 download => download_query(&query),
             }
         },

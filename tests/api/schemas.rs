@@ -20,7 +20,7 @@ const PINNED: &[(&str, &str)] = &[
     ("handbook/rules/seven-days.v1.json", "e72a11bdb020650eba02f007b5337fe33c5ea2ef3e47a01851e837a14ba95ae7"),
     ("survey/v1.json", "05b7734215cfccda7b31b3edf41bd5979db22aeda17e6342bb5e4d63d34a2b92"),
     ("survey/v2.json", "76c0973921b549ab2f800586388df6fa0f0218919373ccfe111f897a1a827909"),
-    ("survey/v3.json", "5593ca9bd1a5033ccca7c4ce7e1345c9614aca639927da5e2ae4bb13503bd1a7"),
+    ("survey/v3.json", "995a5bec254249996715dad701f2937cda07b5e2d263f142d8d9e1d493eed8ec"),
 ];
 
 fn schema_files() -> Vec<String> {

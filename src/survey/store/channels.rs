@@ -32,6 +32,10 @@ pub struct ChannelCounts {
     pub discharge: Vec<ChannelCount>,
 }
 
+/// A contact's day as the contacts' unique index has it (-1 when undated): matched so, the
+/// methods are read from that index alone (it holds the stay, direction, kind, day and method).
+const DAY: &str = "COALESCE(c.contacted_day, -1)";
+
 /// The method's place in `METHODS`, as SQL over a contact `c`.
 fn method_rank() -> String {
     let whens: Vec<String> = METHODS.iter().enumerate().map(|(rank, m)| format!("WHEN '{m}' THEN {rank}")).collect();
@@ -54,10 +58,7 @@ pub fn count(
         &key_expression(group_by, "e.admitted_day"),
         &format!("{} AND ({dated_in_time} OR e.undated_admission_info)", stays.admission_cohort),
         "c.direction = 'cm_to_hospital' AND c.kind = 'admission_info'",
-        &format!(
-            "CASE WHEN {dated_in_time} THEN c.contacted_day = e.first_admission_info_day \
-                  ELSE c.contacted_day IS NULL END"
-        ),
+        &format!("{DAY} = CASE WHEN {dated_in_time} THEN e.first_admission_info_day ELSE -1 END"),
         &excluded,
     );
     let discharge_key = if group_by == Some(GroupBy::Month) { "e.discharged_day" } else { "e.admitted_day" };
@@ -70,7 +71,7 @@ pub fn count(
         ),
         "c.direction = 'hospital_to_cm' \
            AND c.kind IN ('discharge_notice', 'discharge_conference', 'discharge_referral')",
-        "c.contacted_day = e.first_discharge_contact_day",
+        &format!("{DAY} = e.first_discharge_contact_day"),
         &excluded,
     );
     Ok(ChannelCounts {

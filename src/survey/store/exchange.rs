@@ -67,7 +67,7 @@ pub fn facility_participation(
 }
 
 /// A stay admitted without a care office: its days (day numbers), the day a 地域包括支援センター
-/// first assigned it one, and whether an 入院連絡 went out before that (to the centre or the city).
+/// first assigned it one, and whether an 入院連絡 went to the centre or the city.
 #[derive(QueryableByName, Debug)]
 pub struct StayWithoutCareOffice {
     #[diesel(sql_type = Integer)]
@@ -81,9 +81,9 @@ pub struct StayWithoutCareOffice {
 }
 
 /// The stays admitted from day `from` to day `to` (included), not excluded under the rules,
-/// whose client had no care office at admission. The 入院連絡 counted is a hospital → care side
-/// contact of that kind (a document sent in Renkei, or a call or FAX recorded) dated on or before
-/// the assignment (any, while none is assigned), or undated.
+/// whose client had no care office at admission. The 入院連絡 counted is one sent in Renkei to a
+/// 地域包括支援センター or the city, or one recorded by hand or imported (a call, a FAX: a
+/// hospital → care side contact of that kind), whatever its date.
 pub fn without_care_office(
     conn: &mut DbConnection,
     rules: &RuleSet,
@@ -94,10 +94,10 @@ pub fn without_care_office(
     diesel::sql_query(format!(
         "SELECT e.admitted_day AS admitted_day, e.discharged_day AS discharged_day, \
            e.care_assigned_day AS assigned_day, \
-           EXISTS (SELECT 1 FROM contacts c WHERE c.episode_id = e.id \
-             AND c.direction = 'hospital_to_cm' AND c.kind = 'admission_notice' \
-             AND (e.care_assigned_day IS NULL OR c.contacted_day IS NULL OR c.contacted_day <= e.care_assigned_day)) \
-             AS notified \
+           (EXISTS (SELECT 1 FROM documents d JOIN facilities f ON f.id = d.recipient_facility_id \
+              WHERE d.episode_id = e.id AND d.kind = 'admission_notice' AND f.kind IN ('support_center', 'city')) \
+            OR EXISTS (SELECT 1 FROM contacts c WHERE c.episode_id = e.id AND c.document_id IS NULL \
+              AND c.direction = 'hospital_to_cm' AND c.kind = 'admission_notice')) AS notified \
          FROM episodes e \
          WHERE (e.care_office_id IS NULL OR e.care_assigned_day IS NOT NULL) \
            AND e.admitted_day BETWEEN {from} AND {to} AND NOT {excluded}"
