@@ -67,8 +67,8 @@ pub fn stacked_bars(rows: &[(String, DischargeFigures)]) -> String {
     let (label_width, bar_width, row_height) = (220.0, 520.0, 26.0);
     let height = row_height * rows.len() as f64 + 60.0;
     let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"医療機関別の退院連絡の時期\" viewBox=\"0 0 {w} {height}\" width=\"100%\">",
-        w = label_width + bar_width + 70.0
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"医療機関別の退院連絡の時期\" {}>",
+        natural_size(label_width + bar_width + 70.0, height)
     );
     for (i, (label, figures)) in rows.iter().enumerate() {
         let y = i as f64 * row_height + 10.0;
@@ -113,14 +113,25 @@ pub fn stacked_bars(rows: &[(String, DischargeFigures)]) -> String {
     svg
 }
 
+/// The width the rate charts' legend needs (its two entries side by side).
+const LEGEND_WIDTH: f64 = 280.0;
+
+/// A drawing's size: its natural size in pixels and the same view box. The pages' and the
+/// report's CSS (`max-width: 100%; height: auto`) shrink it to a narrower container, keeping its
+/// proportions, and never blow it up: a chart of two bars stays the size of two bars.
+fn natural_size(width: f64, height: f64) -> String {
+    format!("viewBox=\"0 0 {width:.0} {height:.0}\" width=\"{width:.0}\" height=\"{height:.0}\"")
+}
+
 /// Vertical bars of the admission and discharge rates, side by side for each label.
 pub fn rate_bars(title: &str, rows: &[(String, Option<f64>, Option<f64>)]) -> String {
     let (left, slot, plot_height) = (40.0, 56.0, 180.0);
-    let width = left + slot * rows.len().max(1) as f64 + 20.0;
+    // Never narrower than the legend, however few the bars.
+    let width = (left + slot * rows.len().max(1) as f64 + 20.0).max(LEGEND_WIDTH);
     let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"{}\" viewBox=\"0 0 {width:.0} {:.0}\" width=\"100%\">",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"{}\" {}>",
         escape(title),
-        plot_height + 70.0
+        natural_size(width, plot_height + 70.0)
     );
     for tick in [0, 25, 50, 75, 100] {
         let y = 10.0 + plot_height * (1.0 - f64::from(tick) / 100.0);
@@ -186,5 +197,22 @@ mod tests {
         }
         assert!(bars.contains("&lt;病院&gt;"));
         assert!(rates.contains("fill=\"#4575b4\""));
+    }
+
+    /// The attribute's number in an SVG's opening tag.
+    fn attribute(svg: &str, name: &str) -> f64 {
+        let start = svg.find(&format!(" {name}=\"")).unwrap_or_default() + name.len() + 3;
+        svg[start..].split('"').next().and_then(|n| n.parse().ok()).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_chart_of_one_bar_keeps_its_size_and_its_whole_legend() {
+        let one = rate_bars("年度別", &[("令和7年度".to_owned(), Some(0.5), Some(0.8))]);
+        let (width, height) = (attribute(&one, "width"), attribute(&one, "height"));
+        assert_eq!((width, height), (LEGEND_WIDTH, 250.0), "not stretched to the page's width");
+        let legend_end = one.rfind("<text x=\"").map(|at| attribute(&one[at - 1..], "x")).unwrap_or_default();
+        assert!(legend_end + 11.0 * 5.0 <= width, "退院連絡率 (5 characters at 11 px) ends inside: {legend_end}");
+        let twelve: Vec<_> = (1..=12).map(|m| (format!("2025-{m:02}"), Some(0.5), None)).collect();
+        assert_eq!(attribute(&rate_bars("月別", &twelve), "width"), 40.0 + 56.0 * 12.0 + 20.0);
     }
 }

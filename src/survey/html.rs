@@ -132,7 +132,8 @@ pub fn render(data: &ReportData) -> String {
         "<!DOCTYPE html><html lang=\"ja\"><head><meta charset=\"utf-8\"><title>入退院連絡状況調査 {period}</title>\
 <style>body{{font-family:\"Noto Sans CJK JP\",\"Hiragino Sans\",\"Yu Gothic\",sans-serif;margin:2em;max-width:60em}}\
 table{{border-collapse:collapse;font-size:13px}}th,td{{border:1px solid #ccc;padding:3px 6px;text-align:right}}thead th{{background:#f3f3f3}}\
-tbody th{{text-align:left;font-weight:normal}}caption{{text-align:left;font-weight:600;padding:4px 0}}h2{{margin-top:2em;font-size:1.1em}}@media print{{body{{margin:0}}}}</style></head><body>\
+tbody th{{text-align:left;font-weight:normal}}caption{{text-align:left;font-weight:600;padding:4px 0}}svg{{display:block;max-width:100%;height:auto}}\
+@page{{size:A4;margin:15mm}}@media print{{h2{{break-after:avoid}}table,svg{{break-inside:avoid}}}}h2{{margin-top:2em;font-size:1.1em}}@media print{{body{{margin:0}}}}</style></head><body>\
 <h1>入退院連絡状況調査</h1><p>期間: {period}<br>ルール: {rules}（{rules_id} 版{version}、退院連絡は退院の{n}日前まで）</p>\
 <h2>集計</h2>{table}<h2>医療機関別 退院連絡の時期</h2>{bars}<h2>月別 連絡率</h2>{months}<h2>年度別 連絡率</h2>{years}\
 <h2>連絡の方法・伝達スピード・参加状況</h2>{beyond}\

@@ -158,10 +158,13 @@ pub async fn show(
     )
 }
 
-fn download(rendered: survey::report::Rendered, file_name: String) -> HttpResponse {
+/// The file: a CSV to save (attachment); the HTML report to open in the browser (inline), from
+/// where it prints on A4 or is saved.
+fn download(rendered: survey::report::Rendered, file_name: String, format: Format) -> HttpResponse {
+    let disposition = if format == Format::Html { "inline" } else { "attachment" };
     HttpResponse::Ok()
         .content_type(rendered.content_type)
-        .insert_header(("Content-Disposition", format!("attachment; filename=\"{file_name}\"")))
+        .insert_header(("Content-Disposition", format!("{disposition}; filename=\"{file_name}\"")))
         .body(rendered.body)
 }
 
@@ -185,7 +188,7 @@ async fn produce(
         Encoding::ShiftJis => rendered.file_name.replace(".csv", "-sjis.csv"),
         Encoding::Utf8 => rendered.file_name.clone(),
     };
-    Ok(download(rendered, file_name))
+    Ok(download(rendered, file_name, format))
 }
 
 /// The figures as a CSV file that Excel opens (UTF-8 with BOM, or `encoding=shift_jis`).

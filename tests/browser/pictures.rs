@@ -83,6 +83,7 @@ pub(super) const PAGES: &[Page] = &[
         follow: Some("table.list tbody a[href^='/episodes/']"),
     },
     Page { name: "dashboard", user: Some(COORDINATOR), path: "/dashboard", follow: None },
+    Page { name: "dashboard-beyond", user: Some(COORDINATOR), path: "/dashboard#beyond-title", follow: None },
     Page { name: "admin", user: Some(ADMIN), path: "/admin", follow: None },
     Page {
         name: "facility",
