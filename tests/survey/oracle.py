@@ -3,15 +3,59 @@
 
 Makes random data sets full of the survey's edge cases (contacts before the admission, on the
 day, after the discharge, undated paper records, contacts in the wrong direction or of kinds
-that never count, deaths, excluded stays, stays with no care office, stays still open, short
-stays, periods that cut through stays, empty periods), imports them with `renkei import` as a
+that never count, several contacts of a side on one day or undated, made in different ways,
+deaths, excluded stays, stays with no care office, with or without an 入院連絡, stays still
+open, short stays, periods that cut through stays, empty periods), imports them with `renkei import` as a
 city would, and compares every figure of `renkei survey` (JSON, and the CSV Excel opens) with
 the figures worked out here, stay by stay, from the definitions in DOMAIN.md and
 docs/survey.md: every published rule set, every breakdown, many periods. Then a second file of
-stays (discharges, changed stays, new stays) and of contacts (repeats and new ones) is
+stays (discharges, changed stays, new stays) and of contacts (repeats, new ones, and the same
+contacts made another way on the same day, which can change a first contact's method) is
 imported, as a later year's spreadsheet would be, and everything is compared again. Last, the
 same for the realistic decade `renkei generate` writes, read back from its files, every fiscal
 year of it.
+
+Survey v3 (schemas/survey/v3.json) adds figures that are counted here from these definitions:
+
+- `method` on each side, of the whole and of every group: the stays counted as contacted on that
+  side, by the method of their first counted contact. On the admission side the counted contacts
+  are CM→hospital `admission_info`; the first is the earliest dated one within the bound the
+  timing uses (the discharge; in admission_window mode the earlier of the discharge and the
+  cut-off), or, with none dated within it, the undated ones (timing `unknown`). On the discharge
+  side (lead ≥ 0 only) it is the earliest dated hospital→CM discharge contact. When several
+  counted contacts fall on that first day (or are all undated) the method is the first of
+  system, visit, conference, video, phone, fax, mail. The seven counts add up to `contacted`.
+- `speed`, per document kind (all seven, in order): the documents sent in the period (the Japan
+  date, UTC+9, of `sent_at`) to another facility (sender ≠ recipient), how many were read and
+  acknowledged, and the median and 90th percentile of the hours to the first reading and to the
+  acknowledgement (nearest rank, ⌈p/100·n⌉-th value, rounded half up to one decimal; null
+  without values).
+- `participation`, per facility kind (all five, in order): the facilities in the directory (the
+  import takes no `city` facility, so the oracle writes its one straight into the table),
+  those with a user who can sign in (a password hash, not disabled), and those that sent or
+  received a document counted as above.
+- `without_care_manager`: the stays admitted in the period, not excluded under the rule set,
+  with no care office; `admission_notice` those with a hospital→CM `admission_notice` contact
+  (dated or not). Assignments by a 地域包括支援センター are made only through the API, so with
+  imported stays `assigned` is 0 and the median null.
+
+The CSV's first table carries the 14 method columns after its 27 others, and three more tables
+follow it (speed, participation, the stays without a care manager), each after an empty line
+(Renkei writes it as `""`, a record of one empty field; an empty line proper is taken too).
+
+There is no import for users and documents, so the edge-case data set writes them straight into
+Renkei's database after the CSV imports (`write_exchange`: Python's sqlite3 on the SQLite file,
+psql with a generated script on PostgreSQL; ids are looked up by facility code and episode_ref,
+timestamps written as naive UTC `YYYY-MM-DD HH:MM:SS`, the way Renkei stores them). That is
+fixture setup only: the expected figures come from the values generated here, never read back.
+The users give facilities none, only disabled ones, only ones without a password, or active
+ones (some created or disabled after a period: only the present state counts); the documents are
+of every kind, some sent on both sides of each period's edges in Japan time (14:59, 14:59:59 and
+15:00 UTC on the day before it and on its last day), some to the sender's own facility, unread,
+read, read and acknowledged, from seconds to weeks later (never x.x5 hours exactly, where
+rounding half away from zero, as Renkei does, and half to even could differ). The generated
+decade has no documents and no users: its speed is all zeros and nulls, its participation the
+facilities it writes, none with a user, none exchanging.
 
     python3 tests/survey/oracle.py [--renkei target/debug/renkei] [--seed N] [--stays N] [--generated N]
     tests/with-postgres.sh python3 tests/survey/oracle.py      # the same on PostgreSQL
@@ -25,12 +69,16 @@ import csv
 import datetime as dt
 import io
 import json
+import math
 import os
 import random
+import sqlite3
 import subprocess
 import sys
 import tempfile
-from collections import defaultdict
+import uuid
+from collections import defaultdict, namedtuple
+from fractions import Fraction
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -43,6 +91,21 @@ DISCHARGE_KINDS = {"discharge_notice", "discharge_conference", "discharge_referr
 KINDS = ["admission_info", "admission_notice", "discharge_notice", "discharge_conference",
          "discharge_referral", "other"]
 METHODS = ["system", "fax", "phone", "visit", "mail", "video", "conference"]
+# several first contacts on one day (or all undated): the method is the first of this order
+METHOD_ORDER = ["system", "visit", "conference", "video", "phone", "fax", "mail"]
+CSV_METHODS = [("システム", "system"), ("FAX", "fax"), ("電話", "phone"), ("訪問", "visit"),
+               ("会議", "conference"), ("ビデオ通話", "video"), ("郵送・メール", "mail")]
+# (kind, label): the first four labels are the definitions', the others as Renkei printed them
+DOCUMENT_KINDS = [
+    ("admission_notice", "入院連絡"), ("admission_info", "入院時情報提供書"),
+    ("discharge_notice", "退院連絡"), ("discharge_conference", "退院前カンファレンス"),
+    ("conference_answer", "退院前カンファレンスへの回答"), ("discharge_referral", "診療情報提供書(退院時)"),
+    ("discharge_record", "退院・退所情報記録書"),
+]
+FACILITY_KINDS = [("hospital", "医療機関"), ("care_office", "居宅介護支援事業所"),
+                  ("support_center", "地域包括支援センター"), ("small_multi", "小規模多機能型居宅介護"),
+                  ("city", "市・連携支援センター")]
+JAPAN = dt.timedelta(hours=9)
 CARE_LEVELS = ["要支援1", "要支援2", "要介護1", "要介護2", "要介護3", "要介護4", "要介護5", "申請中", ""]
 TIMING = ["same_day", "day_2_3", "later", "unknown", "none"]
 LEAD = ["8+", "5-7", "2-4", "1", "0", "after", "unknown", "none"]
@@ -57,9 +120,11 @@ FACILITIES = [
     ("K03", "居宅介護支援事業所そら", "care_office", "", True),
     ("S01", "地域包括支援センター北", "support_center", "北部", True),
     ("M01", "小規模多機能ホームうみ", "small_multi", "南部", False),
+    ("S02", "地域包括支援センター南", "support_center", "南部", True),
+    ("C01", "市役所 高齢福祉課", "city", "", True),
 ]
 HOSPITALS = [f[0] for f in FACILITIES if f[2] == "hospital"]
-CARE_SIDE = [f[0] for f in FACILITIES if f[2] != "hospital"]
+CARE_SIDE = [f[0] for f in FACILITIES if f[2] not in ("hospital", "city")]
 STAY_COLUMNS = ["episode_ref", "client_ref", "care_level", "care_office", "hospital", "admitted_on",
                 "discharged_on", "destination", "excluded"]
 CONTACT_COLUMNS = ["episode_ref", "direction", "kind", "contacted_on", "method"]
@@ -94,13 +159,18 @@ def random_stay(rng, ref, first, last):
     destination = None
     if discharged:
         destination = rng.choice(["home", "home", "home", "facility", "transfer", "death", None])
-    return Stay(ref, f"C{rng.randrange(10**6):06d}", rng.choice(CARE_LEVELS),
-                rng.choice(CARE_SIDE) if rng.random() > 0.08 else None, rng.choice(HOSPITALS),
-                admitted, discharged, destination, rng.random() < 0.06)
+    client, care_level = f"C{rng.randrange(10**6):06d}", rng.choice(CARE_LEVELS)
+    care_office = rng.choice(CARE_SIDE) if rng.random() > 0.08 else None
+    hospital = rng.choice(HOSPITALS)
+    excluded = rng.random() < (0.06 if care_office else 0.2)
+    return Stay(ref, client, care_level, care_office, hospital, admitted, discharged, destination, excluded)
 
 
 def random_contacts(rng, stay, today):
-    """0 to 6 contacts per stay, dated around its admission and discharge, some undated."""
+    """0 to 6 contacts per stay, dated around its admission and discharge, some undated; some
+    with others of the same side on the same day (or undated too) made another way, so that the
+    method of the first contact is a tie; 入院連絡 (admission_notice) for the stays without a
+    care office, and now and then for the others."""
     contacts = []
     for _ in range(rng.choice([0, 1, 1, 2, 2, 3, 4, 6])):
         admission_side = rng.random() < 0.5
@@ -118,6 +188,17 @@ def random_contacts(rng, stay, today):
         if rng.random() < 0.1 or date > today:
             date = None  # a paper record without a date
         contacts.append((stay.ref, direction, kind, date, rng.choice(METHODS)))
+        if rng.random() < 0.25:  # others of the same side that day, or undated as well
+            for _ in range(rng.choice([1, 1, 2, 3])):
+                other = rng.choice(sorted(DISCHARGE_KINDS)) if kind in DISCHARGE_KINDS else kind
+                contacts.append((stay.ref, direction, other, date, rng.choice(METHODS)))
+    if stay.care_office is None or rng.random() < 0.05:
+        for _ in range(rng.choice([0, 1, 1, 1, 2])):
+            direction = "hospital_to_cm" if rng.random() < 0.8 else "cm_to_hospital"
+            date = stay.admitted + rng.choice([-2, 0, 0, 1, 2, 6, 20]) * DAY
+            if rng.random() < 0.25 or date > today:
+                date = None
+            contacts.append((stay.ref, direction, "admission_notice", date, rng.choice(METHODS)))
     return contacts
 
 
@@ -136,6 +217,127 @@ def changed(rng, stay, today):
         later.care_level = rng.choice(CARE_LEVELS)
         later.care_office = rng.choice(CARE_SIDE + [None])
     return later
+
+
+# ---------------------------------------------------------------------------------------------
+# Users and documents, written straight into the database (there is no import for them)
+
+User = namedtuple("User", "id facility name email role created_at password_hash disabled_at")
+Document = namedtuple("Document", "id kind episode sender sender_user recipient "
+                                   "sent_at first_read_at acknowledged_at")
+Exchange = namedtuple("Exchange", "facility_kinds users documents")  # facility_kinds: code -> kind
+PASSWORD_HASH = "$argon2id$v=19$m=19456,t=2,p=1$b3JhY2xlc2FsdA$b3JhY2xlaGFzaA"  # never used to sign in
+ROLES = {"hospital": "discharge_nurse", "city": "coordinator"}
+
+
+def random_users(rng, facility_kinds, serial, profiles=None):
+    """Users of the facilities: none, only disabled ones, only ones without a password, active
+    ones, or all of these; each profile is given to some facility when there are enough."""
+    codes = sorted(facility_kinds)
+    if profiles is None:
+        profiles = (["none", "disabled", "no_password", "active", "mixed"] * len(codes))[:len(codes)]
+        rng.shuffle(profiles)
+    users = []
+    for code, profile in zip(codes, profiles):
+        kinds = {"none": [], "disabled": ["disabled"] * rng.choice([1, 2]), "no_password": ["no_password"],
+                 "active": ["active"] * rng.choice([1, 2]), "mixed": ["disabled", "no_password", "active", "gone"]}
+        for state in kinds[profile]:
+            serial += 1
+            created = dt.datetime(2024, 6, 1) + dt.timedelta(seconds=rng.randrange(600 * 86400))
+            disabled = None
+            if state in ("disabled", "gone"):
+                disabled = created + dt.timedelta(seconds=rng.randrange(1, 200 * 86400))
+            role = "admin" if rng.random() < 0.1 else ROLES.get(facility_kinds[code], "care_manager")
+            users.append(User(str(uuid.uuid4()), code, f"利用者{serial}", f"oracle{serial}@example.jp", role,
+                              created, None if state in ("no_password", "gone") else PASSWORD_HASH, disabled))
+    return users
+
+
+def random_documents(rng, users, facility_kinds, refs, periods, count):
+    """Documents of every kind between the facilities: random instants over the edge cases'
+    months, and some at 14:59, 14:59:59 and 15:00 UTC on the day before each period and on its
+    last day (23:59 and 0:00 in Japan); some to the sender's own facility; unread, read, read and
+    acknowledged, from seconds to weeks later."""
+    codes = sorted(facility_kinds)
+    senders = sorted({u.facility for u in users})
+    instants = [dt.datetime(2024, 11, 20) + dt.timedelta(seconds=rng.randrange(270 * 86400))
+                for _ in range(count)]
+    for start, end, _ in periods:
+        for day, times in ((start - DAY, ["14:59:00", "14:59:59", "15:00:00"]), (end, ["14:59:59", "15:00:00"])):
+            for time in times:
+                instants.append(dt.datetime.combine(day, dt.time.fromisoformat(time)))
+
+    def later(sent, at_least=0):
+        """A time after `sent` (and its seconds from `sent`), never x.x5 hours exactly."""
+        seconds = at_least + rng.choice([rng.randrange(0, 120), rng.randrange(60, 3600),
+                                         rng.randrange(3600, 48 * 3600), rng.randrange(2 * 86400, 30 * 86400)])
+        if seconds % 360 == 180:
+            seconds += 1
+        return sent + dt.timedelta(seconds=seconds), seconds
+
+    documents = []
+    for sent in instants:
+        sender = rng.choice(senders)
+        recipient = sender if rng.random() < 0.1 else rng.choice(codes)
+        read = acknowledged = None
+        if rng.random() < 0.75:
+            read, seconds = later(sent)
+            if rng.random() < 0.6:
+                acknowledged, _ = later(sent, seconds)
+        documents.append(Document(str(uuid.uuid4()), rng.choice(DOCUMENT_KINDS)[0], rng.choice(refs), sender,
+                                  rng.choice([u.id for u in users if u.facility == sender]), recipient,
+                                  sent, read, acknowledged))
+    return documents
+
+
+def write_exchange(renkei, users, documents, facilities=()):
+    """Writes users and documents into Renkei's database as rows (test-fixture setup: Renkei has no
+    import for them), and the facilities of a kind the import refuses (city). Facilities are found
+    by code and stays by episode_ref; timestamps are naive UTC, written as `YYYY-MM-DD HH:MM:SS`
+    like Renkei's own rows. The same SQL script runs on SQLite (Python's sqlite3 on the file of
+    `sqlite://PATH`) and on PostgreSQL (psql)."""
+    def literal(value):
+        if value is None:
+            return "NULL"
+        if isinstance(value, dt.datetime):
+            value = value.strftime("%Y-%m-%d %H:%M:%S")
+        return "'" + str(value).replace("'", "''") + "'"
+
+    def facility(code):
+        return f"(SELECT id FROM facilities WHERE code = {literal(code)})"
+
+    lines = ["BEGIN;"]
+    for code, name, kind, area, in_city in facilities:
+        lines.append("INSERT INTO facilities (id, code, name, kind, area, in_city, created_at) "
+                     f"VALUES ({literal(uuid.uuid4())}, {literal(code)}, {literal(name)}, {literal(kind)}, "
+                     f"{literal(area or None)}, {'TRUE' if in_city else 'FALSE'}, "
+                     f"{literal(dt.datetime(2024, 4, 1))});")
+    for u in users:
+        lines.append("INSERT INTO users (id, facility_id, name, email, role, created_at, password_hash, disabled_at) "
+                     f"VALUES ({literal(u.id)}, {facility(u.facility)}, {literal(u.name)}, {literal(u.email)}, "
+                     f"{literal(u.role)}, {literal(u.created_at)}, {literal(u.password_hash)}, "
+                     f"{literal(u.disabled_at)});")
+    for d in documents:
+        lines.append("INSERT INTO documents (id, kind, episode_id, sender_facility_id, sender_user_id, "
+                     "recipient_facility_id, current_revision, sent_at, first_read_at, acknowledged_at) "
+                     f"VALUES ({literal(d.id)}, {literal(d.kind)}, "
+                     f"(SELECT id FROM episodes WHERE external_ref = {literal(d.episode)}), {facility(d.sender)}, "
+                     f"{literal(d.sender_user)}, {facility(d.recipient)}, 1, {literal(d.sent_at)}, "
+                     f"{literal(d.first_read_at)}, {literal(d.acknowledged_at)});")
+    lines.append("COMMIT;")
+    script = "\n".join(lines) + "\n"
+    url = renkei.env["DATABASE_URL"]
+    if url.startswith("sqlite://"):
+        db = sqlite3.connect(url[len("sqlite://"):].split("?")[0])
+        try:
+            db.executescript(script)
+        finally:
+            db.close()
+    else:
+        done = subprocess.run(["psql", url, "-q", "-v", "ON_ERROR_STOP=1", "-f", "-"], input=script.encode(),
+                              capture_output=True)
+        if done.returncode != 0:
+            sys.exit(f"psql could not write the users and documents:\n{done.stderr.decode(errors='replace')}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -170,10 +372,16 @@ def group_key(group_by, stay, side, facilities):
 def empty_figures():
     return {
         "admission": {"cohort": 0, "contacted": 0, "rate": None, "excluded": 0,
-                      "timing": dict.fromkeys(TIMING, 0)},
+                      "timing": dict.fromkeys(TIMING, 0), "method": dict.fromkeys(METHOD_ORDER, 0)},
         "discharge": {"cohort": 0, "contacted": 0, "rate": None, "on_time": 0, "on_time_rate": None,
-                      "died": 0, "excluded": 0, "in_hospital": 0, "lead_time": dict.fromkeys(LEAD, 0)},
+                      "died": 0, "excluded": 0, "in_hospital": 0, "lead_time": dict.fromkeys(LEAD, 0),
+                      "method": dict.fromkeys(METHOD_ORDER, 0)},
     }
+
+
+def first_method(contacts):
+    """The method of the first contact among several of the same day, or all undated."""
+    return min((c[4] for c in contacts), key=METHOD_ORDER.index)
 
 
 def is_excluded(stay, rules):
@@ -186,33 +394,85 @@ def is_excluded(stay, rules):
 
 
 def admission_timing(stay, contacts, bound):
-    """The bucket of the first admission-info contact made up to the bound (None: no bound)."""
+    """The bucket of the first admission-info contact made up to the bound (None: no bound),
+    and the method of that first contact (None when the stay is not contacted)."""
     mine = [c for c in contacts if c[1] == "cm_to_hospital" and c[2] == "admission_info"]
-    dated = [c[3] for c in mine if c[3] is not None and (bound is None or c[3] <= bound)]
+    dated = [c for c in mine if c[3] is not None and (bound is None or c[3] <= bound)]
     if dated:
-        day = (min(dated) - stay.admitted).days + 1  # day 1 is the admission date
-        return "same_day" if day <= 1 else "day_2_3" if day <= 3 else "later"
-    return "unknown" if any(c[3] is None for c in mine) else "none"
+        first = min(c[3] for c in dated)
+        day = (first - stay.admitted).days + 1  # day 1 is the admission date
+        bucket = "same_day" if day <= 1 else "day_2_3" if day <= 3 else "later"
+        return bucket, first_method(c for c in dated if c[3] == first)
+    undated = [c for c in mine if c[3] is None]
+    return ("unknown", first_method(undated)) if undated else ("none", None)
 
 
 def discharge_lead(stay, contacts, notice_days):
-    """The lead-time bucket of the first dated discharge contact, and whether it is on time."""
+    """The lead-time bucket of the first dated discharge contact, whether it is on time, and
+    its method when the stay counts as contacted (lead ≥ 0; else None)."""
     mine = [c for c in contacts if c[1] == "hospital_to_cm" and c[2] in DISCHARGE_KINDS]
-    dated = [c[3] for c in mine if c[3] is not None]
+    dated = [c for c in mine if c[3] is not None]
     if not dated:
-        return ("unknown" if mine else "none"), False
-    lead = (stay.discharged - min(dated)).days
+        return ("unknown" if mine else "none"), False, None
+    first = min(c[3] for c in dated)
+    lead = (stay.discharged - first).days
     bucket = ("8+" if lead >= 8 else "5-7" if lead >= 5 else "2-4" if lead >= 2 else
               "1" if lead == 1 else "0" if lead == 0 else "after")
-    return bucket, lead >= notice_days
+    method = first_method(c for c in dated if c[3] == first) if lead >= 0 else None
+    return bucket, lead >= notice_days, method
 
 
-def expected_survey(stays, contacts_of, facilities, rules, start, end, group_by):
+def japan_date(instant):
+    """The calendar date in Japan (UTC+9) of a naive UTC instant."""
+    return (instant + JAPAN).date()
+
+
+def tenth_hours(seconds):
+    """Seconds as hours to one decimal, rounded half away from zero (the values are ≥ 0)."""
+    return math.floor(Fraction(seconds, 360) + Fraction(1, 2)) / 10
+
+
+def hours(seconds):
+    """Median and 90th percentile by nearest rank (the ⌈p/100 × n⌉-th smallest), in hours."""
+    values = sorted(seconds)
+    if not values:
+        return {"median": None, "p90": None}
+
+    def rank(p):
+        return values[(p * len(values) + 99) // 100 - 1]  # the ⌈p·n/100⌉-th, counted from 1
+    return {"median": tenth_hours(rank(50)), "p90": tenth_hours(rank(90))}
+
+
+def expected_exchange(exchange, start, end):
+    """`speed` and `participation` of a period, from the users and documents written here."""
+    sent = [d for d in exchange.documents
+            if d.sender != d.recipient and start <= japan_date(d.sent_at) <= end]
+    speed = []
+    for kind, label in DOCUMENT_KINDS:
+        mine = [d for d in sent if d.kind == kind]
+        read = [int((d.first_read_at - d.sent_at).total_seconds()) for d in mine if d.first_read_at]
+        acknowledged = [int((d.acknowledged_at - d.sent_at).total_seconds()) for d in mine if d.acknowledged_at]
+        speed.append({"kind": kind, "label": label, "sent": len(mine), "read": len(read),
+                      "acknowledged": len(acknowledged), "hours_to_read": hours(read),
+                      "hours_to_acknowledgement": hours(acknowledged)})
+    active = {u.facility for u in exchange.users if u.password_hash is not None and u.disabled_at is None}
+    exchanging = {d.sender for d in sent} | {d.recipient for d in sent}
+    participation = []
+    for kind, label in FACILITY_KINDS:
+        codes = {code for code, k in exchange.facility_kinds.items() if k == kind}
+        participation.append({"kind": kind, "label": label, "facilities": len(codes),
+                              "with_active_user": len(codes & active), "exchanging": len(codes & exchanging)})
+    return speed, participation
+
+
+def expected_survey(stays, contacts_of, facilities, exchanged, rules, start, end, group_by):
+    """The whole survey; `exchanged` is the period's (speed, participation) (`expected_exchange`)."""
     window = rules["survey_window"]
     cutoff = end + window.get("follow_up_days", 0) * DAY if window["mode"] == "admission_window" else None
     whole, groups, labels = empty_figures(), defaultdict(empty_figures), {}
+    without_care_manager = {"stays": 0, "admission_notice": 0, "assigned": 0, "median_days_to_assignment": None}
 
-    def add(stay, side, counter, bucket=None, keyed_by=None):
+    def add(stay, side, counter, bucket=None, keyed_by=None, method=None):
         """Counts a stay on one side; its group is that of `keyed_by` (default: the same side)."""
         targets = [whole]
         if group_by:
@@ -223,13 +483,20 @@ def expected_survey(stays, contacts_of, facilities, rules, start, end, group_by)
             figures[side][counter] += 1
             if bucket:
                 figures[side]["timing" if side == "admission" else "lead_time"][bucket] += 1
+            if method:
+                figures[side]["method"][method] += 1
 
     for stay in stays:
-        if stay.care_office is None:
-            continue  # no care office at admission: in no cohort, not even excluded
         contacts = contacts_of.get(stay.ref, [])
         excluded = is_excluded(stay, rules)
         admitted_in_period = start <= stay.admitted <= end
+        if stay.care_office is None:
+            # no care office at admission: in no cohort, not even excluded; pathway B instead
+            if admitted_in_period and not excluded:
+                without_care_manager["stays"] += 1
+                if any(c[1] == "hospital_to_cm" and c[2] == "admission_notice" for c in contacts):
+                    without_care_manager["admission_notice"] += 1
+            continue
         if admitted_in_period:
             if excluded:
                 add(stay, "admission", "excluded")
@@ -237,10 +504,10 @@ def expected_survey(stays, contacts_of, facilities, rules, start, end, group_by)
                 bound = stay.discharged
                 if cutoff is not None:
                     bound = min(bound, cutoff) if bound else cutoff
-                timing = admission_timing(stay, contacts, bound)
+                timing, method = admission_timing(stay, contacts, bound)
                 add(stay, "admission", "cohort", timing)
                 if timing != "none":
-                    add(stay, "admission", "contacted")
+                    add(stay, "admission", "contacted", method=method)
                 last_day = cutoff or end
                 if stay.discharged is None or stay.discharged > last_day:
                     # reported beside the discharge figures, in the group of the admission
@@ -255,10 +522,10 @@ def expected_survey(stays, contacts_of, facilities, rules, start, end, group_by)
             elif stay.destination == "death":
                 add(stay, "discharge", "died")
             else:
-                bucket, on_time = discharge_lead(stay, contacts, rules["discharge_notice_min_days"])
+                bucket, on_time, method = discharge_lead(stay, contacts, rules["discharge_notice_min_days"])
                 add(stay, "discharge", "cohort", bucket)
                 if bucket not in ("after", "unknown", "none"):
-                    add(stay, "discharge", "contacted")
+                    add(stay, "discharge", "contacted", method=method)
                 if on_time:
                     add(stay, "discharge", "on_time")
 
@@ -275,8 +542,10 @@ def expected_survey(stays, contacts_of, facilities, rules, start, end, group_by)
     if start.month == 4 and start.day == 1 and end == dt.date(start.year + 1, 3, 31):
         period["fiscal_year"] = start.year
         period["fiscal_year_label"] = wareki(start.year)
+    speed, participation = exchanged
     result = {"period": period, **rates(whole),
-              "groups": [{"key": k, "label": labels[k], **rates(groups[k])} for k in sorted(groups)]}
+              "groups": [{"key": k, "label": labels[k], **rates(groups[k])} for k in sorted(groups)],
+              "speed": speed, "participation": participation, "without_care_manager": without_care_manager}
     if group_by:
         result["group_by"] = group_by
     return result
@@ -302,11 +571,14 @@ def compare(expected, actual, where, path=""):
                 sys.exit(f"{where}: {path}/{key} is {'missing' if key not in actual else 'unexpected'}")
             compare(expected[key], actual[key], where, f"{path}/{key}")
     elif isinstance(expected, list) and isinstance(actual, list):
-        keys = [g["key"] for g in expected], [g["key"] for g in actual]
+        # groups are known by their key, the entries of speed and participation by their kind
+        def name(entry):
+            return entry.get("key", entry.get("kind")) if isinstance(entry, dict) else entry
+        keys = [name(g) for g in expected], [name(g) for g in actual]
         if keys[0] != keys[1]:
-            sys.exit(f"{where}: {path} groups {keys[1]}, expected {keys[0]}")
+            sys.exit(f"{where}: {path} entries {keys[1]}, expected {keys[0]}")
         for i, (e, a) in enumerate(zip(expected, actual)):
-            compare(e, a, where, f"{path}/{i}({e['key']})")
+            compare(e, a, where, f"{path}/{i}({name(e)})")
     elif expected != actual or type(expected) is not type(actual):
         sys.exit(f"{where}: {path} is {actual!r}, expected {expected!r}")
 
@@ -326,7 +598,14 @@ CSV_COLUMNS = [  # the CSV's Japanese header, and the figure under it
     ("退院_当日", "discharge/lead_time/0"), ("退院_退院後", "discharge/lead_time/after"),
     ("退院_日付不明", "discharge/lead_time/unknown"), ("退院_連絡なし", "discharge/lead_time/none"),
     ("死亡退院", "discharge/died"), ("退院_対象外", "discharge/excluded"), ("入院中", "discharge/in_hospital"),
-]
+] + [(f"{side_label}_方法_{label}", f"{side}/method/{method}")
+     for side, side_label in (("admission", "入院"), ("discharge", "退院")) for label, method in CSV_METHODS]
+# the tables after the first one, each after an empty line
+SPEED_HEADER = ["伝達スピード（書類の種類）", "送付件数", "既読件数", "確認件数", "既読までの時間_中央値(時間)",
+                "既読までの時間_90%値(時間)", "確認までの時間_中央値(時間)", "確認までの時間_90%値(時間)"]
+PARTICIPATION_HEADER = ["参加状況（事業所の種類）", "登録数", "利用者のいる事業所", "期間中に書類を送受信した事業所"]
+WITHOUT_CARE_MANAGER_HEADER = ["担当ケアマネジャーのいない入院", "入院件数", "入院連絡あり（地域包括支援センター・市）",
+                               "退院までに担当が決まった件数", "担当決定までの日数_中央値"]
 
 
 def csv_cell(figures, path):
@@ -338,26 +617,45 @@ def csv_cell(figures, path):
     return str(value)
 
 
+def hours_cell(value):
+    return "" if value is None else f"{value:.1f}"
+
+
 def compare_csv(expected, data, n, where):
     if not data.startswith(b"\xef\xbb\xbf"):
         sys.exit(f"{where}: the CSV has no byte order mark, so Excel would not read it as UTF-8")
     rows = list(csv.reader(io.StringIO(data[3:].decode("utf-8"))))
-    header = [name.format(n=n) for name, _ in CSV_COLUMNS]
-    if rows[0] != header:
-        sys.exit(f"{where}: CSV header {rows[0]}, expected {header}")
-    wanted = [("", "全体", expected)] + [(g["key"], g["label"], g) for g in expected["groups"]]
-    if len(rows) - 1 != len(wanted):
-        sys.exit(f"{where}: {len(rows) - 1} CSV rows, expected {len(wanted)}")
-    for row, (key, label, figures) in zip(rows[1:], wanted):
-        cells = [key, label] + [csv_cell(figures, path) for _, path in CSV_COLUMNS[2:]]
-        if row != cells:
-            sys.exit(f"{where}: CSV row {row}, expected {cells}")
+    empty = None  # an empty line: Renkei's CSV writer writes it as `""`, Excel shows it empty either way
+    wanted = [[name.format(n=n) for name, _ in CSV_COLUMNS]]
+    for key, label, figures in [("", "全体", expected)] + [(g["key"], g["label"], g) for g in expected["groups"]]:
+        wanted.append([key, label] + [csv_cell(figures, path) for _, path in CSV_COLUMNS[2:]])
+    wanted += [empty, SPEED_HEADER]
+    for e in expected["speed"]:
+        wanted.append([e["label"], str(e["sent"]), str(e["read"]), str(e["acknowledged"])]
+                      + [hours_cell(e[h][p]) for h in ("hours_to_read", "hours_to_acknowledgement")
+                         for p in ("median", "p90")])
+    wanted += [empty, PARTICIPATION_HEADER]
+    for e in expected["participation"]:
+        wanted.append([e["label"], str(e["facilities"]), str(e["with_active_user"]), str(e["exchanging"])])
+    b = expected["without_care_manager"]
+    median = b["median_days_to_assignment"]
+    wanted += [empty, WITHOUT_CARE_MANAGER_HEADER,  # (the median is always null with imported stays)
+               ["全体", str(b["stays"]), str(b["admission_notice"]), str(b["assigned"]),
+                "" if median is None else str(median)]]
+    if len(rows) != len(wanted):
+        sys.exit(f"{where}: {len(rows)} CSV rows, expected {len(wanted)}")
+    for i, (row, cells) in enumerate(zip(rows, wanted), 1):
+        if cells is empty:
+            if row not in ([], [""]):
+                sys.exit(f"{where}: CSV line {i} is {row}, expected an empty line")
+        elif row != cells:
+            sys.exit(f"{where}: CSV line {i} is {row}, expected {cells}")
 
 
 # ---------------------------------------------------------------------------------------------
 
 
-def check_surveys(renkei, facilities, stays, contacts, rule_sets, periods, step):
+def check_surveys(renkei, facilities, exchange, stays, contacts, rule_sets, periods, step):
     """Every rule set, period and breakdown: Renkei's survey against the definitions."""
     contacts_of = defaultdict(list)
     for c in contacts:
@@ -365,10 +663,11 @@ def check_surveys(renkei, facilities, stays, contacts, rule_sets, periods, step)
     compared = 0
     for rules_id, rules in rule_sets.items():
         for start, end, as_fiscal_year in periods:
+            exchanged = expected_exchange(exchange, start, end)  # the same under every rule set and breakdown
             for group_by in [None, "hospital", "care_office", "month", "area", "care_level", "hospital_in_city"]:
                 asked = period_args(start, end, as_fiscal_year) + (["--group-by", group_by] if group_by else [])
                 where = f"{renkei.engine}, {step}, HANDBOOK_RULES={rules_id} renkei survey {' '.join(asked)}"
-                expected = expected_survey(stays, contacts_of, facilities, rules, start, end, group_by)
+                expected = expected_survey(stays, contacts_of, facilities, exchanged, rules, start, end, group_by)
                 actual = json.loads(renkei.run(["survey", *asked], rules_id))
                 compare(expected, actual, where)
                 for name in ("id", "version", "discharge_notice_min_days"):
@@ -382,7 +681,8 @@ def check_surveys(renkei, facilities, stays, contacts, rule_sets, periods, step)
 
 
 def edge_cases(renkei, rng, count, rule_sets):
-    """Two files of random stays and contacts, dense with edge cases, around 2025."""
+    """Two files of random stays and contacts, dense with edge cases, around 2025, and after each
+    the users and documents written straight into the database beside them."""
     today = dt.date.today()
     first, last = dt.date(2024, 12, 1), dt.date(2025, 7, 31)
     periods = [  # (from, to, asked as a fiscal year)
@@ -397,9 +697,10 @@ def edge_cases(renkei, rng, count, rule_sets):
         start = first + rng.randrange(260) * DAY
         periods.append((start, start + rng.choice([0, 6, 30, 90]) * DAY, False))
 
-    renkei.import_rows("facilities", ["code", "name", "kind", "area", "in_city"],
-                       [[c, n, k, a, "true" if i else "false"] for c, n, k, a, i in FACILITIES])
+    renkei.import_rows("facilities", ["code", "name", "kind", "area", "in_city"],  # the import takes no city
+                       [[c, n, k, a, "true" if i else "false"] for c, n, k, a, i in FACILITIES if k != "city"])
     facilities = {f[0]: (f[1], f[3], f[4]) for f in FACILITIES}
+    exchange = Exchange({f[0]: f[2] for f in FACILITIES}, [], [])
     stays = [random_stay(rng, f"E{i:05d}", first, last) for i in range(count)]
     contacts = [c for s in stays for c in random_contacts(rng, s, today)]
     later = [changed(rng, s, today) for s in rng.sample(stays, count // 5)]
@@ -407,6 +708,9 @@ def edge_cases(renkei, rng, count, rule_sets):
     by_ref = {s.ref: s for s in stays + later}
     more = rng.sample(contacts, len(contacts) // 4)  # repeated rows change nothing
     more += [c for s in rng.sample(list(by_ref.values()), len(by_ref) // 4) for c in random_contacts(rng, s, today)]
+    # the same contacts made another way on the same day (or undated too): where the new way comes
+    # first in the order, the later file changes the method of a stay's first contact
+    more += [(r, d, k, on, rng.choice(METHODS)) for r, d, k, on, _ in rng.sample(contacts, len(contacts) // 12)]
 
     stored, all_contacts, compared = {}, [], 0
     for step, (stay_rows, contact_rows) in enumerate([(stays, contacts), (later, more)], 1):
@@ -414,9 +718,22 @@ def edge_cases(renkei, rng, count, rule_sets):
         renkei.import_rows("contacts", CONTACT_COLUMNS, [[r, d, k, iso(on), m] for r, d, k, on, m in contact_rows])
         stored.update((s.ref, s) for s in stay_rows)
         all_contacts += contact_rows
-        compared += check_surveys(renkei, facilities, list(stored.values()), all_contacts, rule_sets, periods,
-                                  f"edge cases, after file {step}")
-    return compared, len(stored), len(all_contacts)
+        # users and documents (no import exists for them): users for the whole directory with the
+        # first file, a few more for some facilities with the second; documents about the stays
+        # stored so far, and the city's facility, which the import refuses
+        if step == 1:
+            users = random_users(rng, exchange.facility_kinds, 0)
+        else:
+            profiles = [rng.choice(["none", "none", "active", "no_password"]) for _ in exchange.facility_kinds]
+            users = random_users(rng, exchange.facility_kinds, len(exchange.users), profiles)
+        documents = random_documents(rng, exchange.users + users, exchange.facility_kinds, sorted(stored),
+                                     periods, count // (6 if step == 1 else 25))
+        write_exchange(renkei, users, documents, [f for f in FACILITIES if f[2] == "city"] if step == 1 else ())
+        exchange.users.extend(users)
+        exchange.documents.extend(documents)
+        compared += check_surveys(renkei, facilities, exchange, list(stored.values()), all_contacts, rule_sets,
+                                  periods, f"edge cases, after file {step}")
+    return compared, len(stored), len(all_contacts), len(exchange.documents)
 
 
 def generated(renkei, count, rule_sets):
@@ -432,6 +749,7 @@ def generated(renkei, count, rule_sets):
         return dt.date.fromisoformat(text) if text else None
 
     facilities = {r["code"]: (r["name"], r["area"], r["in_city"] == "true") for r in rows("facilities.csv")}
+    exchange = Exchange({r["code"]: r["kind"] for r in rows("facilities.csv")}, [], [])  # no users, no documents
     stays = [Stay(r["episode_ref"], r["client_ref"], r["care_level"], r["care_office"] or None, r["hospital"],
                   date(r["admitted_on"]), date(r["discharged_on"]), r["destination"] or None, r["excluded"] == "true")
              for r in rows("episodes.csv")]
@@ -442,8 +760,8 @@ def generated(renkei, count, rule_sets):
     years = sorted({s.admitted.year - (s.admitted.month < 4) for s in stays})
     periods = [(dt.date(y, 4, 1), dt.date(y + 1, 3, 31), True) for y in years]
     periods.append((dt.date(years[0], 4, 1), dt.date(years[-1] + 1, 3, 31), False))
-    compared = check_surveys(renkei, facilities, stays, contacts, rule_sets, periods, "generated")
-    return compared, len(stays), len(contacts)
+    compared = check_surveys(renkei, facilities, exchange, stays, contacts, rule_sets, periods, "generated")
+    return compared, len(stays), len(contacts), 0
 
 
 def main():
@@ -465,11 +783,11 @@ def main():
             os.chmod(work, 0o755)
             renkei = Renkei(args.renkei, work)
             try:
-                compared, stays, contacts = run(renkei)
+                compared, stays, contacts, documents = run(renkei)
             finally:
                 renkei.close()
-            print(f"{renkei.engine}, {name}: {compared} surveys of {stays} stays and {contacts} contacts "
-                  f"match the definitions, figure by figure")
+            print(f"{renkei.engine}, {name}: {compared} surveys of {stays} stays, {contacts} contacts and "
+                  f"{documents} documents match the definitions, figure by figure")
 
 
 if __name__ == "__main__":
