@@ -36,7 +36,8 @@ Survey v3 (schemas/survey/v3.json) adds figures that are counted here from these
   received a document counted as above.
 - `without_care_manager`: the stays admitted in the period, not excluded under the rule set,
   with no care office; `admission_notice` those with a hospital→CM `admission_notice` contact
-  (dated or not). Assignments by a 地域包括支援センター are made only through the API, so with
+  (dated or not; every imported contact is one recorded by hand) or an `admission_notice`
+  document to a 地域包括支援センター or the city (whenever it was sent). Assignments by a 地域包括支援センター are made only through the API, so with
   imported stays `assigned` is 0 and the median null.
 
 The CSV's first table carries the 14 method columns after its 27 others, and three more tables
@@ -253,7 +254,7 @@ def random_users(rng, facility_kinds, serial, profiles=None):
     return users
 
 
-def random_documents(rng, users, facility_kinds, refs, periods, count):
+def random_documents(rng, users, facility_kinds, refs, periods, count, without_office=()):
     """Documents of every kind between the facilities: random instants over the edge cases'
     months, and some at 14:59, 14:59:59 and 15:00 UTC on the day before each period and on its
     last day (23:59 and 0:00 in Japan); some to the sender's own facility; unread, read, read and
@@ -287,6 +288,15 @@ def random_documents(rng, users, facility_kinds, refs, periods, count):
         documents.append(Document(str(uuid.uuid4()), rng.choice(DOCUMENT_KINDS)[0], rng.choice(refs), sender,
                                   rng.choice([u.id for u in users if u.facility == sender]), recipient,
                                   sent, read, acknowledged))
+    # 入院連絡 about stays without a care office: to the 地域包括支援センター or the city (these
+    # count for the stays without a care manager), or to a care office (which does not)
+    places = [c for c in codes if facility_kinds[c] in ("support_center", "city", "care_office")]
+    for ref in without_office:
+        if rng.random() < 0.5:
+            sender = rng.choice(senders)
+            documents.append(Document(str(uuid.uuid4()), "admission_notice", ref, sender,
+                                      rng.choice([u.id for u in users if u.facility == sender]), rng.choice(places),
+                                      rng.choice(instants), None, None))
     return documents
 
 
@@ -444,7 +454,9 @@ def hours(seconds):
 
 
 def expected_exchange(exchange, start, end):
-    """`speed` and `participation` of a period, from the users and documents written here."""
+    """`speed` and `participation` of a period, from the users and documents written here, and
+    the stays (episode_refs) with an 入院連絡 document to a 地域包括支援センター or the city (any
+    date: it counts for the stays without a care manager)."""
     sent = [d for d in exchange.documents
             if d.sender != d.recipient and start <= japan_date(d.sent_at) <= end]
     speed = []
@@ -462,11 +474,14 @@ def expected_exchange(exchange, start, end):
         codes = {code for code, k in exchange.facility_kinds.items() if k == kind}
         participation.append({"kind": kind, "label": label, "facilities": len(codes),
                               "with_active_user": len(codes & active), "exchanging": len(codes & exchanging)})
-    return speed, participation
+    notified = {d.episode for d in exchange.documents
+                if d.kind == "admission_notice" and exchange.facility_kinds.get(d.recipient) in ("support_center", "city")}
+    return speed, participation, notified
 
 
 def expected_survey(stays, contacts_of, facilities, exchanged, rules, start, end, group_by):
-    """The whole survey; `exchanged` is the period's (speed, participation) (`expected_exchange`)."""
+    """The whole survey; `exchanged` is the period's (speed, participation, notified stays)
+    (`expected_exchange`)."""
     window = rules["survey_window"]
     cutoff = end + window.get("follow_up_days", 0) * DAY if window["mode"] == "admission_window" else None
     whole, groups, labels = empty_figures(), defaultdict(empty_figures), {}
@@ -494,7 +509,8 @@ def expected_survey(stays, contacts_of, facilities, exchanged, rules, start, end
             # no care office at admission: in no cohort, not even excluded; pathway B instead
             if admitted_in_period and not excluded:
                 without_care_manager["stays"] += 1
-                if any(c[1] == "hospital_to_cm" and c[2] == "admission_notice" for c in contacts):
+                if stay.ref in exchanged[2] or any(
+                        c[1] == "hospital_to_cm" and c[2] == "admission_notice" for c in contacts):
                     without_care_manager["admission_notice"] += 1
             continue
         if admitted_in_period:
@@ -542,7 +558,7 @@ def expected_survey(stays, contacts_of, facilities, exchanged, rules, start, end
     if start.month == 4 and start.day == 1 and end == dt.date(start.year + 1, 3, 31):
         period["fiscal_year"] = start.year
         period["fiscal_year_label"] = wareki(start.year)
-    speed, participation = exchanged
+    speed, participation, _ = exchanged
     result = {"period": period, **rates(whole),
               "groups": [{"key": k, "label": labels[k], **rates(groups[k])} for k in sorted(groups)],
               "speed": speed, "participation": participation, "without_care_manager": without_care_manager}
@@ -726,8 +742,9 @@ def edge_cases(renkei, rng, count, rule_sets):
         else:
             profiles = [rng.choice(["none", "none", "active", "no_password"]) for _ in exchange.facility_kinds]
             users = random_users(rng, exchange.facility_kinds, len(exchange.users), profiles)
+        without_office = sorted(r for r, s in stored.items() if s.care_office is None)
         documents = random_documents(rng, exchange.users + users, exchange.facility_kinds, sorted(stored),
-                                     periods, count // (6 if step == 1 else 25))
+                                     periods, count // (6 if step == 1 else 25), without_office)
         write_exchange(renkei, users, documents, [f for f in FACILITIES if f[2] == "city"] if step == 1 else ())
         exchange.users.extend(users)
         exchange.documents.extend(documents)
