@@ -11,9 +11,10 @@ the figures worked out here, stay by stay, from the definitions in DOMAIN.md and
 docs/survey.md: every published rule set, every breakdown, many periods. Then a second file of
 stays (discharges, changed stays, new stays) and of contacts (repeats, new ones, and the same
 contacts made another way on the same day, which can change a first contact's method) is
-imported, as a later year's spreadsheet would be, and everything is compared again. Last, the
+imported, as a later year's spreadsheet would be, and everything is compared again. Then the
 same for the realistic decade `renkei generate` writes, read back from its files, every fiscal
-year of it.
+year of it. Last, stays of patients without a care manager registered, notified, assigned a care
+office and discharged through the HTTP API of a running `renkei serve` (pathway B, below).
 
 Survey v3 (schemas/survey/v3.json) adds figures that are counted here from these definitions:
 
@@ -37,8 +38,12 @@ Survey v3 (schemas/survey/v3.json) adds figures that are counted here from these
 - `without_care_manager`: the stays admitted in the period, not excluded under the rule set,
   with no care office; `admission_notice` those with a hospital→CM `admission_notice` contact
   (dated or not; every imported contact is one recorded by hand) or an `admission_notice`
-  document to a 地域包括支援センター or the city (whenever it was sent). Assignments by a 地域包括支援センター are made only through the API, so with
-  imported stays `assigned` is 0 and the median null.
+  document to a 地域包括支援センター or the city (whenever it was sent); `assigned` those whose
+  earliest assignment of a care office (by a 地域包括支援センター, pathway B) is on or before the
+  discharge day, or that are not discharged; `median_days_to_assignment` the median of the days
+  from admission to that earliest assignment over the `assigned` stays (of an even count, the mean
+  of the two middle values; null without any). Assignments are made only through the API, so with
+  imported stays `assigned` is 0 and the median null: the last part below makes them.
 
 The CSV's first table carries the 14 method columns after its 27 others, and three more tables
 follow it (speed, participation, the stays without a care manager), each after an empty line
@@ -58,7 +63,29 @@ rounding half away from zero, as Renkei does, and half to even could differ). Th
 decade has no documents and no users: its speed is all zeros and nulls, its participation the
 facilities it writes, none with a user, none exchanging.
 
-    python3 tests/survey/oracle.py [--renkei target/debug/renkei] [--seed N] [--stays N] [--generated N]
+Pathway B through the HTTP API (`pathway_b`), in a database of its own: facilities imported (a
+hospital, two care offices, a 地域包括支援センター), users and API tokens made with `renkei admin`
+(a discharge nurse, the centre's care manager, who assigns, a care office's care manager, a
+coordinator), then `renkei serve` started on a free loopback port (SMTP_URL unset, mail to a
+folder; no rate limit to speak of), waited for at /healthz and stopped at the end, whatever
+happened. Through the API the nurse registers stays of persons without a care office (some
+planned respite), sends an 入院連絡 to the centre about most of them (the centre sees only those),
+one now and then to a care office instead or as well, and records a few 入院連絡 by hand (either
+direction); the centre assigns care offices (on the admission day, days or weeks later, some twice:
+a later date first and an earlier one after it, or the other way round); the nurse records
+discharges, before an assignment, on its day, after it, or never. Ordinary stays (clients a care
+office registered, with contacts recorded by hand, some planned respite) and readmissions of
+clients the centre gave a care office (who now have one at admission) go beside them. Every
+assignment and discharge is made in one of two phases; the survey is compared after the first
+(fiscal years, the whole span) and after the second: every month of 2025 and 2026, the fiscal
+years, the whole span, single days around the assignments, an empty fiscal year, under every rule
+set, JSON and CSV (every rule set), the breakdowns for the fiscal years and the whole span; also
+`GET /api/v1/survey` (JSON and CSV) as the coordinator. The expected survey is the one above,
+so the assigned stays' absence from the rates' cohorts (the rates do not move when a stay is
+assigned) is checked with everything else. Every date is one the API takes (from the admission
+to today, never in the future); any answer but the one expected stops the oracle with its body.
+
+    python3 tests/survey/oracle.py [--renkei target/debug/renkei] [--seed N] [--stays N] [--generated N] [--pathway-b N]
     tests/with-postgres.sh python3 tests/survey/oracle.py      # the same on PostgreSQL
 
 On PostgreSQL (TEST_DATABASE_URL set) it works in a database of its own, dropped at the end.
@@ -74,13 +101,19 @@ import math
 import os
 import random
 import sqlite3
+import re
+import socket
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.error
+import urllib.request
 import uuid
 from collections import defaultdict, namedtuple
 from fractions import Fraction
 from pathlib import Path
+from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from renkei_cli import Renkei  # noqa: E402  (the oracles' shared runner)
@@ -132,12 +165,16 @@ CONTACT_COLUMNS = ["episode_ref", "direction", "kind", "contacted_on", "method"]
 
 
 class Stay:
+    """A stay; `care_office` is the client's care office at admission (None: pathway B),
+    `assigned` the dates of the care offices a 地域包括支援センター assigned it (API part only)."""
+
     def __init__(self, ref, client, care_level, care_office, hospital, admitted, discharged,
-                 destination, excluded):
+                 destination, excluded, planned_respite=False):
         self.ref, self.client, self.care_level = ref, client, care_level
         self.care_office, self.hospital = care_office, hospital
         self.admitted, self.discharged = admitted, discharged
         self.destination, self.excluded = destination, excluded
+        self.planned_respite, self.assigned = planned_respite, []
 
     def row(self):
         return [self.ref, self.client, self.care_level, self.care_office or "", self.hospital,
@@ -398,9 +435,10 @@ def is_excluded(stay, rules):
     if stay.excluded:
         return True
     short = rules["exclusions"].get("short_stay_max_days")
-    if short is not None and stay.discharged is not None:
-        return (stay.discharged - stay.admitted).days + 1 <= short
-    return False  # planned respite cannot be imported: no imported stay is one
+    if short is not None and stay.discharged is not None and (stay.discharged - stay.admitted).days + 1 <= short:
+        return True
+    # planned respite cannot be imported: only stays registered through the API are
+    return bool(stay.planned_respite and rules["exclusions"].get("planned_respite"))
 
 
 def admission_timing(stay, contacts, bound):
@@ -479,6 +517,15 @@ def expected_exchange(exchange, start, end):
     return speed, participation, notified
 
 
+def median(values):
+    """The median as a float; of an even count, the mean of the two middle values; None of none."""
+    values = sorted(values)
+    n = len(values)
+    if not n:
+        return None
+    return float(values[n // 2]) if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
+
+
 def expected_survey(stays, contacts_of, facilities, exchanged, rules, start, end, group_by):
     """The whole survey; `exchanged` is the period's (speed, participation, notified stays)
     (`expected_exchange`)."""
@@ -501,17 +548,24 @@ def expected_survey(stays, contacts_of, facilities, exchanged, rules, start, end
             if method:
                 figures[side]["method"][method] += 1
 
+    days_to_assignment = []
     for stay in stays:
         contacts = contacts_of.get(stay.ref, [])
         excluded = is_excluded(stay, rules)
         admitted_in_period = start <= stay.admitted <= end
         if stay.care_office is None:
-            # no care office at admission: in no cohort, not even excluded; pathway B instead
+            # no care office at admission: in no cohort, not even excluded, assigned one later
+            # or not; pathway B instead
             if admitted_in_period and not excluded:
                 without_care_manager["stays"] += 1
                 if stay.ref in exchanged[2] or any(
                         c[1] == "hospital_to_cm" and c[2] == "admission_notice" for c in contacts):
                     without_care_manager["admission_notice"] += 1
+                if stay.assigned:
+                    first = min(stay.assigned)  # the earliest assignment counts, whenever made
+                    if stay.discharged is None or first <= stay.discharged:
+                        without_care_manager["assigned"] += 1
+                        days_to_assignment.append((first - stay.admitted).days)
             continue
         if admitted_in_period:
             if excluded:
@@ -544,6 +598,8 @@ def expected_survey(stays, contacts_of, facilities, exchanged, rules, start, end
                     add(stay, "discharge", "contacted", method=method)
                 if on_time:
                     add(stay, "discharge", "on_time")
+
+    without_care_manager["median_days_to_assignment"] = median(days_to_assignment)
 
     def rates(figures):
         a, d = figures["admission"], figures["discharge"]
@@ -654,10 +710,10 @@ def compare_csv(expected, data, n, where):
     for e in expected["participation"]:
         wanted.append([e["label"], str(e["facilities"]), str(e["with_active_user"]), str(e["exchanging"])])
     b = expected["without_care_manager"]
-    median = b["median_days_to_assignment"]
-    wanted += [empty, WITHOUT_CARE_MANAGER_HEADER,  # (the median is always null with imported stays)
+    days = b["median_days_to_assignment"]
+    wanted += [empty, WITHOUT_CARE_MANAGER_HEADER,  # the median in days, with one decimal
                ["全体", str(b["stays"]), str(b["admission_notice"]), str(b["assigned"]),
-                "" if median is None else str(median)]]
+                "" if days is None else f"{days:.1f}"]]
     if len(rows) != len(wanted):
         sys.exit(f"{where}: {len(rows)} CSV rows, expected {len(wanted)}")
     for i, (row, cells) in enumerate(zip(rows, wanted), 1):
@@ -671,8 +727,14 @@ def compare_csv(expected, data, n, where):
 # ---------------------------------------------------------------------------------------------
 
 
-def check_surveys(renkei, facilities, exchange, stays, contacts, rule_sets, periods, step):
-    """Every rule set, period and breakdown: Renkei's survey against the definitions."""
+GROUP_BY = [None, "hospital", "care_office", "month", "area", "care_level", "hospital_in_city"]
+
+
+def check_surveys(renkei, facilities, exchange, stays, contacts, rule_sets, periods, step,
+                  breakdowns=lambda start, end: GROUP_BY, csv_rules=("default",)):
+    """Every rule set, period and breakdown (those `breakdowns` gives for the period): Renkei's
+    survey against the definitions; the CSV too, under the rule sets of `csv_rules`, of the
+    periods that start on the 1st of a month."""
     contacts_of = defaultdict(list)
     for c in contacts:
         contacts_of[c[0]].append(c)
@@ -680,7 +742,7 @@ def check_surveys(renkei, facilities, exchange, stays, contacts, rule_sets, peri
     for rules_id, rules in rule_sets.items():
         for start, end, as_fiscal_year in periods:
             exchanged = expected_exchange(exchange, start, end)  # the same under every rule set and breakdown
-            for group_by in [None, "hospital", "care_office", "month", "area", "care_level", "hospital_in_city"]:
+            for group_by in breakdowns(start, end):
                 asked = period_args(start, end, as_fiscal_year) + (["--group-by", group_by] if group_by else [])
                 where = f"{renkei.engine}, {step}, HANDBOOK_RULES={rules_id} renkei survey {' '.join(asked)}"
                 expected = expected_survey(stays, contacts_of, facilities, exchanged, rules, start, end, group_by)
@@ -689,7 +751,7 @@ def check_surveys(renkei, facilities, exchange, stays, contacts, rule_sets, peri
                 for name in ("id", "version", "discharge_notice_min_days"):
                     if actual["rules"][name] != rules[name]:
                         sys.exit(f"{where}: rules/{name} is {actual['rules'][name]!r}, expected {rules[name]!r}")
-                if rules_id == "default" and start.day == 1:
+                if rules_id in csv_rules and start.day == 1:
                     data = renkei.run(["survey", *asked, "--format", "csv"], rules_id)
                     compare_csv(expected, data, rules["discharge_notice_min_days"], where + " --format csv")
                 compared += 1
@@ -781,21 +843,428 @@ def generated(renkei, count, rule_sets):
     return compared, len(stays), len(contacts), 0
 
 
+# ---------------------------------------------------------------------------------------------
+# Pathway B through the HTTP API: a 地域包括支援センター assigns care offices
+
+# code, name, kind, area, in_city
+B_FACILITIES = [
+    ("BH1", "連携総合病院", "hospital", "中央", True),
+    ("BK1", "居宅介護支援事業所ひかり", "care_office", "中央", True),
+    ("BK2", "居宅介護支援事業所かぜ", "care_office", "北部", False),
+    ("BS1", "地域包括支援センター中央", "support_center", "中央", True),
+]
+# who, facility, name, role, given a password (a user who can sign in, for `participation`)
+B_USERS = [
+    ("nurse", "BH1", "看護 ひとみ", "discharge_nurse", True),
+    ("centre", "BS1", "包括 まもる", "care_manager", True),
+    ("cm", "BK1", "居宅 みのり", "care_manager", False),
+    ("coordinator", "BH1", "集計 さとし", "coordinator", False),
+]
+SURNAMES = [("青木", "アオキ"), ("石井", "イシイ"), ("上田", "ウエダ"), ("遠藤", "エンドウ"), ("小川", "オガワ"),
+            ("加藤", "カトウ"), ("木村", "キムラ"), ("工藤", "クドウ"), ("近藤", "コンドウ"), ("佐々木", "ササキ")]
+GIVEN_NAMES = [("花子", "ハナコ", "female"), ("正男", "マサオ", "male"), ("幸子", "サチコ", "female"),
+               ("茂", "シゲル", "male"), ("和子", "カズコ", "female"), ("勇", "イサム", "male"),
+               ("キヨ", "キヨ", "female"), ("清", "キヨシ", "male")]
+API_CARE_LEVELS = ["要支援1", "要支援2", "要介護1", "要介護2", "要介護3", "要介護4", "要介護5", "申請中", "区分変更", "未申請"]
+API_METHODS = ["fax", "phone", "visit", "mail", "video", "conference"]  # `system` is Renkei's own
+DESTINATIONS = ["home", "home", "facility", "transfer", "death"]
+
+
+class Server:
+    """`renkei serve` on a free loopback port, on the database of `renkei`, and JSON requests to it.
+    SMTP_URL unset: mail (there is none, the facilities have no contact windows) would be
+    written to a folder of the work folder. Stopped by `stop`, whatever happened."""
+
+    def __init__(self, renkei, where):
+        self.where = where
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.base = f"http://127.0.0.1:{port}"
+        env = dict(renkei.env, BIND_ADDR=f"127.0.0.1:{port}", PUBLIC_URL=self.base, HANDBOOK_RULES="default",
+                   MAIL_DIR=str(Path(renkei.work) / "mail"), RATE_LIMIT_PER_MINUTE="1000000")
+        env.pop("SMTP_URL", None)
+        self.log_path = Path(renkei.work) / "serve.log"
+        self.log = open(self.log_path, "wb")
+        self.process = subprocess.Popen([renkei.binary, "serve"], env=env, cwd=renkei.work,
+                                        stdout=self.log, stderr=subprocess.STDOUT)
+        # no proxy, whatever the environment says: the server is on this machine
+        self.opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        deadline = time.monotonic() + 30
+        while True:
+            if self.process.poll() is not None:
+                self.fail(f"renkei serve stopped with code {self.process.returncode}")
+            try:
+                with self.opener.open(self.base + "/healthz", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:  # not listening yet (URLError is an OSError)
+                pass
+            if time.monotonic() > deadline:
+                self.fail("renkei serve did not answer /healthz within 30 s")
+            time.sleep(0.05)
+
+    def fail(self, message):
+        self.stop()
+        log = self.log_path.read_text(encoding="utf-8", errors="replace")[-3000:]
+        sys.exit(f"{self.where}: {message}\n--- renkei serve's output ---\n{log}")
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+    def call(self, method, path, token, body=None, expect=(200, 201), raw=False):
+        """The answer's JSON (its bytes with `raw`); any status outside `expect` fails loudly."""
+        data = None if body is None else json.dumps(body, ensure_ascii=False).encode()
+        request = urllib.request.Request(self.base + path, data=data, method=method)
+        request.add_header("Authorization", f"Bearer {token}")
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        try:
+            with self.opener.open(request, timeout=60) as answer:
+                status, content = answer.status, answer.read()
+        except urllib.error.HTTPError as refused:
+            status, content = refused.code, refused.read()
+        if status not in expect:
+            sent = "" if body is None else f"\nrequest: {json.dumps(body, ensure_ascii=False)}"
+            self.fail(f"{method} {path} answered {status}, expected {' or '.join(map(str, expect))}{sent}\n"
+                      f"answer: {content.decode(errors='replace')}")
+        return content if raw else json.loads(content) if content else None
+
+
+def utc_instant(text):
+    """A timestamp Renkei returned (RFC 3339, any number of decimals) as a naive UTC datetime."""
+    found = re.fullmatch(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|([+-])(\d\d):(\d\d))", text)
+    if not found:
+        sys.exit(f"pathway B: {text!r} is not a timestamp")
+    instant = dt.datetime.fromisoformat(found[1]).replace(microsecond=int((found[2] or "0")[:6].ljust(6, "0")))
+    if found[3] == "Z":
+        return instant
+    offset = dt.timedelta(hours=int(found[5]), minutes=int(found[6]))
+    return instant - offset if found[4] == "+" else instant + offset
+
+
+def b_person(rng, serial):
+    """A person as the API registers them (a unique 被保険者番号 each)."""
+    (surname, surname_kana), (given, given_kana, sex) = rng.choice(SURNAMES), rng.choice(GIVEN_NAMES)
+    born = dt.date(1928, 1, 1) + rng.randrange(27 * 365) * DAY
+    return {"name": f"{surname} {given}", "name_kana": f"{surname_kana} {given_kana}",
+            "birth_date": born.isoformat(), "sex": sex, "insurance_number": f"{8100000000 + serial:010d}"}
+
+
+def b_plans(rng, count, today):
+    """What happens to each stay registered through the API, planned before any request: the
+    stays without a care office (pathway B: the 入院連絡 to the centre, hand-recorded notices,
+    a notice to a care office, the assignments in the order they are made, the discharge) and the
+    ordinary stays of clients of a care office (their contacts and discharge). Each assignment or
+    discharge is made in phase 1 (before the first check) or 2; a second assignment after the
+    first. Every date lies between the admission and today, as the API wants."""
+    first_day = dt.date(2025, 1, 1)
+
+    def day_in(low, high):
+        return low + rng.randrange((high - low).days + 1) * DAY
+
+    def plan(person, admitted, respite, office=None):
+        return SimpleNamespace(person=person, admitted=admitted, respite=respite, office=office, notice=False,
+                               notice_to_office=False, hand_notices=[], assign=[], discharge=None, contacts=[],
+                               stay=None, id=None)
+
+    def discharge(p, on):
+        p.discharge = (min(on, today), rng.choice(DESTINATIONS), rng.choice([1, 2]))
+
+    def assignments(p, offsets):
+        """Assignments `offsets` days after the admission, in this order (capped at today)."""
+        phase = rng.choice([1, 2])
+        for i, offset in enumerate(offsets):
+            p.assign.append((min(p.admitted + offset * DAY, today), rng.choice(["BK1", "BK2"]), phase if i == 0 else 2))
+
+    serial, plans = 0, []
+    # pathway B, the cases that must be there: (assignments' offsets in the order made, discharge
+    # offset, planned respite, 入院連絡: "centre" a document to the centre (which can then assign),
+    # "office" one to a care office, "hand" a hospital→CM contact recorded by hand, "back" a CM→hospital
+    # one; only "centre" and "hand" count)
+    fixed = [([0], 0, False, "centre"),        # assigned and discharged on the admission day: 0 days
+             ([6, 2], 4, False, "centre"),     # the later first; the earlier one counts: assigned
+             ([1, 9], 5, False, "centre"),     # the earlier first, the later after the discharge
+             ([5], 3, False, "centre"),        # discharged before the assignment: not assigned
+             ([5], 5, False, "centre"),        # discharged on the assignment day: assigned
+             ([3], None, False, "centre"),     # still in hospital: assigned
+             ([0, 12], None, False, "centre office hand"),  # one stay with an 入院連絡, however many
+             ([7], None, True, "centre"),      # planned respite (excluded by paper-survey)
+             ([2], 20, True, "centre"),
+             ([1], 2, False, "centre"),        # a short stay (excluded by paper-survey)
+             ([], 6, False, "centre"),         # notified, never assigned
+             ([], None, False, ""),            # nobody notified
+             ([], 9, False, "office"),         # told, but not whom the definition counts
+             ([], None, False, "hand"),
+             ([], 1, False, "back")]
+    for offsets, stay_days, respite, notified in fixed:
+        serial += 1
+        p = plan(b_person(rng, serial), day_in(first_day, today - 40 * DAY), respite)
+        p.notice, p.notice_to_office = "centre" in notified, "office" in notified
+        for way, direction in (("hand", "hospital_to_cm"), ("back", "cm_to_hospital")):
+            if way in notified:
+                p.hand_notices.append((direction, p.admitted + rng.choice([0, 1, 3]) * DAY, rng.choice(API_METHODS)))
+        assignments(p, offsets)
+        if stay_days is not None:
+            discharge(p, p.admitted + stay_days * DAY)
+        plans.append(p)
+    for _ in range(max(0, count - len(fixed))):
+        serial += 1
+        admitted = day_in(today - 12 * DAY, today) if rng.random() < 0.15 else day_in(first_day, today)
+        p = plan(b_person(rng, serial), admitted, rng.random() < 0.15)
+        p.notice = rng.random() < 0.75
+        p.notice_to_office = rng.random() < 0.1  # a care office is not whom the definition counts
+        for direction in ("hospital_to_cm", "cm_to_hospital"):
+            if rng.random() < (0.2 if direction == "hospital_to_cm" else 0.08):
+                p.hand_notices.append((direction, min(admitted + rng.choice([0, 0, 1, 3]) * DAY, today),
+                                       rng.choice(API_METHODS)))
+        if p.notice and rng.random() < 0.8:
+            offsets = [rng.choice([0, 0, 1, 2, 3, 4, 6, 9, 15, 25])]
+            if rng.random() < 0.3:
+                offsets.append(offsets[0] + rng.choice([1, 3, 10]) if rng.random() < 0.5 or not offsets[0]
+                               else rng.randrange(offsets[0]))
+            assignments(p, offsets)
+        if rng.random() < 0.75:
+            discharge(p, admitted + rng.choice([0, 1, 2, 3, 5, 8, 12, 20, 35]) * DAY)
+        plans.append(p)
+    # ordinary stays: clients of a care office, with hand-recorded contacts
+    ordinary = []
+    for _ in range(max(4, count // 3)):
+        serial += 1
+        person = dict(b_person(rng, serial), care_level=rng.choice(API_CARE_LEVELS))
+        p = plan(person, day_in(first_day, today), rng.random() < 0.2, "BK1")
+        if rng.random() < 0.7:
+            discharge(p, p.admitted + rng.choice([0, 1, 2, 3, 5, 8, 12, 20, 35]) * DAY)
+        ordinary_contacts(rng, p, today)
+        ordinary.append(p)
+    return plans, ordinary
+
+
+def ordinary_contacts(rng, p, today):
+    """Contacts recorded by hand about a stay with a care office: the care manager's admission
+    information (now and then another kind), the hospital's discharge contacts, none in the future."""
+    for _ in range(rng.choice([0, 1, 1, 2])):
+        kind = "admission_info" if rng.random() < 0.9 else "other"
+        on = p.admitted + rng.choice([-2, -1, 0, 0, 1, 2, 3, 5, 9]) * DAY
+        if on <= today:
+            p.contacts.append(("cm", "cm_to_hospital", kind, on, rng.choice(API_METHODS)))
+    planned_end = p.discharge[0] if p.discharge else p.admitted + 12 * DAY
+    for _ in range(rng.choice([0, 1, 1, 2])):
+        on = planned_end - rng.choice([10, 7, 5, 4, 2, 1, 0, -1]) * DAY
+        if on <= today:
+            p.contacts.append(("nurse", "hospital_to_cm", rng.choice(sorted(DISCHARGE_KINDS)), on,
+                               rng.choice(API_METHODS)))
+
+
+def pathway_b(renkei, rng, count, rule_sets):
+    """Stays without a care office, registered, notified, assigned and discharged through the
+    HTTP API of a `renkei serve` of its own, beside ordinary stays; the survey compared in
+    between and at the end."""
+    today = dt.date.today()
+    japan_today = (dt.datetime.now(dt.timezone.utc) + JAPAN).date()
+    today = min(today, japan_today)  # never a date the API finds in the future
+    where = f"{renkei.engine}, pathway B"
+    renkei.import_rows("facilities", ["code", "name", "kind", "area", "in_city"],
+                       [[c, n, k, a, "true" if i else "false"] for c, n, k, a, i in B_FACILITIES])
+    facilities = {f[0]: (f[1], f[3], f[4]) for f in B_FACILITIES}
+    exchange = Exchange({f[0]: f[2] for f in B_FACILITIES}, [], [])
+    tokens, user_ids = {}, {}
+    for who, code, name, role, password in B_USERS:
+        email = f"{who}@oracle-b.example.jp"
+        created = renkei.run(["admin", "create-user", "--facility", code, "--name", name, "--email", email,
+                              "--role", role]).decode()
+        user_ids[who] = re.search(r"id=([0-9a-f-]{36})", created)[1]
+        issued = renkei.run(["admin", "create-token", "--email", email]).decode()
+        tokens[who] = re.search(r"renkei_[0-9a-f]+", issued)[0]
+        if password:
+            done = subprocess.run([renkei.binary, "admin", "set-password", "--email", email],
+                                  input=b"oracle-b-password-1234\n", env=renkei.env, capture_output=True)
+            if done.returncode != 0:
+                sys.exit(f"{where}: set-password failed:\n{done.stderr.decode(errors='replace')}")
+        exchange.users.append(User(user_ids[who], code, name, email, role, None,
+                                   PASSWORD_HASH if password else None, None))
+    template = json.loads((ROOT / "tests/fixtures/admission_notice_v1_full.json").read_text(encoding="utf-8"))
+    plans, ordinary = b_plans(rng, count, today)
+    stays, contacts, compared = [], [], 0
+    server = Server(renkei, where)
+    try:
+        ids = {f["code"]: f["id"] for f in server.call("GET", "/api/v1/facilities", tokens["nurse"])}
+
+        def register(p):
+            body = {"client": {k: p.person[k] for k in ("name", "name_kana", "birth_date", "sex", "insurance_number")},
+                    "admitted_on": p.admitted.isoformat()}
+            if p.respite or rng.random() < 0.3:  # false said, or left to its default
+                body["planned_respite"] = p.respite
+            registered = server.call("POST", "/api/v1/episodes", tokens["nurse"], body)
+            office = (registered.get("care_office") or {}).get("code")
+            if office != p.office:
+                server.fail(f"the stay of {p.person['insurance_number']} admitted on {p.admitted} has the care "
+                            f"office {office}, expected {p.office}: {registered}")
+            p.id = registered["id"]
+            p.stay = Stay(p.id, p.person["insurance_number"], p.person.get("care_level", ""), p.office, "BH1",
+                          p.admitted, None, None, False, p.respite)
+            stays.append(p.stay)
+
+        def record(p, who, direction, kind, on, method):
+            body = {"direction": direction, "kind": kind, "method": method, "contacted_on": on.isoformat()}
+            server.call("POST", f"/api/v1/episodes/{p.id}/contacts", tokens[who], body)
+            contacts.append((p.id, direction, kind, on, method))
+
+        def notify(p, recipient):
+            notice = copy.deepcopy(template)
+            notice["admission_date"] = p.admitted.isoformat()
+            # 10:00 in Japan, or five past midnight of an admission today (never a time to come)
+            notice["admitted_at"] = f"{p.admitted.isoformat()}T{'00:05' if p.admitted >= today else '10:00'}:00+09:00"
+            notice["planned_discharge_date"] = (p.admitted + 10 * DAY).isoformat()
+            notice["patient"] = {"name": p.person["name"], "name_kana": p.person["name_kana"],
+                                 "sex": "男" if p.person["sex"] == "male" else "女", "birth_date": p.person["birth_date"]}
+            body = {"kind": "admission_notice", "recipient_facility_id": ids[recipient], "episode_id": p.id,
+                    "payload": notice}
+            sent = server.call("POST", "/api/v1/documents", tokens["nurse"], body)
+            exchange.documents.append(Document(sent["id"], "admission_notice", p.id, "BH1", user_ids["nurse"],
+                                               recipient, utc_instant(sent["sent_at"]), None, None))
+
+        def discharge(p):
+            on, destination, _ = p.discharge
+            server.call("POST", f"/api/v1/episodes/{p.id}/discharge", tokens["nurse"],
+                        {"discharged_on": on.isoformat(), "destination": destination})
+            p.stay.discharged, p.stay.destination = on, destination
+
+        def assign(p, on, office):
+            server.call("POST", f"/api/v1/episodes/{p.id}/care-assignment", tokens["centre"],
+                        {"care_office_id": ids[office], "assigned_on": on.isoformat()})
+            p.stay.assigned.append(on)
+
+        # phase 0: every stay registered, notified, its contacts recorded
+        for p in plans + ordinary:
+            if p.office:  # a client of the care office, registered there first
+                server.call("POST", "/api/v1/clients", tokens["cm"], p.person)
+            register(p)
+            if p.notice:
+                notify(p, "BS1")
+            if p.notice_to_office:
+                notify(p, "BK1")
+            for direction, on, method in p.hand_notices:  # the hospital, the only other party, records them
+                record(p, "nurse", direction, "admission_notice", on, method)
+            for who, direction, kind, on, method in p.contacts:
+                record(p, who, direction, kind, on, method)
+        # the centre cannot assign a stay it was told nothing about
+        for p in plans:
+            if not p.notice:
+                server.call("POST", f"/api/v1/episodes/{p.id}/care-assignment", tokens["centre"],
+                            {"care_office_id": ids["BK1"], "assigned_on": p.admitted.isoformat()}, expect=(404,))
+                break
+
+        def run_phase(phase):
+            steps = []  # assignments in the order planned, discharges anywhere among them
+            for p in plans + ordinary:
+                if p.discharge and p.discharge[2] == phase:
+                    steps.append((rng.random(), 0, p, None))
+                for i, (on, office, when) in enumerate(p.assign):
+                    if when == phase:
+                        steps.append((rng.random() if i == 0 else 1 + i, i, p, (on, office)))
+            for _, _, p, assignment in sorted(steps, key=lambda step: step[:2]):
+                if assignment:
+                    assign(p, *assignment)
+                else:
+                    discharge(p)
+
+        # the fiscal years from 2024 (its last months) to the present one, and the whole span
+        this_year = japan_today.year - (japan_today.month < 4)
+        fiscal_years = [(dt.date(y, 4, 1), dt.date(y + 1, 3, 31), True) for y in range(2024, this_year + 1)]
+        whole = (dt.date(2025, 1, 1), japan_today, False)
+        run_phase(1)
+        compared += check_surveys(renkei, facilities, exchange, stays, contacts, rule_sets, fiscal_years + [whole],
+                                  "pathway B, after phase 1", breakdowns=lambda start, end: [None],
+                                  csv_rules=tuple(rule_sets))
+        run_phase(2)
+        # readmissions of clients the centre gave a care office: a care office at admission now
+        readmitted = [p for p in plans if len(p.assign) == 1 and p.assign[0][1] == "BK1" and p.discharge]
+        for p in rng.sample(readmitted, min(2, len(readmitted))):
+            latest = max(p.discharge[0], p.assign[0][0])
+            again = plan_again(rng, p, min(latest + rng.choice([0, 3, 15]) * DAY, today), today)
+            register(again)
+            for who, direction, kind, on, method in again.contacts:
+                record(again, who, direction, kind, on, method)
+            if again.discharge:
+                discharge(again)
+            ordinary.append(again)
+        # the survey as the coordinator asks for it, under the server's rules (default)
+        contacts_of = defaultdict(list)
+        for c in contacts:
+            contacts_of[c[0]].append(c)
+        for query, start, end in [(f"fiscal_year={this_year}", *fiscal_years[-1][:2]),
+                                  (f"from={whole[0]}&to={whole[1]}", whole[0], whole[1])]:
+            expected = expected_survey(stays, contacts_of, facilities, expected_exchange(exchange, start, end),
+                                       rule_sets["default"], start, end, None)
+            asked = f"{where}, GET /api/v1/survey?{query}"
+            compare(expected, server.call("GET", f"/api/v1/survey?{query}", tokens["coordinator"]), asked)
+            compare_csv(expected, server.call("GET", f"/api/v1/survey?{query}&format=csv", tokens["coordinator"],
+                                              raw=True), rule_sets["default"]["discharge_notice_min_days"], asked)
+            compared += 1
+    finally:
+        server.stop()
+
+    # phase 2 done: every month from January 2025 to this year's December, the fiscal years, the
+    # whole span, single days around the assignments, an empty fiscal year
+    periods = [(dt.date(y, m, 1), dt.date(y + (m == 12), m % 12 + 1, 1) - DAY, False)
+               for y in range(2025, japan_today.year + 1) for m in range(1, 13)]
+    periods += fiscal_years + [whole, (dt.date(2019, 4, 1), dt.date(2020, 3, 31), True)]
+    days = {japan_today, today}
+    for p in rng.sample([p for p in plans if p.assign], min(4, len([p for p in plans if p.assign]))):
+        first = min(on for on, _, _ in p.assign)
+        days |= {p.admitted, first - DAY, first, first + DAY}
+    periods += [(d, d, False) for d in sorted(days)]
+    whole_periods = {(start, end) for start, end, _ in fiscal_years + [whole]}
+    compared += check_surveys(renkei, facilities, exchange, stays, contacts, rule_sets, periods, "pathway B",
+                              breakdowns=lambda start, end: GROUP_BY if (start, end) in whole_periods else [None],
+                              csv_rules=tuple(rule_sets))
+    print(f"{where}: {sum(1 for s in stays if s.care_office is None)} stays without a care office, "
+          f"{sum(1 for s in stays if s.assigned)} given one ({sum(len(s.assigned) for s in stays)} assignments)")
+    return compared, len(stays), len(contacts), len(exchange.documents)
+
+
+def plan_again(rng, p, admitted, today):
+    """A new stay of a client of pathway B, once their care office is theirs (BK1)."""
+    again = SimpleNamespace(person=p.person, admitted=admitted, respite=False, office="BK1", notice=False,
+                            notice_to_office=False, hand_notices=[], assign=[], discharge=None, contacts=[],
+                            stay=None, id=None)
+    if rng.random() < 0.6:
+        again.discharge = (min(admitted + rng.choice([1, 4, 10]) * DAY, today), rng.choice(DESTINATIONS), 2)
+    ordinary_contacts(rng, again, today)
+    return again
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--renkei", default=str(ROOT / "target/debug/renkei"))
     parser.add_argument("--seed", type=int, default=20251, help="of the edge-case data sets")
-    parser.add_argument("--stays", type=int, default=1500, help="stays in the first edge-case file")
+    parser.add_argument("--stays", type=int, default=1500, help="stays in the first edge-case file (0: none)")
     parser.add_argument("--generated", type=int, default=5000, help="stays of `renkei generate` (0: none)")
+    parser.add_argument("--pathway-b", type=int, default=30,
+                        help="stays without a care office registered through the API (0: none)")
     args = parser.parse_args()
     if not os.access(args.renkei, os.X_OK):
         sys.exit(f"{args.renkei} not found: build it first (cargo build, or cargo test)")
     rule_sets = {p.name.split(".")[0]: json.loads(p.read_text(encoding="utf-8"))
                  for p in sorted((ROOT / "schemas/handbook/rules").glob("*.json"))}
-    runs = [("edge cases", lambda renkei: edge_cases(renkei, random.Random(args.seed), args.stays, rule_sets))]
+    runs = []
+    if args.stays:
+        runs.append(("edge cases", lambda renkei: edge_cases(renkei, random.Random(args.seed), args.stays, rule_sets)))
     if args.generated:
         runs.append(("generated", lambda renkei: generated(renkei, args.generated, rule_sets)))
+    if args.pathway_b:
+        runs.append(("pathway B",
+                     lambda renkei: pathway_b(renkei, random.Random(args.seed), args.pathway_b, rule_sets)))
     for name, run in runs:
+        started = time.monotonic()
         with tempfile.TemporaryDirectory(prefix="renkei-oracle.") as work:
             os.chmod(work, 0o755)
             renkei = Renkei(args.renkei, work)
@@ -804,7 +1273,8 @@ def main():
             finally:
                 renkei.close()
             print(f"{renkei.engine}, {name}: {compared} surveys of {stays} stays, {contacts} contacts and "
-                  f"{documents} documents match the definitions, figure by figure")
+                  f"{documents} documents match the definitions, figure by figure "
+                  f"({time.monotonic() - started:.1f} s)")
 
 
 if __name__ == "__main__":
