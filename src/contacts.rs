@@ -7,6 +7,8 @@ pub mod store;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+
+pub use crate::channels::Method;
 use uuid::Uuid;
 
 use crate::auth::Principal;
@@ -64,9 +66,9 @@ pub enum SummarySide {
 
 impl SummarySide {
     /// What one contact adds to its stay's summary (dated by day number, or undated).
-    pub fn firsts(direction: Direction, kind: ContactKind, day: Option<i32>) -> ContactFirsts {
+    pub fn firsts(direction: Direction, kind: ContactKind, day: Option<i32>, method: Method) -> ContactFirsts {
         let mut firsts = ContactFirsts::default();
-        add_to(&mut firsts, direction, kind, day);
+        add_to(&mut firsts, direction, kind, day, method);
         firsts
     }
 
@@ -83,42 +85,40 @@ impl SummarySide {
 }
 
 /// Takes one contact into a stay's summary (dated by day number, or undated): an earlier first
-/// day of its side, or an undated one seen. Contacts of no side change nothing.
-pub fn add_to(firsts: &mut ContactFirsts, direction: Direction, kind: ContactKind, day: Option<i32>) {
-    let (first, undated) = match SummarySide::of(direction, kind) {
-        Some(SummarySide::Admission) => (&mut firsts.admission, &mut firsts.undated_admission),
-        Some(SummarySide::Discharge) => (&mut firsts.discharge, &mut firsts.undated_discharge),
-        None => return,
+/// day of its side (with its method), another method on that day, or an undated one seen.
+/// Contacts of no side change nothing.
+pub fn add_to(firsts: &mut ContactFirsts, direction: Direction, kind: ContactKind, day: Option<i32>, method: Method) {
+    let one = match (SummarySide::of(direction, kind), day) {
+        (None, _) => return,
+        (Some(SummarySide::Admission), Some(day)) => {
+            ContactFirsts { admission: Some(day), admission_method: Some(method.rank()), ..ContactFirsts::default() }
+        }
+        (Some(SummarySide::Admission), None) => ContactFirsts {
+            undated_admission: true,
+            undated_admission_method: Some(method.rank()),
+            ..ContactFirsts::default()
+        },
+        (Some(SummarySide::Discharge), Some(day)) => {
+            ContactFirsts { discharge: Some(day), discharge_method: Some(method.rank()), ..ContactFirsts::default() }
+        }
+        (Some(SummarySide::Discharge), None) => ContactFirsts { undated_discharge: true, ..ContactFirsts::default() },
     };
-    match day {
-        Some(day) => *first = Some(first.map_or(day, |f| f.min(day))),
-        None => *undated = true,
-    }
+    *firsts = firsts.merged(one);
 }
 
 /// The summary of a stay's first contacts, from its contacts (the survey's definitions).
 pub fn summary_of(contacts: &[Contact]) -> ContactSummary {
     let mut firsts = ContactFirsts::default();
     for contact in contacts {
-        add_to(&mut firsts, contact.direction, contact.kind, contact.contacted_on.map(calendar::day_number));
+        add_to(
+            &mut firsts,
+            contact.direction,
+            contact.kind,
+            contact.contacted_on.map(calendar::day_number),
+            contact.method,
+        );
     }
     ContactSummary::from(firsts)
-}
-
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, strum::EnumString, strum::IntoStaticStr,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum Method {
-    /// Through a document in Renkei (set by Renkei itself, never recorded by hand).
-    System,
-    Fax,
-    Phone,
-    Visit,
-    Mail,
-    Video,
-    Conference,
 }
 
 impl Direction {
@@ -146,27 +146,6 @@ impl ContactKind {
     /// A hospital → care manager contact that counts as the discharge contact of the survey.
     pub fn is_discharge_contact(self) -> bool {
         matches!(self, Self::DischargeNotice | Self::DischargeConference | Self::DischargeReferral)
-    }
-}
-
-impl Method {
-    /// The methods of a contact made outside Renkei, in the order a form offers them.
-    pub const RECORDABLE: [Self; 6] = [Self::Phone, Self::Fax, Self::Visit, Self::Video, Self::Conference, Self::Mail];
-
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::System => "システム",
-            Self::Fax => "FAX",
-            Self::Phone => "電話",
-            Self::Visit => "訪問",
-            Self::Mail => "郵送・メール",
-            Self::Video => "ビデオ通話",
-            Self::Conference => "会議",
-        }
     }
 }
 

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod backup;
 pub mod business_calendar;
 pub mod calendar;
+pub mod channels;
 pub mod claims;
 pub mod cli;
 pub mod clients;

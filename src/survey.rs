@@ -343,12 +343,12 @@ fn compute_extent(
         groups.entry(group_key(query.group_by, &row.key)).or_default().1.add(&row.bucket, row.flag == 1, row.n);
     }
     for row in &counts.channels.admission {
-        total_admission.method.add(row.method, row.n);
-        groups.entry(group_key(query.group_by, &row.key)).or_default().0.method.add(row.method, row.n);
+        total_admission.method.add(row.rank, row.n);
+        groups.entry(group_key(query.group_by, &row.key)).or_default().0.method.add(row.rank, row.n);
     }
     for row in &counts.channels.discharge {
-        total_discharge.method.add(row.method, row.n);
-        groups.entry(group_key(query.group_by, &row.key)).or_default().1.method.add(row.method, row.n);
+        total_discharge.method.add(row.rank, row.n);
+        groups.entry(group_key(query.group_by, &row.key)).or_default().1.method.add(row.rank, row.n);
     }
     total_admission.finish();
     total_discharge.finish();

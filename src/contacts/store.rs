@@ -79,8 +79,12 @@ pub fn insert(conn: &mut DbConnection, record: &ContactRecord) -> QueryResult<Uu
             contacts::created_at.eq(calendar::now()),
         ))
         .execute(conn)?;
-    let firsts =
-        super::SummarySide::firsts(record.direction, record.kind, record.contacted_on.map(calendar::day_number));
+    let firsts = super::SummarySide::firsts(
+        record.direction,
+        record.kind,
+        record.contacted_on.map(calendar::day_number),
+        record.method,
+    );
     let unchanged = record.stay_summary.is_some_and(|stored| stored.merged(firsts) == stored);
     if firsts != ContactFirsts::default() && !unchanged {
         crate::episodes::store::take_in(conn, &[(record.episode_id, firsts)])?;
@@ -100,6 +104,7 @@ pub fn firsts_of_episode(conn: &mut DbConnection, episode_id: Uuid) -> QueryResu
             contact.direction,
             contact.kind,
             contact.contacted_on.map(calendar::day_number),
+            contact.method,
         ))
     }))
 }

@@ -306,10 +306,9 @@ pub fn amend(
             contacts::store::delete_of_document(conn, id)?;
             let summary = rows(&amendment.payload).iter().fold(
                 contacts::store::firsts_of_episode(conn, current.episode_id)?,
-                |firsts, (_, day)| {
-                    let row =
-                        contacts::SummarySide::firsts(rule.direction, rule.contact, Some(calendar::day_number(*day)));
-                    firsts.merged(row)
+                |firsts, (method, day)| {
+                    let day = Some(calendar::day_number(*day));
+                    firsts.merged(contacts::SummarySide::firsts(rule.direction, rule.contact, day, *method))
                 },
             );
             episodes::store::replace_contact_firsts(conn, current.episode_id, summary)?;

@@ -14,7 +14,9 @@ use crate::db::{DbConnection, new_id, to_enum, to_uuid};
 use crate::directory::store::{facility_refs, user_refs};
 use crate::survey::store::daily::{self, Stays};
 
+mod assignments;
 mod summary;
+pub use assignments::{assign_care, assignments_of};
 pub use summary::{ContactFirsts, contact_firsts, merge_contact_firsts, replace as replace_contact_firsts, take_in};
 
 pub struct NewEpisode {
@@ -125,14 +127,8 @@ pub fn stay_for(
     facility: Uuid,
     counterpart: Uuid,
 ) -> QueryResult<Option<StayFacts>> {
-    type Row = (
-        String,
-        String,
-        NaiveDate,
-        Option<String>,
-        (String, String, NaiveDate, String),
-        (Option<i32>, bool, Option<i32>, bool),
-    );
+    type Row =
+        (String, String, NaiveDate, Option<String>, (String, String, NaiveDate, String), summary::SummaryColumns);
     let (facility, counterpart) = (facility.to_string(), counterpart.to_string());
     let rows: Vec<Row> = episodes::table
         .inner_join(episode_parties::table)
@@ -150,12 +146,7 @@ pub fn stay_for(
                 crate::db::schema::clients::birth_date,
                 crate::db::schema::clients::sex,
             ),
-            (
-                episodes::first_admission_info_day,
-                episodes::undated_admission_info,
-                episodes::first_discharge_contact_day,
-                episodes::undated_discharge_contact,
-            ),
+            summary::SUMMARY_COLUMNS,
         ))
         .load(conn)?;
     let counterpart_is_party = rows.iter().any(|row| row.0 == counterpart);
@@ -165,13 +156,12 @@ pub fn stay_for(
     else {
         return Ok(None);
     };
-    let (admission, undated_admission, discharge, undated_discharge) = summary;
     Ok(Some(StayFacts {
         hospital: to_uuid(&hospital)?,
         admitted_on,
         client_id: to_uuid(&client)?,
         client: clients::Identity { name, name_kana, birth_date, sex: to_enum(&sex)? },
-        summary: ContactFirsts { admission, undated_admission, discharge, undated_discharge },
+        summary: ContactFirsts::from(summary),
         counterpart_is_party,
     }))
 }
@@ -411,97 +401,4 @@ pub fn client_of(conn: &mut DbConnection, episode: Uuid) -> QueryResult<Option<U
     let client: Option<Option<String>> =
         episodes::table.find(episode.to_string()).select(episodes::client_id).first(conn).optional()?;
     client.flatten().as_deref().map(to_uuid).transpose()
-}
-
-/// The stay has the assigned care office and care manager from now on, the office takes part
-/// in it, the client is theirs if no office holds the client yet, and the assignment is kept.
-pub fn assign_care(
-    conn: &mut DbConnection,
-    id: Uuid,
-    assignment: &super::assignment::CareAssignment,
-    by: Uuid,
-) -> QueryResult<()> {
-    use crate::db::schema::care_assignments;
-    let office = assignment.care_office_id.to_string();
-    let manager = assignment.care_manager_id.map(|m| m.to_string());
-    // A stay admitted without a care office (pathway B) keeps the earliest assignment's day: it
-    // stays outside the rates' cohorts, whose daily counts never held it, and the survey counts
-    // the days it took. A stay that had a care office at admission only changes office.
-    let day = calendar::day_number(assignment.assigned_on);
-    diesel::update(
-        episodes::table
-            .find(id.to_string())
-            .filter(episodes::care_office_id.is_null().or(episodes::care_assigned_day.gt(day))),
-    )
-    .set(episodes::care_assigned_day.eq(day))
-    .execute(conn)?;
-    diesel::update(episodes::table.find(id.to_string()))
-        .set((
-            episodes::care_office_id.eq(Some(&office)),
-            episodes::care_manager_id.eq(&manager),
-            episodes::updated_at.eq(calendar::now()),
-        ))
-        .execute(conn)?;
-    add_parties(conn, id, &[assignment.care_office_id])?;
-    if let Some(client) = client_of(conn, id)? {
-        diesel::update(
-            crate::db::schema::clients::table
-                .find(client.to_string())
-                .filter(crate::db::schema::clients::care_office_id.is_null()),
-        )
-        .set((
-            crate::db::schema::clients::care_office_id.eq(Some(&office)),
-            crate::db::schema::clients::care_manager_id.eq(&manager),
-        ))
-        .execute(conn)?;
-    }
-    diesel::insert_into(care_assignments::table)
-        .values((
-            care_assignments::id.eq(new_id().to_string()),
-            care_assignments::episode_id.eq(id.to_string()),
-            care_assignments::care_office_id.eq(&office),
-            care_assignments::care_manager_id.eq(&manager),
-            care_assignments::assigned_on.eq(assignment.assigned_on),
-            care_assignments::assigned_by.eq(by.to_string()),
-            care_assignments::created_at.eq(calendar::now()),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// The stay's care assignments, oldest first, with the names of those they name.
-pub fn assignments_of(conn: &mut DbConnection, id: Uuid) -> QueryResult<Vec<super::assignment::AssignmentRecord>> {
-    use crate::db::schema::{care_assignments, users};
-    let rows: Vec<(String, Option<String>, NaiveDate, String)> = care_assignments::table
-        .filter(care_assignments::episode_id.eq(id.to_string()))
-        .order((care_assignments::assigned_on, care_assignments::created_at))
-        .select((
-            care_assignments::care_office_id,
-            care_assignments::care_manager_id,
-            care_assignments::assigned_on,
-            care_assignments::assigned_by,
-        ))
-        .load(conn)?;
-    let mut records = Vec::with_capacity(rows.len());
-    for (office, manager, assigned_on, by) in rows {
-        let user = |conn: &mut DbConnection, id: &str| -> QueryResult<(crate::directory::UserRef, String)> {
-            let (name, facility): (String, String) =
-                users::table.find(id).select((users::name, users::facility_id)).first(conn)?;
-            Ok((crate::directory::UserRef { id: to_uuid(id)?, name }, facility))
-        };
-        let facility = |conn: &mut DbConnection, id: &str| -> QueryResult<crate::directory::FacilityRef> {
-            crate::directory::store::kind_and_ref(conn, to_uuid(id)?)?
-                .map(|(_, r)| r)
-                .ok_or(diesel::result::Error::NotFound)
-        };
-        let (assigned_by, by_facility) = user(conn, &by)?;
-        records.push(super::assignment::AssignmentRecord {
-            care_office: facility(conn, &office)?,
-            care_manager: manager.as_deref().map(|m| user(conn, m).map(|(u, _)| u)).transpose()?,
-            assigned_on,
-            assigned_by,
-            assigned_by_facility: facility(conn, &by_facility)?,
-        });
-    }
-    Ok(records)
 }

@@ -9,10 +9,9 @@ use strum::IntoEnumIterator;
 use utoipa::ToSchema;
 
 use super::rules::RuleSet;
-use super::store::channels::METHODS;
 use super::store::exchange;
 use crate::calendar::day_number;
-use crate::contacts::Method;
+use crate::channels::Method;
 use crate::db::DbConnection;
 use crate::directory::FacilityKind;
 use crate::error::AppError;
@@ -32,16 +31,16 @@ pub struct Channels {
 }
 
 impl Channels {
-    /// Adds `n` stays to the method at `rank` in `store::channels::METHODS`.
+    /// Adds `n` stays to the method at `rank` in `Method::FIRST_CONTACT_ORDER`.
     pub fn add(&mut self, rank: i32, n: i64) {
-        let slot = match usize::try_from(rank).ok().and_then(|r| METHODS.get(r)).copied() {
-            Some("system") => &mut self.system,
-            Some("visit") => &mut self.visit,
-            Some("conference") => &mut self.conference,
-            Some("video") => &mut self.video,
-            Some("phone") => &mut self.phone,
-            Some("fax") => &mut self.fax,
-            _ => &mut self.mail,
+        let slot = match Method::of_rank(rank) {
+            Some(Method::System) => &mut self.system,
+            Some(Method::Visit) => &mut self.visit,
+            Some(Method::Conference) => &mut self.conference,
+            Some(Method::Video) => &mut self.video,
+            Some(Method::Phone) => &mut self.phone,
+            Some(Method::Fax) => &mut self.fax,
+            Some(Method::Mail) | None => &mut self.mail,
         };
         *slot += n;
     }
@@ -254,11 +253,10 @@ mod tests {
     #[test]
     fn channels_add_up_by_the_methods_rank() {
         let mut channels = Channels::default();
-        for (rank, method) in METHODS.iter().enumerate() {
-            channels.add(i32::try_from(rank).unwrap_or_default(), 1 + rank as i64);
-            let (_, n) =
-                channels.entries().into_iter().find(|(m, _)| m.as_str() == *method).unwrap_or((Method::Mail, 0));
-            assert_eq!(n, 1 + rank as i64, "{method}");
+        for method in Method::FIRST_CONTACT_ORDER {
+            channels.add(method.rank(), 1 + i64::from(method.rank()));
+            let (_, n) = channels.entries().into_iter().find(|(m, _)| *m == method).unwrap_or((Method::Mail, 0));
+            assert_eq!(n, 1 + i64::from(method.rank()), "{method:?}");
         }
     }
 }

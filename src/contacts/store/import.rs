@@ -117,7 +117,7 @@ impl ContactsRead {
     pub fn take(&mut self, stay: Uuid, row: ImportedContactRow) -> ImportedContact {
         let day = row.contacted_on.map(day_number);
         let contacts = self.stays.entry(stay).or_default();
-        crate::contacts::add_to(&mut contacts.firsts, row.direction, row.kind, day);
+        crate::contacts::add_to(&mut contacts.firsts, row.direction, row.kind, day, row.method);
         let content = (row.direction, row.kind, day, row.method);
         let listed = contacts.seen.len();
         let n = match contacts.seen.iter_mut().find(|(seen, _)| *seen == content) {

@@ -14,41 +14,117 @@ use crate::db::schema::episodes;
 use crate::db::{DbConnection, to_uuid};
 use crate::survey::store::daily::{self, Stays};
 
-/// A stay's contact summary from some of its contacts (an import's).
+/// A stay's contact summary from some of its contacts (an import's). The methods are ranks in
+/// `Method::FIRST_CONTACT_ORDER`: the first among the contacts of the first day (or among the
+/// undated ones), for the survey's channels.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct ContactFirsts {
     pub admission: Option<i32>,
+    pub admission_method: Option<i32>,
     pub undated_admission: bool,
+    pub undated_admission_method: Option<i32>,
     pub discharge: Option<i32>,
+    pub discharge_method: Option<i32>,
     pub undated_discharge: bool,
 }
 
+/// The smaller of two ranks, either missing.
+fn first_rank(a: Option<i32>, b: Option<i32>) -> Option<i32> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// The earlier of two (first day, method) pairs; on the same day, the first method.
+fn earlier(a: (Option<i32>, Option<i32>), b: (Option<i32>, Option<i32>)) -> (Option<i32>, Option<i32>) {
+    match (a.0, b.0) {
+        (Some(x), Some(y)) if x == y => (Some(x), first_rank(a.1, b.1)),
+        (Some(x), Some(y)) if y < x => b,
+        (Some(_), _) => a,
+        (None, _) => b,
+    }
+}
+
 impl ContactFirsts {
-    /// The summary with `other`'s contacts taken in too: the earlier first days, either's
-    /// undated contacts.
+    /// The summary with `other`'s contacts taken in too: the earlier first days (the first
+    /// method on a shared day), either's undated contacts.
     pub fn merged(self, other: Self) -> Self {
-        let earlier = |a: Option<i32>, b: Option<i32>| match (a, b) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        let (admission, admission_method) =
+            earlier((self.admission, self.admission_method), (other.admission, other.admission_method));
+        let (discharge, discharge_method) =
+            earlier((self.discharge, self.discharge_method), (other.discharge, other.discharge_method));
         Self {
-            admission: earlier(self.admission, other.admission),
+            admission,
+            admission_method,
             undated_admission: self.undated_admission || other.undated_admission,
-            discharge: earlier(self.discharge, other.discharge),
+            undated_admission_method: first_rank(self.undated_admission_method, other.undated_admission_method),
+            discharge,
+            discharge_method,
             undated_discharge: self.undated_discharge || other.undated_discharge,
         }
     }
 
     fn values(&self, id: &Uuid) -> String {
-        let day = |d: Option<i32>| d.map_or_else(|| "CAST(NULL AS INTEGER)".to_owned(), |d| d.to_string());
+        let number = |d: Option<i32>| d.map_or_else(|| "CAST(NULL AS INTEGER)".to_owned(), |d| d.to_string());
         format!(
-            "('{}', {}, {}, {}, {})",
+            "('{}', {}, {}, {}, {}, {}, {}, {})",
             id.hyphenated(),
-            day(self.admission),
+            number(self.admission),
+            number(self.admission_method),
             i32::from(self.undated_admission),
-            day(self.discharge),
+            number(self.undated_admission_method),
+            number(self.discharge),
+            number(self.discharge_method),
             i32::from(self.undated_discharge)
         )
+    }
+}
+
+/// The summary's columns as read with a stay: first admission sheet day and method, undated one
+/// and its method, first discharge contact day and method, undated one.
+pub type SummaryColumns = (Option<i32>, Option<i32>, bool, Option<i32>, Option<i32>, Option<i32>, bool);
+
+/// The summary's columns, in `SummaryColumns`'s order.
+pub const SUMMARY_COLUMNS: (
+    episodes::first_admission_info_day,
+    episodes::first_admission_info_method,
+    episodes::undated_admission_info,
+    episodes::undated_admission_info_method,
+    episodes::first_discharge_contact_day,
+    episodes::first_discharge_contact_method,
+    episodes::undated_discharge_contact,
+) = (
+    episodes::first_admission_info_day,
+    episodes::first_admission_info_method,
+    episodes::undated_admission_info,
+    episodes::undated_admission_info_method,
+    episodes::first_discharge_contact_day,
+    episodes::first_discharge_contact_method,
+    episodes::undated_discharge_contact,
+);
+
+impl From<SummaryColumns> for ContactFirsts {
+    fn from(
+        (
+            admission,
+            admission_method,
+            undated_admission,
+            undated_admission_method,
+            discharge,
+            discharge_method,
+            undated_discharge,
+        ): SummaryColumns,
+    ) -> Self {
+        Self {
+            admission,
+            admission_method,
+            undated_admission,
+            undated_admission_method,
+            discharge,
+            discharge_method,
+            undated_discharge,
+        }
     }
 }
 
@@ -70,16 +146,42 @@ pub fn merge_contact_firsts(conn: &mut DbConnection, firsts: &[(Uuid, ContactFir
         earlier("s.admission", "episodes.first_admission_info_day"),
         earlier("s.discharge", "episodes.first_discharge_contact_day"),
     );
+    // Another method on the stay's first day (or among its undated contacts) that comes first.
+    let better = |day: &str, old_day: &str, method: &str, old: &str| {
+        format!("({day} = {old_day} AND {method} IS NOT NULL AND ({old} IS NULL OR {method} < {old}))")
+    };
+    let (admission_method, discharge_method) = (
+        better(
+            "s.admission",
+            "episodes.first_admission_info_day",
+            "s.admission_method",
+            "episodes.first_admission_info_method",
+        ),
+        better(
+            "s.discharge",
+            "episodes.first_discharge_contact_day",
+            "s.discharge_method",
+            "episodes.first_discharge_contact_method",
+        ),
+    );
+    let undated_method = earlier("s.undated_admission_method", "episodes.undated_admission_info_method");
     let update = |from: &str| {
         format!(
             "UPDATE episodes SET \
                first_admission_info_day = CASE WHEN {admission} THEN s.admission ELSE episodes.first_admission_info_day END, \
+               first_admission_info_method = CASE WHEN {admission} OR {admission_method} THEN s.admission_method \
+                 ELSE episodes.first_admission_info_method END, \
                undated_admission_info = (episodes.undated_admission_info OR s.undated_admission), \
+               undated_admission_info_method = CASE WHEN {undated_method} THEN s.undated_admission_method \
+                 ELSE episodes.undated_admission_info_method END, \
                first_discharge_contact_day = \
                  CASE WHEN {discharge} THEN s.discharge ELSE episodes.first_discharge_contact_day END, \
+               first_discharge_contact_method = CASE WHEN {discharge} OR {discharge_method} THEN s.discharge_method \
+                 ELSE episodes.first_discharge_contact_method END, \
                undated_discharge_contact = (episodes.undated_discharge_contact OR s.undated_discharge) \
              FROM {from} \
-             WHERE episodes.id = s.id AND ({admission} OR {discharge} \
+             WHERE episodes.id = s.id AND ({admission} OR {discharge} OR {admission_method} OR {discharge_method} \
+               OR {undated_method} \
                OR (s.undated_admission AND NOT episodes.undated_admission_info) \
                OR (s.undated_discharge AND NOT episodes.undated_discharge_contact))"
         )
@@ -89,7 +191,8 @@ pub fn merge_contact_firsts(conn: &mut DbConnection, firsts: &[(Uuid, ContactFir
         DbConnection::Postgres(pg) => {
             use diesel::sql_types::{Array, Bool, Integer, Nullable, Text};
             let statement = update(
-                "unnest($1, $2, $3, $4, $5) AS s(id, admission, undated_admission, discharge, undated_discharge)",
+                "unnest($1, $2, $3, $4, $5, $6, $7, $8) AS s(id, admission, admission_method, undated_admission, \
+                   undated_admission_method, discharge, discharge_method, undated_discharge)",
             );
             for chunk in firsts.chunks(MERGED_PER_ARRAY_STATEMENT) {
                 let column = |f: fn(&ContactFirsts) -> Option<i32>| chunk.iter().map(|(_, c)| f(c)).collect::<Vec<_>>();
@@ -97,8 +200,11 @@ pub fn merge_contact_firsts(conn: &mut DbConnection, firsts: &[(Uuid, ContactFir
                 updated += diesel::sql_query(&statement)
                     .bind::<Array<Text>, _>(chunk.iter().map(|(id, _)| id.hyphenated().to_string()).collect::<Vec<_>>())
                     .bind::<Array<Nullable<Integer>>, _>(column(|c| c.admission))
+                    .bind::<Array<Nullable<Integer>>, _>(column(|c| c.admission_method))
                     .bind::<Array<Bool>, _>(flag(|c| c.undated_admission))
+                    .bind::<Array<Nullable<Integer>>, _>(column(|c| c.undated_admission_method))
                     .bind::<Array<Nullable<Integer>>, _>(column(|c| c.discharge))
+                    .bind::<Array<Nullable<Integer>>, _>(column(|c| c.discharge_method))
                     .bind::<Array<Bool>, _>(flag(|c| c.undated_discharge))
                     .execute(pg)?;
             }
@@ -107,8 +213,9 @@ pub fn merge_contact_firsts(conn: &mut DbConnection, firsts: &[(Uuid, ContactFir
             for chunk in firsts.chunks(MERGED_PER_SPLICED_STATEMENT) {
                 let values: Vec<String> = chunk.iter().map(|(id, f)| f.values(id)).collect();
                 let from = format!(
-                    "(SELECT column1 AS id, column2 AS admission, column3 = 1 AS undated_admission, \
-                       column4 AS discharge, column5 = 1 AS undated_discharge FROM (VALUES {})) AS s",
+                    "(SELECT column1 AS id, column2 AS admission, column3 AS admission_method, \
+                       column4 = 1 AS undated_admission, column5 AS undated_admission_method, column6 AS discharge, \
+                       column7 AS discharge_method, column8 = 1 AS undated_discharge FROM (VALUES {})) AS s",
                     values.join(", ")
                 );
                 updated += diesel::sql_query(update(&from)).execute(conn)?;
@@ -121,23 +228,9 @@ pub fn merge_contact_firsts(conn: &mut DbConnection, firsts: &[(Uuid, ContactFir
 /// The stored summaries of these stays.
 pub fn contact_firsts(conn: &mut DbConnection, ids: &[Uuid]) -> QueryResult<HashMap<Uuid, ContactFirsts>> {
     let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
-    /// id, first admission sheet day, undated one, first discharge contact day, undated one.
-    type Row = (String, Option<i32>, bool, Option<i32>, bool);
-    let rows: Vec<Row> = episodes::table
-        .filter(episodes::id.eq_any(&ids))
-        .select((
-            episodes::id,
-            episodes::first_admission_info_day,
-            episodes::undated_admission_info,
-            episodes::first_discharge_contact_day,
-            episodes::undated_discharge_contact,
-        ))
-        .load(conn)?;
-    rows.into_iter()
-        .map(|(id, admission, undated_admission, discharge, undated_discharge)| {
-            Ok((to_uuid(&id)?, ContactFirsts { admission, undated_admission, discharge, undated_discharge }))
-        })
-        .collect()
+    let rows: Vec<(String, SummaryColumns)> =
+        episodes::table.filter(episodes::id.eq_any(&ids)).select((episodes::id, SUMMARY_COLUMNS)).load(conn)?;
+    rows.into_iter().map(|(id, columns)| Ok((to_uuid(&id)?, ContactFirsts::from(columns)))).collect()
 }
 
 /// Takes contacts just recorded (summed up per stay by the contacts feature) into their stays'
@@ -171,8 +264,11 @@ pub fn replace(conn: &mut DbConnection, episode: Uuid, firsts: ContactFirsts) ->
     diesel::update(episodes::table.find(episode.to_string()))
         .set((
             episodes::first_admission_info_day.eq(firsts.admission),
+            episodes::first_admission_info_method.eq(firsts.admission_method),
             episodes::undated_admission_info.eq(firsts.undated_admission),
+            episodes::undated_admission_info_method.eq(firsts.undated_admission_method),
             episodes::first_discharge_contact_day.eq(firsts.discharge),
+            episodes::first_discharge_contact_method.eq(firsts.discharge_method),
             episodes::undated_discharge_contact.eq(firsts.undated_discharge),
         ))
         .execute(conn)?;
