@@ -4,11 +4,13 @@
 //! several share the day, so this is one pass over the stays per side, reading no contacts. Same
 //! SQL on both engines; only numbers and fixed words are spliced in.
 
+use std::collections::HashMap;
+
+use diesel::connection::DefaultLoadingMode;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 
 use super::{LEAD, WITH_CARE_OFFICE, Window, excluded_expression, key_expression, stay_sql};
-use crate::channels::Method;
 use crate::db::DbConnection;
 use crate::survey::GroupBy;
 use crate::survey::rules::RuleSet;
@@ -28,40 +30,26 @@ pub struct ChannelCounts {
     pub discharge: Vec<ChannelCount>,
 }
 
-/// One group's stays by method (a column per rank), as the query hands them over.
+/// One stay's keys and methods (-1: not counted on that side), or on PostgreSQL a group of
+/// them with their number.
 #[derive(QueryableByName)]
 struct Row {
     #[diesel(sql_type = Text)]
-    key: String,
+    admission_key: String,
+    #[diesel(sql_type = Text)]
+    discharge_key: String,
+    #[diesel(sql_type = Nullable<Integer>)]
+    admission: Option<i32>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    discharge: Option<i32>,
     #[diesel(sql_type = BigInt)]
-    m0: i64,
-    #[diesel(sql_type = BigInt)]
-    m1: i64,
-    #[diesel(sql_type = BigInt)]
-    m2: i64,
-    #[diesel(sql_type = BigInt)]
-    m3: i64,
-    #[diesel(sql_type = BigInt)]
-    m4: i64,
-    #[diesel(sql_type = BigInt)]
-    m5: i64,
-    #[diesel(sql_type = BigInt)]
-    m6: i64,
-}
-
-impl Row {
-    fn counts(self) -> impl Iterator<Item = ChannelCount> {
-        let key = self.key;
-        [self.m0, self.m1, self.m2, self.m3, self.m4, self.m5, self.m6]
-            .into_iter()
-            .zip(0..)
-            .filter(|(n, _)| *n != 0)
-            .map(move |(n, rank)| ChannelCount { key: key.clone(), rank, n })
-    }
+    n: i64,
 }
 
 /// Counts, per side and group key (a database key, as the buckets' counts have it), the
-/// contacted stays by the method of their first counted contact.
+/// contacted stays by the method of their first counted contact: one pass over the stays
+/// contacted on either side. PostgreSQL groups them (a hash aggregate); SQLite, which groups by
+/// sorting, hands over one row per stay and they are added up here, as the buckets' pass does.
 pub fn count(
     conn: &mut DbConnection,
     rules: &RuleSet,
@@ -75,44 +63,44 @@ pub fn count(
     let excluded = excluded_expression(rules);
     let bound = &stays.admission_bound;
     let dated_in_time = format!("(e.first_admission_info_day IS NOT NULL AND e.first_admission_info_day <= {bound})");
-    let admission = side_query(
-        group_by,
-        "e.admitted_day",
-        &format!("{} AND ({dated_in_time} OR e.undated_admission_info)", stays.admission_cohort),
-        &format!(
-            "CASE WHEN {dated_in_time} THEN e.first_admission_info_method ELSE e.undated_admission_info_method END"
-        ),
-        &excluded,
+    let admission = format!("({} AND ({dated_in_time} OR e.undated_admission_info))", stays.admission_cohort);
+    let discharge = format!(
+        "({} AND COALESCE(e.destination, '') <> 'death' \
+           AND e.first_discharge_contact_day IS NOT NULL AND {LEAD} >= 0)",
+        stays.discharge_cohort
     );
-    let discharge = side_query(
-        group_by,
-        if group_by == Some(GroupBy::Month) { "e.discharged_day" } else { "e.admitted_day" },
-        &format!(
-            "{} AND COALESCE(e.destination, '') <> 'death' \
-               AND e.first_discharge_contact_day IS NOT NULL AND {LEAD} >= 0",
-            stays.discharge_cohort
-        ),
-        "e.first_discharge_contact_method",
-        &excluded,
-    );
-    let mut load = |query: String| -> QueryResult<Vec<ChannelCount>> {
-        Ok(diesel::sql_query(query).load::<Row>(conn)?.into_iter().flat_map(Row::counts).collect())
+    let discharge_key = match group_by {
+        Some(GroupBy::Month) => format!("COALESCE({}, '')", key_expression(group_by, "e.discharged_day")),
+        _ => "''".to_owned(),
     };
-    Ok(ChannelCounts { admission: load(admission)?, discharge: load(discharge)? })
-}
-
-/// One side's query: the contacted stays of each group, a column per method. Without a
-/// breakdown there is no GROUP BY at all: one pass, no sort (SQLite groups by sorting).
-fn side_query(group_by: Option<GroupBy>, day: &str, contacted: &str, method: &str, excluded: &str) -> String {
-    let columns: Vec<String> = Method::FIRST_CONTACT_ORDER
-        .iter()
-        .map(|m| format!("COALESCE(SUM(CASE WHEN {method} = {rank} THEN 1 ELSE 0 END), 0) AS m{rank}", rank = m.rank()))
-        .collect();
-    let grouped = if group_by.is_some() { " GROUP BY 1" } else { "" };
-    format!(
-        "SELECT {key} AS key, {columns} FROM episodes e \
-         WHERE {WITH_CARE_OFFICE} AND {contacted} AND NOT {excluded}{grouped}",
-        key = key_expression(group_by, day),
-        columns = columns.join(", "),
-    )
+    let columns = format!(
+        "{admission_key} AS admission_key, {discharge_key} AS discharge_key, \
+         CASE WHEN {admission} THEN CASE WHEN {dated_in_time} THEN e.first_admission_info_method \
+           ELSE e.undated_admission_info_method END ELSE -1 END AS admission, \
+         CASE WHEN {discharge} THEN e.first_discharge_contact_method ELSE -1 END AS discharge",
+        admission_key = key_expression(group_by, "e.admitted_day"),
+    );
+    let stays = format!("FROM episodes e WHERE {WITH_CARE_OFFICE} AND NOT {excluded} AND ({admission} OR {discharge})");
+    let query = if sqlite {
+        format!("SELECT {columns}, 1 AS n {stays}")
+    } else {
+        format!("SELECT {columns}, COUNT(*) AS n {stays} GROUP BY 1, 2, 3, 4")
+    };
+    let mut tally: HashMap<(bool, String, i32), i64> = HashMap::new();
+    for row in diesel::sql_query(query).load_iter::<Row, DefaultLoadingMode>(conn)? {
+        let row = row?;
+        if let Some(rank) = row.admission.filter(|r| *r >= 0) {
+            *tally.entry((true, row.admission_key.clone(), rank)).or_default() += row.n;
+        }
+        if let Some(rank) = row.discharge.filter(|r| *r >= 0) {
+            let key = if row.discharge_key.is_empty() { row.admission_key } else { row.discharge_key };
+            *tally.entry((false, key, rank)).or_default() += row.n;
+        }
+    }
+    let mut counts = ChannelCounts::default();
+    for ((admission, key, rank), n) in tally {
+        let side = if admission { &mut counts.admission } else { &mut counts.discharge };
+        side.push(ChannelCount { key, rank, n });
+    }
+    Ok(counts)
 }
