@@ -328,7 +328,7 @@ fn load(conn: &mut DbConnection, notifier: &crate::notify::Notifier) -> Result<(
         conn,
         nurse1,
         stay,
-        Discharge { discharged_on: day(-2), destination: Destination::Home },
+        Discharge { discharged_on: day(-2), destination: Destination::Home, correction_reason: None },
     )?;
 
     // 4. 正男, who has no care manager, was admitted yesterday: the hospital's 入院連絡 goes to

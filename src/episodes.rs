@@ -3,6 +3,7 @@
 //! sender or recipient of a document about it.
 
 pub mod assignment;
+pub mod correction;
 pub mod input;
 pub mod store;
 
@@ -132,6 +133,10 @@ pub struct Discharge {
     /// 退院日 (date in Japan); not before admission, not in the future.
     pub discharged_on: NaiveDate,
     pub destination: Destination,
+    /// 訂正の理由: required to change a discharge already recorded (another date or destination);
+    /// without it that is a 409. At most 500 characters.
+    #[serde(default)]
+    pub correction_reason: Option<String>,
 }
 
 /// 退院予定日, set, changed or cleared (null: 未定) by the hospital while the patient is in
@@ -235,11 +240,7 @@ pub fn record_discharge(
         }
         if let Some(done) = episode.discharged_on {
             let same = done == discharge.discharged_on && episode.destination == Some(discharge.destination);
-            return if same {
-                Ok(())
-            } else {
-                Err(AppError::Conflict(format!("退院はすでに {done} で記録されています")))
-            };
+            return if same { Ok(()) } else { correction::correct(conn, principal, &episode, done, &discharge) };
         }
         let errors = checks::happened(
             "/discharged_on",

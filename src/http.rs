@@ -75,6 +75,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(episodes::list)
             .service(episodes::get)
             .service(episodes::discharge)
+            .service(episodes::withdraw_discharge)
             .service(episodes::plan_discharge)
             .service(episodes::assign_care)
             .service(episodes::record_contact)

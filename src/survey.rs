@@ -310,14 +310,18 @@ pub fn compute_from(
 
 /// How much of the survey to compute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Extent {
+pub enum Extent {
+    /// Everything: the channels need the pass over the stays (the daily counts keep no
+    /// methods), so `Source::Fastest` reads the stays too.
     Full,
     /// Only the rates: the report's breakdowns and fiscal years show nothing else, and their
     /// channels and figures beyond the rates are left empty.
     RatesOnly,
 }
 
-fn compute_extent(
+/// Computes the survey to the extent asked, from the source asked (`RatesOnly` from the daily
+/// counts where they answer: what the tests check them against the stays with).
+pub fn compute_extent(
     conn: &mut DbConnection,
     rules: &RuleSet,
     query: &SurveyQuery,
@@ -342,11 +346,14 @@ fn compute_extent(
         total_discharge.add(&row.bucket, row.flag == 1, row.n);
         groups.entry(group_key(query.group_by, &row.key)).or_default().1.add(&row.bucket, row.flag == 1, row.n);
     }
-    for row in &counts.channels.admission {
+    // Only a full survey tells the channels (a pass over the stays has them either way).
+    let no_channels = store::ChannelCounts::default();
+    let channels_counted = if channels { &counts.channels } else { &no_channels };
+    for row in &channels_counted.admission {
         total_admission.method.add(row.rank, row.n);
         groups.entry(group_key(query.group_by, &row.key)).or_default().0.method.add(row.rank, row.n);
     }
-    for row in &counts.channels.discharge {
+    for row in &channels_counted.discharge {
         total_discharge.method.add(row.rank, row.n);
         groups.entry(group_key(query.group_by, &row.key)).or_default().1.method.add(row.rank, row.n);
     }

@@ -38,6 +38,8 @@ pub struct EpisodeDetail {
     pub contacts: Vec<Contact>,
     /// The care offices a 地域包括支援センター assigned to the stay (pathway B), oldest first.
     pub care_assignments: Vec<AssignmentRecord>,
+    /// Corrections and withdrawals of its discharge, oldest first.
+    pub discharge_corrections: Vec<episodes::correction::DischargeCorrection>,
 }
 
 /// One stay with its documents and contacts, if this facility takes part in it.
@@ -46,7 +48,8 @@ pub fn detail(conn: &mut DbConnection, principal: &Principal, id: Uuid) -> Resul
     let documents = crate::documents::store::summaries_of_episode(conn, id, principal.facility_id)?;
     let contacts = crate::contacts::store::of_episode(conn, id)?;
     let care_assignments = episodes::store::assignments_of(conn, id)?;
-    Ok(EpisodeDetail { episode, documents, contacts, care_assignments })
+    let discharge_corrections = episodes::store::corrections_of(conn, id)?;
+    Ok(EpisodeDetail { episode, documents, contacts, care_assignments, discharge_corrections })
 }
 
 /// A hospital registers an admission (`episodes::register_admission`): the new stay's detail.
@@ -67,6 +70,18 @@ pub fn record_discharge(
     discharge: Discharge,
 ) -> Result<EpisodeDetail, AppError> {
     episodes::record_discharge(conn, principal, id, discharge)?;
+    detail(conn, principal, id)
+}
+
+/// The hospital withdraws a discharge recorded by mistake (`episodes::correction::withdraw`): the
+/// stay's detail.
+pub fn withdraw_discharge(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    id: Uuid,
+    withdrawal: episodes::correction::DischargeWithdrawal,
+) -> Result<EpisodeDetail, AppError> {
+    episodes::correction::withdraw(conn, principal, id, withdrawal)?;
     detail(conn, principal, id)
 }
 

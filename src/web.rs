@@ -8,6 +8,7 @@ pub mod admission;
 pub mod assets;
 pub mod claims;
 pub mod dashboard;
+pub mod discharge;
 pub mod display;
 pub mod documents;
 pub mod drafts;
@@ -73,7 +74,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(admission::register)
         .service(episodes::show)
         .service(episodes::record_contact)
-        .service(episodes::record_discharge)
+        .service(discharge::record_discharge)
+        .service(discharge::withdraw_discharge)
         .service(episodes::plan_discharge)
         .service(episodes::assign_care)
         .service(claims::show)
@@ -131,6 +133,7 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("POST", "/episodes/{id}/contacts", Access::Parties),
     ("POST", "/episodes/{id}/planned-discharge", Access::Hospital),
     ("POST", "/episodes/{id}/discharge", Access::Hospital),
+    ("POST", "/episodes/{id}/discharge/withdrawal", Access::Hospital),
     ("POST", "/episodes/{id}/care-assignment", Access::SupportCenter),
     ("GET", "/claims", Access::Claims),
     ("GET", "/claims.csv", Access::Claims),

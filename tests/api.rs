@@ -4,6 +4,7 @@ mod attachments;
 mod audit;
 mod authz;
 mod claims;
+mod corrections;
 mod documents;
 mod drafts;
 mod episodes;

@@ -5,6 +5,7 @@ mod admin;
 mod attachments;
 mod authz;
 mod dashboard;
+mod discharge;
 mod episodes;
 mod help;
 mod inbox;

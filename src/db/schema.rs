@@ -81,6 +81,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    discharge_corrections (id) {
+        id -> Text,
+        episode_id -> Text,
+        previous_discharged_on -> Date,
+        previous_destination -> Nullable<Text>,
+        discharged_on -> Nullable<Date>,
+        destination -> Nullable<Text>,
+        reason -> Text,
+        corrected_by -> Text,
+        corrected_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     api_tokens (id) {
         id -> Text,
         user_id -> Text,
@@ -300,6 +314,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     web_sessions,
     drafts,
     care_assignments,
+    discharge_corrections,
     attachments,
 );
 

@@ -84,6 +84,8 @@ impl AdmissionForm {
 pub struct DischargeForm {
     pub discharged_on: String,
     pub destination: String,
+    /// 訂正の理由, when a recorded discharge is corrected (empty when it is first recorded).
+    pub correction_reason: String,
 }
 
 impl DischargeForm {
@@ -96,7 +98,11 @@ impl DischargeForm {
             errors.push(FieldError::new("/destination", "enum", "「退院先」を選んでください"));
         }
         match (day, destination) {
-            (Some(discharged_on), Some(destination)) => Ok(Discharge { discharged_on, destination }),
+            (Some(discharged_on), Some(destination)) => {
+                let reason = self.correction_reason.trim();
+                let correction_reason = (!reason.is_empty()).then(|| reason.to_owned());
+                Ok(Discharge { discharged_on, destination, correction_reason })
+            }
             _ => Err(errors),
         }
     }

@@ -15,8 +15,10 @@ use crate::directory::store::{facility_refs, user_refs};
 use crate::survey::store::daily::{self, Stays};
 
 mod assignments;
+mod corrections;
 mod summary;
 pub use assignments::{assign_care, assignments_of};
+pub use corrections::{add_correction, clear_discharge, corrections_of};
 pub use summary::{ContactFirsts, contact_firsts, merge_contact_firsts, replace as replace_contact_firsts, take_in};
 
 pub struct NewEpisode {

@@ -8,6 +8,7 @@ use super::extract::{CurrentUser, JsonBody};
 use super::write_once;
 use crate::contacts::{self, Contact, NewContact};
 use crate::episodes::assignment::CareAssignment;
+use crate::episodes::correction::DischargeWithdrawal;
 use crate::episodes::{self, Discharge, Episode, NewAdmission, PlannedDischarge};
 use crate::error::{AppError, Problem};
 use crate::shell::{AppState, RequestInfo, blocking};
@@ -73,6 +74,31 @@ pub async fn discharge(
         StatusCode::OK,
         |_| None,
         move |conn, _, principal| timeline::record_discharge(conn, principal, id, discharge),
+    )
+    .await
+}
+
+/// The hospital withdraws a discharge recorded by mistake, with a reason: the patient is in
+/// hospital again; the correction is kept on the stay (`discharge_corrections`).
+#[utoipa::path(tag = "episodes", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the original answer and creates nothing twice (docs/api.md)"), ("id" = Uuid, Path)), request_body = DischargeWithdrawal,
+    responses((status = 200, body = EpisodeDetail), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[post("/episodes/{id}/discharge/withdrawal", wrap = "from_fn(crate::shell::reads::audit)")]
+pub async fn withdraw_discharge(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    info: RequestInfo,
+    id: web::Path<Uuid>,
+    body: JsonBody<DischargeWithdrawal>,
+) -> Result<HttpResponse, AppError> {
+    let (id, JsonBody(withdrawal, keyed)) = (id.into_inner(), body);
+    write_once(
+        &state,
+        user.0,
+        info,
+        keyed,
+        StatusCode::OK,
+        |_| None,
+        move |conn, _, principal| timeline::withdraw_discharge(conn, principal, id, withdrawal),
     )
     .await
 }

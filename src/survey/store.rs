@@ -5,7 +5,6 @@
 //! is. Most surveys are answered from daily counts kept at write time instead (`daily`).
 
 mod buckets;
-pub mod channels;
 pub mod daily;
 pub mod exchange;
 mod groups;
@@ -23,7 +22,7 @@ use super::rules::{RuleSet, WindowMode};
 use crate::calendar::day_number;
 use crate::db::DbConnection;
 pub(crate) use buckets::{
-    LEAD, LEAD_CAP, Labels, Stay, UNTIL_DISCHARGE, WITH_CARE_OFFICE, admission_bucket, discharge_bucket,
+    LEAD, LEAD_CAP, Labels, NO_CHANNEL, Stay, UNTIL_DISCHARGE, WITH_CARE_OFFICE, admission_bucket, discharge_bucket,
     excluded_expression, key_expression, lead_days, pack, place,
 };
 use buckets::{cell, unpack};
@@ -80,7 +79,23 @@ pub struct Counts {
     pub discharge: Vec<BucketCount>,
     pub in_hospital: Vec<KeyCount>,
     /// The contacted stays by the method of their first counted contact (always from the stays).
-    pub channels: channels::ChannelCounts,
+    pub channels: ChannelCounts,
+}
+
+/// Stays of one side and group whose first counted contact was made by the method at `rank`
+/// in `Method::FIRST_CONTACT_ORDER`.
+#[derive(Debug)]
+pub struct ChannelCount {
+    pub key: String,
+    pub rank: i32,
+    pub n: i64,
+}
+
+/// The contacted stays of each side by method (empty when the daily counts answered).
+#[derive(Debug, Default)]
+pub struct ChannelCounts {
+    pub admission: Vec<ChannelCount>,
+    pub discharge: Vec<ChannelCount>,
 }
 
 /// Where the counts come from.
@@ -103,22 +118,12 @@ pub fn count(
     with_channels: bool,
 ) -> QueryResult<Counts> {
     one_snapshot(conn, |conn| {
-        let mut counts = if source == Source::Fastest && daily::answers(rules, group_by) {
-            daily::count(conn, rules, window, group_by)?
+        // The daily counts keep no methods: the channels come with the pass over the stays.
+        if source == Source::Fastest && !with_channels && daily::answers(rules, group_by) {
+            daily::count(conn, rules, window, group_by)
         } else {
-            count_stays(conn, rules, window, group_by)?
-        };
-        if !with_channels {
-            return Ok(counts);
+            count_stays(conn, rules, window, group_by)
         }
-        counts.channels = channels::count(conn, rules, window, group_by)?;
-        if let Some(groups) = facility_groups(conn, group_by)? {
-            let sides = [&mut counts.channels.admission, &mut counts.channels.discharge];
-            for row in sides.into_iter().flatten() {
-                row.key = groups.get(&row.key).cloned().unwrap_or_default();
-            }
-        }
-        Ok(counts)
     })
 }
 
@@ -156,8 +161,6 @@ struct StayCount {
 
 /// The SQL that puts a stay (`e`) in each side's cohort, and its cell.
 struct StaySql {
-    /// The last day an admission sheet counts (the discharge, or the cut-off).
-    admission_bound: String,
     admission_cohort: String,
     discharge_cohort: String,
     cell: String,
@@ -189,6 +192,21 @@ fn stay_sql(rules: &RuleSet, window: &Window, scan: &str) -> StaySql {
             numbers.of("excluded")
         )
     };
+    // The channels: the method of the first counted contact on each side (`Channels`).
+    let none = NO_CHANNEL;
+    let admission_channel = format!(
+        "CASE WHEN {admission_cohort} AND NOT {excluded} THEN \
+           CASE WHEN e.first_admission_info_day IS NOT NULL AND e.first_admission_info_day <= {bound} \
+                THEN COALESCE(e.first_admission_info_method, {none}) \
+                WHEN e.undated_admission_info THEN COALESCE(e.undated_admission_info_method, {none}) \
+                ELSE {none} END \
+         ELSE {none} END"
+    );
+    let discharge_channel = format!(
+        "CASE WHEN {discharge_cohort} AND NOT {excluded} AND COALESCE(e.destination, '') <> 'death' \
+           AND e.first_discharge_contact_day IS NOT NULL AND {LEAD} >= 0 \
+         THEN COALESCE(e.first_discharge_contact_method, {none}) ELSE {none} END"
+    );
     let cell = cell(
         &in_cohort(&admission_cohort, admission_bucket(&bound, numbers)),
         &format!("CASE WHEN e.discharged_day IS NULL OR e.discharged_day > {end} THEN 1 ELSE 0 END"),
@@ -197,8 +215,9 @@ fn stay_sql(rules: &RuleSet, window: &Window, scan: &str) -> StaySql {
             "CASE WHEN e.first_discharge_contact_day IS NOT NULL AND {LEAD} >= {} THEN 1 ELSE 0 END",
             rules.discharge_notice_min_days
         ),
+        &format!("({admission_channel}) * 8 + ({discharge_channel})"),
     );
-    StaySql { admission_bound: bound, admission_cohort, discharge_cohort, cell }
+    StaySql { admission_cohort, discharge_cohort, cell }
 }
 
 /// The counts read from the stays themselves, both sides in one pass over the stays that are in
@@ -251,10 +270,14 @@ fn count_stays(
     let mut admission: BTreeMap<(String, String, i32), i64> = BTreeMap::new();
     let mut discharge: BTreeMap<(String, String, i32), i64> = BTreeMap::new();
     let mut in_hospital: BTreeMap<String, i64> = BTreeMap::new();
+    let mut channels: [BTreeMap<(String, i32), i64>; 2] = Default::default();
     for ((admission_key, discharge_key, cell), n) in rows {
-        let (admission_bucket, stays_on, discharge_bucket, on_time) = unpack(cell);
+        let (admission_bucket, stays_on, discharge_bucket, on_time, admitted_by, discharged_by) = unpack(cell);
         if !discharge_bucket.is_empty() {
             let key = key(if discharge_key.is_empty() { admission_key.clone() } else { discharge_key });
+            if discharged_by != NO_CHANNEL {
+                *channels[1].entry((key.clone(), discharged_by)).or_default() += n;
+            }
             *discharge.entry((key, discharge_bucket.to_owned(), on_time)).or_default() += n;
         }
         if !admission_bucket.is_empty() {
@@ -262,9 +285,15 @@ fn count_stays(
             if stays_on == 1 && admission_bucket != "excluded" {
                 *in_hospital.entry(admission_key.clone()).or_default() += n;
             }
+            if admitted_by != NO_CHANNEL {
+                *channels[0].entry((admission_key.clone(), admitted_by)).or_default() += n;
+            }
             *admission.entry((admission_key, admission_bucket.to_owned(), stays_on)).or_default() += n;
         }
     }
+    let [admitted_by, discharged_by] =
+        channels.map(|side| side.into_iter().map(|((key, rank), n)| ChannelCount { key, rank, n }).collect());
+    let channels = ChannelCounts { admission: admitted_by, discharge: discharged_by };
     let counts = |side: BTreeMap<(String, String, i32), i64>| {
         side.into_iter().map(|((key, bucket, flag), n)| BucketCount { key, bucket, flag, n }).collect()
     };
@@ -272,6 +301,6 @@ fn count_stays(
         admission: counts(admission),
         discharge: counts(discharge),
         in_hospital: in_hospital.into_iter().map(|(key, n)| KeyCount { key, n }).collect(),
-        channels: channels::ChannelCounts::default(),
+        channels,
     })
 }

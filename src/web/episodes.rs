@@ -124,23 +124,25 @@ impl AssignForm {
 }
 
 #[derive(Default)]
-struct Shown {
+pub(super) struct Shown {
     assign: Option<AssignForm>,
-    contact: Option<ContactForm>,
-    discharge: Option<DischargeForm>,
+    pub(super) contact: Option<ContactForm>,
+    pub(super) discharge: Option<DischargeForm>,
+    /// The discharge to confirm before it is recorded (as typed, read).
+    pub(super) confirm: Option<DischargeForm>,
+    /// A correction of the recorded discharge as typed.
+    pub(super) correction: Option<DischargeForm>,
+    /// The reason for withdrawing the recorded discharge as typed.
+    pub(super) withdrawal: Option<String>,
     /// The planned discharge date as typed.
-    plan: Option<String>,
-    errors: BTreeMap<String, String>,
-    notice: Option<&'static str>,
+    pub(super) plan: Option<String>,
+    pub(super) errors: BTreeMap<String, String>,
+    pub(super) notice: Option<&'static str>,
 }
 
 impl Shown {
     fn contact(form: ContactForm, errors: BTreeMap<String, String>) -> Self {
         Self { contact: Some(form), errors, ..Self::default() }
-    }
-
-    fn discharge(form: DischargeForm, errors: BTreeMap<String, String>) -> Self {
-        Self { discharge: Some(form), errors, ..Self::default() }
     }
 
     fn plan(typed: String, errors: BTreeMap<String, String>) -> Self {
@@ -168,6 +170,8 @@ pub async fn show(
     let notice = match query.done.as_deref() {
         Some("contact") => Some("連絡を記録しました。"),
         Some("discharge") => Some("退院を記録しました。"),
+        Some("discharge_corrected") => Some("退院の記録を訂正しました。訂正の理由とともに記録に残ります。"),
+        Some("discharge_withdrawn") => Some("退院の記録を取り消しました。入院中に戻っています。"),
         Some("plan") => Some("退院予定日を保存しました。"),
         Some("assigned") => Some("担当を決めました。担当の事業所に入院中であることを伝えてください。"),
         Some("registered") => Some("入院を登録しました。担当のケアマネジャーに連絡してください。"),
@@ -176,7 +180,7 @@ pub async fn show(
     stay_page(&state, &visitor, id.into_inner(), StatusCode::OK, Shown { notice, ..Shown::default() }).await
 }
 
-async fn stay_page(
+pub(super) async fn stay_page(
     state: &web::Data<AppState>,
     visitor: &SignedIn,
     id: Uuid,
@@ -192,9 +196,18 @@ async fn stay_page(
         contacted_on: today.to_string(),
         ..ContactForm::default()
     });
-    let discharge = shown
-        .discharge
-        .unwrap_or_else(|| DischargeForm { discharged_on: today.to_string(), destination: "home".into() });
+    let discharge = shown.discharge.unwrap_or_else(|| DischargeForm {
+        discharged_on: today.to_string(),
+        destination: "home".into(),
+        ..DischargeForm::default()
+    });
+    let discharge_view = super::discharge::View::of(
+        visitor.principal(),
+        &view.detail,
+        shown.confirm,
+        shown.correction,
+        shown.withdrawal,
+    );
     let plan = shown.plan.unwrap_or_else(|| episode.planned_discharge_on.map(|d| d.to_string()).unwrap_or_default());
     let assign = shown.assign.unwrap_or_else(|| AssignForm { assigned_on: today.to_string(), ..AssignForm::default() });
     let methods: Vec<(&str, &str)> = Method::RECORDABLE.iter().map(|m| (m.as_str(), m.label())).collect();
@@ -209,6 +222,7 @@ async fn stay_page(
                 id, entries => view.entries, admission => view.standing.admission,
                 discharge_contact => view.standing.discharge, can_discharge => view.can_discharge,
                 discharged => episode.discharged_on.is_some(), contact, discharge,
+                discharge_view,
                 writes => super::drafts::writable(&view.writes),
                 claims => view.claims,
                 assignable => view.assignable, assign,
@@ -282,31 +296,6 @@ pub async fn plan_discharge(
     answer(&state, &posted, id, written, "plan", |errors| Shown::plan(typed, errors)).await
 }
 
-/// The hospital records the discharge: date and destination.
-#[post("/episodes/{id}/discharge", wrap = "from_fn(crate::shell::reads::audit)")]
-pub async fn record_discharge(
-    state: web::Data<AppState>,
-    posted: Posted,
-    id: web::Path<Uuid>,
-    request: HttpRequest,
-) -> Result<HttpResponse, PageError> {
-    let id = id.into_inner();
-    let form = DischargeForm {
-        discharged_on: posted.fields.get("discharged_on").unwrap_or_default().to_owned(),
-        destination: posted.fields.get("destination").unwrap_or_default().to_owned(),
-    };
-    let written = match form.read() {
-        Ok(discharge) => {
-            written(&state, &posted, &request, move |conn, principal| {
-                episodes::record_discharge(conn, principal, id, discharge)
-            })
-            .await
-        }
-        Err(errors) => Err(AppError::Invalid(errors)),
-    };
-    answer(&state, &posted, id, written, "discharge", |errors| Shown::discharge(form, errors)).await
-}
-
 /// A 地域包括支援センター assigns the stay's care office and care manager.
 #[post("/episodes/{id}/care-assignment", wrap = "from_fn(crate::shell::reads::audit)")]
 pub async fn assign_care(
@@ -333,7 +322,7 @@ pub async fn assign_care(
 }
 
 /// A write of the stay's page: the use case `work` in one audited transaction.
-async fn written<F>(
+pub(super) async fn written<F>(
     state: &web::Data<AppState>,
     posted: &Posted,
     request: &HttpRequest,
@@ -348,7 +337,7 @@ where
 
 /// After a write of the stay's page: to the page with the `done` notice (and anchor), or the page
 /// again (422) with the form as typed (`shown`) and the reasons next to its fields.
-async fn answer(
+pub(super) async fn answer(
     state: &web::Data<AppState>,
     posted: &Posted,
     id: Uuid,

@@ -82,9 +82,24 @@ fn policy(operation: &str, caller: Caller) -> Option<Expect> {
         ("GET /api/v1/episodes/{id}" | "POST /api/v1/episodes/{id}/contacts", Nurse | CareManager) => Allowed,
         ("GET /api/v1/episodes/{id}" | "POST /api/v1/episodes/{id}/contacts", OtherNurse | OtherCareManager) => Hidden,
         ("GET /api/v1/episodes/{id}" | "POST /api/v1/episodes/{id}/contacts", _) => Forbidden,
-        ("POST /api/v1/episodes/{id}/discharge" | "POST /api/v1/episodes/{id}/planned-discharge", Nurse) => Allowed,
-        ("POST /api/v1/episodes/{id}/discharge" | "POST /api/v1/episodes/{id}/planned-discharge", OtherNurse) => Hidden,
-        ("POST /api/v1/episodes/{id}/discharge" | "POST /api/v1/episodes/{id}/planned-discharge", _) => Forbidden,
+        (
+            "POST /api/v1/episodes/{id}/discharge"
+            | "POST /api/v1/episodes/{id}/discharge/withdrawal"
+            | "POST /api/v1/episodes/{id}/planned-discharge",
+            Nurse,
+        ) => Allowed,
+        (
+            "POST /api/v1/episodes/{id}/discharge"
+            | "POST /api/v1/episodes/{id}/discharge/withdrawal"
+            | "POST /api/v1/episodes/{id}/planned-discharge",
+            OtherNurse,
+        ) => Hidden,
+        (
+            "POST /api/v1/episodes/{id}/discharge"
+            | "POST /api/v1/episodes/{id}/discharge/withdrawal"
+            | "POST /api/v1/episodes/{id}/planned-discharge",
+            _,
+        ) => Forbidden,
         // Only a 地域包括支援センター assigns a care office; no caller here is one.
         ("POST /api/v1/episodes/{id}/care-assignment", _) => Forbidden,
         // An admission sheet for the client of C1, sent to H1.
@@ -258,6 +273,7 @@ fn request(app: &TestApp, world: &World, method: &str, path: &str) -> (String, V
         ("POST", "/api/v1/episodes") => json!({"client": stranger, "admitted_on": day(-1)}),
         ("POST", "/api/v1/episodes/{id}/discharge") => json!({"discharged_on": day(0), "destination": "home"}),
         ("POST", "/api/v1/episodes/{id}/planned-discharge") => json!({"planned_discharge_on": day(7)}),
+        ("POST", "/api/v1/episodes/{id}/discharge/withdrawal") => json!({"correction_reason": "入力の誤り"}),
         ("POST", "/api/v1/episodes/{id}/care-assignment") => {
             json!({"care_office_id": app.city().care_office, "assigned_on": day(0)})
         }

@@ -185,8 +185,11 @@ async fn a_patient_without_a_care_manager_is_counted_apart_and_documents_are_tim
     let rules = renkei::survey::rules::select("default").unwrap();
     let (from, to) = (day(-30).parse().ok(), day(0).parse().ok());
     let query = renkei::survey::SurveyQuery::new(from, to, None, None).unwrap();
-    let mut figures =
-        |source| serde_json::to_value(renkei::survey::compute_from(conn, &rules, &query, source).unwrap());
+    let mut figures = |source| {
+        serde_json::to_value(
+            renkei::survey::compute_extent(conn, &rules, &query, source, renkei::survey::Extent::RatesOnly).unwrap(),
+        )
+    };
     let fast = figures(renkei::survey::store::Source::Fastest).unwrap();
     assert_eq!(fast, figures(renkei::survey::store::Source::Stays).unwrap());
 

@@ -7,7 +7,7 @@ use diesel_migrations::{FileBasedMigrations, MigrationHarness};
 use renkei::db::{self, DbConnection};
 use renkei::survey::rules::{self, RuleSet};
 use renkei::survey::store::{Source, daily};
-use renkei::survey::{GroupBy, SurveyQuery, compute_from};
+use renkei::survey::{Extent, GroupBy, SurveyQuery, compute_extent};
 use serde_json::json;
 
 use crate::support::cli::run;
@@ -45,8 +45,14 @@ fn assert_same(conn: &mut DbConnection, periods: &[(NaiveDate, NaiveDate)]) {
         for &(from, to) in periods {
             for group_by in GROUPS {
                 let query = SurveyQuery::new(Some(from), Some(to), None, group_by).unwrap();
-                let fast = serde_json::to_value(compute_from(conn, &rules, &query, Source::Fastest).unwrap()).unwrap();
-                let stays = serde_json::to_value(compute_from(conn, &rules, &query, Source::Stays).unwrap()).unwrap();
+                let fast = serde_json::to_value(
+                    compute_extent(conn, &rules, &query, Source::Fastest, Extent::RatesOnly).unwrap(),
+                )
+                .unwrap();
+                let stays = serde_json::to_value(
+                    compute_extent(conn, &rules, &query, Source::Stays, Extent::RatesOnly).unwrap(),
+                )
+                .unwrap();
                 assert_eq!(fast, stays, "{} {from}..{to} by {group_by:?}", rules.name());
             }
         }

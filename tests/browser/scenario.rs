@@ -126,6 +126,11 @@ async fn an_admission_and_a_discharge_are_exchanged_and_counted() {
     set(&browser, "#discharged_on", &day(0)).await;
     browser.click(&format!("form[action='/episodes/{stay}/discharge'] button[type=submit]")).await;
     browser.page_is_clean().await;
+    // Recording asks first, saying what follows.
+    assert!(browser.text(".confirm").await.contains("この内容で退院を記録しますか"));
+    browser.click(".confirm button.primary").await;
+    browser.page_is_clean().await;
+    assert!(browser.page_text().await.contains("退院を記録しました"));
     sign_out(&browser).await;
 
     // The coordinator sees the stay counted, notified on the day of discharge: 0 days ahead.

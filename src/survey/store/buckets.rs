@@ -183,19 +183,25 @@ impl Stay {
     }
 }
 
-pub(super) fn cell(admission: &str, in_hospital: &str, discharge: &str, on_time: &str) -> String {
-    format!("((({admission}) * 16 + ({discharge})) * 2 + ({in_hospital})) * 2 + ({on_time})")
+pub(super) fn cell(admission: &str, in_hospital: &str, discharge: &str, on_time: &str, channels: &str) -> String {
+    format!("(((({admission}) * 16 + ({discharge})) * 2 + ({in_hospital})) * 2 + ({on_time})) + 1024 * ({channels})")
 }
 
-/// The cell of `cell`'s SQL, packed in Rust.
-pub(crate) fn pack(admission: i32, in_hospital: i32, discharge: i32, on_time: i32) -> i32 {
-    ((admission * 16 + discharge) * 2 + in_hospital) * 2 + on_time
+/// A channel in a cell: no method (the stay is not counted as contacted on that side).
+pub(crate) const NO_CHANNEL: i32 = 7;
+
+/// The cell of `cell`'s SQL, packed in Rust; `channels` is the admission side's method rank
+/// times 8 plus the discharge side's (`NO_CHANNEL` for none).
+pub(crate) fn pack(admission: i32, in_hospital: i32, discharge: i32, on_time: i32, channels: i32) -> i32 {
+    ((admission * 16 + discharge) * 2 + in_hospital) * 2 + on_time + 1024 * channels
 }
 
-/// The buckets and flags packed in a cell: (admission, in hospital, discharge, on time).
-pub(super) fn unpack(cell: i32) -> (&'static str, i32, &'static str, i32) {
+/// What a cell holds: the buckets and flags (admission, in hospital, discharge, on time) and
+/// the channels (admission, discharge: method ranks, `NO_CHANNEL` for none).
+pub(super) fn unpack(cell: i32) -> (&'static str, i32, &'static str, i32, i32, i32) {
     let bucket = |place: i32| usize::try_from(place).ok().and_then(|p| BUCKETS.get(p)).copied().unwrap_or("");
-    (bucket(cell >> 6), (cell >> 1) & 1, bucket((cell >> 2) & 15), cell & 1)
+    let (buckets, channels) = (cell & 1023, cell >> 10);
+    (bucket(buckets >> 6), (buckets >> 1) & 1, bucket((buckets >> 2) & 15), buckets & 1, channels >> 3, channels & 7)
 }
 
 #[cfg(test)]
@@ -214,11 +220,14 @@ mod tests {
     #[test]
     fn a_cell_unpacks_into_the_buckets_and_flags_packed_in_it() {
         let place = |bucket| Labels::Numbers.of(bucket).parse::<i32>().unwrap_or(-99);
-        for (admission, in_hospital, discharge, on_time) in
-            [("", 0, "after", 1), ("same_day", 1, "", 0), ("excluded", 0, "excluded", 0), ("none", 1, "8+", 1)]
-        {
-            let cell = pack(place(admission), in_hospital, place(discharge), on_time);
-            assert_eq!(unpack(cell), (admission, in_hospital, discharge, on_time));
+        for (admission, in_hospital, discharge, on_time, channels) in [
+            ("", 0, "after", 1, (NO_CHANNEL, NO_CHANNEL)),
+            ("same_day", 1, "", 0, (0, NO_CHANNEL)),
+            ("excluded", 0, "excluded", 0, (NO_CHANNEL, 6)),
+            ("none", 1, "8+", 1, (5, 4)),
+        ] {
+            let cell = pack(place(admission), in_hospital, place(discharge), on_time, channels.0 * 8 + channels.1);
+            assert_eq!(unpack(cell), (admission, in_hospital, discharge, on_time, channels.0, channels.1));
         }
     }
 }

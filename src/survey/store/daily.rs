@@ -66,7 +66,7 @@ pub fn count(
         admission: diesel::sql_query(side("admission", "0")).load::<BucketCount>(conn)?,
         discharge: diesel::sql_query(side("discharge", &on_time)).load::<BucketCount>(conn)?,
         in_hospital: diesel::sql_query(in_hospital).load::<KeyCount>(conn)?,
-        channels: super::channels::ChannelCounts::default(),
+        channels: super::ChannelCounts::default(),
     })
 }
 

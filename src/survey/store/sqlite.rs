@@ -12,7 +12,7 @@ use diesel::row::{Field, Row};
 use diesel::sql_types::{BigInt, Nullable};
 use diesel::sqlite::SqliteValue;
 
-use super::{Stay, Window, pack};
+use super::{NO_CHANNEL, Stay, Window, pack};
 use crate::db;
 use crate::survey::rules::RuleSet;
 
@@ -20,7 +20,17 @@ use crate::survey::rules::RuleSet;
 /// stay's flags in one integer (each column handed over costs more than SQLite's arithmetic).
 pub(super) const COLUMNS: &str = "e.admitted_day, e.discharged_day, e.first_admission_info_day, \
      e.first_discharge_contact_day, e.undated_admission_info + 2 * e.undated_discharge_contact \
-     + 4 * COALESCE(e.destination = 'death', 0) + 8 * e.excluded + 16 * e.planned_respite";
+     + 4 * COALESCE(e.destination = 'death', 0) + 8 * e.excluded + 16 * e.planned_respite, \
+     e.first_admission_info_method, e.undated_admission_info_method, e.first_discharge_contact_method";
+
+/// A stay's methods as its summary keeps them (ranks): the first day's admission sheets, the
+/// undated ones, the first day's discharge contacts.
+#[derive(Debug, Clone, Copy, Default)]
+struct Methods {
+    admission: Option<i32>,
+    undated_admission: Option<i32>,
+    discharge: Option<i32>,
+}
 
 /// Each stay's cell (see `super::pack`) under one survey's rules and window.
 struct Cells<'a> {
@@ -49,7 +59,7 @@ impl Cells<'_> {
         }
     }
 
-    fn cell(&self, stay: &Stay) -> i32 {
+    fn cell(&self, stay: &Stay, methods: Methods) -> i32 {
         let (from, to, end) = (self.window.from, self.window.to, self.window.end());
         let excluded = self.excluded(stay);
         let in_admission_cohort = (from..=to).contains(&stay.admitted);
@@ -74,8 +84,31 @@ impl Cells<'_> {
             (Some(day), Some(discharged)) => i64::from(discharged - day) >= self.rules.discharge_notice_min_days,
             _ => false,
         };
-        pack(admission, i32::from(in_hospital), discharge, i32::from(on_time))
+        // The channels: the method of the first counted contact, on the sides where the stay
+        // counts as contacted.
+        let admitted_by = match (in_admission_cohort && !excluded, stay.first_admission_info) {
+            (false, _) => None,
+            (true, Some(day)) if day <= self.admission_bound(stay) => Some(methods.admission),
+            (true, _) if stay.undated_admission_info => Some(methods.undated_admission),
+            (true, _) => None,
+        };
+        let contacted_by_discharge =
+            discharge != 0 && !excluded && !stay.died && lead_days(stay).is_some_and(|lead| lead >= 0);
+        let discharged_by = contacted_by_discharge.then_some(methods.discharge);
+        let channel = |method: Option<Option<i32>>| method.map_or(NO_CHANNEL, |m| m.unwrap_or(NO_CHANNEL));
+        pack(
+            admission,
+            i32::from(in_hospital),
+            discharge,
+            i32::from(on_time),
+            channel(admitted_by) * 8 + channel(discharged_by),
+        )
     }
+}
+
+/// Days from the first discharge contact to the discharge, when both are known.
+fn lead_days(stay: &Stay) -> Option<i32> {
+    Some(stay.discharged? - stay.first_discharge_contact?)
 }
 
 /// A bucket's place in `BUCKETS` (0, outside a cohort, for a name not there: never, tested).
@@ -153,7 +186,8 @@ fn add_up_rows(conn: &mut SqliteConnection, query: &str, rules: &RuleSet, window
             excluded: flag(8),
             planned_respite: flag(16),
         };
-        *counts.entry((admission_key, discharge_key, cells.cell(&stay))).or_default() += 1;
+        let methods = Methods { admission: number(7)?, undated_admission: number(8)?, discharge: number(9)? };
+        *counts.entry((admission_key, discharge_key, cells.cell(&stay, methods))).or_default() += 1;
     }
     let by_place = |places: HashMap<String, usize>| {
         let mut keys = vec![String::new(); places.len()];
@@ -214,7 +248,9 @@ pub(super) mod tests {
                COALESCE(admitted.v + stay.v, admitted.v + 5) - notice.v AS first_discharge_contact_day,
                undated.d AS undated_discharge_contact, destination.v AS destination,
                flags.excluded AS excluded, flags.respite AS planned_respite, 'office' AS care_office_id,
-               NULL AS care_assigned_day
+               NULL AS care_assigned_day, (admitted.v + stay.v) % 7 AS first_admission_info_method,
+               CASE WHEN undated.a = 1 THEN ABS(sheet.v) % 7 END AS undated_admission_info_method,
+               ABS(notice.v) % 7 AS first_discharge_contact_method
         FROM admitted, stay, sheet, notice, undated, destination, flags";
 
     #[derive(QueryableByName)]
