@@ -404,10 +404,10 @@ pub fn compute_extent(
 fn group_key(group_by: Option<GroupBy>, key: &str) -> String {
     match group_by {
         None => String::new(),
+        // A day number (the daily counts), or already a month (the pass over the stays).
         Some(GroupBy::Month) => key
             .parse::<i32>()
-            .map(|day| crate::calendar::from_day_number(day).format("%Y-%m").to_string())
-            .unwrap_or_default(),
+            .map_or_else(|_| key.to_owned(), |day| crate::calendar::from_day_number(day).format("%Y-%m").to_string()),
         Some(GroupBy::CareLevel) => care_level_group(key).to_owned(),
         Some(_) => key.to_owned(),
     }

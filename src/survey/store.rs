@@ -237,20 +237,21 @@ fn count_stays(
     let scan = if sqlite && window.to - window.from > 366 { "+" } else { "" };
     let StaySql { admission_cohort, discharge_cohort, cell, .. } = stay_sql(rules, window, scan);
     // By month, a stay's discharge may fall in another month than its admission (or in none yet).
-    let discharge_key = if group_by == Some(GroupBy::Month) {
-        format!("COALESCE({}, '')", key_expression(group_by, "e.discharged_day"))
-    } else {
-        "''".into()
+    // By month the keys are months ('2025-04'), not days: a decade of stays would otherwise give
+    // a group per pair of admission and discharge days (PostgreSQL names the month itself;
+    // SQLite's pass turns each day into its month as it adds up).
+    let by_month = group_by == Some(GroupBy::Month);
+    let key_of = |day: &str| match (by_month, sqlite) {
+        (true, false) => format!("to_char(DATE '1970-01-01' + {day}, 'YYYY-MM')"),
+        _ => key_expression(group_by, day),
     };
-    let keys = format!(
-        "{admission_key} AS admission_key, {discharge_key} AS discharge_key",
-        admission_key = key_expression(group_by, "e.admitted_day"),
-    );
+    let discharge_key = if by_month { format!("COALESCE({}, '')", key_of("e.discharged_day")) } else { "''".into() };
+    let keys = format!("{} AS admission_key, {discharge_key} AS discharge_key", key_of("e.admitted_day"));
     let stays = format!("FROM episodes e WHERE {WITH_CARE_OFFICE} AND (({admission_cohort}) OR ({discharge_cohort}))");
     // Identical rows first (a few thousand at most), then each side's counts.
     let rows = match conn {
         DbConnection::Sqlite(conn) => {
-            sqlite::add_up(conn, &format!("SELECT {keys}, {} {stays}", sqlite::COLUMNS), rules, window)?
+            sqlite::add_up(conn, &format!("SELECT {keys}, {} {stays}", sqlite::COLUMNS), rules, window, by_month)?
         }
         DbConnection::Postgres(_) => {
             let query = format!("SELECT {keys}, {cell} AS cell, COUNT(*) AS n {stays} GROUP BY 1, 2, 3");

@@ -99,7 +99,7 @@ pub fn without_care_office(
             OR EXISTS (SELECT 1 FROM contacts c WHERE c.episode_id = e.id AND c.document_id IS NULL \
               AND c.direction = 'hospital_to_cm' AND c.kind = 'admission_notice')) AS notified \
          FROM episodes e \
-         WHERE (e.care_office_id IS NULL OR e.care_assigned_day IS NOT NULL) \
+         WHERE (care_office_id IS NULL OR care_assigned_day IS NOT NULL) \
            AND e.admitted_day BETWEEN {from} AND {to} AND NOT {excluded}"
     ))
     .load(conn)

@@ -134,9 +134,15 @@ type Sums = HashMap<(String, String, i32), i64>;
 /// adds them up by keys and cell. `query` ends in its WHERE clause. When a second connection can
 /// see the same snapshot (`db::sqlite_twin_reader`), each reads half of the table's rows, on its
 /// own core; `conn` must then be in a transaction that has not read yet.
-pub(super) fn add_up(conn: &mut SqliteConnection, query: &str, rules: &RuleSet, window: &Window) -> QueryResult<Sums> {
+pub(super) fn add_up(
+    conn: &mut SqliteConnection,
+    query: &str,
+    rules: &RuleSet,
+    window: &Window,
+    months: bool,
+) -> QueryResult<Sums> {
     let Some(mut twin) = db::sqlite_twin_reader(conn)? else {
-        return add_up_rows(conn, query, rules, window);
+        return add_up_rows(conn, query, rules, window, months);
     };
     #[derive(QueryableByName)]
     struct Rowids {
@@ -150,8 +156,9 @@ pub(super) fn add_up(conn: &mut SqliteConnection, query: &str, rules: &RuleSet, 
     let (Some(first), Some(last)) = (rowids.first, rowids.last) else { return Ok(Sums::new()) };
     let middle = first + (last - first) / 2;
     let (mine, twins) = std::thread::scope(|scope| {
-        let twins = scope.spawn(|| add_up_rows(&mut twin, &format!("{query} AND e.rowid > {middle}"), rules, window));
-        (add_up_rows(conn, &format!("{query} AND e.rowid <= {middle}"), rules, window), twins.join())
+        let twins =
+            scope.spawn(|| add_up_rows(&mut twin, &format!("{query} AND e.rowid > {middle}"), rules, window, months));
+        (add_up_rows(conn, &format!("{query} AND e.rowid <= {middle}"), rules, window, months), twins.join())
     });
     let (mut sums, twins) = (mine?, twins.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?);
     for (key, n) in twins {
@@ -160,18 +167,43 @@ pub(super) fn add_up(conn: &mut SqliteConnection, query: &str, rules: &RuleSet, 
     Ok(sums)
 }
 
-fn add_up_rows(conn: &mut SqliteConnection, query: &str, rules: &RuleSet, window: &Window) -> QueryResult<Sums> {
+/// `months`: the keys are day numbers to add up by their month ('2025-04').
+fn add_up_rows(
+    conn: &mut SqliteConnection,
+    query: &str,
+    rules: &RuleSet,
+    window: &Window,
+    months: bool,
+) -> QueryResult<Sums> {
     let cells = Cells { rules, window };
     let mut admission_keys: HashMap<String, usize> = HashMap::new();
     let mut discharge_keys: HashMap<String, usize> = HashMap::new();
+    let mut month_of_day: HashMap<String, String> = HashMap::new();
+    let mut month = |day: &str| -> String {
+        month_of_day
+            .entry(day.to_owned())
+            .or_insert_with(|| {
+                day.parse::<i32>()
+                    .map(|d| crate::calendar::from_day_number(d).format("%Y-%m").to_string())
+                    .unwrap_or_default()
+            })
+            .clone()
+    };
     let mut counts: HashMap<(usize, usize, i32), i64> = HashMap::new();
     for row in LoadConnection::<DefaultLoadingMode>::load(conn, diesel::sql_query(query))? {
         let row = row?;
         let value = |column: usize| row.get(column).ok_or_else(|| missing_column(column));
         let (admission_key, discharge_key) = (value(0)?, value(1)?);
         let (mut admission_key, mut discharge_key) = (admission_key.value(), discharge_key.value());
-        let admission_key = place_of_key(&mut admission_keys, text(&mut admission_key));
-        let discharge_key = place_of_key(&mut discharge_keys, text(&mut discharge_key));
+        let (admission_key, discharge_key) = if months {
+            let (admitted, discharged) = (month(text(&mut admission_key)), month(text(&mut discharge_key)));
+            (place_of_key(&mut admission_keys, &admitted), place_of_key(&mut discharge_keys, &discharged))
+        } else {
+            (
+                place_of_key(&mut admission_keys, text(&mut admission_key)),
+                place_of_key(&mut discharge_keys, text(&mut discharge_key)),
+            )
+        };
         let number = |column: usize| value(column).map(|field| field.value().map(|mut v| v.read_integer()));
         let flags = number(6)?.unwrap_or(0);
         let flag = |bit: i32| flags & bit != 0;
@@ -288,8 +320,9 @@ pub(super) mod tests {
                     diesel::sql_query(format!("SELECT e.rowid AS stay, {} AS cell {cohorts} ORDER BY 1", sql.cell))
                         .load(&mut conn)
                         .unwrap_or_else(|e| panic!("{e}"));
-                let here = add_up_rows(&mut conn, &format!("SELECT e.rowid, '', {COLUMNS} {cohorts}"), rules, window)
-                    .unwrap_or_else(|e| panic!("{e}"));
+                let here =
+                    add_up_rows(&mut conn, &format!("SELECT e.rowid, '', {COLUMNS} {cohorts}"), rules, window, false)
+                        .unwrap_or_else(|e| panic!("{e}"));
                 let mut by_cell: HashMap<i32, i64> = HashMap::new();
                 for Cell { cell, .. } in &expected {
                     *by_cell.entry(*cell).or_default() += 1;

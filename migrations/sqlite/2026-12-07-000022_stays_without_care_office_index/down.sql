@@ -1,0 +1,1 @@
+DROP INDEX episodes_without_care_office;
