@@ -242,18 +242,16 @@ pub fn record_discharge(
             let same = done == discharge.discharged_on && episode.destination == Some(discharge.destination);
             return if same { Ok(()) } else { correction::correct(conn, principal, &episode, done, &discharge) };
         }
-        let errors = checks::happened(
-            "/discharged_on",
-            "退院日",
-            discharge.discharged_on,
-            Some((episode.admitted_on, "入院日")),
-            calendar::today(),
-        );
-        if !errors.is_empty() {
-            return Err(AppError::Invalid(errors));
-        }
+        check_discharge_date(&episode, discharge.discharged_on)?;
         Ok(store::set_discharge(conn, id, discharge.discharged_on, discharge.destination)?)
     })
+}
+
+/// A discharge date must have happened, on or after the admission (422 at `/discharged_on`).
+fn check_discharge_date(episode: &Episode, day: NaiveDate) -> Result<(), AppError> {
+    let errors =
+        checks::happened("/discharged_on", "退院日", day, Some((episode.admitted_on, "入院日")), calendar::today());
+    if errors.is_empty() { Ok(()) } else { Err(AppError::Invalid(errors)) }
 }
 
 /// A planned discharge date before the admission, or a year or more ahead (a mistyped year).

@@ -11,11 +11,9 @@ use uuid::Uuid;
 
 use super::{Destination, Discharge, Episode};
 use crate::auth::Principal;
-use crate::calendar;
 use crate::db::DbConnection;
 use crate::directory::{Role, UserRef};
 use crate::error::{AppError, FieldError};
-use crate::forms::checks;
 
 /// The longest reason kept (a sentence or two, not a report).
 pub const REASON_MAX_CHARS: usize = 500;
@@ -68,16 +66,7 @@ pub fn correct(
             "退院はすでに {done} で記録されています。訂正するときは「訂正の理由」を入力してください"
         ))
     })?;
-    let errors = checks::happened(
-        "/discharged_on",
-        "退院日",
-        discharge.discharged_on,
-        Some((episode.admitted_on, "入院日")),
-        calendar::today(),
-    );
-    if !errors.is_empty() {
-        return Err(AppError::Invalid(errors));
-    }
+    super::check_discharge_date(episode, discharge.discharged_on)?;
     super::store::set_discharge(conn, episode.id, discharge.discharged_on, discharge.destination)?;
     let now = Some((discharge.discharged_on, discharge.destination));
     Ok(super::store::add_correction(conn, episode.id, (done, episode.destination), now, &reason, principal.user_id)?)

@@ -113,8 +113,13 @@ async fn the_downloads_are_csv_for_excel_in_utf8_or_shift_jis_and_the_html_repor
 
     let report = coordinator.get(&format!("/dashboard/report.html?{period}")).await;
     assert_eq!(report.status, 200);
-    assert!(report.header("content-disposition").starts_with("attachment; filename=\"renkei-survey-"));
+    assert!(
+        report.header("content-disposition").starts_with("inline; filename=\"renkei-survey-"),
+        "the report opens in the browser, to read and print"
+    );
     assert!(report.text().contains("<svg") && report.text().contains("入退院連絡状況調査"));
+    assert!(report.text().contains("@page{size:A4"), "printed on A4");
+    assert!(report.text().contains("連絡の方法（最初に数えた連絡）") && report.text().contains("伝達スピード"));
 }
 
 #[tokio::test]
