@@ -108,8 +108,9 @@ fn method_headers(side: &str) -> Vec<String> {
         .collect()
 }
 
-fn hours_cell(hours: Option<f64>) -> String {
-    hours.map(|h| format!("{h:.1}")).unwrap_or_default()
+/// Hours or days with one decimal; an empty cell for none.
+fn one_decimal_cell(value: Option<f64>) -> String {
+    value.map(|v| format!("{v:.1}")).unwrap_or_default()
 }
 
 /// The figures beyond the rates, each a table of its own after an empty line: speed per
@@ -135,10 +136,10 @@ fn beyond_rates_rows(result: &SurveyResult) -> Vec<Vec<String>> {
             k.sent.to_string(),
             k.read.to_string(),
             k.acknowledged.to_string(),
-            hours_cell(k.hours_to_read.median),
-            hours_cell(k.hours_to_read.p90),
-            hours_cell(k.hours_to_acknowledgement.median),
-            hours_cell(k.hours_to_acknowledgement.p90),
+            one_decimal_cell(k.hours_to_read.median),
+            one_decimal_cell(k.hours_to_read.p90),
+            one_decimal_cell(k.hours_to_acknowledgement.median),
+            one_decimal_cell(k.hours_to_acknowledgement.p90),
         ]
     }));
     rows.push(Vec::new());
@@ -160,7 +161,7 @@ fn beyond_rates_rows(result: &SurveyResult) -> Vec<Vec<String>> {
         w.stays.to_string(),
         w.admission_notice.to_string(),
         w.assigned.to_string(),
-        hours_cell(w.median_days_to_assignment),
+        one_decimal_cell(w.median_days_to_assignment),
     ]);
     rows
 }
