@@ -45,7 +45,7 @@ pub struct ClaimsParams {
     responses((status = 200, description = "JSON, or CSV as `format` asks",
                 content((ClaimsReport = "application/json"), (String = "text/csv"))),
               (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
-#[get("/claims", wrap = "from_fn(crate::shell::reads::audit)")]
+#[get("/claims", wrap = "from_fn(crate::shell::reads::audit::<CurrentUser>)")]
 pub async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,

@@ -14,7 +14,7 @@ use actix_web::http::StatusCode;
 /// A care manager registers a client of their care office.
 #[utoipa::path(tag = "clients", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the original answer and creates nothing twice (docs/api.md)")), request_body = NewClient,
     responses((status = 201, body = Client), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-#[post("/clients", wrap = "from_fn(crate::shell::reads::audit)")]
+#[post("/clients", wrap = "from_fn(crate::shell::reads::audit::<CurrentUser>)")]
 pub async fn register(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -31,7 +31,7 @@ pub async fn register(
 
 /// The clients the caller's facility may see.
 #[utoipa::path(tag = "clients", security(("bearer" = [])), responses((status = 200, body = Vec<Client>), (status = 401, body = Problem)))]
-#[get("/clients", wrap = "from_fn(crate::shell::reads::audit)")]
+#[get("/clients", wrap = "from_fn(crate::shell::reads::audit::<CurrentUser>)")]
 pub async fn list(state: web::Data<AppState>, user: CurrentUser) -> Result<web::Json<Vec<Client>>, AppError> {
     Ok(web::Json(blocking(&state, move |conn, _| clients::list(conn, &user.0)).await?))
 }
@@ -39,7 +39,7 @@ pub async fn list(state: web::Data<AppState>, user: CurrentUser) -> Result<web::
 /// One client.
 #[utoipa::path(tag = "clients", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = Client), (status = 401, body = Problem), (status = 404, body = Problem)))]
-#[get("/clients/{id}", wrap = "from_fn(crate::shell::reads::audit)")]
+#[get("/clients/{id}", wrap = "from_fn(crate::shell::reads::audit::<CurrentUser>)")]
 pub async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,

@@ -19,7 +19,7 @@ use actix_web::http::StatusCode;
 /// Location header names the document.
 #[utoipa::path(tag = "documents", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the original answer and creates nothing twice (docs/api.md)")), request_body = SendDocument,
     responses((status = 201, body = DocumentSummary), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-#[post("/documents", wrap = "from_fn(crate::shell::reads::audit)")]
+#[post("/documents", wrap = "from_fn(crate::shell::reads::audit::<CurrentUser>)")]
 pub async fn send(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -40,7 +40,7 @@ pub async fn send(
 /// Documents received by the caller's facility, newest first.
 #[utoipa::path(tag = "documents", security(("bearer" = [])), params(ListFilter),
     responses((status = 200, body = Vec<DocumentSummary>), (status = 400, body = Problem), (status = 401, body = Problem)))]
-#[get("/documents/inbox", wrap = "from_fn(crate::shell::reads::audit)")]
+#[get("/documents/inbox", wrap = "from_fn(crate::shell::reads::audit::<CurrentUser>)")]
 pub async fn inbox(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -53,7 +53,7 @@ pub async fn inbox(
 /// Documents sent by the caller's facility, newest first, with their read state.
 #[utoipa::path(tag = "documents", security(("bearer" = [])), params(ListFilter),
     responses((status = 200, body = Vec<DocumentSummary>), (status = 400, body = Problem), (status = 401, body = Problem)))]
-#[get("/documents/outbox", wrap = "from_fn(crate::shell::reads::audit)")]
+#[get("/documents/outbox", wrap = "from_fn(crate::shell::reads::audit::<CurrentUser>)")]
 pub async fn outbox(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -66,7 +66,7 @@ pub async fn outbox(
 /// One document, current revision. Opening it from the recipient facility marks it 既読.
 #[utoipa::path(tag = "documents", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = Document), (status = 401, body = Problem), (status = 404, body = Problem)))]
-#[get("/documents/{id}", wrap = "from_fn(crate::shell::reads::audit)")]
+#[get("/documents/{id}", wrap = "from_fn(crate::shell::reads::audit::<CurrentUser>)")]
 pub async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -79,7 +79,7 @@ pub async fn get(
 /// One earlier (or the current) revision of a document.
 #[utoipa::path(tag = "documents", security(("bearer" = [])), params(("id" = Uuid, Path), ("revision" = i32, Path)),
     responses((status = 200, body = Document), (status = 401, body = Problem), (status = 404, body = Problem)))]
-#[get("/documents/{id}/revisions/{revision}", wrap = "from_fn(crate::shell::reads::audit)")]
+#[get("/documents/{id}/revisions/{revision}", wrap = "from_fn(crate::shell::reads::audit::<CurrentUser>)")]
 pub async fn get_revision(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -92,7 +92,7 @@ pub async fn get_revision(
 /// The recipient acknowledges (確認) the current revision.
 #[utoipa::path(tag = "documents", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = Document), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-#[post("/documents/{id}/acknowledge", wrap = "from_fn(crate::shell::reads::audit)")]
+#[post("/documents/{id}/acknowledge", wrap = "from_fn(crate::shell::reads::audit::<CurrentUser>)")]
 pub async fn acknowledge(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -116,7 +116,7 @@ pub async fn acknowledge(
 /// 配信失敗 with the reason) and any reminders. For the facilities that sent or received it.
 #[utoipa::path(tag = "documents", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = Vec<Delivery>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-#[get("/documents/{id}/deliveries", wrap = "from_fn(crate::shell::reads::audit)")]
+#[get("/documents/{id}/deliveries", wrap = "from_fn(crate::shell::reads::audit::<CurrentUser>)")]
 pub async fn deliveries(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -129,7 +129,7 @@ pub async fn deliveries(
 /// The sender amends a document: a new revision supersedes the current one, which stays readable.
 #[utoipa::path(tag = "documents", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the original answer and creates nothing twice (docs/api.md)"), ("id" = Uuid, Path)), request_body = Amendment,
     responses((status = 201, body = Document), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-#[post("/documents/{id}/amendments", wrap = "from_fn(crate::shell::reads::audit)")]
+#[post("/documents/{id}/amendments", wrap = "from_fn(crate::shell::reads::audit::<CurrentUser>)")]
 pub async fn amend(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -169,7 +169,7 @@ pub struct AttachmentForm {
     responses((status = 201, body = Attachment), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
               (status = 413, body = Problem, description = "The file is over 10 MiB, or the document's files would be over 30 MiB"),
               (status = 415, body = Problem, description = "Not a PDF, JPEG or PNG"), (status = 422, body = Problem)))]
-#[post("/documents/{id}/attachments", wrap = "from_fn(crate::shell::reads::audit)")]
+#[post("/documents/{id}/attachments", wrap = "from_fn(crate::shell::reads::audit::<CurrentUser>)")]
 pub async fn attach(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -193,7 +193,7 @@ pub async fn attach(
 /// The files attached to a document, for the facilities that sent or received it.
 #[utoipa::path(tag = "documents", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = Vec<Attachment>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-#[get("/documents/{id}/attachments", wrap = "from_fn(crate::shell::reads::audit)")]
+#[get("/documents/{id}/attachments", wrap = "from_fn(crate::shell::reads::audit::<CurrentUser>)")]
 pub async fn list_attachments(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -209,7 +209,7 @@ pub async fn list_attachments(
     responses((status = 200, description = "The file, with its name in Content-Disposition",
                 content((Vec<u8> = "application/pdf"), (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"))),
               (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-#[get("/documents/{id}/attachments/{attachment_id}", wrap = "from_fn(crate::shell::reads::audit)")]
+#[get("/documents/{id}/attachments/{attachment_id}", wrap = "from_fn(crate::shell::reads::audit::<CurrentUser>)")]
 pub async fn download_attachment(
     state: web::Data<AppState>,
     user: CurrentUser,

@@ -48,7 +48,7 @@ pub struct SaveDraft {
 /// facility (name, telephone, FAX), and, for a reply, the document answered.
 #[utoipa::path(tag = "drafts", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the original answer and creates nothing twice (docs/api.md)")), request_body = StartDraft,
     responses((status = 201, body = Draft), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-#[post("/drafts", wrap = "from_fn(crate::shell::reads::audit)")]
+#[post("/drafts", wrap = "from_fn(crate::shell::reads::audit::<CurrentUser>)")]
 pub async fn start(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -78,7 +78,7 @@ pub async fn start(
 /// The caller's facility's drafts, the most recently saved first.
 #[utoipa::path(tag = "drafts", security(("bearer" = [])),
     responses((status = 200, body = Vec<Draft>), (status = 401, body = Problem), (status = 403, body = Problem)))]
-#[get("/drafts", wrap = "from_fn(crate::shell::reads::audit)")]
+#[get("/drafts", wrap = "from_fn(crate::shell::reads::audit::<CurrentUser>)")]
 pub async fn list(state: web::Data<AppState>, user: CurrentUser) -> Result<web::Json<Vec<Draft>>, AppError> {
     Ok(web::Json(blocking(&state, move |conn, _| drafts::list(conn, &user.0)).await?))
 }
@@ -86,7 +86,7 @@ pub async fn list(state: web::Data<AppState>, user: CurrentUser) -> Result<web::
 /// One draft of the caller's facility (another facility's: 404).
 #[utoipa::path(tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = Draft), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-#[get("/drafts/{id}", wrap = "from_fn(crate::shell::reads::audit)")]
+#[get("/drafts/{id}", wrap = "from_fn(crate::shell::reads::audit::<CurrentUser>)")]
 pub async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -100,7 +100,7 @@ pub async fn get(
 /// is kept as it is.
 #[utoipa::path(tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = SaveDraft,
     responses((status = 200, body = Draft), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-#[put("/drafts/{id}", wrap = "from_fn(crate::shell::reads::audit)")]
+#[put("/drafts/{id}", wrap = "from_fn(crate::shell::reads::audit::<CurrentUser>)")]
 pub async fn save(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -127,7 +127,7 @@ pub async fn save(
 /// Throws a draft away (its attached files with it).
 #[utoipa::path(tag = "drafts", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-#[delete("/drafts/{id}", wrap = "from_fn(crate::shell::reads::audit)")]
+#[delete("/drafts/{id}", wrap = "from_fn(crate::shell::reads::audit::<CurrentUser>)")]
 pub async fn discard(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -154,7 +154,7 @@ pub async fn discard(
 /// is then gone.
 #[utoipa::path(tag = "drafts", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the original answer and creates nothing twice (docs/api.md)"), ("id" = Uuid, Path)),
     responses((status = 201, body = DocumentSummary), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-#[post("/drafts/{id}/send", wrap = "from_fn(crate::shell::reads::audit)")]
+#[post("/drafts/{id}/send", wrap = "from_fn(crate::shell::reads::audit::<CurrentUser>)")]
 pub async fn send(
     state: web::Data<AppState>,
     user: CurrentUser,

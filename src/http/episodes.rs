@@ -19,7 +19,7 @@ use actix_web::http::StatusCode;
 /// brings their care office and care manager.
 #[utoipa::path(tag = "episodes", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the original answer and creates nothing twice (docs/api.md)")), request_body = NewAdmission,
     responses((status = 201, body = EpisodeDetail), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-#[post("/episodes", wrap = "from_fn(crate::shell::reads::audit)")]
+#[post("/episodes", wrap = "from_fn(crate::shell::reads::audit::<CurrentUser>)")]
 pub async fn register(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -36,7 +36,7 @@ pub async fn register(
 
 /// The stays the caller's facility takes part in, newest admission first.
 #[utoipa::path(tag = "episodes", security(("bearer" = [])), responses((status = 200, body = Vec<Episode>), (status = 401, body = Problem)))]
-#[get("/episodes", wrap = "from_fn(crate::shell::reads::audit)")]
+#[get("/episodes", wrap = "from_fn(crate::shell::reads::audit::<CurrentUser>)")]
 pub async fn list(state: web::Data<AppState>, user: CurrentUser) -> Result<web::Json<Vec<Episode>>, AppError> {
     Ok(web::Json(blocking(&state, move |conn, _| episodes::list(conn, &user.0)).await?))
 }
@@ -44,7 +44,7 @@ pub async fn list(state: web::Data<AppState>, user: CurrentUser) -> Result<web::
 /// One stay with its documents and contacts.
 #[utoipa::path(tag = "episodes", security(("bearer" = [])), params(("id" = Uuid, Path)),
     responses((status = 200, body = EpisodeDetail), (status = 401, body = Problem), (status = 404, body = Problem)))]
-#[get("/episodes/{id}", wrap = "from_fn(crate::shell::reads::audit)")]
+#[get("/episodes/{id}", wrap = "from_fn(crate::shell::reads::audit::<CurrentUser>)")]
 pub async fn get(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -57,7 +57,7 @@ pub async fn get(
 /// The hospital records the discharge (date and destination, death included).
 #[utoipa::path(tag = "episodes", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the original answer and creates nothing twice (docs/api.md)"), ("id" = Uuid, Path)), request_body = Discharge,
     responses((status = 200, body = EpisodeDetail), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-#[post("/episodes/{id}/discharge", wrap = "from_fn(crate::shell::reads::audit)")]
+#[post("/episodes/{id}/discharge", wrap = "from_fn(crate::shell::reads::audit::<CurrentUser>)")]
 pub async fn discharge(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -82,7 +82,7 @@ pub async fn discharge(
 /// hospital again; the correction is kept on the stay (`discharge_corrections`).
 #[utoipa::path(tag = "episodes", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the original answer and creates nothing twice (docs/api.md)"), ("id" = Uuid, Path)), request_body = DischargeWithdrawal,
     responses((status = 200, body = EpisodeDetail), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-#[post("/episodes/{id}/discharge/withdrawal", wrap = "from_fn(crate::shell::reads::audit)")]
+#[post("/episodes/{id}/discharge/withdrawal", wrap = "from_fn(crate::shell::reads::audit::<CurrentUser>)")]
 pub async fn withdraw_discharge(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -107,7 +107,7 @@ pub async fn withdraw_discharge(
 /// ended; the discharge-notice reminder follows the date in force.
 #[utoipa::path(tag = "episodes", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the original answer and creates nothing twice (docs/api.md)"), ("id" = Uuid, Path)), request_body = PlannedDischarge,
     responses((status = 200, body = EpisodeDetail), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-#[post("/episodes/{id}/planned-discharge", wrap = "from_fn(crate::shell::reads::audit)")]
+#[post("/episodes/{id}/planned-discharge", wrap = "from_fn(crate::shell::reads::audit::<CurrentUser>)")]
 pub async fn plan_discharge(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -133,7 +133,7 @@ pub async fn plan_discharge(
 /// them, have them from then on; the assignment is kept with its date.
 #[utoipa::path(tag = "episodes", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the original answer and creates nothing twice (docs/api.md)"), ("id" = Uuid, Path)), request_body = CareAssignment,
     responses((status = 200, body = EpisodeDetail), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-#[post("/episodes/{id}/care-assignment", wrap = "from_fn(crate::shell::reads::audit)")]
+#[post("/episodes/{id}/care-assignment", wrap = "from_fn(crate::shell::reads::audit::<CurrentUser>)")]
 pub async fn assign_care(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -157,7 +157,7 @@ pub async fn assign_care(
 /// Records a contact made by phone, FAX, visit, mail, video or conference.
 #[utoipa::path(tag = "episodes", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the original answer and creates nothing twice (docs/api.md)"), ("id" = Uuid, Path)), request_body = NewContact,
     responses((status = 201, body = Contact), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-#[post("/episodes/{id}/contacts", wrap = "from_fn(crate::shell::reads::audit)")]
+#[post("/episodes/{id}/contacts", wrap = "from_fn(crate::shell::reads::audit::<CurrentUser>)")]
 pub async fn record_contact(
     state: web::Data<AppState>,
     user: CurrentUser,

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::pages::{PageError, by_field, render_with, see_other};
-use super::visitor::{Fields, Posted, SignedIn};
+use super::visitor::{Fields, PageVisitor, Posted, SignedIn};
 use crate::clients::{self, AdmissionSearch, CARE_LEVELS, FoundPatient, PatientSearch};
 use crate::directory::Facility;
 use crate::episodes::{self, input::AdmissionForm};
@@ -69,7 +69,7 @@ impl From<FoundPatient> for Found {
 }
 
 /// The search, its results and the form.
-#[get("/episodes/new", wrap = "from_fn(crate::shell::reads::audit)")]
+#[get("/episodes/new", wrap = "from_fn(crate::shell::reads::audit::<PageVisitor>)")]
 pub async fn new_form(
     state: web::Data<AppState>,
     visitor: SignedIn,
@@ -173,7 +173,7 @@ fn page(visitor: &SignedIn, status: StatusCode, p: Page) -> Result<HttpResponse,
 }
 
 /// Registers the admission; the form again with its errors (422), or the stay's page.
-#[post("/episodes/new", wrap = "from_fn(crate::shell::reads::audit)")]
+#[post("/episodes/new", wrap = "from_fn(crate::shell::reads::audit::<PageVisitor>)")]
 pub async fn register(
     state: web::Data<AppState>,
     posted: Posted,

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::episodes::{Shown, answer, stay_page, written};
 use super::pages::PageError;
-use super::visitor::Posted;
+use super::visitor::{PageVisitor, Posted};
 use crate::auth::Principal;
 use crate::calendar;
 use crate::directory::Role;
@@ -109,7 +109,7 @@ impl View {
 
 /// The hospital records the discharge (date and destination) once confirmed, or corrects the
 /// recorded one with a reason (`correcting`).
-#[post("/episodes/{id}/discharge", wrap = "from_fn(crate::shell::reads::audit)")]
+#[post("/episodes/{id}/discharge", wrap = "from_fn(crate::shell::reads::audit::<PageVisitor>)")]
 pub async fn record_discharge(
     state: web::Data<AppState>,
     posted: Posted,
@@ -157,7 +157,7 @@ pub async fn record_discharge(
 }
 
 /// The hospital withdraws a discharge recorded by mistake, with a reason.
-#[post("/episodes/{id}/discharge/withdrawal", wrap = "from_fn(crate::shell::reads::audit)")]
+#[post("/episodes/{id}/discharge/withdrawal", wrap = "from_fn(crate::shell::reads::audit::<PageVisitor>)")]
 pub async fn withdraw_discharge(
     state: web::Data<AppState>,
     posted: Posted,

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::display;
 use super::pages::{PageError, render, see_other};
-use super::visitor::{Posted, PostedFile, SignedIn};
+use super::visitor::{PageVisitor, Posted, PostedFile, SignedIn};
 use crate::documents::attachments;
 use crate::documents::{self, DocumentStatus, DocumentSummary, MailboxQuery, Reading, Side};
 use crate::forms::DocumentKind;
@@ -45,7 +45,7 @@ struct Line {
 
 /// Documents received: unread first, then those waiting for 確認 too long, then the rest;
 /// newest first within each.
-#[get("/inbox", wrap = "from_fn(crate::shell::reads::audit)")]
+#[get("/inbox", wrap = "from_fn(crate::shell::reads::audit::<PageVisitor>)")]
 pub async fn inbox(
     state: web::Data<AppState>,
     visitor: SignedIn,
@@ -55,7 +55,7 @@ pub async fn inbox(
 }
 
 /// Documents sent, with their delivery and read state.
-#[get("/outbox", wrap = "from_fn(crate::shell::reads::audit)")]
+#[get("/outbox", wrap = "from_fn(crate::shell::reads::audit::<PageVisitor>)")]
 pub async fn outbox(
     state: web::Data<AppState>,
     visitor: SignedIn,
@@ -160,7 +160,7 @@ pub struct Revision {
 
 /// A document: its content, revisions, delivery and read state; for the recipient, 確認.
 /// Opening it as the recipient marks it 既読.
-#[get("/documents/{id}", wrap = "from_fn(crate::shell::reads::audit)")]
+#[get("/documents/{id}", wrap = "from_fn(crate::shell::reads::audit::<PageVisitor>)")]
 pub async fn show(
     state: web::Data<AppState>,
     visitor: SignedIn,
@@ -215,7 +215,7 @@ pub async fn show(
 }
 
 /// The recipient acknowledges the current revision (確認), in one click.
-#[post("/documents/{id}/acknowledge", wrap = "from_fn(crate::shell::reads::audit)")]
+#[post("/documents/{id}/acknowledge", wrap = "from_fn(crate::shell::reads::audit::<PageVisitor>)")]
 pub async fn acknowledge(
     state: web::Data<AppState>,
     posted: Posted,
@@ -234,7 +234,7 @@ pub async fn acknowledge(
 }
 
 /// The sender attaches a file to a sent document from its page; back to the page.
-#[post("/documents/{id}/attachments", wrap = "from_fn(crate::shell::reads::audit)")]
+#[post("/documents/{id}/attachments", wrap = "from_fn(crate::shell::reads::audit::<PageVisitor>)")]
 pub async fn attach(
     state: web::Data<AppState>,
     posted: PostedFile,
@@ -253,7 +253,7 @@ pub async fn attach(
 }
 
 /// A file attached to a document, downloaded from its page (audited as the API's download).
-#[get("/documents/{id}/attachments/{attachment_id}", wrap = "from_fn(crate::shell::reads::audit)")]
+#[get("/documents/{id}/attachments/{attachment_id}", wrap = "from_fn(crate::shell::reads::audit::<PageVisitor>)")]
 pub async fn download(
     state: web::Data<AppState>,
     visitor: SignedIn,

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::form;
 use super::pages::{PageError, render, render_with, see_other};
-use super::visitor::{Posted, PostedFile, SignedIn};
+use super::visitor::{PageVisitor, Posted, PostedFile, SignedIn};
 use crate::drafts::{self, Composing, Start, Submission, Submitted};
 use crate::error::{AppError, FieldError};
 use crate::forms::DocumentKind;
@@ -58,7 +58,7 @@ pub(super) fn writable(kinds: &[DocumentKind]) -> Vec<Writable> {
 
 /// The facility's drafts, and where to start a new form (a stay, or for a care manager a
 /// client whose admission the hospital has not registered yet).
-#[get("/drafts", wrap = "from_fn(crate::shell::reads::audit)")]
+#[get("/drafts", wrap = "from_fn(crate::shell::reads::audit::<PageVisitor>)")]
 pub async fn list(state: web::Data<AppState>, visitor: SignedIn) -> Result<HttpResponse, PageError> {
     let principal = visitor.principal().clone();
     let overview = blocking(&state, move |conn, _| drafts::overview(conn, &principal)).await?;
@@ -98,7 +98,7 @@ pub async fn list(state: web::Data<AppState>, visitor: SignedIn) -> Result<HttpR
 
 /// Starts a draft: `amend` (a document id), or `kind` with `episode` or `client`, optionally
 /// `copy_previous`.
-#[post("/drafts", wrap = "from_fn(crate::shell::reads::audit)")]
+#[post("/drafts", wrap = "from_fn(crate::shell::reads::audit::<PageVisitor>)")]
 pub async fn start(
     state: web::Data<AppState>,
     posted: Posted,
@@ -131,7 +131,7 @@ pub async fn start(
 }
 
 /// The form of a draft.
-#[get("/drafts/{id}", wrap = "from_fn(crate::shell::reads::audit)")]
+#[get("/drafts/{id}", wrap = "from_fn(crate::shell::reads::audit::<PageVisitor>)")]
 pub async fn edit(
     state: web::Data<AppState>,
     visitor: SignedIn,
@@ -181,7 +181,7 @@ fn page(
 
 /// Saves the form (always: nothing typed is lost) and, for `action=send`, sends it, in one
 /// transaction; for `action=discard`, throws the draft away.
-#[post("/drafts/{id}", wrap = "from_fn(crate::shell::reads::audit)")]
+#[post("/drafts/{id}", wrap = "from_fn(crate::shell::reads::audit::<PageVisitor>)")]
 pub async fn submit(
     state: web::Data<AppState>,
     posted: Posted,
@@ -235,7 +235,7 @@ pub async fn submit(
 
 /// Attaches a file to the draft (the form's typed fields are not part of this post); back to
 /// the draft.
-#[post("/drafts/{id}/attachments", wrap = "from_fn(crate::shell::reads::audit)")]
+#[post("/drafts/{id}/attachments", wrap = "from_fn(crate::shell::reads::audit::<PageVisitor>)")]
 pub async fn attach(
     state: web::Data<AppState>,
     posted: PostedFile,
@@ -253,7 +253,7 @@ pub async fn attach(
 }
 
 /// A file attached to the draft, downloaded by the facility writing it.
-#[get("/drafts/{id}/attachments/{attachment_id}", wrap = "from_fn(crate::shell::reads::audit)")]
+#[get("/drafts/{id}/attachments/{attachment_id}", wrap = "from_fn(crate::shell::reads::audit::<PageVisitor>)")]
 pub async fn download(
     state: web::Data<AppState>,
     visitor: SignedIn,

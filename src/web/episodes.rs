@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::pages::{PageError, by_field, see_other};
-use super::visitor::{Posted, SignedIn};
+use super::visitor::{PageVisitor, Posted, SignedIn};
 use crate::calendar;
 use crate::contacts::{self, ContactForm, Method};
 use crate::directory::Role;
@@ -48,7 +48,7 @@ pub struct ListQuery {
 
 /// The stays this facility takes part in: in hospital first (newest admission first), then the
 /// discharges of the last 60 days (newest first), each with where its two rules stand.
-#[get("/episodes", wrap = "from_fn(crate::shell::reads::audit)")]
+#[get("/episodes", wrap = "from_fn(crate::shell::reads::audit::<PageVisitor>)")]
 pub async fn list(
     state: web::Data<AppState>,
     visitor: SignedIn,
@@ -160,7 +160,7 @@ pub struct Done {
 }
 
 /// The page of one stay; 404 unless the facility takes part in it.
-#[get("/episodes/{id}", wrap = "from_fn(crate::shell::reads::audit)")]
+#[get("/episodes/{id}", wrap = "from_fn(crate::shell::reads::audit::<PageVisitor>)")]
 pub async fn show(
     state: web::Data<AppState>,
     visitor: SignedIn,
@@ -247,7 +247,7 @@ pub(super) async fn stay_page(
 }
 
 /// Records a contact made outside Renkei (the method is the button pressed).
-#[post("/episodes/{id}/contacts", wrap = "from_fn(crate::shell::reads::audit)")]
+#[post("/episodes/{id}/contacts", wrap = "from_fn(crate::shell::reads::audit::<PageVisitor>)")]
 pub async fn record_contact(
     state: web::Data<AppState>,
     posted: Posted,
@@ -275,7 +275,7 @@ pub async fn record_contact(
 }
 
 /// The hospital sets, changes or (left blank) clears the planned discharge date.
-#[post("/episodes/{id}/planned-discharge", wrap = "from_fn(crate::shell::reads::audit)")]
+#[post("/episodes/{id}/planned-discharge", wrap = "from_fn(crate::shell::reads::audit::<PageVisitor>)")]
 pub async fn plan_discharge(
     state: web::Data<AppState>,
     posted: Posted,
@@ -297,7 +297,7 @@ pub async fn plan_discharge(
 }
 
 /// A 地域包括支援センター assigns the stay's care office and care manager.
-#[post("/episodes/{id}/care-assignment", wrap = "from_fn(crate::shell::reads::audit)")]
+#[post("/episodes/{id}/care-assignment", wrap = "from_fn(crate::shell::reads::audit::<PageVisitor>)")]
 pub async fn assign_care(
     state: web::Data<AppState>,
     posted: Posted,

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::display;
 use super::mask::{self, Person};
 use super::pages::{PageError, render};
-use super::visitor::SignedIn;
+use super::visitor::{PageVisitor, SignedIn};
 use crate::documents;
 use crate::shell::{AppState, blocking};
 
@@ -27,7 +27,7 @@ pub struct PrintQuery {
 }
 
 /// The document laid out for printing.
-#[get("/documents/{id}/print", wrap = "from_fn(crate::shell::reads::audit)")]
+#[get("/documents/{id}/print", wrap = "from_fn(crate::shell::reads::audit::<PageVisitor>)")]
 pub async fn show(
     state: web::Data<AppState>,
     visitor: SignedIn,

@@ -49,7 +49,37 @@ impl FromRequest for SignedIn {
     }
 }
 
+/// Who visits a page that shows or changes client data, known before the route reads anything
+/// else, for its audit (`shell::reads::audit::<PageVisitor>`): a form from elsewhere is refused
+/// first (403), then a visitor without a session is sent to sign in. The session is left in the
+/// request for the route's own `SignedIn`, `Posted` or `PostedFile`.
+pub struct PageVisitor;
+
+impl FromRequest for PageVisitor {
+    type Error = PageError;
+    type Future = Boxed<Self>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let request = req.clone();
+        Box::pin(async move {
+            if request.method() != actix_web::http::Method::GET {
+                let state = crate::shell::state_of(&request)?;
+                if !from_own_page(&request, &state.site) {
+                    return Err(forged().into());
+                }
+            }
+            let visitor = signed_in(&request).await?;
+            request.extensions_mut().insert(visitor);
+            Ok(PageVisitor)
+        })
+    }
+}
+
 async fn signed_in(request: &HttpRequest) -> Result<SignedIn, PageError> {
+    // Resolved already by the audit of the route (`shell::reads::audit`).
+    if let Some(known) = request.extensions_mut().remove::<SignedIn>() {
+        return Ok(known);
+    }
     let next = match request.method() {
         &actix_web::http::Method::GET => request.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned(),
         _ => "/".to_owned(),

@@ -125,6 +125,18 @@ async fn what_a_stranger_sends_is_text_in_the_audit_csv() {
     assert!(running.is_empty(), "{running:?}");
     assert!(cells.contains(&format!("'{ASCII_FORMULA}")), "the forwarded address is kept, as text: {cells:?}");
     assert!(cells.iter().any(|c| c.starts_with("'=1+2+cmd")), "{cells:?}");
+    // The nurse's token had not been seen before: the malformed id is still an attempt by a known
+    // user, audited before the 404 left.
+    let entries = app.get("/api/v1/admin/audit", &app.city().admin).await;
+    let attempt = entries
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["route"] == "/api/v1/documents/{id}" && e["action"] == "read");
+    let attempt = attempt.unwrap_or_else(|| panic!("no read audited: {}", entries.body));
+    assert_eq!(attempt["status"], 404);
+    assert!(attempt["user_id"].is_string(), "{attempt}");
 }
 
 #[tokio::test]
