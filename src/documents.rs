@@ -10,6 +10,7 @@ pub mod store;
 
 pub use mailbox::{Mailbox, MailboxQuery, Opened, PAGE_SIZE, Reading, Side, inbox, mailbox, open, outbox};
 pub use sending::{amend, send};
+pub use store::{Direction, Order, SortKey};
 
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
@@ -160,6 +161,10 @@ pub struct ListFilter {
     pub kind: Option<DocumentKind>,
     pub status: Option<DocumentStatus>,
     pub episode_id: Option<Uuid>,
+    /// Sorted by this column (then newest first); by default newest first.
+    pub sort: Option<SortKey>,
+    /// The sort's direction: by default newest first for `sent_at`, otherwise ascending.
+    pub direction: Option<Direction>,
     /// At most this many (default 100, at most 500).
     pub limit: Option<i64>,
     pub offset: Option<i64>,

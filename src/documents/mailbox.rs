@@ -37,6 +37,7 @@ impl ListFilter {
             kind: self.kind,
             status: self.status,
             episode: self.episode_id,
+            order: self.sort.map(|key| store::Order::of(key, self.direction)),
             limit: self.limit.unwrap_or(100).clamp(1, 500),
             offset: self.offset.unwrap_or(0).max(0),
             ..store::Listing::default()
@@ -70,6 +71,8 @@ pub struct MailboxQuery {
     pub reading: Option<Reading>,
     /// Part of the client's name, in 漢字 or フリガナ.
     pub client: Option<String>,
+    /// A column the visitor sorted by; by default the mailbox's own order.
+    pub order: Option<store::Order>,
     pub page: i64,
 }
 
@@ -86,7 +89,8 @@ pub struct Mailbox {
 }
 
 /// A page of the facility's inbox (unread first, then the overdue, then the rest, newest first
-/// within each) or outbox (newest first), filtered, sorted and paged in the query.
+/// within each) or outbox (newest first), or sorted by the column asked for; filtered, sorted
+/// and paged in the query.
 pub fn mailbox(
     conn: &mut DbConnection,
     principal: &Principal,
@@ -108,6 +112,7 @@ pub fn mailbox(
         unread: query.reading == Some(Reading::Unread),
         client_name: query.client.clone(),
         unread_first_overdue_before: (side == Side::Inbox).then_some(overdue_before),
+        order: query.order,
         limit: PAGE_SIZE + 1,
         offset: page * PAGE_SIZE,
         ..store::Listing::default()

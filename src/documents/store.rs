@@ -1,8 +1,10 @@
 //! Documents and their revisions in the database.
 
 pub mod attachments;
+mod listing;
 mod payloads;
 
+pub use listing::{Direction, Listing, Order, SortKey, list};
 use payloads::parse_payload;
 pub use payloads::{previous_payload, received_payloads};
 
@@ -119,23 +121,6 @@ pub fn summary(conn: &mut DbConnection, id: Uuid) -> QueryResult<Option<Document
     Ok(summaries(conn, rows)?.pop())
 }
 
-/// Which of a facility's documents to list, and in what order.
-#[derive(Debug, Clone, Default)]
-pub struct Listing {
-    pub kind: Option<DocumentKind>,
-    pub status: Option<DocumentStatus>,
-    /// Only those not opened yet (送信済 or 配信済).
-    pub unread: bool,
-    pub episode: Option<Uuid>,
-    /// Only those whose client's name (漢字 or フリガナ) contains this.
-    pub client_name: Option<String>,
-    /// Unread first, then those sent before this instant and not acknowledged (overdue), then
-    /// the rest; newest first within each. `None`: newest first.
-    pub unread_first_overdue_before: Option<NaiveDateTime>,
-    pub limit: i64,
-    pub offset: i64,
-}
-
 /// How many documents the facility received and nobody there has opened yet (in their current
 /// revision): the count beside 受信箱 in the menu.
 pub fn count_unread(conn: &mut DbConnection, facility: Uuid) -> QueryResult<i64> {
@@ -146,104 +131,6 @@ pub fn count_unread(conn: &mut DbConnection, facility: Uuid) -> QueryResult<i64>
         .filter(documents::read_revision.is_null().or(documents::read_revision.ne(current)))
         .count()
         .get_result(conn)
-}
-
-/// One side's documents, filtered, sorted and paged in the query.
-pub fn list(
-    conn: &mut DbConnection,
-    side: Side,
-    facility: Uuid,
-    listing: &Listing,
-) -> QueryResult<Vec<DocumentSummary>> {
-    use diesel::dsl::sql;
-    use diesel::sql_types::{Integer, Timestamp};
-    let mut query = summary_query().into_boxed();
-    query = match side {
-        Side::Sender => query.filter(documents::sender_facility_id.eq(facility.to_string())),
-        // A record its writer keeps (sender and recipient the same facility) is in no inbox.
-        Side::Recipient => query
-            .filter(documents::recipient_facility_id.eq(facility.to_string()))
-            .filter(documents::sender_facility_id.ne(documents::recipient_facility_id)),
-    };
-    if let Some(kind) = listing.kind {
-        query = query.filter(documents::kind.eq(kind.as_str()));
-    }
-    if let Some(episode) = listing.episode {
-        query = query.filter(documents::episode_id.eq(episode.to_string()));
-    }
-    if let Some(name) = listing.client_name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-        let escape = |text: &str| -> String {
-            text.chars().flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] }).collect()
-        };
-        let escaped = escape(name);
-        let pattern = format!("%{escaped}%");
-        // フリガナ however it is typed (hiragana, half-width, with or without spaces) against the
-        // stored one without its spaces; the name as typed, and without spaces.
-        let compact = escape(&crate::clients::compact(name));
-        let compact_pattern = format!("%{compact}%");
-        let without_spaces = |column: &str| {
-            sql::<diesel::sql_types::Bool>(&format!("REPLACE(REPLACE({column}, ' ', ''), '\u{3000}', '') LIKE "))
-                .bind::<diesel::sql_types::Text, _>(compact_pattern.clone())
-                .sql(" ESCAPE '\\'")
-        };
-        query = query.filter(
-            clients::name
-                .like(pattern)
-                .escape('\\')
-                .or(without_spaces("clients.name"))
-                .or(without_spaces("clients.name_kana")),
-        );
-    }
-    let current = documents::current_revision.nullable();
-    let unread = documents::read_revision.is_null().or(documents::read_revision.ne(current));
-    if listing.unread {
-        query = query.filter(unread);
-    }
-    query = match listing.status {
-        None => query,
-        Some(DocumentStatus::Acknowledged) => query.filter(documents::acknowledged_revision.eq(current)),
-        Some(DocumentStatus::Read) => query.filter(
-            documents::read_revision
-                .eq(current)
-                .and(documents::acknowledged_revision.is_null().or(documents::acknowledged_revision.ne(current))),
-        ),
-        Some(DocumentStatus::Delivered) => query.filter(
-            documents::delivered_revision
-                .eq(current)
-                .and(documents::read_revision.is_null().or(documents::read_revision.ne(current))),
-        ),
-        Some(DocumentStatus::Sent) => query.filter(
-            documents::read_revision
-                .is_null()
-                .or(documents::read_revision.ne(current))
-                .and(documents::delivered_revision.is_null().or(documents::delivered_revision.ne(current))),
-        ),
-    };
-    if let Some(overdue_before) = listing.unread_first_overdue_before {
-        query = query
-            .order(
-                sql::<Integer>(
-                    "CASE WHEN documents.read_revision IS NULL \
-                       OR documents.read_revision <> documents.current_revision THEN 0 ELSE 1 END",
-                )
-                .asc(),
-            )
-            .then_order_by(
-                sql::<Integer>(
-                    "CASE WHEN (documents.acknowledged_revision IS NULL \
-                       OR documents.acknowledged_revision <> documents.current_revision) AND documents.sent_at < ",
-                )
-                .bind::<Timestamp, _>(overdue_before)
-                .sql(" THEN 0 ELSE 1 END")
-                .asc(),
-            )
-            .then_order_by(documents::sent_at.desc())
-            .then_order_by(documents::id.desc());
-    } else {
-        query = query.order((documents::sent_at.desc(), documents::id.desc()));
-    }
-    let rows: Vec<SummaryRow> = query.limit(listing.limit).offset(listing.offset.max(0)).load(conn)?;
-    summaries(conn, rows)
 }
 
 /// The documents of a stay that this facility sent or received.

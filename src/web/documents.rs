@@ -12,7 +12,7 @@ use super::display;
 use super::pages::{PageError, render, see_other};
 use super::visitor::{PageVisitor, Posted, PostedFile, SignedIn};
 use crate::documents::attachments;
-use crate::documents::{self, DocumentStatus, DocumentSummary, MailboxQuery, Reading, Side};
+use crate::documents::{self, DocumentStatus, DocumentSummary, MailboxQuery, Order, Reading, Side, SortKey};
 use crate::forms::DocumentKind;
 use crate::shell::{AppState, blocking};
 
@@ -22,7 +22,19 @@ pub struct Filter {
     kind: Option<String>,
     state: Option<String>,
     client: Option<String>,
+    /// A column to sort by (`SortKey`), `-` before it for descending (`-sent_at`).
+    sort: Option<String>,
     page: Option<i64>,
+}
+
+/// A column's heading in a list: its label, the link that sorts by it (or turns it round), and
+/// how it is sorted now (`aria-sort`).
+#[derive(Debug, Serialize)]
+struct Heading {
+    key: &'static str,
+    label: &'static str,
+    href: String,
+    sorted: Option<&'static str>,
 }
 
 /// One line of a list.
@@ -71,6 +83,7 @@ async fn list(
     side: Side,
 ) -> Result<HttpResponse, PageError> {
     let principal = visitor.principal().clone();
+    let order = filter.sort.as_deref().and_then(sort_order);
     let query = MailboxQuery {
         kind: filter.kind.as_deref().and_then(|k| k.parse::<DocumentKind>().ok()),
         reading: match filter.state.as_deref() {
@@ -80,6 +93,7 @@ async fn list(
             _ => None,
         },
         client: filter.client.clone(),
+        order,
         page: filter.page.unwrap_or(0),
     };
     let overdue_after = chrono::Duration::hours(i64::from(state.site.ack_reminder_hours));
@@ -90,27 +104,84 @@ async fn list(
         Side::Inbox => ("/inbox", "受信箱"),
         Side::Outbox => ("/outbox", "送信箱"),
     };
-    let page_link = |page: i64| {
+    // The list's address with the filters kept, and this order and page.
+    let link = |order: Option<Order>, page: i64| {
         let mut pairs = url::form_urlencoded::Serializer::new(String::new());
         for (name, value) in [("kind", &filter.kind), ("state", &filter.state), ("client", &filter.client)] {
             if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
                 pairs.append_pair(name, value);
             }
         }
-        pairs.append_pair("page", &page.to_string());
+        if let Some(order) = order {
+            pairs.append_pair("sort", &sort_value(order));
+        }
+        if page > 0 {
+            pairs.append_pair("page", &page.to_string());
+        }
         format!("{path}?{}", pairs.finish())
     };
-    let previous = (mailbox.page > 0).then(|| page_link(mailbox.page - 1));
-    let next = mailbox.more.then(|| page_link(mailbox.page + 1));
+    let previous = (mailbox.page > 0).then(|| link(order, mailbox.page - 1));
+    let next = mailbox.more.then(|| link(order, mailbox.page + 1));
+    let other = if side == Side::Inbox { "送付元" } else { "送付先" };
+    let columns = [
+        (SortKey::Status, "状態"),
+        (SortKey::Kind, "種類"),
+        (SortKey::Client, "利用者"),
+        (SortKey::Facility, other),
+        (SortKey::SentAt, "送付日時"),
+    ];
+    let orders: Vec<(String, String)> = columns
+        .iter()
+        .flat_map(|&(key, label)| {
+            let (first, second) =
+                if key == SortKey::SentAt { ("新しい順", "古い順") } else { ("昇順", "降順") };
+            let first_order = Order::of(key, None);
+            let second_order = Order { key, descending: !first_order.descending };
+            [
+                (sort_value(first_order), format!("{label}（{first}）")),
+                (sort_value(second_order), format!("{label}（{second}）")),
+            ]
+        })
+        .collect();
+    let headings: Vec<Heading> = columns
+        .into_iter()
+        .map(|(key, label)| {
+            let now = order.filter(|o| o.key == key);
+            let flipped = match now {
+                Some(o) => Order { key, descending: !o.descending },
+                None => Order::of(key, None),
+            };
+            Heading {
+                key: key.into(),
+                label,
+                href: link(Some(flipped), 0),
+                sorted: now.map(|o| if o.descending { "descending" } else { "ascending" }),
+            }
+        })
+        .collect();
     let kinds: Vec<(&str, &str)> = DocumentKind::iter().map(|k| (k.as_str(), k.label())).collect();
     render(
         "documents/list.html",
         context! {
             ..minijinja::Value::from_serialize(visitor.frame(path)),
-            ..context! { title, inbox => side == Side::Inbox, lines, filter, kinds, path, previous, next,
+            ..context! { title, inbox => side == Side::Inbox, lines, filter, kinds, path, previous, next, headings, orders,
                          page => mailbox.page + 1 }
         },
     )
+}
+
+/// `client`: by the client, ascending; `-sent_at`: by the time sent, descending.
+fn sort_order(value: &str) -> Option<Order> {
+    let (descending, key) = match value.strip_prefix('-') {
+        Some(key) => (true, key),
+        None => (false, value),
+    };
+    Some(Order { key: key.parse::<SortKey>().ok()?, descending })
+}
+
+fn sort_value(order: Order) -> String {
+    let key: &str = order.key.into();
+    if order.descending { format!("-{key}") } else { key.to_owned() }
 }
 
 fn line(s: DocumentSummary, side: Side, overdue: bool) -> Line {
