@@ -3,6 +3,7 @@
 //! all of them.
 
 pub mod store;
+pub mod withdrawal;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -17,7 +18,8 @@ use crate::db::DbConnection;
 use crate::directory::Role;
 use crate::episodes::ContactSummary;
 use crate::episodes::store::ContactFirsts;
-use crate::error::AppError;
+use crate::error::{AppError, FieldError};
+pub use withdrawal::{Withdrawal, withdraw};
 
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, strum::EnumString, strum::IntoStaticStr,
@@ -106,10 +108,11 @@ pub fn add_to(firsts: &mut ContactFirsts, direction: Direction, kind: ContactKin
     *firsts = firsts.merged(one);
 }
 
-/// The summary of a stay's first contacts, from its contacts (the survey's definitions).
+/// The summary of a stay's first contacts, from its contacts (the survey's definitions); a
+/// withdrawn contact counts for nothing.
 pub fn summary_of(contacts: &[Contact]) -> ContactSummary {
     let mut firsts = ContactFirsts::default();
-    for contact in contacts {
+    for contact in contacts.iter().filter(|c| c.withdrawal.is_none()) {
         add_to(
             &mut firsts,
             contact.direction,
@@ -172,8 +175,14 @@ pub struct Contact {
     /// The document that made this contact, for `method = system`.
     pub document_id: Option<Uuid>,
     pub recorded_by: Option<Uuid>,
+    /// The facility of the user who recorded it, or whose document made it (none: imported).
+    pub recorded_by_facility: Option<Uuid>,
     /// When it was recorded.
     pub created_at: DateTime<FixedOffset>,
+    /// What was agreed or said, as the recorder noted it.
+    pub note: Option<String>,
+    /// Withdrawn (recorded by mistake): it counts for nothing, and is kept with why.
+    pub withdrawal: Option<Withdrawal>,
 }
 
 /// A contact made outside Renkei, as a user records it.
@@ -189,6 +198,25 @@ pub struct NewContact {
     /// The time, if known, e.g. 2026-11-20T10:30:00+09:00 (its date must be `contacted_on`).
     #[serde(default)]
     pub contacted_at: Option<DateTime<FixedOffset>>,
+    /// メモ: what was agreed or said (at most 1,000 characters).
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// The longest note kept with a contact.
+pub const NOTE_MAX_CHARS: usize = 1_000;
+
+/// A note trimmed (blank: none), or why it cannot be kept (at `/note`).
+pub fn note(text: Option<&str>) -> Result<Option<String>, FieldError> {
+    let text = text.map(str::trim).filter(|t| !t.is_empty());
+    match text {
+        Some(text) if text.chars().count() > NOTE_MAX_CHARS => Err(FieldError::new(
+            "/note",
+            "max_length",
+            format!("「メモ」は{NOTE_MAX_CHARS}文字以内で入力してください（いま{}文字）", text.chars().count()),
+        )),
+        _ => Ok(text.map(str::to_owned)),
+    }
 }
 
 /// A nurse or care manager taking part in the stay records a contact made outside Renkei.
@@ -222,7 +250,9 @@ pub fn record(
             format!("「時刻」が未来です（いまは {now}）。連絡した時刻を入れてください"),
         ));
     }
-    let errors = crate::forms::checks::happened("/contacted_on", "連絡日", new.contacted_on, None, calendar::today());
+    let mut errors =
+        crate::forms::checks::happened("/contacted_on", "連絡日", new.contacted_on, None, calendar::today());
+    let note = note(new.note.as_deref()).map_err(|e| errors.push(e)).ok().flatten();
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
@@ -241,6 +271,7 @@ pub fn record(
                 contacted_at: new.contacted_at.map(calendar::to_utc),
                 document_id: None,
                 recorded_by: Some(principal.user_id),
+                note,
                 stay_summary: None,
             },
         )?;
@@ -304,6 +335,7 @@ pub struct ContactForm {
     pub what: String,
     pub contacted_on: String,
     pub contacted_time: String,
+    pub note: String,
     /// The button pressed.
     #[serde(skip)]
     pub method: String,
@@ -336,6 +368,7 @@ impl ContactForm {
                 method,
                 contacted_on: day,
                 contacted_at: time.and_then(|t| day.and_time(t).and_local_timezone(calendar::JAPAN).single()),
+                note: Some(self.note.clone()),
             }),
             _ => Err(errors),
         }

@@ -322,6 +322,7 @@ fn load(conn: &mut DbConnection, notifier: &crate::notify::Notifier) -> Result<(
             method: Method::Phone,
             contacted_on: day(-5),
             contacted_at: None,
+            note: Some("退院後は週2回の訪問介護を再開。福祉用具（手すり）の追加を退院前に調整する".into()),
         },
     )?;
     episodes::record_discharge(

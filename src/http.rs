@@ -79,6 +79,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(episodes::plan_discharge)
             .service(episodes::assign_care)
             .service(episodes::record_contact)
+            .service(episodes::withdraw_contact)
             .service(documents::send)
             .service(documents::inbox)
             .service(documents::outbox)

@@ -224,7 +224,7 @@ fn claim_prospects(detail: &EpisodeDetail, principal: &Principal, offices: &Offi
         admitted_at: episode.admitted_at.map(calendar::to_utc),
         discharged_on: episode.discharged_on,
         destination: episode.destination,
-        contacts: detail.contacts.iter().map(crate::claims::Evidence::of).collect(),
+        contacts: detail.contacts.iter().filter(|c| c.withdrawal.is_none()).map(crate::claims::Evidence::of).collect(),
         record: detail.documents.iter().any(|d| d.kind == DocumentKind::DischargeRecord),
     };
     crate::claims::prospects(&facts, offices.of(Some(office.id)), &offices.holidays, today)
@@ -240,7 +240,7 @@ pub fn view(
 ) -> Result<StayView, AppError> {
     let detail = detail(conn, principal, id)?;
     let offices = Offices::load(conn, rules)?;
-    let entries = events::entries(&detail, rules, &offices, today);
+    let entries = events::entries(&detail, rules, &offices, today, principal.facility_id);
     let summary = contacts::summary_of(&detail.contacts);
     let standing = standing(&detail.episode, &summary, rules, &offices, today);
     let episode = &detail.episode;

@@ -74,6 +74,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(admission::register)
         .service(episodes::show)
         .service(episodes::record_contact)
+        .service(episodes::withdraw_contact)
         .service(discharge::record_discharge)
         .service(discharge::withdraw_discharge)
         .service(episodes::plan_discharge)
@@ -131,6 +132,7 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("POST", "/episodes/new", Access::Hospital),
     ("GET", "/episodes/{id}", Access::Parties),
     ("POST", "/episodes/{id}/contacts", Access::Parties),
+    ("POST", "/episodes/{id}/contacts/{contact_id}/withdrawal", Access::Parties),
     ("POST", "/episodes/{id}/planned-discharge", Access::Hospital),
     ("POST", "/episodes/{id}/discharge", Access::Hospital),
     ("POST", "/episodes/{id}/discharge/withdrawal", Access::Hospital),

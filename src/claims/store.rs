@@ -158,6 +158,8 @@ pub fn contacts_of(conn: &mut DbConnection, stays: &[Uuid]) -> QueryResult<HashM
     for chunk in ids.chunks(CHUNK) {
         let rows: Vec<ContactRow> = contacts::table
             .filter(contacts::episode_id.eq_any(chunk))
+            // A withdrawn contact is evidence of nothing.
+            .filter(contacts::withdrawn_at.is_null())
             .order((contacts::contacted_on, contacts::created_at, contacts::id))
             .select((
                 contacts::id,

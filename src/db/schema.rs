@@ -205,6 +205,10 @@ diesel::table! {
         recorded_by -> Nullable<Text>,
         import_seq -> Nullable<Integer>,
         created_at -> Timestamp,
+        note -> Nullable<Text>,
+        withdrawn_at -> Nullable<Timestamp>,
+        withdrawn_by -> Nullable<Text>,
+        withdrawal_reason -> Nullable<Text>,
     }
 }
 

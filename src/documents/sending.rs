@@ -81,6 +81,7 @@ pub fn send(
             contacted_at: Some(now),
             document_id: Some(id),
             recorded_by: Some(principal.user_id),
+            note: None,
             stay_summary: stay.summary,
         };
         record_contacts(conn, rule.contacts, made, &request.payload)?;
@@ -321,6 +322,7 @@ pub fn amend(
                 contacted_at: None,
                 document_id: Some(id),
                 recorded_by: Some(principal.user_id),
+                note: None,
                 stay_summary: Some(summary),
             };
             record_contacts(conn, rule.contacts, made, &amendment.payload)?;

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::extract::{CurrentUser, JsonBody};
 use super::write_once;
+use crate::contacts::withdrawal::ContactWithdrawal;
 use crate::contacts::{self, Contact, NewContact};
 use crate::episodes::assignment::CareAssignment;
 use crate::episodes::correction::DischargeWithdrawal;
@@ -174,6 +175,31 @@ pub async fn record_contact(
         StatusCode::CREATED,
         |_| None,
         move |conn, _, principal| contacts::record(conn, principal, id, contact),
+    )
+    .await
+}
+
+/// Withdraws a contact that the caller's facility recorded by mistake, with a reason: it stays on
+/// the stay's record, marked, and counts for nothing (the survey's figures follow).
+#[utoipa::path(tag = "episodes", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the original answer and creates nothing twice (docs/api.md)"), ("id" = Uuid, Path), ("contact_id" = Uuid, Path)), request_body = ContactWithdrawal,
+    responses((status = 200, body = Contact), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[post("/episodes/{id}/contacts/{contact_id}/withdrawal", wrap = "from_fn(crate::shell::reads::audit::<CurrentUser>)")]
+pub async fn withdraw_contact(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    info: RequestInfo,
+    path: web::Path<(Uuid, Uuid)>,
+    body: JsonBody<ContactWithdrawal>,
+) -> Result<HttpResponse, AppError> {
+    let ((id, contact_id), JsonBody(withdrawal, keyed)) = (path.into_inner(), body);
+    write_once(
+        &state,
+        user.0,
+        info,
+        keyed,
+        StatusCode::OK,
+        |_| None,
+        move |conn, _, principal| contacts::withdraw(conn, principal, id, contact_id, &withdrawal),
     )
     .await
 }

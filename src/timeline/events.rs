@@ -28,6 +28,12 @@ pub struct Entry {
     pub detail: String,
     pub document: Option<DocumentLink>,
     pub judgement: Option<Judgement>,
+    /// A contact's note (what was agreed).
+    pub note: Option<String>,
+    /// A withdrawn contact: why, and when (「取り消し（12月7日）：理由」).
+    pub withdrawn: Option<String>,
+    /// A contact the viewer's facility recorded by hand and may withdraw.
+    pub withdrawable: Option<Uuid>,
     #[serde(skip)]
     sort: (Option<NaiveDate>, u8),
 }
@@ -51,6 +57,9 @@ impl Entry {
             detail,
             document: None,
             judgement: None,
+            note: None,
+            withdrawn: None,
+            withdrawable: None,
             sort: (day, order),
         }
     }
@@ -66,8 +75,15 @@ fn link(document: &DocumentSummary) -> DocumentLink {
     }
 }
 
-/// Every event of the stay, oldest first; undated contacts last.
-pub fn entries(detail: &EpisodeDetail, rules: &RuleSet, offices: &Offices, today: NaiveDate) -> Vec<Entry> {
+/// Every event of the stay, oldest first; undated contacts last; as the facility `viewer` sees
+/// them (the contacts it recorded by hand it may withdraw).
+pub fn entries(
+    detail: &EpisodeDetail,
+    rules: &RuleSet,
+    offices: &Offices,
+    today: NaiveDate,
+    viewer: Uuid,
+) -> Vec<Entry> {
     let episode = &detail.episode;
     let discharge_day = DischargeDay::of(episode.discharged_on, episode.planned_discharge_on);
     let deadline = super::admission_deadline(episode, rules, offices);
@@ -92,7 +108,19 @@ pub fn entries(detail: &EpisodeDetail, rules: &RuleSet, offices: &Offices, today
         );
         entry.time = contact.contacted_at.map(|at| at.format("%H:%M").to_string());
         entry.document = document.map(link);
-        entry.judgement = judge(contact, episode.admitted_on, deadline, discharge_day, rules);
+        entry.note.clone_from(&contact.note);
+        match &contact.withdrawal {
+            // Withdrawn: kept on the record, judged by no rule.
+            Some(withdrawal) => {
+                let day = timeline::short_date(calendar::japan_date_of(withdrawal.withdrawn_at));
+                entry.withdrawn = Some(format!("取り消し（{day}）：{}", withdrawal.reason));
+            }
+            None => {
+                entry.judgement = judge(contact, episode.admitted_on, deadline, discharge_day, rules);
+                let by_hand = contact.document_id.is_none() && contact.recorded_by_facility == Some(viewer);
+                entry.withdrawable = by_hand.then_some(contact.id);
+            }
+        }
         entries.push(entry);
     }
     // Documents this facility sees whose contact is missing (none expected): still listed.

@@ -16,6 +16,7 @@ use uuid::Uuid;
 use super::pages::{PageError, by_field, see_other};
 use super::visitor::{PageVisitor, Posted, SignedIn};
 use crate::calendar;
+use crate::contacts::withdrawal::ContactWithdrawal;
 use crate::contacts::{self, ContactForm, Method};
 use crate::directory::Role;
 use crate::episodes::assignment::CareAssignment;
@@ -136,6 +137,8 @@ pub(super) struct Shown {
     pub(super) withdrawal: Option<String>,
     /// The planned discharge date as typed.
     pub(super) plan: Option<String>,
+    /// The contact being withdrawn and the reason as typed.
+    contact_withdrawal: Option<(Uuid, String)>,
     pub(super) errors: BTreeMap<String, String>,
     pub(super) notice: Option<&'static str>,
 }
@@ -169,6 +172,9 @@ pub async fn show(
 ) -> Result<HttpResponse, PageError> {
     let notice = match query.done.as_deref() {
         Some("contact") => Some("連絡を記録しました。"),
+        Some("contact_withdrawn") => {
+            Some("連絡の記録を取り消しました。理由とともに経過に残り、集計には数えられません。")
+        }
         Some("discharge") => Some("退院を記録しました。"),
         Some("discharge_corrected") => Some("退院の記録を訂正しました。訂正の理由とともに記録に残ります。"),
         Some("discharge_withdrawn") => Some("退院の記録を取り消しました。入院中に戻っています。"),
@@ -227,6 +233,8 @@ pub(super) async fn stay_page(
                 claims => view.claims,
                 assignable => view.assignable, assign,
                 choices => view.contact_choices, methods, destinations,
+                withdrawing => shown.contact_withdrawal.as_ref().map(|(contact, _)| *contact),
+                withdrawal_reason => shown.contact_withdrawal.map(|(_, reason)| reason),
                 errors => shown.errors, notice => shown.notice, today => today.to_string(), plan,
                 admitted_iso => episode.admitted_on.to_string(),
                 notice_days => state.rules.discharge_notice_min_days,
@@ -260,6 +268,7 @@ pub async fn record_contact(
         what: fields.get("what").unwrap_or_default().to_owned(),
         contacted_on: fields.get("contacted_on").unwrap_or_default().to_owned(),
         contacted_time: fields.get("contacted_time").unwrap_or_default().to_owned(),
+        note: fields.get("note").unwrap_or_default().to_owned(),
         method: fields.get("method").unwrap_or_default().to_owned(),
     };
     let written = match form.read() {
@@ -272,6 +281,29 @@ pub async fn record_contact(
         Err(errors) => Err(AppError::Invalid(errors)),
     };
     answer(&state, &posted, id, written, "contact#contact-form", |errors| Shown::contact(form, errors)).await
+}
+
+/// Withdraws a contact the visitor's facility recorded by mistake, with a reason.
+#[post("/episodes/{id}/contacts/{contact_id}/withdrawal", wrap = "from_fn(crate::shell::reads::audit::<PageVisitor>)")]
+pub async fn withdraw_contact(
+    state: web::Data<AppState>,
+    posted: Posted,
+    path: web::Path<(Uuid, Uuid)>,
+    request: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let (id, contact_id) = path.into_inner();
+    let reason = posted.fields.get("correction_reason").unwrap_or_default().to_owned();
+    let withdrawal = ContactWithdrawal { correction_reason: reason.clone() };
+    let written = written(&state, &posted, &request, move |conn, principal| {
+        contacts::withdraw(conn, principal, id, contact_id, &withdrawal).map(|_| ())
+    })
+    .await;
+    answer(&state, &posted, id, written, "contact_withdrawn", |errors| Shown {
+        contact_withdrawal: Some((contact_id, reason)),
+        errors,
+        ..Shown::default()
+    })
+    .await
 }
 
 /// The hospital sets, changes or (left blank) clears the planned discharge date.

@@ -100,6 +100,11 @@ fn policy(operation: &str, caller: Caller) -> Option<Expect> {
             | "POST /api/v1/episodes/{id}/planned-discharge",
             _,
         ) => Forbidden,
+        // H1's phone call: H1 withdraws it (again: 409); C1 takes part in the stay but did not
+        // record it.
+        ("POST /api/v1/episodes/{id}/contacts/{contact_id}/withdrawal", Nurse) => Allowed,
+        ("POST /api/v1/episodes/{id}/contacts/{contact_id}/withdrawal", OtherNurse | OtherCareManager) => Hidden,
+        ("POST /api/v1/episodes/{id}/contacts/{contact_id}/withdrawal", _) => Forbidden,
         // Only a 地域包括支援センター assigns a care office; no caller here is one.
         ("POST /api/v1/episodes/{id}/care-assignment", _) => Forbidden,
         // An admission sheet for the client of C1, sent to H1.
@@ -197,6 +202,8 @@ struct World {
     document: String,
     attachment: String,
     mail: String,
+    /// A phone call H1's nurse recorded on the stay.
+    contact: String,
     /// Drafts of C1's care manager: one read and saved, one thrown away, one sent.
     drafts: [String; 3],
 }
@@ -226,7 +233,11 @@ async fn world(app: &TestApp) -> World {
         drafts.push(started.body["id"].as_str().unwrap().to_owned());
     }
     let drafts = [drafts[0].clone(), drafts[1].clone(), drafts[2].clone()];
-    World { client, stay, document, attachment, mail, drafts }
+    let call = json!({"direction": "hospital_to_cm", "kind": "other", "method": "phone", "contacted_on": day(-1)});
+    let recorded = app.post(&format!("/api/v1/episodes/{stay}/contacts"), &app.city().nurse, &call).await;
+    assert_eq!(recorded.status, 201, "{}", recorded.body);
+    let contact = recorded.body["id"].as_str().unwrap().to_owned();
+    World { client, stay, document, attachment, mail, contact, drafts }
 }
 
 fn token(app: &TestApp, caller: Caller) -> &str {
@@ -263,6 +274,7 @@ fn request(app: &TestApp, world: &World, method: &str, path: &str) -> (String, V
         .replace("{id}", id)
         .replace("{revision}", "1")
         .replace("{attachment_id}", &world.attachment)
+        .replace("{contact_id}", &world.contact)
         .replace("{kind}", "admission_info")
         .replace("{version}", "1")
         .replace("/api/v1/claims", &format!("/api/v1/claims?from={}&to={}", day(-30), day(0)));
@@ -273,7 +285,10 @@ fn request(app: &TestApp, world: &World, method: &str, path: &str) -> (String, V
         ("POST", "/api/v1/episodes") => json!({"client": stranger, "admitted_on": day(-1)}),
         ("POST", "/api/v1/episodes/{id}/discharge") => json!({"discharged_on": day(0), "destination": "home"}),
         ("POST", "/api/v1/episodes/{id}/planned-discharge") => json!({"planned_discharge_on": day(7)}),
-        ("POST", "/api/v1/episodes/{id}/discharge/withdrawal") => json!({"correction_reason": "入力の誤り"}),
+        ("POST", "/api/v1/episodes/{id}/discharge/withdrawal")
+        | ("POST", "/api/v1/episodes/{id}/contacts/{contact_id}/withdrawal") => {
+            json!({"correction_reason": "入力の誤り"})
+        }
         ("POST", "/api/v1/episodes/{id}/care-assignment") => {
             json!({"care_office_id": app.city().care_office, "assigned_on": day(0)})
         }

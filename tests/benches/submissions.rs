@@ -212,6 +212,7 @@ fn raw_inserts(setup: &Setup, per_client: usize) -> f64 {
                                 contacted_at: Some(now),
                                 document_id: Some(id),
                                 recorded_by: Some(setup.sender.user_id),
+                                note: None,
                                 stay_summary: Some(summary),
                             },
                         )?;

@@ -56,6 +56,7 @@ async fn every_listed_page_exists_and_asks_strangers_to_sign_in() {
             path.replace("{id}", &some_id)
                 .replace("{window}", &some_id)
                 .replace("{attachment_id}", &some_id)
+                .replace("{contact_id}", &some_id)
                 .replace("{chapter}", "nurse")
                 .replace("{name}", "inbox.png")
         );

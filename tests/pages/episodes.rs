@@ -78,8 +78,8 @@ async fn registering_an_admission_finds_the_clients_care_office_and_care_manager
     assert!(explained.text().contains("入院時情報提供書"), "{}", explained.text());
 }
 
-#[tokio::test]
-async fn a_phone_contact_shows_on_the_timeline_with_its_lead_time() {
+/// A client of C1 admitted to H1 ten days ago and discharged yesterday: the app and the stay.
+async fn discharged_yesterday_after_ten_days() -> (crate::support::TestApp, String) {
     let app = spawn_app().await;
     app.client_of_care_office(NUMBER).await;
     let stay = app.admission(NUMBER, &day(-10)).await;
@@ -87,6 +87,12 @@ async fn a_phone_contact_shows_on_the_timeline_with_its_lead_time() {
     let discharged =
         app.discharge(&app.city().nurse, &id, &json!({"discharged_on": day(-1), "destination": "home"})).await;
     assert_eq!(discharged.status, 200, "{}", discharged.body);
+    (app, id)
+}
+
+#[tokio::test]
+async fn a_phone_contact_shows_on_the_timeline_with_its_lead_time() {
+    let (app, id) = discharged_yesterday_after_ten_days().await;
     let nurse = sign_in_page(&app, "nurse@h1.example.jp").await;
 
     let before = nurse.get(&format!("/episodes/{id}")).await;
@@ -325,4 +331,45 @@ async fn a_support_centre_assigns_a_care_manager_to_a_patient_who_had_none() {
     // The care manager of さくら居宅 now sees the stay.
     let cm = sign_in_page(&app, "cm@c1.example.jp").await;
     assert_eq!(cm.get(&path).await.status, 200);
+}
+
+#[tokio::test]
+async fn a_contact_keeps_its_note_and_its_recorder_withdraws_it_with_a_reason_on_the_page() {
+    let (app, id) = discharged_yesterday_after_ten_days().await;
+    let nurse = sign_in_page(&app, "nurse@h1.example.jp").await;
+    let six_days_ago = day(-6);
+    let recorded = nurse
+        .post(
+            &format!("/episodes/{id}/contacts"),
+            &[
+                ("what", "hospital_to_cm:discharge_notice"),
+                ("contacted_on", &six_days_ago),
+                ("note", "退院前日に担当者会議。福祉用具を調整"),
+                ("method", "phone"),
+            ],
+        )
+        .await;
+    assert_eq!(recorded.status, 303, "{}", recorded.text());
+    let page = nurse.get(&format!("/episodes/{id}")).await.text();
+    assert!(page.contains("メモ：退院前日に担当者会議。福祉用具を調整"), "{page}");
+    assert!(page.contains("退院5日前ルール: 5日前に連絡（達成）"), "{page}");
+    let form = page.split("/contacts/").nth(1).expect("a withdrawal form for the nurse's own contact");
+    let contact = &form[..36];
+
+    // The care manager reads the note, and cannot withdraw what the hospital recorded.
+    let care_manager = sign_in_page(&app, "cm@c1.example.jp").await;
+    let seen = care_manager.get(&format!("/episodes/{id}")).await.text();
+    assert!(seen.contains("メモ：退院前日に担当者会議") && !seen.contains("/contacts/"), "{seen}");
+
+    let path = format!("/episodes/{id}/contacts/{contact}/withdrawal");
+    let bare = nurse.post(&path, &[("correction_reason", "")]).await;
+    assert_eq!(bare.status, 422);
+    assert!(bare.text().contains(&format!("reason-{contact}-error")), "the error beside the reason: {}", bare.text());
+    let withdrawn = nurse.post(&path, &[("correction_reason", "電話がつながらなかったため")]).await;
+    assert_eq!(withdrawn.status, 303, "{}", withdrawn.text());
+    let page = nurse.get(&withdrawn.location()).await.text();
+    assert!(page.contains("連絡の記録を取り消しました"), "{page}");
+    assert!(page.contains("取り消し済み") && page.contains("電話がつながらなかったため"), "{page}");
+    assert!(page.contains("退院5日前ルール: 連絡なし（未達）"), "counted no more: {page}");
+    assert!(!page.contains(&format!("/contacts/{contact}/withdrawal")), "no second withdrawal: {page}");
 }

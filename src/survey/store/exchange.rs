@@ -97,7 +97,7 @@ pub fn without_care_office(
            (EXISTS (SELECT 1 FROM documents d JOIN facilities f ON f.id = d.recipient_facility_id \
               WHERE d.episode_id = e.id AND d.kind = 'admission_notice' AND f.kind IN ('support_center', 'city')) \
             OR EXISTS (SELECT 1 FROM contacts c WHERE c.episode_id = e.id AND c.document_id IS NULL \
-              AND c.direction = 'hospital_to_cm' AND c.kind = 'admission_notice')) AS notified \
+              AND c.withdrawn_at IS NULL AND c.direction = 'hospital_to_cm' AND c.kind = 'admission_notice')) AS notified \
          FROM episodes e \
          WHERE (care_office_id IS NULL OR care_assigned_day IS NOT NULL) \
            AND e.admitted_day BETWEEN {from} AND {to} AND NOT {excluded}"
