@@ -132,20 +132,18 @@ fn shown(node: &Value, value: &Value) -> String {
             None => scalar(value),
         },
         Some("date-time") => match text.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()) {
-            Some(at) => {
-                let local = crate::calendar::in_japan(at.naive_utc());
-                let day = crate::calendar::japan_date_of(at);
-                format!(
-                    "{}（{}）{}",
-                    crate::survey::periods::wareki(day),
-                    crate::calendar::weekday(day),
-                    local.format("%H:%M")
-                )
-            }
+            Some(at) => wareki_time(&at),
             None => scalar(value),
         },
         _ => scalar(value),
     }
+}
+
+/// A moment in Japan's time, in 和暦 with its year and weekday: 令和8年12月7日（月）14:00.
+pub fn wareki_time(at: &chrono::DateTime<chrono::FixedOffset>) -> String {
+    let local = crate::calendar::in_japan(at.naive_utc());
+    let day = crate::calendar::japan_date_of(*at);
+    format!("{}（{}）{}", crate::survey::periods::wareki(day), crate::calendar::weekday(day), local.format("%H:%M"))
 }
 
 fn scalar(value: &Value) -> String {

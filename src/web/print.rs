@@ -76,7 +76,8 @@ pub async fn show(
                 sender => summary.sender.name.clone(),
                 sender_person => summary.sender_user.name.clone(),
                 recipient => summary.recipient.name.clone(),
-                sent_at => super::documents::japanese_time(&summary.sent_at),
+                // On paper, the year too: a printout outlives the year it was sent in.
+                sent_at => display::wareki_time(&summary.sent_at),
                 revision => document.payload_revision,
                 schema_version => document.payload_schema_version,
                 printed_at => crate::calendar::in_japan(crate::calendar::now()).format("%Y年%-m月%-d日 %H:%M").to_string(),

@@ -223,6 +223,7 @@ async fn the_masked_print_view_hides_the_name_and_printing_counts_as_reading() {
             && plain.text().contains(NUMBER)
             && plain.text().contains("/static/print.css")
     );
+    assert!(plain.text().contains("送付日時</th><td>令和"), "sent, with its year in 和暦: {}", plain.text());
     let read = app.document(&app.city().care_manager, document).await;
     assert_eq!(read.body["status"], "read", "the recipient printed it");
 
@@ -234,6 +235,7 @@ async fn the_masked_print_view_hides_the_name_and_printing_counts_as_reading() {
         assert!(at.is_none(), "{secret} shows in the masked print view: {at:?}");
     }
     assert!(masked.text().contains("R.H."), "{}", masked.text());
+    assert!(masked.text().contains("自由記述の中の本人・家族の氏名"), "the page says what it masks in free text");
 }
 
 #[tokio::test]
