@@ -25,6 +25,7 @@ pub const PICTURES: &[(&str, &[u8])] = &[
     ("document.png", include_bytes!("../../docs/screenshots/document.png")),
     ("admission.png", include_bytes!("../../docs/screenshots/admission.png")),
     ("timeline.png", include_bytes!("../../docs/screenshots/timeline.png")),
+    ("contact-note.png", include_bytes!("../../docs/screenshots/contact-note.png")),
     ("conference.png", include_bytes!("../../docs/screenshots/conference.png")),
     ("drafts.png", include_bytes!("../../docs/screenshots/drafts.png")),
     ("record.png", include_bytes!("../../docs/screenshots/record.png")),

@@ -18,78 +18,103 @@ use crate::support::{Options, TestApp, spawn_app_with};
 const NURSE: &str = "nurse@hospital1.example";
 const CARE_MANAGER: &str = "cm@care1.example";
 const CENTRE: &str = "cm@houkatsu.example";
+/// The care manager of ふみ, who noted the hospital's call on her stay.
+const OTHER_CARE_MANAGER: &str = "cm@care2.example";
 const COORDINATOR: &str = "coordinator@city.example";
 const ADMIN: &str = "admin@city.example";
 
 /// One page to picture: the file name (without .png), who is signed in (None: nobody), the path
-/// to open, and optionally a link on that page to follow first (a CSS selector).
+/// to open, optionally a link on that page to follow first (a CSS selector), and optionally a
+/// part of the page to scroll into view (a CSS selector).
 pub(super) struct Page {
     name: &'static str,
     user: Option<&'static str>,
     path: &'static str,
     follow: Option<&'static str>,
+    show: Option<&'static str>,
 }
 
 pub(super) const PAGES: &[Page] = &[
-    Page { name: "sign-in", user: None, path: "/login", follow: None },
-    Page { name: "inbox", user: Some(NURSE), path: "/inbox", follow: None },
+    Page { name: "sign-in", user: None, path: "/login", follow: None, show: None },
+    Page { name: "inbox", user: Some(NURSE), path: "/inbox", follow: None, show: None },
     Page {
         name: "document",
         user: Some(NURSE),
         path: "/inbox",
         follow: Some("table.list tbody a[href^='/documents/']"),
+        show: None,
     },
-    Page { name: "outbox", user: Some(NURSE), path: "/outbox", follow: None },
-    Page { name: "stays", user: Some(NURSE), path: "/episodes", follow: None },
+    Page { name: "outbox", user: Some(NURSE), path: "/outbox", follow: None, show: None },
+    Page { name: "stays", user: Some(NURSE), path: "/episodes", follow: None, show: None },
     Page {
         name: "timeline",
         user: Some(NURSE),
         path: "/episodes",
         follow: Some("table.list tbody a[href^='/episodes/']"),
+        show: None,
     },
-    Page { name: "admission", user: Some(NURSE), path: "/episodes/new", follow: None },
+    Page {
+        name: "contact-note",
+        user: Some(OTHER_CARE_MANAGER),
+        path: "/episodes",
+        follow: Some("table.list tbody a[href^='/episodes/']"),
+        show: Some("ol.timeline .note"),
+    },
+    Page { name: "admission", user: Some(NURSE), path: "/episodes/new", follow: None, show: None },
     Page {
         name: "referral",
         user: Some(CARE_MANAGER),
         path: "/inbox?kind=discharge_referral",
         follow: Some("table.list tbody a[href^='/documents/']"),
+        show: None,
     },
     Page {
         name: "conference",
         user: Some(CARE_MANAGER),
         path: "/inbox?kind=discharge_conference",
         follow: Some("table.list tbody a[href^='/documents/']"),
+        show: None,
     },
-    Page { name: "drafts", user: Some(CARE_MANAGER), path: "/drafts", follow: None },
+    Page { name: "drafts", user: Some(CARE_MANAGER), path: "/drafts", follow: None, show: None },
     Page {
         name: "record",
         user: Some(CARE_MANAGER),
         path: "/outbox?kind=discharge_record",
         follow: Some("table.list tbody a[href^='/documents/']"),
+        show: None,
     },
-    Page { name: "claims", user: Some(CARE_MANAGER), path: "/claims", follow: None },
+    Page { name: "claims", user: Some(CARE_MANAGER), path: "/claims", follow: None, show: None },
     Page {
         name: "claims-stay",
         user: Some(CARE_MANAGER),
         path: "/claims",
         follow: Some("table.claims tbody a[href^='/episodes/']"),
+        show: None,
     },
-    Page { name: "office-calendar", user: Some(CARE_MANAGER), path: "/claims/calendar", follow: None },
-    Page { name: "help", user: Some(CARE_MANAGER), path: "/help/care-manager", follow: None },
+    Page { name: "office-calendar", user: Some(CARE_MANAGER), path: "/claims/calendar", follow: None, show: None },
+    Page { name: "help", user: Some(CARE_MANAGER), path: "/help/care-manager", follow: None, show: None },
     Page {
         name: "assignment",
         user: Some(CENTRE),
         path: "/episodes",
         follow: Some("table.list tbody a[href^='/episodes/']"),
+        show: None,
     },
-    Page { name: "dashboard", user: Some(COORDINATOR), path: "/dashboard", follow: None },
-    Page { name: "dashboard-beyond", user: Some(COORDINATOR), path: "/dashboard#beyond-title", follow: None },
-    Page { name: "admin", user: Some(ADMIN), path: "/admin", follow: None },
+    Page { name: "dashboard", user: Some(COORDINATOR), path: "/dashboard", follow: None, show: None },
+    Page {
+        name: "dashboard-beyond",
+        user: Some(COORDINATOR),
+        path: "/dashboard#beyond-title",
+        follow: None,
+        show: None,
+    },
+    Page { name: "admin", user: Some(ADMIN), path: "/admin", follow: None, show: None },
     Page {
         name: "facility",
         user: Some(ADMIN),
         path: "/admin",
         follow: Some("table th a[href^='/admin/facilities/']"),
+        show: None,
     },
 ];
 
@@ -114,6 +139,10 @@ pub(super) async fn visit(browser: &Browser, signed_in: &mut Option<&'static str
     if let Some(link) = page.follow {
         browser.click(link).await;
         browser.page_is_clean().await;
+    }
+    if let Some(part) = page.show {
+        let script = "document.querySelector(arguments[0]).scrollIntoView({block: 'center'});";
+        browser.client.execute(script, vec![part.into()]).await.expect("scrolled to the part shown");
     }
     browser.path().await
 }
