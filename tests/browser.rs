@@ -15,6 +15,7 @@ mod autosave;
 mod conference;
 mod documents;
 mod pictures;
+mod print;
 mod scenario;
 mod sign_in;
 mod widths;

@@ -15,12 +15,64 @@ pub struct Section {
 }
 
 /// One answer: its title (with the titles of the groups inside a section before it) and value.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, Default)]
 pub struct Row {
     pub label: String,
     pub value: String,
     /// Nesting depth below the section (for indentation).
     pub depth: usize,
+    /// A choice among the schema's options, every option with whether it was chosen: the
+    /// check-box grid of the paper form (empty for other answers).
+    pub choices: Vec<Choice>,
+    /// Too long to share a line of the printed sheet with another answer.
+    pub wide: bool,
+}
+
+/// One option of a choice, as the paper form prints it: ☑ chosen, ☐ not.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Choice {
+    pub label: String,
+    pub chosen: bool,
+}
+
+/// Characters of an answer (or of its options) that still share a printed line.
+const NARROW_CHARS: usize = 24;
+
+impl Row {
+    /// A group's heading (no value of its own).
+    fn group(label: String, depth: usize) -> Self {
+        Self { label, depth, wide: true, ..Self::default() }
+    }
+
+    /// An answer, with its options when the schema lists them.
+    fn answer(label: String, value: String, depth: usize, choices: Vec<Choice>) -> Self {
+        let chars = if choices.is_empty() {
+            value.chars().count()
+        } else {
+            choices.iter().map(|c| c.label.chars().count() + 2).sum()
+        };
+        let wide = chars > NARROW_CHARS || value.contains('\n');
+        Self { label, value, depth, choices, wide }
+    }
+}
+
+/// The options of a schema node listing them (`enum` of text, or a boolean as はい/いいえ), with
+/// the ones in `chosen` marked.
+fn choices(node: &Value, chosen: &[&Value]) -> Vec<Choice> {
+    if let Some(options) = node.get("enum").and_then(Value::as_array) {
+        return options
+            .iter()
+            .filter(|o| o.is_string())
+            .map(|o| Choice { label: scalar(o), chosen: chosen.contains(&o) })
+            .collect();
+    }
+    if node.get("type").and_then(Value::as_str) == Some("boolean") {
+        return [true, false]
+            .into_iter()
+            .map(|b| Choice { label: scalar(&Value::Bool(b)), chosen: chosen.contains(&&Value::Bool(b)) })
+            .collect();
+    }
+    vec![]
 }
 
 /// A file attached to a document, as the document page and its print view list it.
@@ -99,7 +151,7 @@ fn rows_of_value(root: &Value, node: &Value, title: &str, value: &Value, depth: 
     match value {
         Value::Object(_) => {
             let before = out.len();
-            out.push(Row { label: title.to_owned(), value: String::new(), depth });
+            out.push(Row::group(title.to_owned(), depth));
             rows(root, node, value, depth + 1, out);
             if out.len() == before + 1 {
                 out.pop();
@@ -108,17 +160,18 @@ fn rows_of_value(root: &Value, node: &Value, title: &str, value: &Value, depth: 
         Value::Array(items) if items.iter().any(Value::is_object) => {
             let item_node = node.get("items").unwrap_or(&Value::Null);
             for (i, item) in items.iter().enumerate() {
-                out.push(Row { label: format!("{title}（{}）", i + 1), value: String::new(), depth });
+                out.push(Row::group(format!("{title}（{}）", i + 1), depth));
                 rows(root, item_node, item, depth + 1, out);
             }
         }
         Value::Array(items) => {
             let item_node = resolve(root, node.get("items").unwrap_or(&Value::Null));
             let text: Vec<String> = items.iter().map(|item| shown(item_node, item)).collect();
-            out.push(Row { label: title.to_owned(), value: text.join("、"), depth });
+            let chosen: Vec<&Value> = items.iter().collect();
+            out.push(Row::answer(title.to_owned(), text.join("、"), depth, choices(item_node, &chosen)));
         }
         Value::Null => {}
-        other => out.push(Row { label: title.to_owned(), value: shown(node, other), depth }),
+        other => out.push(Row::answer(title.to_owned(), shown(node, other), depth, choices(node, &[other]))),
     }
 }
 

@@ -62,7 +62,7 @@ pub async fn show(
             client.name.clone(),
             Some(client.name_kana.clone()),
             client.insurance_number.clone(),
-            Some(crate::notify::mail::japanese_date(client.birth_date)),
+            Some(crate::survey::periods::wareki(client.birth_date)),
         )
     };
     let revision_query = revision.map(|r| format!("&revision={r}")).unwrap_or_default();
