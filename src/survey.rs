@@ -328,6 +328,17 @@ pub fn compute_extent(
     source: store::Source,
     extent: Extent,
 ) -> Result<SurveyResult, AppError> {
+    store::one_snapshot(conn, |conn| compute_in_snapshot(conn, rules, query, source, extent))
+}
+
+/// `compute_extent`, its reads in one snapshot (the counts first: see `store::count`).
+fn compute_in_snapshot(
+    conn: &mut DbConnection,
+    rules: &RuleSet,
+    query: &SurveyQuery,
+    source: store::Source,
+    extent: Extent,
+) -> Result<SurveyResult, AppError> {
     let window = store::Window::of(rules, query.from, query.to);
     let channels = extent == Extent::Full;
     let counts = store::count(conn, rules, &window, query.group_by, source, channels)?;

@@ -108,7 +108,7 @@ pub enum Source {
 }
 
 /// Counts stays per group and bucket, for both sides, and (`with_channels`) the contacted stays
-/// by how they were contacted.
+/// by how they were contacted. Call it in `one_snapshot`, first (see `sqlite::add_up`).
 pub fn count(
     conn: &mut DbConnection,
     rules: &RuleSet,
@@ -117,23 +117,25 @@ pub fn count(
     source: Source,
     with_channels: bool,
 ) -> QueryResult<Counts> {
-    one_snapshot(conn, |conn| {
-        // The daily counts keep no methods: the channels come with the pass over the stays.
-        if source == Source::Fastest && !with_channels && daily::answers(rules, group_by) {
-            daily::count(conn, rules, window, group_by)
-        } else {
-            count_stays(conn, rules, window, group_by)
-        }
-    })
+    // The daily counts keep no methods: the channels come with the pass over the stays.
+    if source == Source::Fastest && !with_channels && daily::answers(rules, group_by) {
+        daily::count(conn, rules, window, group_by)
+    } else {
+        count_stays(conn, rules, window, group_by)
+    }
 }
 
-/// Runs the survey's reads in one snapshot: on PostgreSQL a read-only repeatable-read
-/// transaction (each statement would otherwise see the commits made before it), without the JIT,
+/// Runs the survey's reads in one snapshot, so that its counts, its figures beyond the rates and
+/// its groups' names agree with each other under concurrent writes: on PostgreSQL a read-only
+/// repeatable-read transaction (each statement would otherwise see the commits made before it), without the JIT,
 /// which would first compile each of these one-off scans and at a million stays costs more than
 /// it saves, and with room to group in memory: the planner cannot tell that the buckets are a
 /// handful, expects many groups, and with the default 4 MB would sort a million rows on disk
 /// instead of hashing them. On SQLite a transaction is one snapshot.
-fn one_snapshot<T>(conn: &mut DbConnection, read: impl FnOnce(&mut DbConnection) -> QueryResult<T>) -> QueryResult<T> {
+pub fn one_snapshot<T, E: From<diesel::result::Error>>(
+    conn: &mut DbConnection,
+    read: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E> {
     conn.transaction(|conn| {
         if matches!(conn, DbConnection::Postgres(_)) {
             diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(conn)?;
