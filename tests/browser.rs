@@ -135,6 +135,19 @@ impl Browser {
         }
     }
 
+    /// The path once it is `expected` (a click that submits a form may return while the old page
+    /// is still shown, its readyState already complete), or whatever it is after 10 s.
+    pub async fn path_becomes(&self, expected: &str) -> String {
+        for _ in 0..200 {
+            let path = self.path().await;
+            if path == expected {
+                return path;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.path().await
+    }
+
     /// The text of the first element matching a CSS selector.
     pub async fn text(&self, css: &str) -> String {
         self.client
