@@ -108,9 +108,9 @@ pub fn add_to(firsts: &mut ContactFirsts, direction: Direction, kind: ContactKin
     *firsts = firsts.merged(one);
 }
 
-/// The summary of a stay's first contacts, from its contacts (the survey's definitions); a
-/// withdrawn contact counts for nothing.
-pub fn summary_of(contacts: &[Contact]) -> ContactSummary {
+/// A stay's first contacts, from its contacts (the survey's definitions); a withdrawn contact
+/// counts for nothing.
+pub fn firsts_of(contacts: &[Contact]) -> ContactFirsts {
     let mut firsts = ContactFirsts::default();
     for contact in contacts.iter().filter(|c| c.withdrawal.is_none()) {
         add_to(
@@ -121,7 +121,12 @@ pub fn summary_of(contacts: &[Contact]) -> ContactSummary {
             contact.method,
         );
     }
-    ContactSummary::from(firsts)
+    firsts
+}
+
+/// The summary of a stay's first contacts, from its contacts (`firsts_of`).
+pub fn summary_of(contacts: &[Contact]) -> ContactSummary {
+    ContactSummary::from(firsts_of(contacts))
 }
 
 impl Direction {

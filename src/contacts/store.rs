@@ -63,12 +63,10 @@ type Backend = <DbConnection as diesel::Connection>::Backend;
 
 impl ContactRow {
     fn into_contact((row, recorder): RecordedRow) -> QueryResult<Contact> {
-        let mut contact = row.into_contact_alone()?;
-        contact.recorded_by_facility = recorder.as_deref().map(to_uuid).transpose()?;
-        Ok(contact)
+        row.with_recorder(recorder)
     }
 
-    fn into_contact_alone(self) -> QueryResult<Contact> {
+    fn with_recorder(self, recorder: Option<String>) -> QueryResult<Contact> {
         Ok(Contact {
             id: to_uuid(&self.id)?,
             episode_id: to_uuid(&self.episode_id)?,
@@ -79,7 +77,7 @@ impl ContactRow {
             contacted_at: self.contacted_at.map(calendar::in_japan),
             document_id: self.document_id.as_deref().map(to_uuid).transpose()?,
             recorded_by: self.recorded_by.as_deref().map(to_uuid).transpose()?,
-            recorded_by_facility: None,
+            recorded_by_facility: recorder.as_deref().map(to_uuid).transpose()?,
             created_at: calendar::in_japan(self.created_at),
             note: self.note,
             withdrawal: match (self.withdrawn_at, self.withdrawn_by, self.withdrawal_reason) {
@@ -133,17 +131,7 @@ pub fn delete_of_document(conn: &mut DbConnection, document_id: Uuid) -> QueryRe
 
 /// The contact summary of a stay worked out from all its contacts but the withdrawn.
 pub fn firsts_of_episode(conn: &mut DbConnection, episode_id: Uuid) -> QueryResult<ContactFirsts> {
-    Ok(of_episode(conn, episode_id)?.iter().filter(|c| c.withdrawal.is_none()).fold(
-        ContactFirsts::default(),
-        |firsts, contact| {
-            firsts.merged(super::SummarySide::firsts(
-                contact.direction,
-                contact.kind,
-                contact.contacted_on.map(calendar::day_number),
-                contact.method,
-            ))
-        },
-    ))
+    Ok(super::firsts_of(&of_episode(conn, episode_id)?))
 }
 
 pub fn get(conn: &mut DbConnection, id: Uuid) -> QueryResult<Contact> {

@@ -31,7 +31,6 @@ pub struct Filter {
 /// how it is sorted now (`aria-sort`).
 #[derive(Debug, Serialize)]
 struct Heading {
-    key: &'static str,
     label: &'static str,
     href: String,
     sorted: Option<&'static str>,
@@ -136,7 +135,7 @@ async fn list(
             let (first, second) =
                 if key == SortKey::SentAt { ("新しい順", "古い順") } else { ("昇順", "降順") };
             let first_order = Order::of(key, None);
-            let second_order = Order { key, descending: !first_order.descending };
+            let second_order = first_order.reversed();
             [
                 (sort_value(first_order), format!("{label}（{first}）")),
                 (sort_value(second_order), format!("{label}（{second}）")),
@@ -147,12 +146,8 @@ async fn list(
         .into_iter()
         .map(|(key, label)| {
             let now = order.filter(|o| o.key == key);
-            let flipped = match now {
-                Some(o) => Order { key, descending: !o.descending },
-                None => Order::of(key, None),
-            };
+            let flipped = now.map_or_else(|| Order::of(key, None), Order::reversed);
             Heading {
-                key: key.into(),
                 label,
                 href: link(Some(flipped), 0),
                 sorted: now.map(|o| if o.descending { "descending" } else { "ascending" }),

@@ -111,6 +111,11 @@ pub struct Order {
 }
 
 impl Order {
+    /// The same column the other way round.
+    pub fn reversed(self) -> Self {
+        Self { descending: !self.descending, ..self }
+    }
+
     /// The column, in the direction asked for or else its first direction.
     pub fn of(key: SortKey, direction: Option<Direction>) -> Self {
         let descending = direction.map_or(key.descending_first(), |d| d == Direction::Desc);
