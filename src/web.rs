@@ -18,6 +18,7 @@ pub mod help;
 pub mod mask;
 pub mod pages;
 pub mod print;
+pub mod sheet;
 pub mod sign_in;
 pub mod visitor;
 

@@ -62,6 +62,9 @@ pub struct Exchange {
     /// Whether a draft may start from the writer's previous document of this kind for the same
     /// client, and the payload's fields that belong to one stay and are left out of the copy.
     pub copy_forward: Option<&'static [&'static str]>,
+    /// The A4 pages of its paper form: its print view, set like the paper form (`web::sheet`),
+    /// keeps a fully answered form to them (a browser test prints each kind's full example).
+    pub print_pages: u8,
 }
 
 /// The contacts a document makes.
@@ -143,6 +146,7 @@ const CARE_SIDE: &[FacilityKind] = &[FacilityKind::CareOffice, FacilityKind::Sup
 pub const ALL: &[Exchange] = &[
     Exchange {
         kind: DocumentKind::AdmissionNotice,
+        print_pages: 1,
         schemas: &[(1, include_str!("../../schemas/admission_notice/v1.json"))],
         sender_role: Role::DischargeNurse,
         // Without a care manager (pathway B): the 地域包括支援センター. (A city's staff have no
@@ -172,6 +176,7 @@ pub const ALL: &[Exchange] = &[
     },
     Exchange {
         kind: DocumentKind::AdmissionInfo,
+        print_pages: 2,
         schemas: &[(1, include_str!("../../schemas/admission_info/v1.json"))],
         sender_role: Role::CareManager,
         recipient_kinds: &[FacilityKind::Hospital],
@@ -214,6 +219,7 @@ pub const ALL: &[Exchange] = &[
     },
     Exchange {
         kind: DocumentKind::DischargeNotice,
+        print_pages: 1,
         schemas: &[(1, include_str!("../../schemas/discharge_notice/v1.json"))],
         sender_role: Role::DischargeNurse,
         recipient_kinds: CARE_SIDE,
@@ -238,6 +244,7 @@ pub const ALL: &[Exchange] = &[
     },
     Exchange {
         kind: DocumentKind::DischargeConference,
+        print_pages: 1,
         schemas: &[(1, include_str!("../../schemas/discharge_conference/v1.json"))],
         sender_role: Role::DischargeNurse,
         recipient_kinds: CARE_SIDE,
@@ -266,6 +273,7 @@ pub const ALL: &[Exchange] = &[
     },
     Exchange {
         kind: DocumentKind::ConferenceAnswer,
+        print_pages: 1,
         schemas: &[(1, include_str!("../../schemas/conference_answer/v1.json"))],
         sender_role: Role::CareManager,
         recipient_kinds: &[FacilityKind::Hospital],
@@ -300,6 +308,7 @@ pub const ALL: &[Exchange] = &[
     },
     Exchange {
         kind: DocumentKind::DischargeReferral,
+        print_pages: 1,
         schemas: &[(1, include_str!("../../schemas/discharge_referral/v1.json"))],
         sender_role: Role::DischargeNurse,
         recipient_kinds: CARE_SIDE,
@@ -327,6 +336,7 @@ pub const ALL: &[Exchange] = &[
     },
     Exchange {
         kind: DocumentKind::DischargeRecord,
+        print_pages: 1,
         schemas: &[(1, include_str!("../../schemas/discharge_record/v1.json"))],
         sender_role: Role::CareManager,
         recipient_kinds: &[FacilityKind::Hospital],

@@ -26,6 +26,10 @@ pub struct Row {
     pub choices: Vec<Choice>,
     /// Too long to share a line of the printed sheet with another answer.
     pub wide: bool,
+    /// A group's heading: the rows below it, one level deeper, are its answers.
+    pub group: bool,
+    /// For a group that is one item of a list (a service used, an interview): the list's title.
+    pub item_of: Option<String>,
 }
 
 /// One option of a choice, as the paper form prints it: ☑ chosen, ☐ not.
@@ -41,7 +45,7 @@ const NARROW_CHARS: usize = 24;
 impl Row {
     /// A group's heading (no value of its own).
     fn group(label: String, depth: usize) -> Self {
-        Self { label, depth, wide: true, ..Self::default() }
+        Self { label, depth, wide: true, group: true, ..Self::default() }
     }
 
     /// An answer, with its options when the schema lists them.
@@ -52,7 +56,7 @@ impl Row {
             choices.iter().map(|c| c.label.chars().count() + 2).sum()
         };
         let wide = chars > NARROW_CHARS || value.contains('\n');
-        Self { label, value, depth, choices, wide }
+        Self { label, value, depth, choices, wide, ..Self::default() }
     }
 }
 
@@ -160,7 +164,8 @@ fn rows_of_value(root: &Value, node: &Value, title: &str, value: &Value, depth: 
         Value::Array(items) if items.iter().any(Value::is_object) => {
             let item_node = node.get("items").unwrap_or(&Value::Null);
             for (i, item) in items.iter().enumerate() {
-                out.push(Row::group(format!("{title}（{}）", i + 1), depth));
+                let heading = Row::group(format!("{title}（{}）", i + 1), depth);
+                out.push(Row { item_of: Some(title.to_owned()), ..heading });
                 rows(root, item_node, item, depth + 1, out);
             }
         }

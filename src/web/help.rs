@@ -23,6 +23,7 @@ pub const PICTURES: &[(&str, &[u8])] = &[
     ("sign-in.png", include_bytes!("../../docs/screenshots/sign-in.png")),
     ("inbox.png", include_bytes!("../../docs/screenshots/inbox.png")),
     ("document.png", include_bytes!("../../docs/screenshots/document.png")),
+    ("print.png", include_bytes!("../../docs/screenshots/print.png")),
     ("admission.png", include_bytes!("../../docs/screenshots/admission.png")),
     ("timeline.png", include_bytes!("../../docs/screenshots/timeline.png")),
     ("contact-note.png", include_bytes!("../../docs/screenshots/contact-note.png")),

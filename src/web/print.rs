@@ -1,5 +1,5 @@
 //! The print and FAX view of a document (`/documents/{id}/print`): laid out like the paper 様式
-//! on A4 (static/print.css), for partners not yet on Renkei. `?mask=1` masks the client's name
+//! on A4 (`web::sheet`, static/print.css), for partners not yet on Renkei. `?mask=1` masks the client's name
 //! and identifying details (`web::mask` states the rule).
 //!
 //! Visibility is `documents::read`'s: the sender and recipient facilities only, 404 for anyone
@@ -13,10 +13,10 @@ use minijinja::context;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::display;
 use super::mask::{self, Person};
 use super::pages::{PageError, render};
 use super::visitor::{PageVisitor, SignedIn};
+use super::{display, sheet};
 use crate::documents;
 use crate::shell::{AppState, blocking};
 
@@ -52,7 +52,7 @@ pub async fn show(
         .schemas
         .get(document.summary.kind, u32::try_from(document.payload_schema_version).unwrap_or(1))
         .map(|s| &s.document);
-    let sections = schema.map(|s| display::sections(s, &payload)).unwrap_or_default();
+    let sections = sheet::layout(schema.map(|s| display::sections(s, &payload)).unwrap_or_default());
     let files = display::files(&document.attachments);
     let summary = &document.summary;
     let (client_name, client_kana, insurance_number, birth_date) = if masked {

@@ -24,96 +24,103 @@ const COORDINATOR: &str = "coordinator@city.example";
 const ADMIN: &str = "admin@city.example";
 
 /// One page to picture: the file name (without .png), who is signed in (None: nobody), the path
-/// to open, optionally a link on that page to follow first (a CSS selector), and optionally a
-/// part of the page to scroll into view (a CSS selector).
+/// to open, the links to follow from there in turn (CSS selectors), and optionally a part of the
+/// page to scroll into view (a CSS selector).
 pub(super) struct Page {
     name: &'static str,
     user: Option<&'static str>,
     path: &'static str,
-    follow: Option<&'static str>,
+    follow: &'static [&'static str],
     show: Option<&'static str>,
 }
 
 pub(super) const PAGES: &[Page] = &[
-    Page { name: "sign-in", user: None, path: "/login", follow: None, show: None },
-    Page { name: "inbox", user: Some(NURSE), path: "/inbox", follow: None, show: None },
+    Page { name: "sign-in", user: None, path: "/login", follow: &[], show: None },
+    Page { name: "inbox", user: Some(NURSE), path: "/inbox", follow: &[], show: None },
     Page {
         name: "document",
         user: Some(NURSE),
         path: "/inbox",
-        follow: Some("table.list tbody a[href^='/documents/']"),
+        follow: &["table.list tbody a[href^='/documents/']"],
         show: None,
     },
-    Page { name: "outbox", user: Some(NURSE), path: "/outbox", follow: None, show: None },
-    Page { name: "stays", user: Some(NURSE), path: "/episodes", follow: None, show: None },
+    Page {
+        name: "print",
+        user: Some(NURSE),
+        path: "/inbox?kind=admission_info",
+        follow: &["table.list tbody a[href^='/documents/']", "a[href$='/print']"],
+        show: None,
+    },
+    Page { name: "outbox", user: Some(NURSE), path: "/outbox", follow: &[], show: None },
+    Page { name: "stays", user: Some(NURSE), path: "/episodes", follow: &[], show: None },
     Page {
         name: "timeline",
         user: Some(NURSE),
         path: "/episodes",
-        follow: Some("table.list tbody a[href^='/episodes/']"),
+        follow: &["table.list tbody a[href^='/episodes/']"],
         show: None,
     },
     Page {
         name: "contact-note",
         user: Some(OTHER_CARE_MANAGER),
         path: "/episodes",
-        follow: Some("table.list tbody a[href^='/episodes/']"),
+        follow: &["table.list tbody a[href^='/episodes/']"],
         show: Some("ol.timeline .note"),
     },
-    Page { name: "admission", user: Some(NURSE), path: "/episodes/new", follow: None, show: None },
+    Page { name: "admission", user: Some(NURSE), path: "/episodes/new", follow: &[], show: None },
     Page {
         name: "referral",
         user: Some(CARE_MANAGER),
         path: "/inbox?kind=discharge_referral",
-        follow: Some("table.list tbody a[href^='/documents/']"),
+        follow: &["table.list tbody a[href^='/documents/']"],
         show: None,
     },
     Page {
         name: "conference",
         user: Some(CARE_MANAGER),
         path: "/inbox?kind=discharge_conference",
-        follow: Some("table.list tbody a[href^='/documents/']"),
+        follow: &["table.list tbody a[href^='/documents/']"],
         show: None,
     },
-    Page { name: "drafts", user: Some(CARE_MANAGER), path: "/drafts", follow: None, show: None },
+    Page { name: "drafts", user: Some(CARE_MANAGER), path: "/drafts", follow: &[], show: None },
     Page {
         name: "record",
         user: Some(CARE_MANAGER),
         path: "/outbox?kind=discharge_record",
-        follow: Some("table.list tbody a[href^='/documents/']"),
+        follow: &["table.list tbody a[href^='/documents/']"],
         show: None,
     },
-    Page { name: "claims", user: Some(CARE_MANAGER), path: "/claims", follow: None, show: None },
+    Page { name: "claims", user: Some(CARE_MANAGER), path: "/claims", follow: &[], show: None },
     Page {
         name: "claims-stay",
         user: Some(CARE_MANAGER),
         path: "/claims",
-        follow: Some("table.claims tbody a[href^='/episodes/']"),
+        follow: &["table.claims tbody a[href^='/episodes/']"],
         show: None,
     },
-    Page { name: "office-calendar", user: Some(CARE_MANAGER), path: "/claims/calendar", follow: None, show: None },
-    Page { name: "help", user: Some(CARE_MANAGER), path: "/help/care-manager", follow: None, show: None },
+    Page { name: "office-calendar", user: Some(CARE_MANAGER), path: "/claims/calendar", follow: &[], show: None },
+    Page { name: "help", user: Some(CARE_MANAGER), path: "/help/care-manager", follow: &[], show: None },
     Page {
         name: "assignment",
         user: Some(CENTRE),
         path: "/episodes",
-        follow: Some("table.list tbody a[href^='/episodes/']"),
+        follow: &["table.list tbody a[href^='/episodes/']"],
         show: None,
     },
-    Page { name: "dashboard", user: Some(COORDINATOR), path: "/dashboard", follow: None, show: None },
+    Page { name: "dashboard", user: Some(COORDINATOR), path: "/dashboard", follow: &[], show: None },
     Page {
         name: "dashboard-beyond",
         user: Some(COORDINATOR),
         path: "/dashboard#beyond-title",
-        follow: None,
+        follow: &[],
         show: None,
     },
-    Page { name: "admin", user: Some(ADMIN), path: "/admin", follow: None, show: None },
+    Page { name: "admin", user: Some(ADMIN), path: "/admin", follow: &[], show: None },
     Page {
         name: "facility",
         user: Some(ADMIN),
         path: "/admin",
-        follow: Some("table th a[href^='/admin/facilities/']"),
+        follow: &["table th a[href^='/admin/facilities/']"],
         show: None,
     },
 ];
@@ -136,7 +143,7 @@ pub(super) async fn visit(browser: &Browser, signed_in: &mut Option<&'static str
         *signed_in = page.user;
     }
     browser.open(page.path).await;
-    if let Some(link) = page.follow {
+    for link in page.follow {
         browser.click(link).await;
         browser.page_is_clean().await;
     }

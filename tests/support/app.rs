@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 use super::PASSWORD;
 use super::database::TestDatabase;
+use super::examples::admission_sheet;
 
 /// The facilities and people every test starts with, and their API tokens.
 pub struct City {
@@ -476,41 +477,6 @@ pub fn pdf_file() -> Vec<u8> {
     pdf.extend((0..=255u8).cycle().take(4096));
     pdf.extend_from_slice(b"\ntrailer << /Root 1 0 R >>\n%%EOF\n");
     pdf
-}
-
-/// A fixture payload from tests/fixtures.
-pub fn fixture(name: &str) -> Value {
-    let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture exists")).expect("fixture is JSON")
-}
-
-/// The example 退院・退所情報記録書 for a stay admitted `admitted_days_ago`, with interviews
-/// (days ago, method).
-pub fn discharge_record(admitted_days_ago: i64, interviews: &[(i64, &str)]) -> Value {
-    let mut record = fixture("discharge_record_v1_full");
-    record["header"]["written_on"] = json!(day(0));
-    record["header"]["admission_date"] = json!(day(-admitted_days_ago));
-    record["header"]["planned_discharge_date"] = json!(day(3));
-    let template = record["interviews"][0].clone();
-    record["interviews"] = interviews
-        .iter()
-        .map(|(ago, method)| {
-            let mut row = template.clone();
-            row["interviewed_on"] = json!(day(-ago));
-            row["method"] = json!(method);
-            row
-        })
-        .collect();
-    record
-}
-
-/// The full admission sheet, dated for an admission on `day` (YYYY-MM-DD).
-pub fn admission_sheet(day: &str) -> Value {
-    let mut sheet = fixture("admission_info_v1_full");
-    for pointer in ["/header/written_on", "/header/admission_date", "/header/provided_on"] {
-        *sheet.pointer_mut(pointer).expect("header date") = json!(day);
-    }
-    sheet
 }
 
 /// A date `offset` days from today in Japan.
