@@ -12,6 +12,7 @@
 mod accessibility;
 mod admin;
 mod autosave;
+mod charts;
 mod conference;
 mod documents;
 mod pictures;

@@ -7,6 +7,7 @@
 //! Every input is named by its field's JSON pointer relative to the payload
 //! (`/patient/name`, `/care_services/services/0/provider`; a check-box group repeats its name).
 
+mod contents;
 mod help;
 mod parse;
 mod schema;
@@ -42,6 +43,8 @@ pub struct FormView {
     pub summary: Vec<SummaryItem>,
     /// Errors that belong to no rendered field or section: shown at the top of the form.
     pub errors: Vec<String>,
+    /// The sections with their states, for a long form (`contents`).
+    pub contents: Vec<contents::Entry>,
 }
 
 /// The anchor of the form-level error list.

@@ -29,6 +29,7 @@ pub const PICTURES: &[(&str, &[u8])] = &[
     ("contact-note.png", include_bytes!("../../docs/screenshots/contact-note.png")),
     ("conference.png", include_bytes!("../../docs/screenshots/conference.png")),
     ("drafts.png", include_bytes!("../../docs/screenshots/drafts.png")),
+    ("draft.png", include_bytes!("../../docs/screenshots/draft.png")),
     ("record.png", include_bytes!("../../docs/screenshots/record.png")),
     ("claims.png", include_bytes!("../../docs/screenshots/claims.png")),
     ("claims-stay.png", include_bytes!("../../docs/screenshots/claims-stay.png")),

@@ -4,7 +4,7 @@
 
 use super::Browser;
 use super::scenario::start_draft;
-use crate::support::{PASSWORD, day, spawn_app};
+use crate::support::{PASSWORD, TestApp, day, spawn_app};
 
 /// The value of an input of the page.
 async fn value_of(browser: &Browser, css: &str) -> String {
@@ -12,8 +12,8 @@ async fn value_of(browser: &Browser, css: &str) -> String {
     field.prop("value").await.expect("its value").unwrap_or_default()
 }
 
-#[tokio::test]
-async fn what_is_typed_in_a_draft_is_kept_without_pressing_save() {
+/// A care manager writing a new 入院時情報提供書 in Chromium, for a stay admitted yesterday.
+async fn writing_a_sheet() -> (TestApp, Browser) {
     let app = spawn_app().await;
     app.client_of_care_office("0000055555").await;
     let stay = app.admission("0000055555", &day(-1)).await;
@@ -22,6 +22,12 @@ async fn what_is_typed_in_a_draft_is_kept_without_pressing_save() {
     let browser = Browser::start(&app.address).await;
     browser.sign_in("cm@c1.example.jp", PASSWORD).await;
     start_draft(&browser, &stay, "admission_info").await;
+    (app, browser)
+}
+
+#[tokio::test]
+async fn what_is_typed_in_a_draft_is_kept_without_pressing_save() {
+    let (_app, browser) = writing_a_sheet().await;
     let draft = browser.path().await;
 
     // Typed, then left alone: saved a few seconds later, and the page says when.
@@ -54,4 +60,22 @@ async fn what_is_typed_in_a_draft_is_kept_without_pressing_save() {
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     }
     assert_eq!(kept, "連携市本町1番地");
+}
+
+#[tokio::test]
+async fn the_table_of_contents_shows_each_section_s_state_as_it_is_typed() {
+    let (_app, browser) = writing_a_sheet().await;
+
+    let contents = browser.text("#rf-contents").await;
+    assert!(contents.contains("住環境") && contents.contains("かかりつけ医"), "every section listed: {contents}");
+    let housing = "[data-section-state='f-housing']";
+    assert_eq!(browser.text(housing).await, "未記入");
+    browser.fill("#f-housing-notes", "玄関に段差あり").await;
+    assert_eq!(browser.text(housing).await, "済", "answered, and it requires nothing more");
+    browser.fill("#f-housing-notes", "").await;
+    assert_eq!(browser.text(housing).await, "未記入");
+
+    // The contents lead to the section.
+    browser.click("#rf-contents a[href='#f-housing']").await;
+    assert!(browser.client.current_url().await.expect("url").as_str().ends_with("#f-housing"));
 }

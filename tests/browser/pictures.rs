@@ -84,6 +84,13 @@ pub(super) const PAGES: &[Page] = &[
     },
     Page { name: "drafts", user: Some(CARE_MANAGER), path: "/drafts", follow: &[], show: None },
     Page {
+        name: "draft",
+        user: Some(CARE_MANAGER),
+        path: "/episodes",
+        follow: &["table.list tbody a[href^='/episodes/']", "form[action='/drafts'] button.primary"],
+        show: Some("#rf-contents"),
+    },
+    Page {
         name: "record",
         user: Some(CARE_MANAGER),
         path: "/outbox?kind=discharge_record",

@@ -28,9 +28,11 @@ pub fn view(schema: &Value, values: Option<&Value>, errors: &[FieldError], base:
         nodes,
         summary: Vec::new(),
         errors: Vec::new(),
+        contents: Vec::new(),
     };
     attach(&mut form, errors, base);
     describe(&mut form.nodes);
+    form.contents = super::contents::of(&form.nodes);
     form
 }
 

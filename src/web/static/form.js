@@ -11,6 +11,8 @@
 //    server refuses (409) and autosaving stops without overwriting it; when the network is down,
 //    it says so and tries again.
 // 5. Long text fields count their characters against their limit.
+// 6. The table of contents follows the typing: each section's state (未記入 / 記入中 / 済), by
+//    the rule of src/web/form/contents.rs.
 (function () {
   "use strict";
 
@@ -209,10 +211,50 @@
     });
   }
 
+  // 6. A section holds an answer (a value typed or chosen, the fixed ones aside) or not; it is
+  //    済 when no field it requires (and shows) is left empty, else 記入中.
+  var STATES = { empty: "未記入", started: "記入中", done: "済" };
+
+  function stateOf(section) {
+    var answered = false, missing = false, groups = {};
+    section.querySelectorAll("input, select, textarea").forEach(function (input) {
+      if (input.type === "hidden" || input.closest("[hidden]")) return;
+      var choice = input.type === "radio" || input.type === "checkbox";
+      var given = choice ? input.checked && input.value !== "" : input.value !== "";
+      if (given) answered = true;
+      if (!input.required) return;
+      if (input.type === "radio") {
+        groups[input.name] = groups[input.name] || given;
+      } else if (!given) {
+        missing = true;
+      }
+    });
+    Object.keys(groups).forEach(function (name) { if (!groups[name]) missing = true; });
+    return !answered ? "empty" : missing ? "started" : "done";
+  }
+
+  function contents(form) {
+    var badges = form.querySelectorAll("[data-section-state]");
+    if (!badges.length) return;
+    function update() {
+      badges.forEach(function (badge) {
+        var section = document.getElementById(badge.getAttribute("data-section-state"));
+        if (!section) return;
+        var state = stateOf(section);
+        badge.textContent = STATES[state];
+        badge.className = "rf-state rf-state-" + state;
+      });
+    }
+    form.addEventListener("input", update);
+    form.addEventListener("change", update);
+    update();
+  }
+
   function ready() {
     var forms = document.querySelectorAll(".renkei-form");
     forms.forEach(start);
     forms.forEach(counters);
+    forms.forEach(contents);
     document.querySelectorAll("form[data-autosave]").forEach(autosave);
     var first = document.querySelector(".renkei-form [aria-invalid='true']");
     if (first) {
