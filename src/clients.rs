@@ -1,6 +1,7 @@
 //! Clients (利用者): the people a care office looks after. A facility sees a client when it is
 //! the client's care office or takes part in one of the client's hospital stays.
 
+pub mod correction;
 pub mod store;
 
 use chrono::NaiveDate;

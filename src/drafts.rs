@@ -130,6 +130,8 @@ pub struct Composing {
     pub copyable: bool,
     /// The files attached so far; they go with the document when it is sent.
     pub attachments: Vec<crate::documents::attachments::Attachment>,
+    /// The client the form is about, as the record has them (the form's 患者 comes from it).
+    pub client: Option<crate::clients::Client>,
 }
 
 /// A draft of the acting facility, with what its form offers.
@@ -158,7 +160,11 @@ fn composing(conn: &mut DbConnection, principal: &Principal, draft: Draft) -> Re
     }
     let copyable = has_previous(conn, principal, &draft)?;
     let attachments = files::list(conn, principal, draft.id)?;
-    Ok(Composing { draft, recipients, copyable, attachments })
+    let client = match starting::client_of(conn, &draft)? {
+        Some(id) => Some(crate::clients::get(conn, principal, id)?),
+        None => None,
+    };
+    Ok(Composing { draft, recipients, copyable, attachments, client })
 }
 
 /// A form posted from a draft's page.

@@ -71,6 +71,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(clients::register)
             .service(clients::list)
             .service(clients::get)
+            .service(clients::correct)
             .service(episodes::register)
             .service(episodes::list)
             .service(episodes::get)

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod admission;
 pub mod assets;
 pub mod claims;
+pub mod clients;
 pub mod dashboard;
 pub mod discharge;
 pub mod display;
@@ -69,6 +70,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(drafts::attach)
         .service(drafts::download)
         .service(print::show)
+        .service(clients::show)
+        .service(clients::correct)
         .service(episodes::list)
         // Before `/episodes/{id}`, which would take "new" for an id.
         .service(admission::new_form)
@@ -128,6 +131,8 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("POST", "/drafts/{id}/attachments", Access::OwnFacility),
     ("GET", "/drafts/{id}/attachments/{attachment_id}", Access::OwnFacility),
     ("GET", "/documents/{id}/print", Access::Parties),
+    ("GET", "/clients/{id}", Access::Parties),
+    ("POST", "/clients/{id}", Access::RecordKeeper),
     ("GET", "/episodes", Access::Liaison),
     ("GET", "/episodes/new", Access::Liaison),
     ("POST", "/episodes/new", Access::Hospital),
@@ -183,6 +188,9 @@ pub enum Access {
     OwnFacility,
     /// Discharge nurses (for a stay: of its hospital).
     Hospital,
+    /// Care managers of the client's care office (for a client without one: a facility of their
+    /// stays): the client record's correction.
+    RecordKeeper,
     /// Care managers of a 地域包括支援センター (for a stay: one taking part in it).
     SupportCenter,
     /// Coordinators and administrators.

@@ -4,6 +4,7 @@
 mod admin;
 mod attachments;
 mod authz;
+mod clients;
 mod dashboard;
 mod discharge;
 mod episodes;

@@ -1,5 +1,7 @@
 //! Clients in the database.
 
+pub mod corrections;
+
 use diesel::prelude::*;
 use uuid::Uuid;
 

@@ -81,6 +81,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    client_corrections (id) {
+        id -> Text,
+        client_id -> Text,
+        previous -> Text,
+        reason -> Text,
+        corrected_by -> Text,
+        corrected_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     discharge_corrections (id) {
         id -> Text,
         episode_id -> Text,
@@ -295,6 +306,7 @@ diesel::joinable!(users -> facilities (facility_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(web_sessions -> users (user_id));
 diesel::joinable!(episodes -> clients (client_id));
+diesel::joinable!(client_corrections -> clients (client_id));
 diesel::joinable!(episode_parties -> episodes (episode_id));
 diesel::joinable!(document_revisions -> documents (document_id));
 diesel::joinable!(contacts -> episodes (episode_id));
@@ -319,6 +331,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     drafts,
     care_assignments,
     discharge_corrections,
+    client_corrections,
     attachments,
 );
 

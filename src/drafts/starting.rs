@@ -147,17 +147,21 @@ pub fn start(
 /// Whether the draft's client has an earlier document of its kind from this facility, to copy
 /// forward.
 pub fn has_previous(conn: &mut DbConnection, principal: &Principal, draft: &Draft) -> Result<bool, AppError> {
-    let client = match (draft.client_id, draft.episode_id) {
-        (Some(client), _) => Some(client),
-        (None, Some(episode)) => crate::episodes::store::client_of(conn, episode)?,
-        (None, None) => None,
-    };
-    match client {
+    match client_of(conn, draft)? {
         Some(client) => {
             Ok(crate::documents::store::previous_payload(conn, client, principal.facility_id, draft.kind)?.is_some())
         }
         None => Ok(false),
     }
+}
+
+/// The client a draft is about: its own, or its stay's.
+pub fn client_of(conn: &mut DbConnection, draft: &Draft) -> Result<Option<Uuid>, AppError> {
+    Ok(match (draft.client_id, draft.episode_id) {
+        (Some(client), _) => Some(client),
+        (None, Some(episode)) => crate::episodes::store::client_of(conn, episode)?,
+        (None, None) => None,
+    })
 }
 
 fn blank(principal: &Principal, kind: DocumentKind, schema_version: u32) -> Draft {

@@ -72,6 +72,22 @@ pub fn birth_era(born: chrono::NaiveDate) -> Option<&'static str> {
     }
 }
 
+/// Full-width digits, signs and points (typed with a Japanese input method) as ASCII.
+pub fn half_width(text: &str) -> String {
+    text.trim()
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(u32::from(c) - u32::from('０') + u32::from('0')).unwrap_or(c),
+            '．' => '.',
+            '－' | 'ー' | '−' | '‐' | '‑' => '-',
+            '＋' => '+',
+            '（' => '(',
+            '）' => ')',
+            other => other,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

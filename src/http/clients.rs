@@ -1,11 +1,12 @@
 //! Clients (利用者) of the caller's facility and of the stays it takes part in.
 
 use actix_web::middleware::from_fn;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, put, web};
 use uuid::Uuid;
 
 use super::extract::{CurrentUser, JsonBody};
 use super::write_once;
+use crate::clients::correction::Correction;
 use crate::clients::{self, Client, NewClient};
 use crate::error::{AppError, Problem};
 use crate::shell::{AppState, RequestInfo, blocking};
@@ -47,4 +48,30 @@ pub async fn get(
 ) -> Result<web::Json<Client>, AppError> {
     let id = id.into_inner();
     Ok(web::Json(blocking(&state, move |conn, _| clients::get(conn, &user.0, id)).await?))
+}
+
+/// Corrects a client's record (氏名, フリガナ, 生年月日, 性別, 被保険者番号) with a reason: the care
+/// office that keeps it (another facility of the client's stays: 403). The identity before is
+/// kept; sheets sent before keep what they said; sheets sent after must agree with the record.
+#[utoipa::path(tag = "clients", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the original answer and corrects nothing twice (docs/api.md)"), ("id" = Uuid, Path)), request_body = Correction,
+    responses((status = 200, body = Client), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[put("/clients/{id}", wrap = "from_fn(crate::shell::reads::audit::<CurrentUser>)")]
+pub async fn correct(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    info: RequestInfo,
+    id: web::Path<Uuid>,
+    body: JsonBody<Correction>,
+) -> Result<HttpResponse, AppError> {
+    let (id, JsonBody(correction, keyed)) = (id.into_inner(), body);
+    write_once(
+        &state,
+        user.0,
+        info,
+        keyed,
+        StatusCode::OK,
+        |_| None,
+        move |conn, _, principal| clients::correction::correct(conn, principal, id, correction),
+    )
+    .await
 }

@@ -154,13 +154,17 @@ fn page(
     errors: &[FieldError],
     notice: Option<&str>,
 ) -> Result<HttpResponse, PageError> {
-    let Composing { draft, recipients, copyable, attachments } = composing;
+    let Composing { draft, recipients, copyable, attachments, client } = composing;
     let files = super::display::files(&attachments);
     let schema = state
         .schemas
         .get(draft.kind, draft.schema_version)
         .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("no schema {:?} v{}", draft.kind, draft.schema_version)))?;
-    let view = form::view(&schema.document, Some(&draft.payload), errors, BASE);
+    let mut view = form::view(&schema.document, Some(&draft.payload), errors, BASE);
+    if let Some(client) = &client {
+        form::fix(&mut view, &identity(client));
+    }
+    let client_page = client.as_ref().map(|c| format!("/clients/{}", c.id));
     let (saved_at, warning) = (draft.saved_at(), (status == StatusCode::CONFLICT).then_some(SAVED_ELSEWHERE));
     let recipient_error = errors.iter().find(|e| e.pointer == "/recipient_facility_id").map(|e| e.message.clone());
     let recipients: Vec<Choice> = recipients.into_iter().map(|f| Choice { id: f.id, label: f.name }).collect();
@@ -173,10 +177,28 @@ fn page(
                 draft => minijinja::Value::from_serialize(&draft),
                 kind_label => draft.kind.label(),
                 view => minijinja::Value::from_serialize(&view),
-                recipients, recipient_error, copyable, notice, files, saved_at, warning,
+                recipients, recipient_error, copyable, notice, files, saved_at, warning, client_page,
             }
         },
     )
+}
+
+/// The 患者 of every form as the client record has them: never typed, so never contradicting it
+/// (元号 and age worked out from the birth date).
+fn identity(client: &crate::clients::Client) -> Vec<form::Fixed> {
+    let born = client.birth_date;
+    let fixed = |pointer, value: String, shown: String| form::Fixed { pointer, value, shown };
+    let same = |pointer, value: &str| fixed(pointer, value.to_owned(), value.to_owned());
+    let age = crate::calendar::today().years_since(born).unwrap_or(0).to_string();
+    let era = crate::forms::text::birth_era(born).unwrap_or_default();
+    vec![
+        same("/patient/name", &client.name),
+        same("/patient/name_kana", &client.name_kana),
+        fixed("/patient/birth_date", born.to_string(), crate::survey::periods::wareki(born)),
+        same("/patient/birth_era", era),
+        same("/patient/sex", client.sex.label()),
+        fixed("/patient/age", age.clone(), format!("{age}歳")),
+    ]
 }
 
 /// Saves the form (always: nothing typed is lost) and, for `action=send`, sends it, in one

@@ -240,6 +240,7 @@ pub(super) async fn stay_page(
                 notice_days => state.rules.discharge_notice_min_days,
                 client_name => client_name(episode),
                 client_kana => client.map(|c| c.name_kana.clone()),
+                client_page => client.map(|c| format!("/clients/{}", c.id)),
                 insurance_number => client.and_then(|c| c.insurance_number.clone()),
                 care_level => episode.care_level.clone(),
                 hospital => episode.hospital.name.clone(),

@@ -153,8 +153,43 @@ pub struct Field {
     /// The current value as the input shows it (empty for radio and check-box groups: see
     /// `options`).
     pub value: String,
+    /// How a fixed value reads, when not as posted (a birth date in 和暦).
+    pub shown: Option<String>,
     pub options: Vec<Choice>,
     pub attrs: Attrs,
+}
+
+/// A value the form shows but does not let anyone type: it comes from a record kept elsewhere
+/// (the client record's 氏名, 生年月日 …). `pointer` names the field, `value` is posted, `shown`
+/// is what people read.
+pub struct Fixed {
+    pub pointer: &'static str,
+    pub value: String,
+    pub shown: String,
+}
+
+/// Makes the fields `fixed` names fixed values (shown as text, posted as hidden inputs), whatever
+/// the draft held; a field the form does not have is left out.
+pub fn fix(view: &mut FormView, fixed: &[Fixed]) {
+    fn walk(nodes: &mut [Node], fixed: &[Fixed]) {
+        for node in nodes {
+            if let Node::Field(field) = node {
+                if let Some(f) = fixed.iter().find(|f| f.pointer == field.common.name) {
+                    field.kind = Kind::Const;
+                    field.value = f.value.clone();
+                    field.shown = Some(f.shown.clone());
+                    field.options.clear();
+                }
+            } else {
+                let mut children: Vec<&mut Node> = node.children_mut().collect();
+                for child in &mut children {
+                    walk(std::slice::from_mut(*child), fixed);
+                }
+            }
+        }
+    }
+    walk(&mut view.nodes, fixed);
+    view.contents = contents::of(&view.nodes);
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -30,6 +30,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("claims/list.html", include_str!("templates/claims/list.html")),
     ("help.html", include_str!("templates/help.html")),
     ("claims/calendar.html", include_str!("templates/claims/calendar.html")),
+    ("clients/show.html", include_str!("templates/clients/show.html")),
     ("admin/fields.html", include_str!("templates/admin/fields.html")),
     ("admin/index.html", include_str!("templates/admin/index.html")),
     ("admin/facility_new.html", include_str!("templates/admin/facility_new.html")),

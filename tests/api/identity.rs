@@ -1,11 +1,12 @@
 //! A person's identity is not given away for two numbers: a hospital that types another office's
 //! client's 被保険者番号 and birth date with a made-up name links nothing and learns nothing
 //! (409, no name, no care office), and the attempt is audited; the right name (or フリガナ) links
-//! the stay to the client as before.
+//! the stay to the client as before. A record is corrected once, by the care office that keeps
+//! it, and every sheet sent after must agree with it.
 
 use serde_json::json;
 
-use crate::support::{day, spawn_app};
+use crate::support::{admission_sheet, day, pointers, spawn_app};
 
 const NUMBER: &str = "0100000001";
 
@@ -46,4 +47,45 @@ async fn two_numbers_and_a_made_up_name_link_nothing_and_show_nothing() {
     assert_eq!(by_kana.status, 201, "{}", by_kana.body);
     assert_eq!(by_kana.body["client"]["id"], client_id);
     assert_eq!(by_kana.body["care_office"]["name"], "さくら居宅");
+}
+
+#[tokio::test]
+async fn the_care_office_corrects_a_birth_date_and_the_next_sheet_must_agree_with_it() {
+    let app = spawn_app().await;
+    let client = app.client_of_care_office(NUMBER).await;
+    let path = format!("/api/v1/clients/{}", client["id"].as_str().unwrap());
+    let stay = app.admission(NUMBER, &day(-1)).await;
+    let city = app.city();
+    let corrected = json!({"name": "連携 花子", "name_kana": "レンケイ ハナコ", "birth_date": "1940-02-12",
+                           "sex": "female", "insurance_number": "０１０００００００１", "reason": "介護保険証で確認"});
+
+    assert_eq!(
+        app.put(&path, &city.nurse, &corrected).await.status,
+        403,
+        "the hospital sees the record, does not keep it"
+    );
+    assert_eq!(app.put(&path, &city.other_care_manager, &corrected).await.status, 404);
+    let mut unexplained = corrected.clone();
+    unexplained["reason"] = json!("  ");
+    let refused = app.put(&path, &city.care_manager, &unexplained).await;
+    assert_eq!((refused.status, pointers(&refused)), (422, vec!["/reason".to_owned()]), "{}", refused.body);
+    assert!(refused.body.to_string().contains("訂正の理由"), "in Japanese: {}", refused.body);
+
+    let answer = app.put(&path, &city.care_manager, &corrected).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.body["birth_date"], "1940-02-12");
+    assert_eq!(answer.body["insurance_number"], NUMBER, "full-width digits read as half width");
+    assert_eq!(app.count("client_corrections"), 1, "the identity before is kept");
+    assert_eq!(app.put(&path, &city.care_manager, &corrected).await.status, 200);
+    assert_eq!(app.count("client_corrections"), 1, "the same identity again changes nothing");
+
+    // A sheet with the old birth date is refused at its field; with the record's, it goes.
+    let mut sheet = admission_sheet(&day(-1));
+    let body = |sheet: &serde_json::Value| json!({"kind": "admission_info", "recipient_facility_id": city.hospital, "episode_id": stay["id"], "payload": sheet});
+    let old = app.send_document(&city.care_manager, &body(&sheet)).await;
+    assert_eq!(old.status, 422);
+    assert!(pointers(&old).contains(&"/payload/patient/birth_date".to_owned()), "{}", old.body);
+    sheet["patient"]["birth_date"] = json!("1940-02-12");
+    let sent = app.send_document(&city.care_manager, &body(&sheet)).await;
+    assert_eq!(sent.status, 201, "{}", sent.body);
 }

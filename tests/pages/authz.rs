@@ -12,7 +12,12 @@ fn expected(access: Access, email: &str) -> u16 {
     let liaison = email.starts_with("nurse") || email.starts_with("cm");
     let allowed = match access {
         Access::Anyone | Access::SignedIn => true,
-        Access::Liaison | Access::Parties | Access::Recipient | Access::Sender | Access::OwnFacility => liaison,
+        Access::Liaison
+        | Access::Parties
+        | Access::Recipient
+        | Access::Sender
+        | Access::OwnFacility
+        | Access::RecordKeeper => liaison,
         Access::Hospital => email.starts_with("nurse"),
         // The seeded city has no 地域包括支援センター user.
         Access::SupportCenter => email.starts_with("centre"),

@@ -92,23 +92,27 @@ async fn an_admission_sheet_written_in_the_page_is_corrected_sent_and_acknowledg
     let form_page = cm.get(&draft).await;
     assert_eq!(form_page.status, 200);
     let html = form_page.text();
-    assert!(html.contains("id=\"f-patient-name\""), "the patient's name is an input");
+    assert!(
+        html.contains("<input type=\"hidden\" id=\"f-patient-name\"") && html.contains("連携 花子"),
+        "the patient's name comes from the client record, shown, not typed"
+    );
+    assert!(html.contains("昭和15年2月11日"), "the birth date in 和暦");
     assert!(html.contains(&day(-1)), "the admission date is filled in from the stay");
 
-    // Everything typed, but the age in words: refused, with the message next to the field.
+    // Everything typed, but the floors in words: refused, with the message next to the field.
     let schemas = renkei::documents::exchange::schema_registry().unwrap();
     let schema = &schemas.latest(DocumentKind::AdmissionInfo).unwrap().document;
     let sheet = admission_sheet(&day(-1));
     let mut fields = form::pairs(&form::view(schema, Some(&sheet), &[], ""));
-    let age = fields.iter().position(|(name, _)| name == "/patient/age").expect("an age field");
-    fields[age].1 = "八十五歳".into();
+    let floors = fields.iter().position(|(name, _)| name == "/housing/floors").expect("a floors field");
+    fields[floors].1 = "二階建て".into();
     fields.push(("recipient".into(), app.city().hospital.to_string()));
     fields.push(("action".into(), "send".into()));
     let posted: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
     let refused = cm.post(&draft, &posted).await;
     assert_eq!(refused.status, 422);
     let html = refused.text();
-    assert!(html.contains("「年齢」は整数を半角数字で入力してください"), "the age's message is shown");
+    assert!(html.contains("「階建て」は整数を半角数字で入力してください"), "the floors' message is shown");
     assert!(html.contains("aria-invalid=\"true\""));
     assert_eq!(app.count("documents"), 0, "nothing was sent");
 
@@ -118,7 +122,7 @@ async fn an_admission_sheet_written_in_the_page_is_corrected_sent_and_acknowledg
 
     // Corrected and sent: the document's page says so.
     let mut corrected = fields.clone();
-    corrected[age].1 = "85".into();
+    corrected[floors].1 = "2".into();
     let posted: Vec<(&str, &str)> = corrected.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
     let sent = cm.post(&draft, &posted).await;
     assert_eq!(sent.status, 303, "{}", sent.text());
@@ -244,7 +248,7 @@ async fn every_form_speaks_to_its_writer_without_programmer_notes_or_another_cit
     // The help written for the people who fill the form in is there instead.
     let started = cm.post("/drafts", &[("kind", "admission_info"), ("episode", episode)]).await;
     let html = cm.get(&started.header("location")).await.text();
-    assert!(html.contains("全角カタカナで、姓と名の間に空白を一つ入れてください。"), "the フリガナ's help");
+    assert!(html.contains("玄関の段差、手すりの有無"), "the 住環境's help");
 }
 
 /// What a page shows in words: its text without the markup (tags, attributes, scripts).

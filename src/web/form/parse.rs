@@ -114,15 +114,14 @@ impl Reader<'_> {
                 "false" => Ok(Value::Bool(false)),
                 _ => Err(format!("「{}」は「はい」か「いいえ」を選んでください", title())),
             },
-            Shape::Integer => half_width(&raw)
+            Shape::Integer => crate::forms::text::half_width(&raw)
                 .parse::<i64>()
                 .map(Value::from)
                 .map_err(|_| format!("「{}」は整数を半角数字で入力してください", title())),
-            Shape::Number => {
-                number(&half_width(&raw)).ok_or_else(|| format!("「{}」は数値で入力してください", title()))
-            }
+            Shape::Number => number(&crate::forms::text::half_width(&raw))
+                .ok_or_else(|| format!("「{}」は数値で入力してください", title())),
             _ if text(self.root, schema, "format") == Some("date-time") => Ok(Value::String(date_time(&raw))),
-            _ if schema::ascii_pattern(self.root, schema) => Ok(Value::String(half_width(&raw))),
+            _ if schema::ascii_pattern(self.root, schema) => Ok(Value::String(crate::forms::text::half_width(&raw))),
             _ => Ok(Value::String(raw)),
         };
         match read {
@@ -142,22 +141,6 @@ fn number(text: &str) -> Option<Value> {
     }
     let float = text.parse::<f64>().ok().filter(|f| f.is_finite())?;
     serde_json::Number::from_f64(float).map(Value::Number)
-}
-
-/// Full-width digits, signs and points (typed with a Japanese input method) as ASCII.
-fn half_width(text: &str) -> String {
-    text.trim()
-        .chars()
-        .map(|c| match c {
-            '０'..='９' => char::from_u32(u32::from(c) - u32::from('０') + u32::from('0')).unwrap_or(c),
-            '．' => '.',
-            '－' | 'ー' | '−' | '‐' | '‑' => '-',
-            '＋' => '+',
-            '（' => '(',
-            '）' => ')',
-            other => other,
-        })
-        .collect()
 }
 
 /// A `datetime-local` value (Japan time, without offset) as RFC 3339 with `+09:00`; anything

@@ -142,7 +142,7 @@ impl Builder<'_> {
         let (kind, choices): (Kind, Vec<(String, String)>) = match shape {
             Shape::Const => {
                 let fixed = keyword(root, schema, "const").map(super::value_text).unwrap_or_default();
-                let field = Field { common, kind: Kind::Const, value: fixed, options: Vec::new(), attrs };
+                let field = Field { common, kind: Kind::Const, value: fixed, shown: None, options: Vec::new(), attrs };
                 return field;
             }
             Shape::Choices => (Kind::Checkbox, enums.iter().map(|v| pair(v, None)).collect()),
@@ -201,7 +201,7 @@ impl Builder<'_> {
             Kind::DatetimeLocal => local_date_time(&current),
             _ => current,
         };
-        Field { common, kind, value, options, attrs }
+        Field { common, kind, value, shown: None, options, attrs }
     }
 }
 
