@@ -1,6 +1,7 @@
 //! Clients (利用者): the people a care office looks after. A facility sees a client when it is
 //! the client's care office or takes part in one of the client's hospital stays.
 
+pub mod care_levels;
 pub mod correction;
 pub mod store;
 
@@ -172,6 +173,9 @@ pub fn register(conn: &mut DbConnection, principal: &Principal, new: NewClient) 
             )));
         }
         let id = store::insert(conn, &new, Some(principal.facility_id), Some(manager))?;
+        if let Some(level) = &new.care_level {
+            store::care_levels::record(conn, id, level, calendar::today(), Some(principal.user_id))?;
+        }
         Ok(store::get(conn, id)?)
     })
 }

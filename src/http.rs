@@ -72,6 +72,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(clients::list)
             .service(clients::get)
             .service(clients::correct)
+            .service(clients::record_care_level)
             .service(episodes::register)
             .service(episodes::list)
             .service(episodes::get)

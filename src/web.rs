@@ -72,6 +72,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(print::show)
         .service(clients::show)
         .service(clients::correct)
+        .service(clients::record_care_level)
         .service(episodes::list)
         // Before `/episodes/{id}`, which would take "new" for an id.
         .service(admission::new_form)
@@ -133,6 +134,7 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/documents/{id}/print", Access::Parties),
     ("GET", "/clients/{id}", Access::Parties),
     ("POST", "/clients/{id}", Access::RecordKeeper),
+    ("POST", "/clients/{id}/care-levels", Access::RecordKeeper),
     ("GET", "/episodes", Access::Liaison),
     ("GET", "/episodes/new", Access::Liaison),
     ("POST", "/episodes/new", Access::Hospital),

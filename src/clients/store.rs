@@ -1,5 +1,6 @@
 //! Clients in the database.
 
+pub mod care_levels;
 pub mod corrections;
 
 use diesel::prelude::*;

@@ -81,6 +81,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    client_care_levels (id) {
+        id -> Text,
+        client_id -> Text,
+        care_level -> Text,
+        valid_from -> Date,
+        recorded_by -> Nullable<Text>,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     client_corrections (id) {
         id -> Text,
         client_id -> Text,
@@ -307,6 +318,7 @@ diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(web_sessions -> users (user_id));
 diesel::joinable!(episodes -> clients (client_id));
 diesel::joinable!(client_corrections -> clients (client_id));
+diesel::joinable!(client_care_levels -> clients (client_id));
 diesel::joinable!(episode_parties -> episodes (episode_id));
 diesel::joinable!(document_revisions -> documents (document_id));
 diesel::joinable!(contacts -> episodes (episode_id));
@@ -332,6 +344,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     care_assignments,
     discharge_corrections,
     client_corrections,
+    client_care_levels,
     attachments,
 );
 

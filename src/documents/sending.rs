@@ -267,6 +267,13 @@ fn after_write(conn: &mut DbConnection, kind: DocumentKind, episode_id: Uuid, pa
     {
         episodes::store::set_planned_discharge(conn, episode_id, Some(day))?;
     }
+    // The 要介護度 a sheet reports at the admission is the stay's (its survey group), also when
+    // the stay was registered before the sheet came, and when the sheet is corrected.
+    if let Some(pointer) = exchange::of(kind).opens_stay.and_then(|opens| opens.care_level)
+        && let Some(level) = payload.pointer(pointer).and_then(Value::as_str).filter(|l| !l.is_empty())
+    {
+        episodes::store::set_care_level(conn, episode_id, level)?;
+    }
     Ok(())
 }
 

@@ -294,6 +294,12 @@ pub fn set_discharge(conn: &mut DbConnection, id: Uuid, day: NaiveDate, destinat
     daily::adjust(conn, 1, Stays::One(id))
 }
 
+/// The stay's 要介護度 (as its admission sheet reports it).
+pub fn set_care_level(conn: &mut DbConnection, id: Uuid, level: &str) -> QueryResult<()> {
+    diesel::update(episodes::table.find(id.to_string())).set(episodes::care_level.eq(level)).execute(conn)?;
+    Ok(())
+}
+
 pub fn set_planned_discharge(conn: &mut DbConnection, id: Uuid, day: Option<NaiveDate>) -> QueryResult<()> {
     diesel::update(episodes::table.find(id.to_string()))
         .set((episodes::planned_discharge_on.eq(day), episodes::updated_at.eq(calendar::now())))

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::extract::{CurrentUser, JsonBody};
 use super::write_once;
+use crate::clients::care_levels::CareLevelEntry;
 use crate::clients::correction::Correction;
 use crate::clients::{self, Client, NewClient};
 use crate::error::{AppError, Problem};
@@ -72,6 +73,32 @@ pub async fn correct(
         StatusCode::OK,
         |_| None,
         move |conn, _, principal| clients::correction::correct(conn, principal, id, correction),
+    )
+    .await
+}
+
+/// Records the client's 要介護度 from a day on (a new certification, a 区分変更): the care office
+/// that keeps the record. Answers the levels on record, the latest first; the client's current
+/// level is the latest.
+#[utoipa::path(tag = "clients", security(("bearer" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Retrying with the same key returns the original answer and records nothing twice (docs/api.md)"), ("id" = Uuid, Path)), request_body = CareLevelEntry,
+    responses((status = 201, body = Vec<CareLevelEntry>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[post("/clients/{id}/care-levels", wrap = "from_fn(crate::shell::reads::audit::<CurrentUser>)")]
+pub async fn record_care_level(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    info: RequestInfo,
+    id: web::Path<Uuid>,
+    body: JsonBody<CareLevelEntry>,
+) -> Result<HttpResponse, AppError> {
+    let (id, JsonBody(entry, keyed)) = (id.into_inner(), body);
+    write_once(
+        &state,
+        user.0,
+        info,
+        keyed,
+        StatusCode::CREATED,
+        |_| None,
+        move |conn, _, principal| clients::care_levels::record(conn, principal, id, entry),
     )
     .await
 }

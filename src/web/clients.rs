@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::pages::{PageError, render_with, see_other};
 use super::visitor::{Posted, SignedIn};
+use crate::clients::care_levels::{self, CareLevelEntry};
 use crate::clients::correction::{self, Correction};
 use crate::clients::{self, Client, Sex};
 use crate::error::AppError;
@@ -27,8 +28,80 @@ pub async fn show(
     query: web::Query<Done>,
 ) -> Result<HttpResponse, PageError> {
     let (id, principal) = (id.into_inner(), visitor.principal().clone());
-    let client = blocking(&state, move |conn, _| clients::get(conn, &principal, id)).await?;
-    page(&visitor, &client, actix_web::http::StatusCode::OK, None, query.done.is_some())
+    let record = blocking(&state, move |conn, _| record(conn, &principal, id)).await?;
+    page(&visitor, &record, actix_web::http::StatusCode::OK, None, query.done.is_some())
+}
+
+/// A client with their levels on record.
+fn record(
+    conn: &mut crate::db::DbConnection,
+    principal: &crate::auth::Principal,
+    id: Uuid,
+) -> Result<(Client, Vec<CareLevelEntry>), AppError> {
+    Ok((clients::get(conn, principal, id)?, care_levels::history(conn, principal, id)?))
+}
+
+/// Records a 要介護度 from a day on; the page again (422) with the reason by field.
+#[post("/clients/{id}/care-levels")]
+pub async fn record_care_level(
+    state: web::Data<AppState>,
+    posted: Posted,
+    request: HttpRequest,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, PageError> {
+    let id = id.into_inner();
+    let level = posted.fields.get("care_level").unwrap_or_default().to_owned();
+    let from = posted.fields.get("valid_from").and_then(|d| d.parse().ok());
+    let principal = posted.visitor.principal().clone();
+    let mut errors = std::collections::BTreeMap::new();
+    match from {
+        None => {
+            errors.insert("valid_from".to_owned(), "「適用開始日」を入力してください".to_owned());
+        }
+        Some(valid_from) => {
+            let entry = CareLevelEntry { care_level: level, valid_from };
+            let done =
+                crate::web::write(&state, principal.clone(), RequestInfo::of(&request), move |conn, _, principal| {
+                    care_levels::record(conn, principal, id, entry)
+                });
+            if let Some(shown) = shown_or_refused(id, done.await, &mut errors)? {
+                return Ok(shown);
+            }
+        }
+    }
+    let record = blocking(&state, move |conn, _| record(conn, &principal, id)).await?;
+    let typed = (correction_of(&record.0), errors);
+    page(&posted.visitor, &record, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, Some(typed), false)
+}
+
+/// After a write: the record's page when it was done; its refusals by field into `errors`.
+fn shown_or_refused<T>(
+    id: Uuid,
+    done: Result<T, AppError>,
+    errors: &mut std::collections::BTreeMap<String, String>,
+) -> Result<Option<HttpResponse>, PageError> {
+    match done {
+        Ok(_) => Ok(Some(see_other(&format!("/clients/{id}?done=1")))),
+        Err(AppError::Invalid(found)) => {
+            for error in found {
+                errors.entry(error.pointer.trim_start_matches('/').to_owned()).or_insert(error.message);
+            }
+            Ok(None)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// The correction form as the record stands.
+fn correction_of(client: &Client) -> Correction {
+    Correction {
+        name: client.name.clone(),
+        name_kana: client.name_kana.clone(),
+        birth_date: client.birth_date,
+        sex: client.sex,
+        insurance_number: client.insurance_number.clone(),
+        reason: String::new(),
+    }
 }
 
 /// Corrects the record; the form again (422) with the reasons by field.
@@ -69,41 +142,27 @@ pub async fn correct(
         let done =
             crate::web::write(&state, principal.clone(), RequestInfo::of(&request), move |conn, _, principal| {
                 correction::correct(conn, principal, id, wanted)
-            })
-            .await;
-        match done {
-            Ok(_) => return Ok(see_other(&format!("/clients/{id}?done=1"))),
-            Err(AppError::Invalid(found)) => {
-                for error in found {
-                    let name = error.pointer.trim_start_matches('/').to_owned();
-                    errors.entry(name).or_insert(error.message);
-                }
-            }
-            Err(other) => return Err(other.into()),
+            });
+        if let Some(shown) = shown_or_refused(id, done.await, &mut errors)? {
+            return Ok(shown);
         }
     }
-    let client = blocking(&state, move |conn, _| clients::get(conn, &principal, id)).await?;
-    page(&posted.visitor, &client, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, Some((typed, errors)), false)
+    let record = blocking(&state, move |conn, _| record(conn, &principal, id)).await?;
+    page(&posted.visitor, &record, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, Some((typed, errors)), false)
 }
 
 fn page(
     visitor: &SignedIn,
-    client: &Client,
+    (client, levels): &(Client, Vec<CareLevelEntry>),
     status: actix_web::http::StatusCode,
     typed: Option<(Correction, std::collections::BTreeMap<String, String>)>,
     done: bool,
 ) -> Result<HttpResponse, PageError> {
-    let (values, errors) = typed.unwrap_or_else(|| {
-        let record = Correction {
-            name: client.name.clone(),
-            name_kana: client.name_kana.clone(),
-            birth_date: client.birth_date,
-            sex: client.sex,
-            insurance_number: client.insurance_number.clone(),
-            reason: String::new(),
-        };
-        (record, Default::default())
-    });
+    let (values, errors) = typed.unwrap_or_else(|| (correction_of(client), Default::default()));
+    let levels: Vec<_> = levels
+        .iter()
+        .map(|l| context! { care_level => l.care_level.clone(), from => crate::survey::periods::wareki(l.valid_from) })
+        .collect();
     render_with(
         status,
         "clients/show.html",
@@ -126,7 +185,9 @@ fn page(
                     female => values.sex == Sex::Female, insurance_number => values.insurance_number.unwrap_or_default(),
                     reason => values.reason,
                 },
-                errors, done,
+                errors, done, levels,
+                level_choices => crate::clients::CARE_LEVELS,
+                today => crate::calendar::today().to_string(),
             }
         },
     )

@@ -79,9 +79,9 @@ fn policy(operation: &str, caller: Caller) -> Option<Expect> {
         ("GET /api/v1/clients/{id}", OtherNurse | OtherCareManager) => Hidden,
         ("GET /api/v1/clients/{id}", _) => Forbidden,
         // Corrected by the care office that keeps the record, not by the hospital of its stay.
-        ("PUT /api/v1/clients/{id}", CareManager) => Allowed,
-        ("PUT /api/v1/clients/{id}", OtherNurse | OtherCareManager) => Hidden,
-        ("PUT /api/v1/clients/{id}", _) => Forbidden,
+        ("PUT /api/v1/clients/{id}" | "POST /api/v1/clients/{id}/care-levels", CareManager) => Allowed,
+        ("PUT /api/v1/clients/{id}" | "POST /api/v1/clients/{id}/care-levels", OtherNurse | OtherCareManager) => Hidden,
+        ("PUT /api/v1/clients/{id}" | "POST /api/v1/clients/{id}/care-levels", _) => Forbidden,
         // The stay at H1.
         ("GET /api/v1/episodes/{id}" | "POST /api/v1/episodes/{id}/contacts", Nurse | CareManager) => Allowed,
         ("GET /api/v1/episodes/{id}" | "POST /api/v1/episodes/{id}/contacts", OtherNurse | OtherCareManager) => Hidden,
@@ -304,6 +304,7 @@ fn request(app: &TestApp, world: &World, method: &str, path: &str) -> (String, V
         ("POST", "/api/v1/documents/{id}/amendments") => json!({"payload": admission_sheet(&day(-2))}),
         ("POST", "/api/v1/drafts") => json!({"kind": "admission_info", "episode_id": world.stay}),
         ("PUT", "/api/v1/drafts/{id}") => json!({"payload": {}}),
+        ("POST", "/api/v1/clients/{id}/care-levels") => json!({"care_level": "要介護3", "valid_from": day(-1)}),
         ("PUT", "/api/v1/clients/{id}") => json!({"name": "連携 花子", "name_kana": "レンケイ ハナコ",
                                                    "birth_date": "1940-02-11", "sex": "female",
                                                    "insurance_number": "0100000001", "reason": "確認"}),

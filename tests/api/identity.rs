@@ -89,3 +89,43 @@ async fn the_care_office_corrects_a_birth_date_and_the_next_sheet_must_agree_wit
     let sent = app.send_document(&city.care_manager, &body(&sheet)).await;
     assert_eq!(sent.status, 201, "{}", sent.body);
 }
+
+#[tokio::test]
+async fn the_record_keeps_its_care_levels_by_date_and_a_stay_keeps_what_its_sheet_said() {
+    let app = spawn_app().await;
+    let client = app.client_of_care_office(NUMBER).await;
+    let path = format!("/api/v1/clients/{}/care-levels", client["id"].as_str().unwrap());
+    let stay = app.admission(NUMBER, &day(-3)).await;
+    let city = app.city();
+    assert_eq!(stay["care_level"], "要介護2", "registered with the record's level");
+
+    let future = app.post(&path, &city.care_manager, &json!({"care_level": "要介護3", "valid_from": day(1)})).await;
+    assert_eq!((future.status, pointers(&future)), (422, vec!["/valid_from".to_owned()]));
+    let unknown = app.post(&path, &city.care_manager, &json!({"care_level": "要介護6", "valid_from": day(-1)})).await;
+    assert_eq!((unknown.status, pointers(&unknown)), (422, vec!["/care_level".to_owned()]));
+    assert_eq!(
+        app.post(&path, &city.nurse, &json!({"care_level": "要介護3", "valid_from": day(-1)})).await.status,
+        403
+    );
+    let recorded = app.post(&path, &city.care_manager, &json!({"care_level": "要介護3", "valid_from": day(-10)})).await;
+    assert_eq!(recorded.status, 201, "{}", recorded.body);
+    let history: Vec<(String, String)> = recorded
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["care_level"].as_str().unwrap().to_owned(), l["valid_from"].as_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(history, [("要介護2".to_owned(), day(0)), ("要介護3".to_owned(), day(-10))], "the latest day first");
+    let record = app.get(&format!("/api/v1/clients/{}", client["id"].as_str().unwrap()), &city.care_manager).await;
+    assert_eq!(record.body["care_level"], "要介護2", "the level from today on is still the current one");
+
+    // The sheet of the stay says 区分変更: that is the stay's level, which the survey groups by.
+    let mut sheet = admission_sheet(&day(-3));
+    sheet["care_insurance"]["care_level"] = json!("要介護4");
+    let body = json!({"kind": "admission_info", "recipient_facility_id": city.hospital, "episode_id": stay["id"], "payload": sheet});
+    let sent = app.send_document(&city.care_manager, &body).await;
+    assert_eq!(sent.status, 201, "{}", sent.body);
+    let episode = app.episode(&city.nurse, stay["id"].as_str().unwrap()).await;
+    assert_eq!(episode.body["care_level"], "要介護4");
+}

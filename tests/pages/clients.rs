@@ -49,4 +49,15 @@ async fn the_care_office_corrects_a_birth_date_and_the_next_form_shows_it() {
     assert!(form.contains("昭和15年2月21日") && form.contains("value=\"1940-02-21\""), "the corrected birth date");
     let link = form.split("利用者の情報</a>").next().unwrap_or_default();
     assert!(link.ends_with(&format!("{}\">", client["id"].as_str().unwrap())), "a link to correct the record");
+
+    // A new certification recorded from its first day: the history shows it.
+    let levels = format!("{page}/care-levels");
+    let missing = cm.post(&levels, &[("care_level", "要介護3"), ("valid_from", "")]).await;
+    assert_eq!(missing.status, 422);
+    assert!(missing.text().contains("「適用開始日」を入力してください"));
+    assert_eq!(nurse.post(&levels, &[("care_level", "要介護3"), ("valid_from", &day(-2))]).await.status, 403);
+    let done = cm.post(&levels, &[("care_level", "要介護3"), ("valid_from", &day(-2))]).await;
+    assert_eq!(done.status, 303, "{}", done.text());
+    let shown = cm.get(&page).await.text();
+    assert!(shown.contains("要介護3") && shown.contains("要介護2"), "both levels on record: {shown}");
 }
