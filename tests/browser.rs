@@ -15,6 +15,7 @@ mod autosave;
 mod charts;
 mod conference;
 mod documents;
+mod effort;
 mod pictures;
 mod print;
 mod scenario;

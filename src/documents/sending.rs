@@ -85,7 +85,7 @@ pub fn send(
             stay_summary: stay.summary,
         };
         record_contacts(conn, rule.contacts, made, &request.payload)?;
-        after_write(conn, kind, stay.episode_id, &request.payload)?;
+        after_write(conn, kind, stay.episode_id, &request.payload, stay.care_level.as_ref())?;
         let mail = DocumentMail {
             id,
             kind,
@@ -128,6 +128,8 @@ struct Stay {
     summary: Option<episodes::store::ContactFirsts>,
     /// Whether sender and recipient both take part in the stay already.
     parties_complete: bool,
+    /// The stay's 要介護度 as read in this transaction, when it was read.
+    care_level: Option<Option<String>>,
 }
 
 /// Finds the stay a document is about: the one named, which the sender takes part in and whose
@@ -167,6 +169,7 @@ fn resolve_stay(
                 client_name: facts.client.name,
                 summary: Some(facts.summary),
                 parties_complete: facts.counterpart_is_party,
+                care_level: Some(facts.care_level),
             })
         }
         (None, Some(client_id)) if let Some(opens) = exchange::of(kind).opens_stay => {
@@ -179,7 +182,14 @@ fn resolve_stay(
             if let Some(open) = episodes::store::open_stay(conn, client_id, recipient)? {
                 let registered = episodes::store::get(conn, open)?.admitted_on;
                 errors.extend(consistency(kind, &request.payload, today, registered));
-                return Ok(Stay { episode_id: open, client_id, client_name, summary: None, parties_complete: false });
+                return Ok(Stay {
+                    episode_id: open,
+                    client_id,
+                    client_name,
+                    summary: None,
+                    parties_complete: false,
+                    care_level: None,
+                });
             }
             errors.extend((opens.checks)(&request.payload, today));
             if !errors.is_empty() {
@@ -209,6 +219,7 @@ fn resolve_stay(
                 client_name,
                 summary: None,
                 parties_complete: false,
+                care_level: Some(new.care_level_on_sheet.clone()),
             })
         }
         _ => {
@@ -260,8 +271,15 @@ fn consistency(
     (exchange::of(kind).consistency)(payload, today, admitted_on)
 }
 
-/// Copies what filters and statistics need from the payload to real columns.
-fn after_write(conn: &mut DbConnection, kind: DocumentKind, episode_id: Uuid, payload: &Value) -> Result<(), AppError> {
+/// Copies what filters and statistics need from the payload to real columns (`care_level`: the
+/// stay's level as read before, when it was).
+fn after_write(
+    conn: &mut DbConnection,
+    kind: DocumentKind,
+    episode_id: Uuid,
+    payload: &Value,
+    care_level: Option<&Option<String>>,
+) -> Result<(), AppError> {
     if let Some(pointer) = exchange::of(kind).sets_planned_discharge
         && let Some(day) = payload.pointer(pointer).and_then(Value::as_str).and_then(|d| d.parse().ok())
     {
@@ -271,6 +289,7 @@ fn after_write(conn: &mut DbConnection, kind: DocumentKind, episode_id: Uuid, pa
     // the stay was registered before the sheet came, and when the sheet is corrected.
     if let Some(pointer) = exchange::of(kind).opens_stay.and_then(|opens| opens.care_level)
         && let Some(level) = payload.pointer(pointer).and_then(Value::as_str).filter(|l| !l.is_empty())
+        && care_level.is_none_or(|now| now.as_deref() != Some(level))
     {
         episodes::store::set_care_level(conn, episode_id, level)?;
     }
@@ -334,7 +353,7 @@ pub fn amend(
             };
             record_contacts(conn, rule.contacts, made, &amendment.payload)?;
         }
-        after_write(conn, kind, current.episode_id, &amendment.payload)?;
+        after_write(conn, kind, current.episode_id, &amendment.payload, None)?;
         let mail = DocumentMail {
             id,
             kind,

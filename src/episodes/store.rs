@@ -119,6 +119,8 @@ pub struct StayFacts {
     pub summary: ContactFirsts,
     /// Whether the other facility asked about takes part in the stay already.
     pub counterpart_is_party: bool,
+    /// The stay's 要介護度 now (a sheet that says the same need not write it).
+    pub care_level: Option<String>,
 }
 
 /// The stay's hospital, admission date, client and contact summary, if `facility` takes part in
@@ -129,8 +131,15 @@ pub fn stay_for(
     facility: Uuid,
     counterpart: Uuid,
 ) -> QueryResult<Option<StayFacts>> {
-    type Row =
-        (String, String, NaiveDate, Option<String>, (String, String, NaiveDate, String), summary::SummaryColumns);
+    type Row = (
+        String,
+        String,
+        NaiveDate,
+        Option<String>,
+        Option<String>,
+        (String, String, NaiveDate, String),
+        summary::SummaryColumns,
+    );
     let (facility, counterpart) = (facility.to_string(), counterpart.to_string());
     let rows: Vec<Row> = episodes::table
         .inner_join(episode_parties::table)
@@ -142,6 +151,7 @@ pub fn stay_for(
             episodes::hospital_id,
             episodes::admitted_on,
             episodes::client_id,
+            episodes::care_level,
             (
                 crate::db::schema::clients::name,
                 crate::db::schema::clients::name_kana,
@@ -153,7 +163,7 @@ pub fn stay_for(
         .load(conn)?;
     let counterpart_is_party = rows.iter().any(|row| row.0 == counterpart);
     // Imported stays have no client (and no parties, so they are not found here anyway).
-    let Some((_, hospital, admitted_on, Some(client), (name, name_kana, birth_date, sex), summary)) =
+    let Some((_, hospital, admitted_on, Some(client), care_level, (name, name_kana, birth_date, sex), summary)) =
         rows.into_iter().find(|row| row.0 == facility)
     else {
         return Ok(None);
@@ -165,6 +175,7 @@ pub fn stay_for(
         client: clients::Identity { name, name_kana, birth_date, sex: to_enum(&sex)? },
         summary: ContactFirsts::from(summary),
         counterpart_is_party,
+        care_level,
     }))
 }
 
@@ -294,9 +305,15 @@ pub fn set_discharge(conn: &mut DbConnection, id: Uuid, day: NaiveDate, destinat
     daily::adjust(conn, 1, Stays::One(id))
 }
 
-/// The stay's 要介護度 (as its admission sheet reports it).
+/// The stay's 要介護度 (as its admission sheet reports it). A level already on the stay writes
+/// nothing: on PostgreSQL an update locks the stay's row until commit, and sheets about one stay
+/// (a sheet and its corrections, a care office's system resending) would queue on it.
 pub fn set_care_level(conn: &mut DbConnection, id: Uuid, level: &str) -> QueryResult<()> {
-    diesel::update(episodes::table.find(id.to_string())).set(episodes::care_level.eq(level)).execute(conn)?;
+    diesel::update(
+        episodes::table.find(id.to_string()).filter(episodes::care_level.ne(level).or(episodes::care_level.is_null())),
+    )
+    .set(episodes::care_level.eq(level))
+    .execute(conn)?;
     Ok(())
 }
 
