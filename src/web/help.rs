@@ -25,6 +25,7 @@ pub const PICTURES: &[(&str, &[u8])] = &[
     ("document.png", include_bytes!("../../docs/screenshots/document.png")),
     ("print.png", include_bytes!("../../docs/screenshots/print.png")),
     ("admission.png", include_bytes!("../../docs/screenshots/admission.png")),
+    ("client.png", include_bytes!("../../docs/screenshots/client.png")),
     ("timeline.png", include_bytes!("../../docs/screenshots/timeline.png")),
     ("contact-note.png", include_bytes!("../../docs/screenshots/contact-note.png")),
     ("conference.png", include_bytes!("../../docs/screenshots/conference.png")),

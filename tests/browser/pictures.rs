@@ -69,6 +69,13 @@ pub(super) const PAGES: &[Page] = &[
     },
     Page { name: "admission", user: Some(NURSE), path: "/episodes/new", follow: &[], show: None },
     Page {
+        name: "client",
+        user: Some(CARE_MANAGER),
+        path: "/episodes",
+        follow: &["table.list tbody a[href^='/episodes/']", "a[href^='/clients/']"],
+        show: None,
+    },
+    Page {
         name: "referral",
         user: Some(CARE_MANAGER),
         path: "/inbox?kind=discharge_referral",
