@@ -256,6 +256,8 @@ pub struct ImportedFacility {
     pub kind: FacilityKind,
     pub area: Option<String>,
     pub in_city: bool,
+    /// Where the facility is (a municipality's code); left as it is when the file says nothing.
+    pub municipality: Option<String>,
 }
 
 /// A facility's contact windows with their ids (which the pages edit them by), in order.

@@ -50,6 +50,8 @@ pub struct ImportedStayRow {
     pub discharged_on: Option<NaiveDate>,
     pub destination: Option<Destination>,
     pub excluded: bool,
+    /// The client's municipality (a code); left as it is when the file says nothing.
+    pub municipality: Option<String>,
 }
 
 impl Destination {

@@ -5,6 +5,7 @@
 //! ones written to a rejects file. Importing the same file again changes nothing.
 
 pub mod calendars;
+mod directory;
 pub mod rows;
 
 use foldhash::{HashMap, HashMapExt};
@@ -25,6 +26,8 @@ use crate::error::AppError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Table {
     Facilities,
+    /// The municipalities of a region and the handbook rules each has in force.
+    Municipalities,
     Episodes,
     Contacts,
     /// The care offices' business calendars.
@@ -37,6 +40,7 @@ impl Table {
     fn columns(self) -> &'static [&'static str] {
         match self {
             Self::Facilities => &rows::FACILITY_COLUMNS,
+            Self::Municipalities => &rows::MUNICIPALITY_COLUMNS,
             Self::Episodes => &rows::EPISODE_COLUMNS,
             Self::Contacts => &rows::CONTACT_COLUMNS,
             Self::Calendars => &rows::CALENDAR_COLUMNS,
@@ -48,6 +52,8 @@ impl Table {
     fn required(self) -> usize {
         match self {
             Self::Episodes => rows::EPISODE_REQUIRED,
+            Self::Facilities => rows::FACILITY_REQUIRED,
+            Self::Municipalities => rows::MUNICIPALITY_REQUIRED,
             other => other.columns().len(),
         }
     }
@@ -112,11 +118,19 @@ pub fn records(
         .map(|h| h.trim().to_owned())
         .collect();
     let columns = table.columns();
-    if header.len() < table.required() || header.len() > columns.len() || header != columns[..header.len()] {
-        let optional = &columns[table.required()..];
+    let (required, optional) = columns.split_at(table.required());
+    let mut extra: Vec<&str> = header.iter().skip(required.len()).map(String::as_str).collect();
+    let header_ok = header.len() >= required.len()
+        && header[..required.len()] == *required
+        && extra.iter().all(|column| optional.contains(column))
+        && {
+            extra.sort_unstable();
+            extra.windows(2).all(|pair| pair[0] != pair[1])
+        };
+    if !header_ok {
         return Err(ImportError::Unreadable(format!(
             "見出し行が違います。必要な列: {}{}（読み取った列: {}）",
-            columns[..table.required()].join(","),
+            required.join(","),
             if optional.is_empty() {
                 String::new()
             } else {
@@ -125,6 +139,11 @@ pub fn records(
             header.join(",")
         )));
     }
+    // Optional columns may come in any order, or be left out: a file that does not give them as
+    // a prefix of the list has its rows put in the list's order (each column's place in the file).
+    let in_order = header.iter().zip(columns).all(|(given, column)| given == column);
+    let places: Option<Vec<Option<usize>>> =
+        (!in_order).then(|| columns.iter().map(|column| header.iter().position(|h| h == column)).collect());
     // The line a person sees in an editor or Excel: 1 + the line breaks before the row's first
     // character, whatever the line ends (the csv crate's own count is one short with CRLF),
     // counted on from the previous row.
@@ -140,6 +159,10 @@ pub fn records(
         }
         line += bytes[counted_to..start].iter().filter(|&&b| b == b'\n').count() as u64;
         counted_to = start;
+        let record = match &places {
+            None => record,
+            Some(places) => places.iter().map(|place| place.and_then(|i| record.get(i)).unwrap_or_default()).collect(),
+        };
         Ok((line, record))
     }))
 }
@@ -189,31 +212,14 @@ pub fn import(conn: &mut DbConnection, table: Table, file: &Path, skip_invalid: 
     let bar = progress(lines, "取り込み中");
     let today = calendar::today();
     let (written, rejected) = match table {
-        Table::Facilities => {
-            let mut checked = Checked::new(skip_invalid, &bar, None);
-            let mut seen: HashMap<String, u64> = HashMap::new();
-            for record in records {
-                let (line, record) = record?;
-                let fields: Vec<&str> = record.iter().collect();
-                match rows::facility(&fields) {
-                    Ok(row) => match seen.insert(row.code.clone(), line) {
-                        Some(first) => checked.reject(
-                            line,
-                            &fields,
-                            vec![format!("code: {} は {first} 行目と重複しています", row.code)],
-                        ),
-                        None => checked.pass(row),
-                    },
-                    Err(reasons) => checked.reject(line, &fields, reasons),
-                }
-            }
-            let (good, rejected) = checked.finish()?;
-            (facilities::import(conn, &good)?, rejected)
-        }
+        Table::Facilities => directory::facilities(conn, records, Checked::new(skip_invalid, &bar, None))?,
+        Table::Municipalities => directory::municipalities(conn, records, Checked::new(skip_invalid, &bar, None))?,
         Table::Episodes => {
             let facilities = facilities::facility_kinds(conn)?;
+            let municipalities = directory::municipality_codes(conn)?;
+            let known = Known { facilities: &facilities, municipalities: &municipalities };
             pipelined(
-                |send| check_episodes(records, &facilities, today, Checked::new(skip_invalid, &bar, Some(send))),
+                |send| check_episodes(records, known, today, Checked::new(skip_invalid, &bar, Some(send))),
                 |batches, verdict| stays::import(conn, batches, lines, verdict),
             )?
         }
@@ -312,9 +318,16 @@ impl<'b, R> Checked<'b, R> {
 /// Checks each stay: its fields, that its facilities are registered and of the right kind, that
 /// its episode_ref is not used twice in the file. Makes each good row ready to be written
 /// (`stays::StaysRead`).
+/// What the stays of a file may name: the facilities and the municipalities registered.
+#[derive(Clone, Copy)]
+struct Known<'f> {
+    facilities: &'f HashMap<String, (bulk::Id, FacilityKind)>,
+    municipalities: &'f std::collections::BTreeSet<String>,
+}
+
 fn check_episodes<'f>(
     records: impl Iterator<Item = Result<(u64, csv::StringRecord), ImportError>>,
-    facilities: &'f HashMap<String, (bulk::Id, FacilityKind)>,
+    Known { facilities, municipalities }: Known<'f>,
     today: chrono::NaiveDate,
     mut checked: Checked<'_, stays::ImportedStay>,
 ) -> Result<(Vec<Rejected>, stays::StaysRead<'f>), ImportError> {
@@ -341,6 +354,8 @@ fn check_episodes<'f>(
         if let Some(first) = seen.get(value(0)) {
             problems.push(format!("episode_ref: {} は {first} 行目と重複しています", value(0)));
         }
+        let municipality = value(10);
+        problems.extend(directory::unknown_municipality(municipalities, Some(municipality).filter(|c| !c.is_empty())));
         let row = match rows::episode(&fields, today) {
             Ok(row) if problems.is_empty() => Ok(row),
             Ok(_) => Err(problems),
@@ -425,6 +440,28 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"))
             .map(|record| record.map(|(line, _)| line).unwrap_or_else(|e| panic!("{e}")))
             .collect()
+    }
+
+    /// The fields of each row as `records` gives them: in the list's order.
+    fn fields(text: &str, table: Table) -> Result<Vec<Vec<String>>, String> {
+        let rows = records(text, table).map_err(|e| e.to_string())?;
+        Ok(rows.map(|row| row.map(|(_, r)| r.iter().map(str::to_owned).collect()).unwrap_or_default()).collect())
+    }
+
+    #[test]
+    fn optional_columns_may_be_left_out_or_come_in_any_order() {
+        let required =
+            "episode_ref,client_ref,care_level,care_office,hospital,admitted_on,discharged_on,destination,excluded";
+        let row = "E1,C1,,K01,H01,2025-04-01,,,false";
+        let text = format!("{required},municipality,admitted_at\n{row},022039,14:30\n");
+        let read = fields(&text, Table::Episodes).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(read[0][9..], ["14:30", "022039"], "in the list's order");
+        let without_time = fields(&format!("{required},municipality\n{row},022039\n"), Table::Episodes);
+        assert_eq!(without_time.map(|rows| rows[0][9..].to_vec()), Ok(vec![String::new(), "022039".into()]));
+        let twice = fields(&format!("{required},municipality,municipality\n{row},1,2\n"), Table::Episodes);
+        assert!(twice.is_err_and(|e| e.contains("見出し行が違います")));
+        let unknown = fields(&format!("{required},city\n{row},1\n"), Table::Episodes);
+        assert!(unknown.is_err_and(|e| e.contains("省略できる列: admitted_at,municipality")));
     }
 
     #[test]

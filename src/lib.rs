@@ -27,6 +27,7 @@ pub mod holidays;
 pub mod http;
 pub mod idempotency;
 pub mod import;
+pub mod municipalities;
 pub mod notify;
 pub mod reminders;
 pub mod settings;

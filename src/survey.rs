@@ -2,12 +2,14 @@
 //! computed exactly as docs/survey.md defines them, under the handbook rules in force
 //! ([`rules::RuleSet`]). The database counts stays per group and bucket, in one pass per side
 //! or from daily counts kept at write time (`store.rs`, `store/daily.rs`); this module folds
-//! those counts into the published shape (`schemas/survey/v2.json`).
+//! those counts into the published shape (`schemas/survey/v4.json`). In a region each stay is
+//! judged by its municipality's rules (`judges`), each rule set's stays counted in a pass.
 
 pub mod beyond_rates;
 pub mod charts;
 pub mod choice;
 pub mod html;
+pub mod judges;
 pub mod periods;
 mod produce;
 pub mod report;
@@ -55,6 +57,8 @@ pub enum GroupBy {
     CareLevel,
     /// 市内 / 市外: whether the stay's hospital is inside the city (`facilities.in_city`)
     HospitalInCity,
+    /// 市町村: the client's municipality, each judged by its own rules
+    Municipality,
 }
 
 impl GroupBy {
@@ -66,6 +70,7 @@ impl GroupBy {
             Self::Area => "圏域",
             Self::CareLevel => "要介護度",
             Self::HospitalInCity => "医療機関の所在（市内・市外）",
+            Self::Municipality => "市町村",
         }
     }
 }
@@ -77,6 +82,8 @@ pub struct SurveyQuery {
     pub to: NaiveDate,
     pub fiscal_year: Option<i32>,
     pub group_by: Option<GroupBy>,
+    /// Only the stays of this municipality's clients (its code).
+    pub municipality: Option<String>,
 }
 
 /// The years a survey may cover: a period outside is a mistyped year, not a survey.
@@ -122,7 +129,12 @@ impl SurveyQuery {
             ));
         }
         let fiscal_year = fiscal_year.or_else(|| periods::fiscal_year_of_period(from, to));
-        Ok(Self { from, to, fiscal_year, group_by })
+        Ok(Self { from, to, fiscal_year, group_by, municipality: None })
+    }
+
+    /// The same survey of one municipality's clients only (none: of every stay).
+    pub fn of_municipality(self, municipality: Option<String>) -> Self {
+        Self { municipality: municipality.filter(|code| !code.is_empty()), ..self }
     }
 }
 
@@ -215,16 +227,27 @@ pub struct RulesInForce {
 pub struct Group {
     pub key: String,
     pub label: String,
+    /// By municipality: the rules each group's stays were judged under.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<RulesInForce>,
     pub admission: AdmissionFigures,
     pub discharge: DischargeFigures,
 }
 
-/// The survey's result, as `schemas/survey/v3.json` describes it (v2 without the channels and
-/// the figures beyond the rates, v1 also without `hospital_in_city`).
+/// The survey's result, as `schemas/survey/v4.json` describes it (v3 without the municipalities,
+/// v2 also without the channels and the figures beyond the rates, v1 also without
+/// `hospital_in_city`).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SurveyResult {
     pub period: Period,
+    /// The rules of the survey: the municipality's asked for (in force at the period's end), else
+    /// the deployment's; each stay was judged by its own municipality's (`judged_under`).
     pub rules: RulesInForce,
+    /// Only the stays of this municipality's clients.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub municipality: Option<String>,
+    /// Every rule set that judged stays, with the municipality and the admission days it judged.
+    pub judged_under: Vec<judges::JudgedUnder>,
     pub admission: AdmissionFigures,
     pub discharge: DischargeFigures,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -339,9 +362,15 @@ fn compute_in_snapshot(
     source: store::Source,
     extent: Extent,
 ) -> Result<SurveyResult, AppError> {
-    let window = store::Window::of(rules, query.from, query.to);
+    let judges = judges::of(conn, rules, query.municipality.as_deref(), query.to)?;
+    let window = store::Window::of(&judges.headline, query.from, query.to);
     let channels = extent == Extent::Full;
-    let counts = store::count(conn, rules, &window, query.group_by, source, channels)?;
+    let mut counts = store::Counts::default();
+    for pass in &judges.passes {
+        let pass_window = store::Window::of(&pass.rules, query.from, query.to);
+        let filter = pass.filter.as_deref();
+        counts.append(store::count(conn, &pass.rules, &pass_window, query.group_by, source, channels, filter)?);
+    }
     let mut total_admission = AdmissionFigures::default();
     let mut total_discharge = DischargeFigures::default();
     let mut groups: BTreeMap<String, (AdmissionFigures, DischargeFigures)> = BTreeMap::new();
@@ -382,7 +411,11 @@ fn compute_in_snapshot(
                 admission.finish();
                 discharge.finish();
                 let (key, label) = labels.get(&key).cloned().unwrap_or_else(|| (key.clone(), key.clone()));
-                Group { key, label, admission, discharge }
+                let rules = match query.group_by {
+                    Some(GroupBy::Municipality) => judges.of_municipality(&key),
+                    _ => Vec::new(),
+                };
+                Group { key, label, rules, admission, discharge }
             })
             .collect(),
     };
@@ -396,7 +429,9 @@ fn compute_in_snapshot(
             fiscal_year_label: query.fiscal_year.map(periods::fiscal_year_label),
             cutoff: window.cutoff,
         },
-        rules: rules.in_force(),
+        rules: judges.headline.in_force(),
+        municipality: query.municipality.clone(),
+        judged_under: judges.under.clone(),
         admission: total_admission,
         discharge: total_discharge,
         group_by: query.group_by,
@@ -404,7 +439,7 @@ fn compute_in_snapshot(
         speed: if channels { beyond_rates::speed(conn, query.from, query.to)? } else { Vec::new() },
         participation: if channels { beyond_rates::participation(conn, query.from, query.to)? } else { Vec::new() },
         without_care_manager: if channels {
-            beyond_rates::without_care_manager(conn, rules, query.from, query.to)?
+            beyond_rates::without_care_manager(conn, &judges.passes, query.from, query.to)?
         } else {
             beyond_rates::WithoutCareManager::default()
         },

@@ -7,4 +7,5 @@ mod cli;
 mod crash;
 mod mail;
 mod migrations;
+mod region;
 mod survey;

@@ -12,7 +12,7 @@ use crate::survey::{self, GroupBy, SurveyQuery};
 
 #[derive(Args)]
 pub struct ImportArgs {
-    /// facilities, episodes or contacts.
+    /// facilities, municipalities, episodes, contacts, calendars or holidays.
     pub table: Table,
     /// A CSV file with a header row, UTF-8 or Shift_JIS.
     pub file: PathBuf,
@@ -37,6 +37,9 @@ pub struct SurveyArgs {
     pub fiscal_year: Option<i32>,
     #[arg(long, value_enum)]
     pub group_by: Option<GroupBy>,
+    /// Only the stays of this municipality's clients (its code), judged by its rules.
+    #[arg(long)]
+    pub municipality: Option<String>,
     #[arg(long, value_enum, default_value = "json")]
     pub format: Format,
     /// For --format csv.
@@ -131,7 +134,9 @@ pub fn run_import(conn: &mut DbConnection, args: ImportArgs) -> anyhow::Result<(
 pub fn run_survey(conn: &mut DbConnection, rules: &str, args: SurveyArgs) -> anyhow::Result<()> {
     let rules = survey::rules::select(rules)?;
     let shown = |e: crate::error::AppError| anyhow::anyhow!("{}", super::describe(&e));
-    let query = SurveyQuery::new(args.from, args.to, args.fiscal_year, args.group_by).map_err(shown)?;
+    let query = SurveyQuery::new(args.from, args.to, args.fiscal_year, args.group_by)
+        .map_err(shown)?
+        .of_municipality(args.municipality);
     let rendered = survey::produce(conn, &rules, &query, args.format, args.encoding).map_err(shown)?;
     match args.output {
         Some(path) => {

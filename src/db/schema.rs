@@ -10,6 +10,7 @@ diesel::table! {
         area -> Nullable<Text>,
         in_city -> Bool,
         created_at -> Timestamp,
+        municipality_code -> Nullable<Text>,
     }
 }
 
@@ -172,6 +173,7 @@ diesel::table! {
         created_by -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        municipality_code -> Nullable<Text>,
     }
 }
 
@@ -366,3 +368,24 @@ diesel::table! {
         name -> Text,
     }
 }
+
+diesel::table! {
+    municipalities (code) {
+        code -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    municipality_rules (municipality_code, effective_from) {
+        municipality_code -> Text,
+        effective_from -> Date,
+        rules -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(municipality_rules -> municipalities (municipality_code));
+diesel::allow_tables_to_appear_in_same_query!(municipalities, municipality_rules);

@@ -20,6 +20,8 @@ pub struct SurveyParams {
     /// A fiscal year: 2025 is 令和7年度, 2025-04-01 to 2026-03-31.
     pub fiscal_year: Option<i32>,
     pub group_by: Option<GroupBy>,
+    /// Only the stays of this municipality's clients (its code), judged by its rules.
+    pub municipality: Option<String>,
     /// json (default), csv or html.
     pub format: Option<Format>,
     /// For csv: utf-8 (with BOM, default) or shift_jis.
@@ -29,7 +31,7 @@ pub struct SurveyParams {
 /// Notification rates and lead times for a period (docs/survey.md), under the handbook rules in
 /// force. For coordinators and administrators.
 #[utoipa::path(tag = "survey", security(("bearer" = [])), params(SurveyParams),
-    responses((status = 200, description = "JSON (schemas/survey/v3.json), CSV or HTML, as `format` asks",
+    responses((status = 200, description = "JSON (schemas/survey/v4.json), CSV or HTML, as `format` asks",
                 content((SurveyResult = "application/json"), (String = "text/csv"), (String = "text/html"))),
               (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 #[get("/survey")]
@@ -39,7 +41,8 @@ pub async fn get(
     params: web::Query<SurveyParams>,
 ) -> Result<HttpResponse, AppError> {
     let params = params.into_inner();
-    let query = SurveyQuery::new(params.from, params.to, params.fiscal_year, params.group_by);
+    let query = SurveyQuery::new(params.from, params.to, params.fiscal_year, params.group_by)
+        .map(|query| query.of_municipality(params.municipality));
     let format = params.format.unwrap_or(Format::Json);
     let encoding = params.encoding.unwrap_or(Encoding::Utf8);
     let rendered =

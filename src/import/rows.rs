@@ -13,8 +13,10 @@ pub use crate::directory::ImportedFacility as FacilityRow;
 pub use crate::episodes::ImportedStayRow as EpisodeRow;
 
 /// The columns of each file, in the order the header must give them.
-pub const FACILITY_COLUMNS: [&str; 5] = ["code", "name", "kind", "area", "in_city"];
-pub const EPISODE_COLUMNS: [&str; 10] = [
+pub const FACILITY_COLUMNS: [&str; 6] = ["code", "name", "kind", "area", "in_city", "municipality"];
+/// The columns a facilities file must have; `municipality` (where it is) may be left out.
+pub const FACILITY_REQUIRED: usize = 5;
+pub const EPISODE_COLUMNS: [&str; 11] = [
     "episode_ref",
     "client_ref",
     "care_level",
@@ -24,12 +26,18 @@ pub const EPISODE_COLUMNS: [&str; 10] = [
     "discharged_on",
     "destination",
     "excluded",
-    // Optional (a file may end its header before it): the admission time, HH:MM in Japan.
+    // Optional (a file may leave them out): the admission time, HH:MM in Japan; the client's
+    // municipality.
     "admitted_at",
+    "municipality",
 ];
-/// The columns a stays file must have; `admitted_at` may be left out.
+/// The columns a stays file must have; `admitted_at` and `municipality` may be left out.
 pub const EPISODE_REQUIRED: usize = 9;
 pub const CALENDAR_COLUMNS: [&str; 5] = ["care_office", "weekdays", "closing_time", "national_holidays", "closed_days"];
+/// The municipalities of a region: code, name, the rule set in force (empty: the deployment's),
+/// and optionally the day it took effect (empty: from the start).
+pub const MUNICIPALITY_COLUMNS: [&str; 4] = ["code", "name", "rules", "rules_from"];
+pub const MUNICIPALITY_REQUIRED: usize = 3;
 pub const CONTACT_COLUMNS: [&str; 5] = ["episode_ref", "direction", "kind", "contacted_on", "method"];
 
 /// Reads one field after another, collecting every problem instead of stopping at the first.
@@ -109,6 +117,19 @@ impl<'a> Fields<'a> {
         time.map(|t| day.and_time(t) - chrono::Duration::hours(9))
     }
 
+    /// A municipality's code, when the column gives one (whether it is registered is checked
+    /// against the database by the import).
+    pub fn optional_municipality(&mut self, column: &str) -> Option<String> {
+        let value = self.raw(column);
+        if value.is_empty() {
+            return None;
+        }
+        if let Some(problem) = crate::municipalities::code_problem(value) {
+            self.problem(column, problem);
+        }
+        Some(value.to_owned())
+    }
+
     pub fn optional_date(&mut self, column: &str, today: NaiveDate) -> Option<NaiveDate> {
         let value = self.raw(column);
         if value.is_empty() {
@@ -156,8 +177,9 @@ pub fn facility(values: &[&str]) -> Result<FacilityRow, Vec<String>> {
     }
     let area = f.optional_text("area");
     let in_city = f.flag("in_city");
+    let municipality = f.optional_municipality("municipality");
     match kind {
-        Some(kind) if f.problems.is_empty() => Ok(FacilityRow { code, name, kind, area, in_city }),
+        Some(kind) if f.problems.is_empty() => Ok(FacilityRow { code, name, kind, area, in_city, municipality }),
         _ => Err(f.problems),
     }
 }
@@ -186,6 +208,7 @@ pub fn episode(values: &[&str], today: NaiveDate) -> Result<EpisodeRow, Vec<Stri
     let destination: Option<Destination> = f.optional_choice("destination", "home, facility, transfer, death, 空欄");
     let excluded = f.flag("excluded");
     let admitted_at = admitted_on.and_then(|day| f.optional_time_on("admitted_at", day));
+    let municipality = f.optional_municipality("municipality");
     if let (Some(admitted), Some(discharged)) = (admitted_on, discharged_on)
         && discharged < admitted
     {
@@ -206,9 +229,47 @@ pub fn episode(values: &[&str], today: NaiveDate) -> Result<EpisodeRow, Vec<Stri
             discharged_on,
             destination,
             excluded,
+            municipality,
         }),
         _ => Err(f.problems),
     }
+}
+
+/// A municipality, with the rule set in force from a day (or from the start) when one is named.
+pub fn municipality(values: &[&str]) -> Result<crate::municipalities::ImportedMunicipality, Vec<String>> {
+    use crate::municipalities::{FROM_THE_START, ImportedMunicipality, Municipality, RulesFrom};
+    let mut f = Fields::new(values, &MUNICIPALITY_COLUMNS);
+    let code = f.raw("code").to_owned();
+    if let Some(problem) = crate::municipalities::code_problem(&code) {
+        f.problem("code", problem);
+    }
+    let name = f.text("name", 100);
+    let rules = f.optional_text("rules");
+    if let Some(rules) = &rules
+        && !crate::survey::rules::is_known(rules)
+    {
+        let known: Vec<&str> = crate::survey::rules::PUBLISHED.iter().map(|(name, _)| *name).collect();
+        f.problem("rules", format!("ルール \"{rules}\" はありません（使えるもの: {}、空欄）", known.join(", ")));
+    }
+    let from = match f.raw("rules_from") {
+        "" => None,
+        value => {
+            let day = parse_date(value).ok();
+            if day.is_none() {
+                f.problem("rules_from", format!("\"{value}\" は実在する YYYY-MM-DD の日付ではありません"));
+            }
+            day
+        }
+    };
+    if rules.is_none() && from.is_some() {
+        f.problem("rules_from", "ルールが空欄なのに適用開始日があります".into());
+    }
+    if !f.problems.is_empty() {
+        return Err(f.problems);
+    }
+    let rules =
+        rules.map(|rules| RulesFrom { code: code.clone(), effective_from: from.unwrap_or(FROM_THE_START), rules });
+    Ok(ImportedMunicipality { municipality: Municipality { code, name }, rules })
 }
 
 /// A care office's business calendar (`renkei import calendars`); the office by its code.
@@ -288,6 +349,20 @@ mod tests {
         );
         let open = episode(&["E2", "C2", "", "", "H01", "2025-04-01", "", "", "true"], today());
         assert!(open.is_ok_and(|r| r.care_office.is_none() && r.excluded));
+    }
+
+    #[test]
+    fn a_municipality_names_its_rules_and_the_day_they_took_effect() {
+        let read = municipality(&["024465", "階上町", "seven-days", "2025-07-01"]).unwrap_or_else(|p| panic!("{p:?}"));
+        let rules = read.rules.unwrap_or_else(|| panic!("rules"));
+        assert_eq!((rules.rules.as_str(), rules.effective_from.to_string()), ("seven-days", "2025-07-01".into()));
+        let from_the_start = municipality(&["022039", "八戸市", "default.v1"]).unwrap_or_else(|p| panic!("{p:?}"));
+        assert_eq!(from_the_start.rules.map(|r| r.effective_from), Some(crate::municipalities::FROM_THE_START));
+        assert!(municipality(&["024236", "新郷村", ""]).is_ok_and(|m| m.rules.is_none()));
+        let problems = municipality(&["02 44", "", "nine-days", "2025-02-30"]).err().unwrap_or_default();
+        let columns: Vec<&str> = problems.iter().map(|p| p.split(':').next().unwrap_or_default()).collect();
+        assert_eq!(columns, ["code", "name", "rules", "rules_from"]);
+        assert!(municipality(&["1", "町", "", "2025-01-01"]).is_err_and(|p| p[0].starts_with("rules_from")));
     }
 
     #[test]

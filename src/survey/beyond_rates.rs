@@ -8,7 +8,6 @@ use serde::Serialize;
 use strum::IntoEnumIterator;
 use utoipa::ToSchema;
 
-use super::rules::RuleSet;
 use super::store::exchange;
 use crate::calendar::day_number;
 use crate::channels::Method;
@@ -191,11 +190,15 @@ pub fn participation(
 /// The patients without a care manager admitted in the period.
 pub fn without_care_manager(
     conn: &mut DbConnection,
-    rules: &RuleSet,
+    passes: &[super::judges::Pass],
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<WithoutCareManager, AppError> {
-    let stays = exchange::without_care_office(conn, rules, day_number(from), day_number(to))?;
+    let mut stays = Vec::new();
+    for pass in passes {
+        let (rules, filter) = (&pass.rules, pass.filter.as_deref());
+        stays.extend(exchange::without_care_office(conn, rules, filter, day_number(from), day_number(to))?);
+    }
     let mut days: Vec<i32> = stays
         .iter()
         .filter_map(|s| {

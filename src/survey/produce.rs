@@ -92,7 +92,7 @@ pub fn report_data(conn: &mut DbConnection, rules: &RuleSet, query: &SurveyQuery
     let first = store::first_admission(conn)?.map_or(last, periods::fiscal_year_of).max(last - 9);
     let mut by_fiscal_year = Vec::new();
     for year in first..=last {
-        let year_query = SurveyQuery::new(None, None, Some(year), None)?;
+        let year_query = SurveyQuery::new(None, None, Some(year), None)?.of_municipality(query.municipality.clone());
         by_fiscal_year.push((periods::fiscal_year_label(year), rates(conn, &year_query)?));
     }
     Ok(ReportData { main, by_hospital, by_month, by_fiscal_year })

@@ -1,4 +1,4 @@
-//! Survey outputs a city can hand in: JSON (schemas/survey/v3.json); CSV that Excel opens
+//! Survey outputs a city can hand in: JSON (schemas/survey/v4.json); CSV that Excel opens
 //! correctly (UTF-8 with BOM, or Shift_JIS) with Japanese headers; and a self-contained HTML
 //! report whose SVG charts Renkei draws itself (no CDN: hospital networks are often closed).
 
@@ -28,7 +28,7 @@ fn file_stem(result: &SurveyResult) -> String {
     format!("renkei-survey-{}-{}{by}", result.period.from, result.period.to)
 }
 
-/// The result as JSON (schemas/survey/v3.json).
+/// The result as JSON (schemas/survey/v4.json).
 pub fn json(result: &SurveyResult) -> Result<Rendered, AppError> {
     Ok(Rendered {
         content_type: "application/json",

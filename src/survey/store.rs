@@ -74,12 +74,24 @@ pub struct KeyCount {
     pub n: i64,
 }
 
+#[derive(Default)]
 pub struct Counts {
     pub admission: Vec<BucketCount>,
     pub discharge: Vec<BucketCount>,
     pub in_hospital: Vec<KeyCount>,
     /// The contacted stays by the method of their first counted contact (always from the stays).
     pub channels: ChannelCounts,
+}
+
+impl Counts {
+    /// Adds another pass's counts (their rows are added up by group and bucket afterwards).
+    pub fn append(&mut self, mut other: Counts) {
+        self.admission.append(&mut other.admission);
+        self.discharge.append(&mut other.discharge);
+        self.in_hospital.append(&mut other.in_hospital);
+        self.channels.admission.append(&mut other.channels.admission);
+        self.channels.discharge.append(&mut other.channels.discharge);
+    }
 }
 
 /// Stays of one side and group whose first counted contact was made by the method at `rank`
@@ -108,7 +120,8 @@ pub enum Source {
 }
 
 /// Counts stays per group and bucket, for both sides, and (`with_channels`) the contacted stays
-/// by how they were contacted. Call it in `one_snapshot`, first (see `sqlite::add_up`).
+/// by how they were contacted; only the stays `filter` picks (SQL on `e`, from
+/// `judges::Pass`) when it is given. Call it in `one_snapshot`, first (see `sqlite::add_up`).
 pub fn count(
     conn: &mut DbConnection,
     rules: &RuleSet,
@@ -116,12 +129,15 @@ pub fn count(
     group_by: Option<GroupBy>,
     source: Source,
     with_channels: bool,
+    filter: Option<&str>,
 ) -> QueryResult<Counts> {
-    // The daily counts keep no methods: the channels come with the pass over the stays.
-    let counts = if source == Source::Fastest && !with_channels && daily::answers(rules, group_by) {
+    // The daily counts keep no methods, nor municipalities: the channels and a part of the stays
+    // come with the pass over the stays.
+    let daily = source == Source::Fastest && !with_channels && filter.is_none() && daily::answers(rules, group_by);
+    let counts = if daily {
         daily::count(conn, rules, window, group_by)?
     } else {
-        count_stays(conn, rules, window, group_by)?
+        count_stays(conn, rules, window, group_by, filter)?
     };
     if matches!(conn, DbConnection::Postgres(_)) {
         // The room to group suits the pass over the stays. The snapshot's later reads probe a few
@@ -239,6 +255,7 @@ fn count_stays(
     rules: &RuleSet,
     window: &Window,
     group_by: Option<GroupBy>,
+    filter: Option<&str>,
 ) -> QueryResult<Counts> {
     let sqlite = matches!(conn, DbConnection::Sqlite(_));
     // On SQLite a period of more than a year is read by scanning the table (`+column` keeps it
@@ -257,7 +274,9 @@ fn count_stays(
     };
     let discharge_key = if by_month { format!("COALESCE({}, '')", key_of("e.discharged_day")) } else { "''".into() };
     let keys = format!("{} AS admission_key, {discharge_key} AS discharge_key", key_of("e.admitted_day"));
-    let stays = format!("FROM episodes e WHERE {WITH_CARE_OFFICE} AND (({admission_cohort}) OR ({discharge_cohort}))");
+    let part = filter.map(|filter| format!(" AND ({filter})")).unwrap_or_default();
+    let stays =
+        format!("FROM episodes e WHERE {WITH_CARE_OFFICE} AND (({admission_cohort}) OR ({discharge_cohort})){part}");
     // Identical rows first (a few thousand at most), then each side's counts.
     let rows = match conn {
         DbConnection::Sqlite(conn) => {

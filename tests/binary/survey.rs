@@ -19,7 +19,8 @@ async fn imported() -> TestDatabase {
     database
 }
 
-async fn survey(database: &TestDatabase, rules: &str, args: &[&str]) -> Value {
+/// `renkei survey` of April 2025 under `rules`, with more arguments.
+pub(super) async fn survey(database: &TestDatabase, rules: &str, args: &[&str]) -> Value {
     let mut all = vec!["survey", "--from", "2025-04-01", "--to", "2025-04-30"];
     all.extend_from_slice(args);
     let (code, stdout, stderr) = run_with(database, &[("HANDBOOK_RULES", rules)], &all).await;
@@ -37,7 +38,7 @@ fn result_schema(version: &str) -> jsonschema::Validator {
 async fn april_under_the_default_rules_counts_as_defined() {
     let database = imported().await;
     let result = survey(&database, "default", &[]).await;
-    assert!(result_schema("v3").is_valid(&result), "the result follows schemas/survey/v3.json");
+    assert!(result_schema("v4").is_valid(&result), "the result follows schemas/survey/v4.json");
     assert_eq!(result["rules"]["id"], "default");
     assert_eq!(result["rules"]["discharge_notice_min_days"], 5);
     assert_eq!(
@@ -109,7 +110,7 @@ async fn groups_by_hospital_add_up_to_the_whole() {
         .collect();
     assert_eq!(by_level, [("要介護", 8), ("要支援", 1)]);
     let places = survey(&database, "default", &["--group-by", "hospital_in_city"]).await;
-    assert!(result_schema("v3").is_valid(&places), "the breakdown by place, new in schemas/survey/v2.json");
+    assert!(result_schema("v4").is_valid(&places), "the breakdown by place, new in schemas/survey/v2.json");
     let places = places["groups"].as_array().unwrap();
     let labels: Vec<(&str, &str)> =
         places.iter().map(|g| (g["key"].as_str().unwrap(), g["label"].as_str().unwrap())).collect();

@@ -85,7 +85,20 @@ so the assigned stays' absence from the rates' cohorts (the rates do not move wh
 assigned) is checked with everything else. Every date is one the API takes (from the admission
 to today, never in the future); any answer but the one expected stops the oracle with its body.
 
-    python3 tests/survey/oracle.py [--renkei target/debug/renkei] [--seed N] [--stays N] [--generated N] [--pathway-b N]
+A region (`region`, survey v4), in a database of its own: four municipalities imported with
+`renkei import municipalities` (one on the deployment's kind of rules from the start, one on the
+7-day rule that moved to the admission-window survey in July 2025, one with no rules of its own,
+one with rules only from March 2025), facilities placed in them, stays of each and of none (the
+episodes file with a `municipality` column and no `admitted_at`). Each stay is judged by the
+rules of its municipality in force on its admission date, the deployment's (HANDBOOK_RULES, each
+published rule set in turn) where its municipality has none then: its cohort window, exclusions
+and notice days. Compared: the whole, `--group-by municipality` (with each group's rules and the
+CSV) and `hospital`, and `--municipality CODE` for each (whole and by month; the survey's `rules`
+the municipality's on the period's last day), `judged_under` entry by entry; then again after a
+second file moves a fifth of the stays to another municipality and a third, without the column,
+leaves theirs as they are.
+
+    python3 tests/survey/oracle.py [--renkei target/debug/renkei] [--seed N] [--stays N] [--generated N] [--pathway-b N] [--region N]
     tests/with-postgres.sh python3 tests/survey/oracle.py      # the same on PostgreSQL
 
 On PostgreSQL (TEST_DATABASE_URL set) it works in a database of its own, dropped at the end.
@@ -399,6 +412,9 @@ def wareki(year):
 
 def group_key(group_by, stay, side, facilities):
     """(key, label) of a stay on one side of the survey; facilities: code -> (name, area, in_city)."""
+    if group_by == "municipality":
+        code = getattr(stay, "municipality", None) or ""
+        return code, MUNICIPALITY_NAMES.get(code, "（市町村の登録なし）")
     if group_by in ("hospital", "care_office"):
         code = stay.hospital if group_by == "hospital" else stay.care_office
         return code, facilities[code][0]
@@ -526,11 +542,18 @@ def median(values):
     return float(values[n // 2]) if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
 
 
-def expected_survey(stays, contacts_of, facilities, exchanged, rules, start, end, group_by):
-    """The whole survey; `exchanged` is the period's (speed, participation, notified stays)
-    (`expected_exchange`)."""
+def cutoff_under(rules, end):
     window = rules["survey_window"]
-    cutoff = end + window.get("follow_up_days", 0) * DAY if window["mode"] == "admission_window" else None
+    return end + window.get("follow_up_days", 0) * DAY if window["mode"] == "admission_window" else None
+
+
+def expected_survey(stays, contacts_of, facilities, exchanged, rules, start, end, group_by, judge=None,
+                    judged_under=({"municipality": None},)):
+    """The whole survey; `exchanged` is the period's (speed, participation, notified stays)
+    (`expected_exchange`). `judge` gives the rules each stay is judged by (in a region, its
+    municipality's); `rules` are then the survey's own, whose cut-off the period reports."""
+    judge = judge or (lambda stay: rules)
+    period_cutoff = cutoff_under(rules, end)
     whole, groups, labels = empty_figures(), defaultdict(empty_figures), {}
     without_care_manager = {"stays": 0, "admission_notice": 0, "assigned": 0, "median_days_to_assignment": None}
 
@@ -551,7 +574,9 @@ def expected_survey(stays, contacts_of, facilities, exchanged, rules, start, end
     days_to_assignment = []
     for stay in stays:
         contacts = contacts_of.get(stay.ref, [])
-        excluded = is_excluded(stay, rules)
+        stay_rules = judge(stay)
+        cutoff = cutoff_under(stay_rules, end)
+        excluded = is_excluded(stay, stay_rules)
         admitted_in_period = start <= stay.admitted <= end
         if stay.care_office is None:
             # no care office at admission: in no cohort, not even excluded, assigned one later
@@ -592,7 +617,7 @@ def expected_survey(stays, contacts_of, facilities, exchanged, rules, start, end
             elif stay.destination == "death":
                 add(stay, "discharge", "died")
             else:
-                bucket, on_time, method = discharge_lead(stay, contacts, rules["discharge_notice_min_days"])
+                bucket, on_time, method = discharge_lead(stay, contacts, stay_rules["discharge_notice_min_days"])
                 add(stay, "discharge", "cohort", bucket)
                 if bucket not in ("after", "unknown", "none"):
                     add(stay, "discharge", "contacted", method=method)
@@ -609,13 +634,13 @@ def expected_survey(stays, contacts_of, facilities, exchanged, rules, start, end
         return figures
 
     period = {"from": start.isoformat(), "to": end.isoformat()}
-    if cutoff:
-        period["cutoff"] = cutoff.isoformat()
+    if period_cutoff:
+        period["cutoff"] = period_cutoff.isoformat()
     if start.month == 4 and start.day == 1 and end == dt.date(start.year + 1, 3, 31):
         period["fiscal_year"] = start.year
         period["fiscal_year_label"] = wareki(start.year)
     speed, participation, _ = exchanged
-    result = {"period": period, **rates(whole),
+    result = {"period": period, "judged_under": list(judged_under), **rates(whole),
               "groups": [{"key": k, "label": labels[k], **rates(groups[k])} for k in sorted(groups)],
               "speed": speed, "participation": participation, "without_care_manager": without_care_manager}
     if group_by:
@@ -1231,6 +1256,130 @@ def pathway_b(renkei, rng, count, rule_sets):
     return compared, len(stays), len(contacts), len(exchange.documents)
 
 
+# ---------------------------------------------------------------------------------------------
+# A region: municipalities, each with its handbook over time
+
+# code, name, rule history [(in force from (None: from the start), rule set)], oldest first
+REGION = [
+    ("022039", "八戸市", [(None, "default")]),
+    ("024465", "階上町", [(None, "seven-days"), (dt.date(2025, 7, 1), "paper-survey")]),
+    ("024236", "新郷村", []),  # no rules of its own: the deployment's
+    ("024422", "五戸町", [(dt.date(2025, 3, 1), "seven-days")]),  # the deployment's before
+]
+MUNICIPALITY_NAMES = {code: name for code, name, _ in REGION}
+
+
+def rules_on(code, day, deployment, rule_sets):
+    """The rules a stay of the municipality `code` admitted on `day` is judged by."""
+    current = deployment
+    for since, name in next((h for c, _, h in REGION if c == code), []):
+        if since is None or since <= day:
+            current = rule_sets[name]
+    return current
+
+
+def expected_judged_under(municipality):
+    """`judged_under` without its rules: (municipality, admitted_from, admitted_to, rule set or
+    None for the deployment's), in Renkei's order."""
+    spans = []
+    for code, _, history in sorted(REGION):  # by code
+        if municipality not in (None, code):
+            continue
+        for i, (since, name) in enumerate(history):
+            until = history[i + 1][0] if i + 1 < len(history) else None
+            spans.append((code, since, until - DAY if until else None, name))
+    own = [s for s in spans if s[0] == municipality]
+    if municipality is None or not own or own[0][1] is not None:
+        first = own[0][1] if own else None
+        spans.insert(0, (municipality, None, first - DAY if first else None, None))
+    return spans
+
+
+def check_region(renkei, stays, contacts, facilities, rule_sets, periods, step):
+    """Every deployment rule set, period, breakdown and municipality asked for: each stay judged
+    by its municipality's rules on its admission date (docs/survey.md, "A region")."""
+    contacts_of = defaultdict(list)
+    for c in contacts:
+        contacts_of[c[0]].append(c)
+    exchange = Exchange({f[0]: f[2] for f in FACILITIES if f[2] != "city"}, [], [])  # the import takes no city
+    compared = 0
+    for rules_id, deployment in rule_sets.items():
+        def judge(stay):
+            return rules_on(stay.municipality, stay.admitted, deployment, rule_sets)
+        for start, end in periods:
+            exchanged = expected_exchange(exchange, start, end)
+            for municipality in [None] + [code for code, _, _ in REGION]:
+                mine = [s for s in stays if municipality in (None, s.municipality)]
+                headline = deployment if municipality is None else rules_on(municipality, end, deployment, rule_sets)
+                spans = expected_judged_under(municipality)
+                under = [{"municipality": code, **({"admitted_from": iso(since)} if since else {}),
+                          **({"admitted_to": iso(to)} if to else {})} for code, since, to, _ in spans]
+                for group_by in [None, "municipality", "hospital"] if municipality is None else [None, "month"]:
+                    asked = ["--from", start.isoformat(), "--to", end.isoformat()]
+                    asked += ["--group-by", group_by] if group_by else []
+                    asked += ["--municipality", municipality] if municipality else []
+                    where = f"{renkei.engine}, {step}, HANDBOOK_RULES={rules_id} renkei survey {' '.join(asked)}"
+                    expected = expected_survey(mine, contacts_of, facilities, exchanged, headline, start, end,
+                                               group_by, judge, under)
+                    if municipality:
+                        expected["municipality"] = municipality
+                    actual = json.loads(renkei.run(["survey", *asked], rules_id))
+                    compare(expected, actual, where)
+                    names = [(u["municipality"], u["rules"]["id"]) for u in actual["judged_under"]]
+                    wanted = [(code, (name or rules_id).split(".")[0]) for code, _, _, name in spans]
+                    if names != wanted:
+                        sys.exit(f"{where}: judged_under's rules {names}, expected {wanted}")
+                    if actual["rules"]["id"] != headline["id"]:
+                        sys.exit(f"{where}: rules {actual['rules']['id']}, expected {headline['id']}")
+                    if group_by == "municipality":
+                        for group in actual["groups"]:
+                            days = [s.admitted for s in stays if (s.municipality or "") == group["key"]]
+                            code = group["key"] or None
+                            history = next((h for c, _, h in REGION if c == code), [])
+                            wanted = [] if history and history[0][0] is None else [rules_id]
+                            wanted += [n for _, n in history if n not in wanted]
+                            got = [r["id"] for r in group["rules"]]
+                            if got != wanted and days:
+                                sys.exit(f"{where}: group {group['key']} reports rules {got}, expected {wanted}")
+                        data = renkei.run(["survey", *asked, "--format", "csv"], rules_id)
+                        compare_csv(expected, data, headline["discharge_notice_min_days"], where + " --format csv")
+                    compared += 1
+    return compared
+
+
+def region(renkei, rng, count, rule_sets):
+    """Municipalities with different rules and rule histories, facilities and stays in them (and
+    stays of none), imported as a region would; then a second file moving stays to another
+    municipality and a third naming none (which leaves theirs)."""
+    today = dt.date.today()
+    first, last = dt.date(2024, 12, 1), dt.date(2025, 11, 30)
+    rows = [[code, name, "", ""] for code, name, history in REGION if not history]
+    rows += [[code, name, rules, iso(since)] for code, name, history in REGION for since, rules in history]
+    renkei.import_rows("municipalities", ["code", "name", "rules", "rules_from"], rows)
+    codes = [code for code, _, _ in REGION]
+    renkei.import_rows("facilities", ["code", "name", "kind", "area", "in_city", "municipality"],
+                       [[c, n, k, a, "true" if i else "false", rng.choice(codes + [""])]
+                        for c, n, k, a, i in FACILITIES if k != "city"])
+    facilities = {f[0]: (f[1], f[3], f[4]) for f in FACILITIES}
+    stays = [random_stay(rng, f"R{i:05d}", first, last) for i in range(count)]
+    for stay in stays:
+        stay.municipality = rng.choice(codes + codes + [None])
+    contacts = [c for s in stays for c in random_contacts(rng, s, today)]
+    header = STAY_COLUMNS + ["municipality"]
+    renkei.import_rows("episodes", header, [s.row() + [s.municipality or ""] for s in stays])
+    renkei.import_rows("contacts", CONTACT_COLUMNS, [[r, d, k, iso(on), m] for r, d, k, on, m in contacts])
+    periods = [(dt.date(2025, 4, 1), dt.date(2026, 3, 31)), (dt.date(2024, 12, 1), dt.date(2025, 11, 30)),
+               (dt.date(2025, 6, 15), dt.date(2025, 7, 15)), (dt.date(2025, 2, 1), dt.date(2025, 3, 31))]
+    compared = check_region(renkei, stays, contacts, facilities, rule_sets, periods, "region, after file 1")
+    moved = rng.sample([s for s in stays if s.municipality], count // 5)
+    for stay in moved:
+        stay.municipality = rng.choice([c for c in codes if c != stay.municipality])
+    renkei.import_rows("episodes", header, [s.row() + [s.municipality] for s in moved])
+    renkei.import_rows("episodes", STAY_COLUMNS, [s.row() for s in rng.sample(stays, count // 5)])
+    compared += check_region(renkei, stays, contacts, facilities, rule_sets, periods, "region, after files 2 and 3")
+    return compared, len(stays), len(contacts), 0
+
+
 def plan_again(rng, p, admitted, today):
     """A new stay of a client of pathway B, once their care office is theirs (BK1)."""
     again = SimpleNamespace(person=p.person, admitted=admitted, respite=False, office="BK1", notice=False,
@@ -1250,6 +1399,8 @@ def main():
     parser.add_argument("--generated", type=int, default=5000, help="stays of `renkei generate` (0: none)")
     parser.add_argument("--pathway-b", type=int, default=30,
                         help="stays without a care office registered through the API (0: none)")
+    parser.add_argument("--region", type=int, default=800,
+                        help="stays of the municipalities of a region, each with its rules (0: none)")
     args = parser.parse_args()
     if not os.access(args.renkei, os.X_OK):
         sys.exit(f"{args.renkei} not found: build it first (cargo build, or cargo test)")
@@ -1263,6 +1414,8 @@ def main():
     if args.pathway_b:
         runs.append(("pathway B",
                      lambda renkei: pathway_b(renkei, random.Random(args.seed), args.pathway_b, rule_sets)))
+    if args.region:
+        runs.append(("region", lambda renkei: region(renkei, random.Random(args.seed), args.region, rule_sets)))
     for name, run in runs:
         started = time.monotonic()
         with tempfile.TemporaryDirectory(prefix="renkei-oracle.") as work:

@@ -61,6 +61,7 @@ struct NewEpisode {
     external_ref: Option<String>,
     created_at: Stamp,
     updated_at: Stamp,
+    municipality_code: Option<String>,
 }
 
 type Stored = (
@@ -74,6 +75,7 @@ type Stored = (
     Option<String>,
     bool,
     Option<chrono::NaiveDateTime>,
+    Option<String>,
 );
 
 /// A stay of the file, ready to be written: made on the checking thread (`StaysRead::take`),
@@ -92,7 +94,19 @@ impl ImportedStay {
     /// Whether the stored stay says the same as the file.
     fn same_as(&self, stored: &Stored) -> bool {
         let new = &self.new;
-        let (_, hospital, office, client, level, admitted, discharged, destination, excluded, admitted_at) = stored;
+        let (
+            _,
+            hospital,
+            office,
+            client,
+            level,
+            admitted,
+            discharged,
+            destination,
+            excluded,
+            admitted_at,
+            municipality,
+        ) = stored;
         (hospital.as_str(), office.as_deref(), client, level.as_deref())
             == (new.hospital_id.as_str(), new.care_office_id.as_ref().map(Id::as_str), &new.client_ref, new.care_level)
             && (admitted, discharged, destination.as_deref(), excluded)
@@ -103,6 +117,8 @@ impl ImportedStay {
                     &new.excluded,
                 )
             && admitted_at.as_ref() == new.admitted_at.as_ref().map(|a| &a.value)
+            // A file that names no municipality leaves the stay's as it is.
+            && (new.municipality_code.is_none() || municipality == &new.municipality_code)
     }
 }
 
@@ -147,6 +163,7 @@ impl<'f> StaysRead<'f> {
             external_ref: Some(row.episode_ref),
             created_at: self.now.clone(),
             updated_at: self.now.clone(),
+            municipality_code: row.municipality,
         };
         ImportedStay { new, counted }
     }
@@ -196,7 +213,7 @@ pub fn import<'f, R, E: From<diesel::result::Error>>(
                     daily::adjust(conn, -1, Stays::Listed(&ids))?;
                 }
                 for (id, wanted) in changed {
-                    diesel::update(episodes::table.find(id))
+                    diesel::update(episodes::table.find(&id))
                         .set((
                             episodes::hospital_id.eq(wanted.hospital_id.as_str()),
                             episodes::care_office_id.eq(wanted.care_office_id.as_ref().map(Id::as_str)),
@@ -212,6 +229,11 @@ pub fn import<'f, R, E: From<diesel::result::Error>>(
                             episodes::updated_at.eq(wanted.updated_at.value),
                         ))
                         .execute(conn)?;
+                    if wanted.municipality_code.is_some() {
+                        diesel::update(episodes::table.find(&id))
+                            .set(episodes::municipality_code.eq(wanted.municipality_code))
+                            .execute(conn)?;
+                    }
                     outcome.updated += 1;
                 }
                 if !ids.is_empty() && !large {
@@ -261,6 +283,7 @@ fn stored_stays(conn: &mut DbConnection, chunk: &[ImportedStay]) -> QueryResult<
                 episodes::destination,
                 episodes::excluded,
                 episodes::admitted_at,
+                episodes::municipality_code,
             ),
         ))
         .load::<(Option<String>, Stored)>(conn)?

@@ -16,6 +16,7 @@ pub(crate) fn key_expression(group_by: Option<GroupBy>, day_column: &str) -> Str
         Some(GroupBy::Hospital | GroupBy::HospitalInCity) => "e.hospital_id".into(),
         Some(GroupBy::CareOffice | GroupBy::Area) => "e.care_office_id".into(),
         Some(GroupBy::CareLevel) => "COALESCE(e.care_level, '')".into(),
+        Some(GroupBy::Municipality) => "COALESCE(e.municipality_code, '')".into(),
         Some(GroupBy::Month) => format!("CAST({day_column} AS TEXT)"),
     }
 }

@@ -87,10 +87,12 @@ pub struct StayWithoutCareOffice {
 pub fn without_care_office(
     conn: &mut DbConnection,
     rules: &RuleSet,
+    filter: Option<&str>,
     from: i32,
     to: i32,
 ) -> QueryResult<Vec<StayWithoutCareOffice>> {
     let excluded = excluded_expression(rules);
+    let part = filter.map(|filter| format!(" AND ({filter})")).unwrap_or_default();
     diesel::sql_query(format!(
         "SELECT e.admitted_day AS admitted_day, e.discharged_day AS discharged_day, \
            e.care_assigned_day AS assigned_day, \
@@ -100,7 +102,7 @@ pub fn without_care_office(
               AND c.withdrawn_at IS NULL AND c.direction = 'hospital_to_cm' AND c.kind = 'admission_notice')) AS notified \
          FROM episodes e \
          WHERE (care_office_id IS NULL OR care_assigned_day IS NOT NULL) \
-           AND e.admitted_day BETWEEN {from} AND {to} AND NOT {excluded}"
+           AND e.admitted_day BETWEEN {from} AND {to} AND NOT {excluded}{part}"
     ))
     .load(conn)
 }

@@ -75,6 +75,16 @@ pub fn labels<'a>(
                 (key.clone(), (key, label))
             })
             .collect(),
+        GroupBy::Municipality => {
+            let names: std::collections::HashMap<String, String> =
+                crate::municipalities::store::all(conn)?.into_iter().map(|m| (m.code, m.name)).collect();
+            keys.into_iter()
+                .map(|key| {
+                    let label = names.get(&key).cloned().unwrap_or_else(|| "（市町村の登録なし）".to_owned());
+                    (key.clone(), (key, label))
+                })
+                .collect()
+        }
         GroupBy::HospitalInCity => keys
             .into_iter()
             .map(|key| {
