@@ -53,6 +53,8 @@ pub struct Client {
     pub care_level: Option<String>,
     pub care_office: Option<FacilityRef>,
     pub care_manager: Option<UserRef>,
+    /// The municipality the client is insured by (its code), whose handbook judges their stays.
+    pub municipality: Option<String>,
 }
 
 impl Client {
@@ -107,6 +109,10 @@ pub struct NewClient {
     /// The care manager in charge (a user of the care office); default: the user registering.
     #[serde(default)]
     pub care_manager_id: Option<Uuid>,
+    /// The municipality the client is insured by (its code, `renkei import municipalities`), whose
+    /// handbook judges their stays; default: where the care office is.
+    #[serde(default)]
+    pub municipality: Option<String>,
 }
 
 impl NewClient {
@@ -172,6 +178,7 @@ pub fn register(conn: &mut DbConnection, principal: &Principal, new: NewClient) 
                 "被保険者番号 {number} の利用者はこの事業所にすでに登録されています"
             )));
         }
+        crate::municipalities::require_known(conn, new.municipality.as_deref(), "/municipality")?;
         let id = store::insert(conn, &new, Some(principal.facility_id), Some(manager))?;
         if let Some(level) = &new.care_level {
             store::care_levels::record(conn, id, level, calendar::today(), Some(principal.user_id))?;

@@ -342,6 +342,7 @@ fn load(conn: &mut DbConnection, notifier: &crate::notify::Notifier) -> Result<(
         insurance_number: Some("0100000005".into()),
         care_level: None,
         care_manager_id: None,
+        municipality: None,
     };
     let stay = episodes::register_admission(
         conn,
@@ -390,6 +391,7 @@ fn person(name: &str, kana: &str, birth: &str, sex: Sex, number: &str, level: &s
         insurance_number: Some(number.into()),
         care_level: Some(level.into()),
         care_manager_id: None,
+        municipality: None,
     }
 }
 
@@ -403,6 +405,7 @@ fn admission(client: &clients::Client, on: NaiveDate) -> NewAdmission {
             insurance_number: client.insurance_number.clone(),
             care_level: None,
             care_manager_id: None,
+            municipality: None,
         },
         care_office_id: None,
         admitted_on: on,

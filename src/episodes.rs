@@ -101,6 +101,8 @@ pub struct Episode {
     pub planned_discharge_on: Option<NaiveDate>,
     pub discharged_on: Option<NaiveDate>,
     pub destination: Option<Destination>,
+    /// The municipality of the client at admission (its code), whose handbook judges the stay.
+    pub municipality: Option<String>,
 }
 
 /// A hospital registers an admission.
@@ -202,6 +204,8 @@ pub fn register_admission(conn: &mut DbConnection, principal: &Principal, new: N
                         ));
                     }
                 }
+                let municipality = new.client.municipality.as_deref();
+                crate::municipalities::require_known(conn, municipality, "/client/municipality")?;
                 clients::store::insert(conn, &new.client, new.care_office_id, None)?
             }
         };

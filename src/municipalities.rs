@@ -50,6 +50,19 @@ pub fn code_problem(code: &str) -> Option<String> {
     }
 }
 
+/// Refuses a municipality that is not registered (422 at `pointer`, in Japanese).
+pub fn require_known(
+    conn: &mut crate::db::DbConnection,
+    code: Option<&str>,
+    pointer: &str,
+) -> Result<(), crate::error::AppError> {
+    let Some(code) = code else { return Ok(()) };
+    if store::exists(conn, code)? {
+        return Ok(());
+    }
+    Err(crate::error::AppError::invalid(pointer, "exists", format!("市町村コード {code} は登録されていません")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,6 +22,7 @@ use crate::notify::mail::MailFacts;
 use crate::notify::recipients;
 use crate::notify::{About, Notifier, Topic};
 use crate::settings::Settings;
+use crate::survey::judges::RuleBook;
 use crate::survey::rules::RuleSet;
 
 /// Reminders go out from this time (Japan) on the day they are due.
@@ -91,8 +92,10 @@ fn admission_sheets(
     let ids: Vec<Uuid> = awaiting.iter().map(|s| s.id).collect();
     let decided = store::decided(conn, Topic::AdmissionInfoDue, &ids)?;
     let offices = crate::business_calendar::Offices::load(conn, rules)?;
+    let book = RuleBook::load(conn, rules)?;
     let mut queued = 0;
     for stay in awaiting.into_iter().filter(|s| !decided.contains(&s.id)) {
+        let rules = book.for_stay(stay.municipality.as_deref(), stay.admitted_on);
         let deadline = offices.admission_deadline(rules, Some(stay.care_office), stay.admitted_on, stay.admitted_at);
         if !due_on(deadline, now) {
             continue;
@@ -130,10 +133,16 @@ fn discharge_notices(
     now: NaiveDateTime,
 ) -> Result<usize, AppError> {
     let today = calendar::japan_date(now);
-    let days = rules.discharge_notice_min_days;
-    let awaiting = crate::episodes::store::awaiting_discharge_contact(conn, today, today + Duration::days(days))?;
+    // Each stay by its own rules: the candidates for the longest notice any of them wants.
+    let book = RuleBook::load(conn, rules)?;
+    let longest = today + Duration::days(book.longest_notice());
+    let awaiting = crate::episodes::store::awaiting_discharge_contact(conn, today, longest)?;
     let mut queued = 0;
     for stay in awaiting {
+        let days = book.for_stay(stay.municipality.as_deref(), stay.admitted_on).discharge_notice_min_days;
+        if stay.planned_on > today + Duration::days(days) {
+            continue;
+        }
         let deadline = stay.planned_on - Duration::days(days);
         // A new planned date is a new occasion.
         let occasion = stay.planned_on.to_string();

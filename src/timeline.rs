@@ -22,6 +22,7 @@ use crate::episodes::assignment::{AssignmentRecord, CareAssignment};
 use crate::episodes::{self, ContactSummary, Discharge, Episode, NewAdmission, PlannedDischarge};
 use crate::error::AppError;
 use crate::forms::DocumentKind;
+use crate::survey::judges::RuleBook;
 use crate::survey::rules::RuleSet;
 use judgement::{DischargeDay, Judgement};
 
@@ -159,9 +160,11 @@ pub fn overview(
 ) -> Result<Vec<(Episode, Standing)>, AppError> {
     let since = (!all).then(|| today - chrono::Duration::days(RECENT_DISCHARGE_DAYS));
     let offices = Offices::load(conn, rules)?;
+    let book = RuleBook::load(conn, rules)?;
     Ok(episodes::overview(conn, principal, since)?
         .into_iter()
         .map(|(stay, summary)| {
+            let rules = book.for_stay(stay.municipality.as_deref(), stay.admitted_on);
             let standing = standing(&stay, &summary, rules, &offices, today);
             (stay, standing)
         })
@@ -188,6 +191,9 @@ pub struct StayView {
     /// words), and the one preselected.
     pub contact_choices: Vec<(String, String)>,
     pub default_contact: String,
+    /// The handbook rules the stay is judged by: the title and the discharge notice's days.
+    pub rule_title: String,
+    pub notice_days: i64,
 }
 
 /// What a 地域包括支援センター may assign: each care-side facility, alone or with one of its care
@@ -240,6 +246,9 @@ pub fn view(
 ) -> Result<StayView, AppError> {
     let detail = detail(conn, principal, id)?;
     let offices = Offices::load(conn, rules)?;
+    // The stay is judged by its client's municipality's rules on its admission date.
+    let book = RuleBook::load(conn, rules)?;
+    let rules = book.for_stay(detail.episode.municipality.as_deref(), detail.episode.admitted_on);
     let entries = events::entries(&detail, rules, &offices, today, principal.facility_id);
     let summary = contacts::summary_of(&detail.contacts);
     let standing = standing(&detail.episode, &summary, rules, &offices, today);
@@ -257,6 +266,8 @@ pub fn view(
         assignable: assignable(conn, principal)?,
         contact_choices: contacts::choices(principal.role),
         default_contact: contacts::default_choice(principal.role, discharged, sheet_given),
+        rule_title: rules.title.clone(),
+        notice_days: rules.discharge_notice_min_days,
         detail,
     })
 }

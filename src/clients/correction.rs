@@ -65,6 +65,7 @@ pub fn correct(
         insurance_number: correction.insurance_number.clone(),
         care_level: None,
         care_manager_id: None,
+        municipality: None,
     };
     let mut errors = as_new.problems("");
     let reason = correction.reason.trim();

@@ -24,6 +24,7 @@ struct ClientRow {
     care_level: Option<String>,
     care_office_id: Option<String>,
     care_manager_id: Option<String>,
+    municipality_code: Option<String>,
 }
 
 fn to_clients(conn: &mut DbConnection, rows: Vec<ClientRow>) -> QueryResult<Vec<Client>> {
@@ -43,6 +44,7 @@ fn to_clients(conn: &mut DbConnection, rows: Vec<ClientRow>) -> QueryResult<Vec<
                 care_level: row.care_level,
                 care_office: row.care_office_id.and_then(|id| offices.get(&id).cloned()),
                 care_manager: row.care_manager_id.and_then(|id| managers.get(&id).cloned()),
+                municipality: row.municipality_code,
             })
         })
         .collect()
@@ -56,6 +58,12 @@ pub fn insert(
 ) -> QueryResult<Uuid> {
     let id = new_id();
     let sex: &'static str = new.sex.into();
+    // Insured where the care office is, unless the registration says otherwise.
+    let municipality = match (&new.municipality, care_office) {
+        (Some(code), _) => Some(code.clone()),
+        (None, Some(office)) => crate::directory::store::municipality_of(conn, office)?,
+        (None, None) => None,
+    };
     diesel::insert_into(clients::table)
         .values((
             clients::id.eq(id.to_string()),
@@ -67,6 +75,7 @@ pub fn insert(
             clients::care_level.eq(&new.care_level),
             clients::care_office_id.eq(care_office.map(|u| u.to_string())),
             clients::care_manager_id.eq(care_manager.map(|u| u.to_string())),
+            clients::municipality_code.eq(municipality),
             clients::created_at.eq(calendar::now()),
         ))
         .execute(conn)?;
@@ -135,10 +144,13 @@ pub fn born_on(conn: &mut DbConnection, birth_date: chrono::NaiveDate) -> QueryR
 }
 
 /// The client's care office and care manager now, copied onto a new stay.
-pub fn care_of(conn: &mut DbConnection, id: Uuid) -> QueryResult<(Option<String>, Option<String>, Option<String>)> {
+/// What a new stay takes from its client: care office, care manager, 要介護度, municipality.
+pub type CareOf = (Option<String>, Option<String>, Option<String>, Option<String>);
+
+pub fn care_of(conn: &mut DbConnection, id: Uuid) -> QueryResult<CareOf> {
     clients::table
         .find(id.to_string())
-        .select((clients::care_office_id, clients::care_manager_id, clients::care_level))
+        .select((clients::care_office_id, clients::care_manager_id, clients::care_level, clients::municipality_code))
         .first(conn)
 }
 

@@ -140,6 +140,7 @@ diesel::table! {
         care_office_id -> Nullable<Text>,
         care_manager_id -> Nullable<Text>,
         created_at -> Timestamp,
+        municipality_code -> Nullable<Text>,
     }
 }
 

@@ -183,6 +183,16 @@ pub fn is_empty(conn: &mut DbConnection) -> QueryResult<bool> {
     Ok(count == 0)
 }
 
+/// The municipality a facility is in, when it is set.
+pub fn municipality_of(conn: &mut DbConnection, id: Uuid) -> QueryResult<Option<String>> {
+    Ok(facilities::table
+        .find(id.to_string())
+        .select(facilities::municipality_code)
+        .first::<Option<String>>(conn)
+        .optional()?
+        .flatten())
+}
+
 pub fn find(conn: &mut DbConnection, id: Uuid) -> QueryResult<Option<Facility>> {
     let row = facilities::table.find(id.to_string()).select(FacilityRow::as_select()).first(conn).optional()?;
     Ok(with_windows(conn, row.into_iter().collect())?.pop())

@@ -66,6 +66,7 @@ impl AdmissionForm {
                     insurance_number: optional(&self.insurance_number),
                     care_level: optional(&self.care_level),
                     care_manager_id: None,
+                    municipality: None,
                 },
                 care_office_id,
                 admitted_on,

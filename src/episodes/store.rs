@@ -48,6 +48,7 @@ struct EpisodeRow {
     planned_discharge_on: Option<NaiveDate>,
     discharged_on: Option<NaiveDate>,
     destination: Option<String>,
+    municipality_code: Option<String>,
 }
 
 fn to_episodes(conn: &mut DbConnection, rows: Vec<EpisodeRow>) -> QueryResult<Vec<Episode>> {
@@ -71,6 +72,7 @@ fn to_episodes(conn: &mut DbConnection, rows: Vec<EpisodeRow>) -> QueryResult<Ve
                 planned_discharge_on: row.planned_discharge_on,
                 discharged_on: row.discharged_on,
                 destination: row.destination.as_deref().map(to_enum::<Destination>).transpose()?,
+                municipality: row.municipality_code,
             })
         })
         .collect()
@@ -81,7 +83,7 @@ fn to_episodes(conn: &mut DbConnection, rows: Vec<EpisodeRow>) -> QueryResult<Ve
 pub fn insert(conn: &mut DbConnection, new: &NewEpisode) -> QueryResult<Uuid> {
     let id = new_id();
     let now = calendar::now();
-    let (care_office, care_manager, client_level) = clients::store::care_of(conn, new.client_id)?;
+    let (care_office, care_manager, client_level, municipality) = clients::store::care_of(conn, new.client_id)?;
     diesel::insert_into(episodes::table)
         .values((
             episodes::id.eq(id.to_string()),
@@ -99,6 +101,7 @@ pub fn insert(conn: &mut DbConnection, new: &NewEpisode) -> QueryResult<Uuid> {
             episodes::created_by.eq(new.created_by.map(|u| u.to_string())),
             episodes::created_at.eq(now),
             episodes::updated_at.eq(now),
+            episodes::municipality_code.eq(municipality),
         ))
         .execute(conn)?;
     daily::adjust(conn, 1, Stays::One(id))?;
@@ -340,11 +343,13 @@ pub struct AwaitingSheet {
     pub care_manager: Option<Uuid>,
     pub admitted_on: NaiveDate,
     pub admitted_at: Option<NaiveDateTime>,
+    /// Whose handbook judges the stay.
+    pub municipality: Option<String>,
 }
 
 /// The stays awaiting their admission sheet, admitted on `since` or later.
 pub fn awaiting_admission_info(conn: &mut DbConnection, since: NaiveDate) -> QueryResult<Vec<AwaitingSheet>> {
-    type Row = (String, String, Option<String>, Option<String>, NaiveDate, Option<NaiveDateTime>);
+    type Row = (String, String, Option<String>, Option<String>, NaiveDate, Option<NaiveDateTime>, Option<String>);
     let rows: Vec<Row> = episodes::table
         .filter(episodes::client_id.is_not_null())
         .filter(episodes::care_office_id.is_not_null())
@@ -360,13 +365,14 @@ pub fn awaiting_admission_info(conn: &mut DbConnection, since: NaiveDate) -> Que
             episodes::care_manager_id,
             episodes::admitted_on,
             episodes::admitted_at,
+            episodes::municipality_code,
         ))
         .load(conn)?;
     rows.into_iter()
-        .filter_map(|(id, hospital, office, manager, admitted_on, admitted_at)| {
-            office.map(|office| (id, hospital, office, manager, admitted_on, admitted_at))
+        .filter_map(|(id, hospital, office, manager, admitted_on, admitted_at, municipality)| {
+            office.map(|office| (id, hospital, office, manager, admitted_on, admitted_at, municipality))
         })
-        .map(|(id, hospital, office, manager, admitted_on, admitted_at)| {
+        .map(|(id, hospital, office, manager, admitted_on, admitted_at, municipality)| {
             Ok(AwaitingSheet {
                 id: to_uuid(&id)?,
                 hospital: to_uuid(&hospital)?,
@@ -374,6 +380,7 @@ pub fn awaiting_admission_info(conn: &mut DbConnection, since: NaiveDate) -> Que
                 care_manager: manager.as_deref().map(to_uuid).transpose()?,
                 admitted_on,
                 admitted_at,
+                municipality,
             })
         })
         .collect()
@@ -386,6 +393,9 @@ pub struct AwaitingNotice {
     pub hospital: Uuid,
     pub registered_by: Option<Uuid>,
     pub planned_on: NaiveDate,
+    /// Whose handbook judges the stay, from its admission.
+    pub admitted_on: NaiveDate,
+    pub municipality: Option<String>,
 }
 
 /// The stays awaiting a discharge contact whose planned discharge falls between `from` and `to`.
@@ -394,7 +404,8 @@ pub fn awaiting_discharge_contact(
     from: NaiveDate,
     to: NaiveDate,
 ) -> QueryResult<Vec<AwaitingNotice>> {
-    let rows: Vec<(String, String, Option<String>, NaiveDate)> = episodes::table
+    type Row = (String, String, Option<String>, NaiveDate, NaiveDate, Option<String>);
+    let rows: Vec<Row> = episodes::table
         .filter(episodes::client_id.is_not_null())
         .filter(episodes::care_office_id.is_not_null())
         .filter(episodes::discharged_on.is_null())
@@ -407,15 +418,19 @@ pub fn awaiting_discharge_contact(
             episodes::hospital_id,
             episodes::created_by,
             episodes::planned_discharge_on.assume_not_null(),
+            episodes::admitted_on,
+            episodes::municipality_code,
         ))
         .load(conn)?;
     rows.into_iter()
-        .map(|(id, hospital, registered_by, planned_on)| {
+        .map(|(id, hospital, registered_by, planned_on, admitted_on, municipality)| {
             Ok(AwaitingNotice {
                 id: to_uuid(&id)?,
                 hospital: to_uuid(&hospital)?,
                 registered_by: registered_by.as_deref().map(to_uuid).transpose()?,
                 planned_on,
+                admitted_on,
+                municipality,
             })
         })
         .collect()

@@ -21,6 +21,11 @@ pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<Municipality>> {
         .collect())
 }
 
+/// Whether a municipality is registered.
+pub fn exists(conn: &mut DbConnection, code: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(municipalities::table.find(code))).get_result(conn)
+}
+
 /// Every municipality's rule history, oldest entry first.
 pub fn rule_histories(conn: &mut DbConnection) -> QueryResult<BTreeMap<String, Vec<RulesFrom>>> {
     let rows: Vec<(String, NaiveDate, String)> = municipality_rules::table

@@ -4,6 +4,8 @@
 //! rule set's stays in a pass of their own (`Pass`: the rules and the SQL that picks their
 //! stays) and adds the counts up: every figure is a count, so the whole is the sum of its parts.
 
+use std::collections::BTreeMap;
+
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -14,6 +16,60 @@ use crate::calendar::day_number;
 use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::municipalities::{self, FROM_THE_START};
+
+/// The rules of each stay: every municipality's rule history beside the deployment's rules. The
+/// stay's page, the stays list and the reminders judge each stay by `for_stay`.
+pub struct RuleBook {
+    deployment: RuleSet,
+    /// Per municipality, its entries oldest first: in force from the day, the rule set.
+    histories: BTreeMap<String, Vec<(NaiveDate, RuleSet)>>,
+}
+
+impl RuleBook {
+    pub fn load(conn: &mut DbConnection, deployment: &RuleSet) -> Result<Self, AppError> {
+        let mut histories = BTreeMap::new();
+        for (code, history) in municipalities::store::rule_histories(conn)? {
+            let entries = history
+                .into_iter()
+                .map(|entry| Ok((entry.effective_from, rules::select(&entry.rules).map_err(AppError::Unexpected)?)))
+                .collect::<Result<Vec<_>, AppError>>()?;
+            histories.insert(code, entries);
+        }
+        Ok(Self { deployment: deployment.clone(), histories })
+    }
+
+    /// The rules a stay of `municipality` admitted on `admitted_on` is judged by: its
+    /// municipality's in force that day, else the deployment's.
+    pub fn for_stay(&self, municipality: Option<&str>, admitted_on: NaiveDate) -> &RuleSet {
+        municipality
+            .and_then(|code| self.histories.get(code))
+            .and_then(|history| history.iter().rev().find(|(from, _)| *from <= admitted_on))
+            .map_or(&self.deployment, |(_, rules)| rules)
+    }
+
+    /// The most days ahead any rule set in the book wants the discharge contact.
+    pub fn longest_notice(&self) -> i64 {
+        self.histories
+            .values()
+            .flatten()
+            .map(|(_, rules)| rules.discharge_notice_min_days)
+            .chain([self.deployment.discharge_notice_min_days])
+            .max()
+            .unwrap_or_default()
+    }
+
+    /// The spans of the histories: each entry from its day until the next's.
+    fn spans(&self) -> Vec<Span> {
+        let mut spans = Vec::new();
+        for (code, history) in &self.histories {
+            for (i, (from, rules)) in history.iter().enumerate() {
+                let until = history.get(i + 1).map(|(next, _)| *next);
+                spans.push(Span { code: code.clone(), rules: rules.clone(), from: *from, until });
+            }
+        }
+        spans
+    }
+}
 
 /// One rule set and the stays it judges (`None`: every stay).
 pub struct Pass {
@@ -80,17 +136,11 @@ pub fn of(
     {
         return Err(AppError::invalid("/municipality", "unknown", format!("市町村コード {code} は登録されていません")));
     }
-    let mut spans = Vec::new();
-    for (code, history) in municipalities::store::rule_histories(conn)? {
-        if municipality.is_some_and(|asked| asked != code) {
-            continue;
-        }
-        for (i, entry) in history.iter().enumerate() {
-            let rules = rules::select(&entry.rules).map_err(AppError::Unexpected)?;
-            let until = history.get(i + 1).map(|next| next.effective_from);
-            spans.push(Span { code: code.clone(), rules, from: entry.effective_from, until });
-        }
-    }
+    let spans: Vec<Span> = RuleBook::load(conn, deployment)?
+        .spans()
+        .into_iter()
+        .filter(|span| municipality.is_none_or(|asked| asked == span.code))
+        .collect();
     let headline = match municipality {
         Some(code) => spans
             .iter()

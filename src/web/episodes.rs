@@ -237,7 +237,7 @@ pub(super) async fn stay_page(
                 withdrawal_reason => shown.contact_withdrawal.map(|(_, reason)| reason),
                 errors => shown.errors, notice => shown.notice, today => today.to_string(), plan,
                 admitted_iso => episode.admitted_on.to_string(),
-                notice_days => state.rules.discharge_notice_min_days,
+                notice_days => view.notice_days,
                 client_name => client_name(episode),
                 client_kana => client.map(|c| c.name_kana.clone()),
                 client_page => client.map(|c| format!("/clients/{}", c.id)),
@@ -249,7 +249,7 @@ pub(super) async fn stay_page(
                 admitted_on => calendar::japanese_date(episode.admitted_on),
                 planned_discharge_on => episode.planned_discharge_on.map(calendar::japanese_date),
                 discharged_on => episode.discharged_on.map(calendar::japanese_date),
-                rule_title => state.rules.title.clone(),
+                rule_title => view.rule_title,
             }
         },
     )

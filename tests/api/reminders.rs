@@ -189,3 +189,70 @@ async fn an_acknowledged_document_is_not_reminded() {
     assert_eq!(acknowledged.status, 200);
     assert_eq!(remind(&app, renkei::calendar::now() + Duration::hours(80)), 0);
 }
+
+/// Registers the municipalities of a small region: a city on the deployment's 5-day rule and a
+/// town on the 7-day rule, as `renkei import municipalities` would.
+fn region(app: &TestApp) {
+    use renkei::municipalities::{FROM_THE_START, ImportedMunicipality, Municipality, RulesFrom};
+    let entry = |code: &str, name: &str, rules: &str| ImportedMunicipality {
+        municipality: Municipality { code: code.into(), name: name.into() },
+        rules: Some(RulesFrom { code: code.into(), effective_from: FROM_THE_START, rules: rules.into() }),
+    };
+    let conn = &mut *app.pool.get().unwrap();
+    let rows = [entry("022039", "八戸市", "default"), entry("024465", "階上町", "seven-days")];
+    renkei::municipalities::store::import(conn, &rows).unwrap();
+}
+
+#[tokio::test]
+async fn each_stay_is_reminded_by_its_client_s_municipality_s_rule() {
+    let app = spawn_app().await;
+    region(&app);
+    let nobody = json!({"name": "連携 一郎", "name_kana": "レンケイ イチロウ", "birth_date": "1938-05-01", "sex": "male",
+                        "insurance_number": "0100000009", "municipality": "999999"});
+    let refused = app.register_client(&app.city().care_manager, &nobody).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert_eq!(refused.body["errors"][0]["pointer"], "/municipality");
+    assert_eq!(refused.body["errors"][0]["message"], "市町村コード 999999 は登録されていません");
+    let mut admitted = Vec::new();
+    for (number, name, kana, municipality) in [
+        ("0100000001", "連携 花子", "レンケイ ハナコ", "022039"),
+        ("0100000002", "階上 ふみ", "ハシカミ フミ", "024465"),
+    ] {
+        let person = json!({"name": name, "name_kana": kana, "birth_date": "1940-02-11", "sex": "female",
+                            "insurance_number": number, "municipality": municipality});
+        let client = app.register_client(&app.city().care_manager, &person).await;
+        assert_eq!((client.status, client.body["municipality"].as_str()), (201, Some(municipality)), "{}", client.body);
+        let stay = app
+            .register_admission(
+                &app.city().nurse,
+                &json!({"client": {"name": name, "name_kana": kana, "birth_date": "1940-02-11", "sex": "female",
+                                   "insurance_number": number},
+                        "admitted_on": day(-10), "planned_discharge_on": day(7)}),
+            )
+            .await;
+        assert_eq!(stay.status, 201, "{}", stay.body);
+        assert_eq!(stay.body["municipality"], municipality, "the stay is of the client's municipality");
+        admitted.push(stay.body);
+    }
+    let today = renkei::calendar::today();
+    // Seven days ahead: the town's 7-day rule wants its notice now; the city's 5-day rule not yet.
+    assert_eq!(remind(&app, japan(today, 10)), 2, "the town's stay, to the hospital's window and the nurse");
+    let town = mails_about(&app, Topic::DischargeNoticeDue);
+    assert!(subject_of(&app, &town[0]).contains("退院7日前ルール"));
+    assert_eq!(remind(&app, japan(today + Duration::days(1), 10)), 0);
+    assert_eq!(remind(&app, japan(today + Duration::days(2), 10)), 2, "the city's stay, five days ahead");
+    let all = mails_about(&app, Topic::DischargeNoticeDue);
+    let city: Vec<&Delivery> = all.iter().filter(|m| !town.iter().any(|t| t.id == m.id)).collect();
+    assert!(city.iter().all(|m| subject_of(&app, m).contains("退院5日前ルール")));
+
+    // One inbox, two handbooks: each stay's page and the stays list judge it by its own.
+    let nurse = crate::support::pages::sign_in_page(&app, "nurse@h1.example.jp").await;
+    let list = nurse.get("/episodes").await.text();
+    assert!(list.contains("退院5日前ルール") && list.contains("退院7日前ルール"), "{list}");
+    for (stay, days, title) in [(&admitted[0], 5, "標準ルール"), (&admitted[1], 7, "退院7日前ルール")] {
+        let page = nurse.get(&format!("/episodes/{}", stay["id"].as_str().unwrap())).await.text();
+        assert!(page.contains(&format!("退院{days}日前ルール: ")), "{page}");
+        assert!(page.contains(&format!("判定のルール：{title}")), "{page}");
+        assert!(page.contains(&format!("退院予定日の{days}日前になっても")), "{page}");
+    }
+}

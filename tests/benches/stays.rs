@@ -23,6 +23,7 @@ pub fn admitted(
                 insurance_number: Some(format!("{:010}", i + 1)),
                 care_level: Some("要介護2".into()),
                 care_manager_id: None,
+                municipality: None,
             };
             renkei::clients::register(conn, care_manager, client.clone()).unwrap();
             let admission = renkei::episodes::NewAdmission {

@@ -4,8 +4,8 @@
 
 use serde_json::Value;
 
-use crate::support::TestDatabase;
 use super::survey::survey;
+use crate::support::TestDatabase;
 use crate::support::cli::run;
 
 /// `renkei import TABLE` of a file with `text`: its exit code and what it said.

@@ -16,6 +16,8 @@ CREATE TABLE municipality_rules (
     recorded_at       TIMESTAMP NOT NULL,
     PRIMARY KEY (municipality_code, effective_from)
 );
+-- The municipality a client is insured by (their 保険者, usually where they live).
+ALTER TABLE clients ADD COLUMN municipality_code TEXT REFERENCES municipalities (code);
 -- Where a facility is.
 ALTER TABLE facilities ADD COLUMN municipality_code TEXT REFERENCES municipalities (code);
 -- The municipality of the stay's client (their 保険者) at admission. No foreign key: stays are
