@@ -3,6 +3,8 @@
 //! administrator; the command line's `renkei admin …`, run by the operator on the server itself,
 //! calls the directory and auth directly.
 
+pub mod municipalities;
+
 use uuid::Uuid;
 
 use crate::auth::{Principal, password, session};

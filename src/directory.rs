@@ -121,6 +121,8 @@ pub struct Facility {
     pub area: Option<String>,
     /// Inside the city (市内) or outside (市外).
     pub in_city: bool,
+    /// The municipality the facility is in (its code), in a region.
+    pub municipality: Option<String>,
     /// Where to reach the facility: wards, 地域医療連携室, hours to avoid.
     pub contact_windows: Vec<ContactWindow>,
 }

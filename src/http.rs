@@ -10,6 +10,7 @@ pub mod episodes;
 pub mod extract;
 pub mod mail;
 pub mod meta;
+pub mod municipalities;
 pub mod survey;
 
 use actix_web::web;
@@ -68,6 +69,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(meta::get_schema)
             .service(meta::me)
             .service(meta::list_facilities)
+            .service(municipalities::list)
+            .service(municipalities::save)
             .service(clients::register)
             .service(clients::list)
             .service(clients::get)

@@ -37,6 +37,72 @@ pub struct ImportedMunicipality {
     pub rules: Option<RulesFrom>,
 }
 
+/// A municipality as typed (a file's row, the administrators' form, the API), every field text.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MunicipalityInput {
+    /// Its name (八戸市).
+    pub name: String,
+    /// The handbook rule set in force (`default`, `seven-days`, `id.vN`); none: the deployment's.
+    #[serde(default)]
+    pub rules: Option<String>,
+    /// The day the rules took effect (YYYY-MM-DD); none: from the start.
+    #[serde(default)]
+    pub rules_from: Option<String>,
+}
+
+impl MunicipalityInput {
+    /// The municipality `code` this input means, or every problem by pointer (`/code`, `/name`,
+    /// `/rules`, `/rules_from`). `known` tells a published rule set's name (`survey::rules`,
+    /// which stands above this module) and `published` lists them for the message.
+    pub fn read(
+        &self,
+        code: &str,
+        known: impl Fn(&str) -> bool,
+        published: &[&str],
+    ) -> Result<ImportedMunicipality, Vec<crate::error::FieldError>> {
+        use crate::error::FieldError;
+        let mut errors = Vec::new();
+        if let Some(problem) = code_problem(code) {
+            errors.push(FieldError::new("/code", "pattern", problem));
+        }
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > 100 || crate::forms::text::has_control(name) {
+            errors.push(FieldError::new("/name", "required", "名称を100文字以内（改行なし）で入力してください"));
+        }
+        let rules = self.rules.as_deref().map(str::trim).filter(|r| !r.is_empty());
+        if let Some(rules) = rules
+            && !known(rules)
+        {
+            let message = format!("ルール \"{rules}\" はありません（使えるもの: {}、空欄）", published.join(", "));
+            errors.push(FieldError::new("/rules", "enum", message));
+        }
+        let from = match self.rules_from.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+            None => None,
+            Some(text) => {
+                let day = text.parse::<NaiveDate>().ok().filter(|_| text.len() == 10);
+                if day.is_none() {
+                    let message = format!("\"{text}\" は実在する YYYY-MM-DD の日付ではありません");
+                    errors.push(FieldError::new("/rules_from", "format", message));
+                }
+                day
+            }
+        };
+        if rules.is_none() && from.is_some() {
+            errors.push(FieldError::new("/rules_from", "required", "ルールが空欄なのに適用開始日があります"));
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let rules = rules.map(|rules| RulesFrom {
+            code: code.to_owned(),
+            effective_from: from.unwrap_or(FROM_THE_START),
+            rules: rules.to_owned(),
+        });
+        Ok(ImportedMunicipality { municipality: Municipality { code: code.to_owned(), name: name.to_owned() }, rules })
+    }
+}
+
 /// Why a code cannot name a municipality, in Japanese; a code is what the other files and the
 /// survey's filter name it by: letters, digits, `-` and `_`, at most 20 (the 全国地方公共団体コード
 /// is 6 digits).

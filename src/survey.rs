@@ -246,6 +246,8 @@ pub struct SurveyResult {
     /// Only the stays of this municipality's clients.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub municipality: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub municipality_name: Option<String>,
     /// Every rule set that judged stays, with the municipality and the admission days it judged.
     pub judged_under: Vec<judges::JudgedUnder>,
     pub admission: AdmissionFigures,
@@ -431,6 +433,7 @@ fn compute_in_snapshot(
         },
         rules: judges.headline.in_force(),
         municipality: query.municipality.clone(),
+        municipality_name: judges.municipality_name.clone(),
         judged_under: judges.under.clone(),
         admission: total_admission,
         discharge: total_discharge,

@@ -97,6 +97,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(dashboard::report)
         .service(admin::index)
         .service(admin::rules::show)
+        .service(admin::municipalities::show)
+        .service(admin::municipalities::save)
+        .service(admin::municipalities::place)
         // Before `/admin/facilities/{id}`, which would take "new" for an id.
         .service(admin::facilities::new_form)
         .service(admin::facilities::create)
@@ -157,6 +160,9 @@ pub const PAGES: &[(&str, &str, Access)] = &[
     ("GET", "/dashboard/report.html", Access::Statistics),
     ("GET", "/admin", Access::Admin),
     ("GET", "/admin/rules", Access::Admin),
+    ("GET", "/admin/municipalities", Access::Admin),
+    ("POST", "/admin/municipalities", Access::Admin),
+    ("POST", "/admin/facilities/{id}/municipality", Access::Admin),
     ("GET", "/admin/facilities/new", Access::Admin),
     ("POST", "/admin/facilities", Access::Admin),
     ("GET", "/admin/facilities/{id}", Access::Admin),

@@ -14,6 +14,7 @@ mod identity;
 mod limits;
 mod mail;
 mod meta;
+mod region;
 mod reminders;
 mod schemas;
 mod spreadsheets;

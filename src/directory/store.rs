@@ -22,6 +22,7 @@ struct FacilityRow {
     area: Option<String>,
     in_city: bool,
     created_at: chrono::NaiveDateTime,
+    municipality_code: Option<String>,
 }
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -72,6 +73,7 @@ fn to_facility(row: FacilityRow, windows: Vec<WindowRow>) -> QueryResult<Facilit
         kind: to_enum(&row.kind)?,
         area: row.area,
         in_city: row.in_city,
+        municipality: row.municipality_code,
         contact_windows: windows.into_iter().map(to_window).collect(),
     })
 }
@@ -114,6 +116,7 @@ pub fn insert_facility(conn: &mut DbConnection, new: &NewFacility) -> QueryResul
             area: new.area.clone(),
             in_city: new.in_city,
             created_at: now,
+            municipality_code: None,
         })
         .execute(conn)?;
     let facility = to_uuid(&id)?;
@@ -181,6 +184,12 @@ pub fn delete_window(conn: &mut DbConnection, facility: Uuid, id: Uuid) -> Query
 pub fn is_empty(conn: &mut DbConnection) -> QueryResult<bool> {
     let count: i64 = facilities::table.count().get_result(conn)?;
     Ok(count == 0)
+}
+
+/// Places a facility in a municipality, or in none.
+pub fn set_municipality(conn: &mut DbConnection, id: Uuid, code: Option<&str>) -> QueryResult<()> {
+    diesel::update(facilities::table.find(id.to_string())).set(facilities::municipality_code.eq(code)).execute(conn)?;
+    Ok(())
 }
 
 /// The municipality a facility is in, when it is set.

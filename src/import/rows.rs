@@ -237,39 +237,17 @@ pub fn episode(values: &[&str], today: NaiveDate) -> Result<EpisodeRow, Vec<Stri
 
 /// A municipality, with the rule set in force from a day (or from the start) when one is named.
 pub fn municipality(values: &[&str]) -> Result<crate::municipalities::ImportedMunicipality, Vec<String>> {
-    use crate::municipalities::{FROM_THE_START, ImportedMunicipality, Municipality, RulesFrom};
-    let mut f = Fields::new(values, &MUNICIPALITY_COLUMNS);
-    let code = f.raw("code").to_owned();
-    if let Some(problem) = crate::municipalities::code_problem(&code) {
-        f.problem("code", problem);
-    }
-    let name = f.text("name", 100);
-    let rules = f.optional_text("rules");
-    if let Some(rules) = &rules
-        && !crate::survey::rules::is_known(rules)
-    {
-        let known: Vec<&str> = crate::survey::rules::PUBLISHED.iter().map(|(name, _)| *name).collect();
-        f.problem("rules", format!("ルール \"{rules}\" はありません（使えるもの: {}、空欄）", known.join(", ")));
-    }
-    let from = match f.raw("rules_from") {
-        "" => None,
-        value => {
-            let day = parse_date(value).ok();
-            if day.is_none() {
-                f.problem("rules_from", format!("\"{value}\" は実在する YYYY-MM-DD の日付ではありません"));
-            }
-            day
-        }
+    let f = Fields::new(values, &MUNICIPALITY_COLUMNS);
+    let text = |column: &str| Some(f.raw(column).to_owned()).filter(|v| !v.is_empty());
+    let input = crate::municipalities::MunicipalityInput {
+        name: f.raw("name").to_owned(),
+        rules: text("rules"),
+        rules_from: text("rules_from"),
     };
-    if rules.is_none() && from.is_some() {
-        f.problem("rules_from", "ルールが空欄なのに適用開始日があります".into());
-    }
-    if !f.problems.is_empty() {
-        return Err(f.problems);
-    }
-    let rules =
-        rules.map(|rules| RulesFrom { code: code.clone(), effective_from: from.unwrap_or(FROM_THE_START), rules });
-    Ok(ImportedMunicipality { municipality: Municipality { code, name }, rules })
+    let published: Vec<&str> = crate::survey::rules::PUBLISHED.iter().map(|(name, _)| *name).collect();
+    input.read(f.raw("code"), crate::survey::rules::is_known, &published).map_err(|errors| {
+        errors.into_iter().map(|e| format!("{}: {}", e.pointer.trim_start_matches('/'), e.message)).collect()
+    })
 }
 
 /// A care office's business calendar (`renkei import calendars`); the office by its code.

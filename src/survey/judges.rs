@@ -84,6 +84,9 @@ pub struct JudgedUnder {
     /// The municipality's code; none for the stays judged by the deployment's rules (those of no
     /// municipality, or of one with no rules of its own then).
     pub municipality: Option<String>,
+    /// The municipality's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub municipality_name: Option<String>,
     pub rules: RulesInForce,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub admitted_from: Option<NaiveDate>,
@@ -95,6 +98,8 @@ pub struct JudgedUnder {
 /// survey names as its own (the municipality's in force at the period's end when one is asked
 /// for, else the deployment's).
 pub struct Judges {
+    /// The name of the municipality asked for.
+    pub municipality_name: Option<String>,
     pub passes: Vec<Pass>,
     pub under: Vec<JudgedUnder>,
     pub headline: RuleSet,
@@ -150,8 +155,14 @@ pub fn of(
             .unwrap_or_else(|| deployment.clone()),
         None => deployment.clone(),
     };
-    let under = judged_under(&spans, deployment, municipality);
-    Ok(Judges { passes: passes(&spans, deployment, municipality), under, headline })
+    let mut under = judged_under(&spans, deployment, municipality);
+    let names: BTreeMap<String, String> =
+        municipalities::store::all(conn)?.into_iter().map(|m| (m.code, m.name)).collect();
+    for entry in &mut under {
+        entry.municipality_name = entry.municipality.as_ref().and_then(|code| names.get(code).cloned());
+    }
+    let municipality_name = municipality.and_then(|code| names.get(code).cloned());
+    Ok(Judges { municipality_name, passes: passes(&spans, deployment, municipality), under, headline })
 }
 
 /// One pass per rule set: the spans of each other rule set than the deployment's, and the
@@ -193,6 +204,7 @@ fn judged_under(spans: &[Span], deployment: &RuleSet, municipality: Option<&str>
         .iter()
         .map(|span| JudgedUnder {
             municipality: Some(span.code.clone()),
+            municipality_name: None,
             rules: span.rules.in_force(),
             admitted_from: (span.from > FROM_THE_START).then_some(span.from),
             admitted_to: span.until.map(|until| until - Duration::days(1)),
@@ -207,6 +219,7 @@ fn judged_under(spans: &[Span], deployment: &RuleSet, municipality: Option<&str>
             0,
             JudgedUnder {
                 municipality: municipality.map(str::to_owned),
+                municipality_name: None,
                 rules: deployment.in_force(),
                 admitted_from: None,
                 admitted_to: first_of_asked.filter(|from| *from > FROM_THE_START).map(|from| from - Duration::days(1)),

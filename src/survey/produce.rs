@@ -22,6 +22,30 @@ fn require_statistics(principal: &crate::auth::Principal) -> Result<(), AppError
     principal.require(&[crate::directory::Role::Coordinator, crate::directory::Role::Admin], "連絡状況調査の集計")
 }
 
+/// What a coordinator may see of the region: a coordinator of a city facility located in a
+/// municipality sees that municipality's clients (whether asked or not, and nothing of another
+/// municipality); a coordinator of the region (a facility of no municipality) and administrators
+/// see any.
+fn scoped(
+    conn: &mut DbConnection,
+    principal: &crate::auth::Principal,
+    query: SurveyQuery,
+) -> Result<SurveyQuery, AppError> {
+    if principal.role != crate::directory::Role::Coordinator {
+        return Ok(query);
+    }
+    let Some(own) = crate::directory::store::municipality_of(conn, principal.facility_id)? else {
+        return Ok(query);
+    };
+    match query.municipality.as_deref() {
+        Some(asked) if asked != own => Err(AppError::Forbidden(format!(
+            "市町村 {asked} の集計は見られません（{}の集計だけを見られます）",
+            principal.facility_name
+        ))),
+        _ => Ok(query.of_municipality(Some(own))),
+    }
+}
+
 /// The survey for a coordinator or administrator, in the format asked for. `query` is the period
 /// asked for, or why it could not be read (told only to those who may see the survey).
 pub fn produce_for(
@@ -33,7 +57,8 @@ pub fn produce_for(
     encoding: report::Encoding,
 ) -> Result<report::Rendered, AppError> {
     require_statistics(principal)?;
-    produce(conn, rules, &query?, format, encoding)
+    let query = scoped(conn, principal, query?)?;
+    produce(conn, rules, &query, format, encoding)
 }
 
 /// The coordinators' dashboard: the report's figures for the period asked (none when the period
@@ -42,6 +67,9 @@ pub fn produce_for(
 pub struct Dashboard {
     pub data: Option<ReportData>,
     pub years: Vec<i32>,
+    /// Whether the deployment serves several municipalities (the breakdown by municipality is
+    /// then offered).
+    pub region: bool,
 }
 
 pub fn dashboard(
@@ -59,8 +87,10 @@ pub fn dashboard(
     if let Some(year) = query.and_then(|q| q.fiscal_year).filter(|y| !years.contains(y)) {
         years.push(year);
     }
-    let data = query.map(|q| report_data(conn, rules, q)).transpose()?;
-    Ok(Dashboard { data, years })
+    let query = query.map(|q| scoped(conn, principal, q.clone())).transpose()?;
+    let data = query.map(|q| report_data(conn, rules, &q)).transpose()?;
+    let region = !crate::municipalities::store::all(conn)?.is_empty();
+    Ok(Dashboard { data, years, region })
 }
 
 /// The survey in the format asked for: JSON and CSV need the figures, the HTML report more.

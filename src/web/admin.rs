@@ -1,10 +1,11 @@
 //! The administrators' pages: facilities and their contact windows (`admin/facilities.rs`,
 //! a window changed or removed in `admin/windows.rs`),
-//! users, roles and passwords (`admin/users.rs`), and the handbook rules in force
-//! (`admin/rules.rs`). Every write goes through `web::write`; a refused form is shown
+//! users, roles and passwords (`admin/users.rs`), the handbook rules in force
+//! (`admin/rules.rs`), and a region's municipalities with their rules (`admin/municipalities.rs`). Every write goes through `web::write`; a refused form is shown
 //! again (422) with each message next to its field.
 
 pub mod facilities;
+pub mod municipalities;
 pub mod rules;
 pub mod users;
 pub mod windows;
@@ -47,6 +48,7 @@ pub fn notice(done: Option<&str>) -> Option<&'static str> {
             "利用を停止しました。この利用者はサインインできず、サインイン中の画面はサインアウトされました。記録はそのまま残ります。"
         }
         "enabled" => "利用を再開しました。この利用者は再びサインインできます。",
+        "placed" => "所在市町村を保存しました。",
         _ => return None,
     })
 }

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::pages::{PageError, by_field, render, render_with};
 use super::visitor::SignedIn;
+use crate::calendar;
 use crate::error::AppError;
 use crate::shell::{AppState, blocking};
 use crate::survey::charts::{self, LEAD_COLOURS, lead_counts, percent};
@@ -116,7 +117,9 @@ pub async fn show(
     let shown_year = query.as_ref().ok().and_then(|q| q.fiscal_year);
     let (data, years) = (dashboard.data, dashboard.years);
     let years: Vec<(i32, String)> = years.into_iter().map(|y| (y, fiscal_year_option(y))).collect();
-    let groupings: Vec<(&str, &str)> = GROUPINGS.iter().map(|g| (<&str>::from(*g), g.label())).collect();
+    let in_region = dashboard.region.then_some(GroupBy::Municipality);
+    let groupings: Vec<(&str, &str)> =
+        GROUPINGS.iter().copied().chain(in_region).map(|g| (<&str>::from(g), g.label())).collect();
     let dates_chosen = choice.dates_chosen();
     let common = context! {
         years, groupings, choice, dates_chosen,
@@ -143,6 +146,8 @@ pub async fn show(
             ..context! {
                 period => period_label(main),
                 rules => Value::from_serialize(&main.rules),
+                municipality_name => main.municipality_name.clone(),
+                rules_by_municipality => rules_by_municipality(main),
                 total => lines.first().map(Value::from_serialize),
                 groups => query.group_by.and(lines.get(1..)).map(Value::from_serialize),
                 group_label => query.group_by.map(GroupBy::label),
@@ -210,4 +215,29 @@ pub async fn report(
     choice: web::Query<Choice>,
 ) -> Result<HttpResponse, PageError> {
     produce(state, visitor, choice.into_inner(), Format::Html).await
+}
+
+/// In a region judged by several rule sets, each in words: whose stays, which rules, which
+/// admissions (「階上町：退院7日前ルール（退院連絡は7日前まで）、2025年4月9日までの入院」).
+fn rules_by_municipality(result: &survey::SurveyResult) -> Vec<String> {
+    if result.judged_under.len() < 2 {
+        return Vec::new();
+    }
+    result
+        .judged_under
+        .iter()
+        .map(|under| {
+            let whose = under.municipality_name.clone().unwrap_or_else(|| "市町村の登録のない利用者".into());
+            let span = match (under.admitted_from, under.admitted_to) {
+                (Some(from), Some(to)) => {
+                    format!("、{}から{}までの入院", calendar::japanese_date(from), calendar::japanese_date(to))
+                }
+                (Some(from), None) => format!("、{}以降の入院", calendar::japanese_date(from)),
+                (None, Some(to)) => format!("、{}までの入院", calendar::japanese_date(to)),
+                (None, None) => String::new(),
+            };
+            let rules = &under.rules;
+            format!("{whose}：{}（退院連絡は{}日前まで）{span}", rules.title, rules.discharge_notice_min_days)
+        })
+        .collect()
 }

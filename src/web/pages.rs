@@ -38,6 +38,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("admin/window.html", include_str!("templates/admin/window.html")),
     ("admin/password.html", include_str!("templates/admin/password.html")),
     ("admin/rules.html", include_str!("templates/admin/rules.html")),
+    ("admin/municipalities.html", include_str!("templates/admin/municipalities.html")),
 ];
 
 /// The template environment, built once.

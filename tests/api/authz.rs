@@ -55,7 +55,10 @@ fn policy(operation: &str, caller: Caller) -> Option<Expect> {
             _,
         ) => Allowed,
         (_, Anonymous) => Unauthenticated,
-        ("GET /api/v1/me" | "GET /api/v1/facilities", _) => Allowed,
+        ("GET /api/v1/me" | "GET /api/v1/facilities" | "GET /api/v1/municipalities", _) => Allowed,
+        // The region's municipalities are kept by administrators.
+        ("PUT /api/v1/municipalities/{code}", Admin) => Allowed,
+        ("PUT /api/v1/municipalities/{code}", _) => Forbidden,
         // Lists: each liaison role sees its own facility's; coordinators and admins no client data.
         (
             "GET /api/v1/clients"
@@ -277,6 +280,7 @@ fn request(app: &TestApp, world: &World, method: &str, path: &str) -> (String, V
     let concrete = path
         .replace("{id}", id)
         .replace("{revision}", "1")
+        .replace("{code}", "022039")
         .replace("{attachment_id}", &world.attachment)
         .replace("{contact_id}", &world.contact)
         .replace("{kind}", "admission_info")
@@ -308,6 +312,7 @@ fn request(app: &TestApp, world: &World, method: &str, path: &str) -> (String, V
         ("PUT", "/api/v1/clients/{id}") => json!({"name": "連携 花子", "name_kana": "レンケイ ハナコ",
                                                    "birth_date": "1940-02-11", "sex": "female",
                                                    "insurance_number": "0100000001", "reason": "確認"}),
+        ("PUT", "/api/v1/municipalities/{code}") => json!({"name": "八戸市", "rules": "seven-days"}),
         ("PUT", "/api/v1/facilities/{id}/calendar") => json!({"weekdays": ["mon", "tue", "wed", "thu", "fri", "sat"],
                                                               "closing_time": "18:00", "national_holidays": "closed",
                                                               "closed_days": ["12-29..01-03"]}),

@@ -34,7 +34,7 @@ async fn the_openapi_document_describes_every_endpoint_and_its_security() {
             item.as_object().unwrap().iter().map(move |(method, op)| (path.clone(), method.clone(), op))
         })
         .collect();
-    assert_eq!(operations.len(), 44, "{:?}", operations.iter().map(|(p, m, _)| format!("{m} {p}")).collect::<Vec<_>>());
+    assert_eq!(operations.len(), 46, "{:?}", operations.iter().map(|(p, m, _)| format!("{m} {p}")).collect::<Vec<_>>());
     let public = ["/healthz", "/api/openapi.json", "/api/v1/schemas", "/api/v1/schemas/{kind}/{version}"];
     for (path, method, operation) in &operations {
         assert!(operation["responses"].as_object().is_some_and(|r| !r.is_empty()), "{method} {path} has no responses");

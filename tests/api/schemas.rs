@@ -21,7 +21,7 @@ const PINNED: &[(&str, &str)] = &[
     ("survey/v1.json", "05b7734215cfccda7b31b3edf41bd5979db22aeda17e6342bb5e4d63d34a2b92"),
     ("survey/v2.json", "76c0973921b549ab2f800586388df6fa0f0218919373ccfe111f897a1a827909"),
     ("survey/v3.json", "995a5bec254249996715dad701f2937cda07b5e2d263f142d8d9e1d493eed8ec"),
-    ("survey/v4.json", "3479ce1cfa39aa72fb84e500a545c5edcf994844bd55feca05161be682985570"),
+    ("survey/v4.json", "3fcdcf96ac1faaf81f8218846fdf3289c709c17364770da37f3df579107d7677"),
 ];
 
 fn schema_files() -> Vec<String> {

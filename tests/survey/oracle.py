@@ -1312,7 +1312,8 @@ def check_region(renkei, stays, contacts, facilities, rule_sets, periods, step):
                 mine = [s for s in stays if municipality in (None, s.municipality)]
                 headline = deployment if municipality is None else rules_on(municipality, end, deployment, rule_sets)
                 spans = expected_judged_under(municipality)
-                under = [{"municipality": code, **({"admitted_from": iso(since)} if since else {}),
+                under = [{"municipality": code, **({"municipality_name": MUNICIPALITY_NAMES[code]} if code else {}),
+                          **({"admitted_from": iso(since)} if since else {}),
                           **({"admitted_to": iso(to)} if to else {})} for code, since, to, _ in spans]
                 for group_by in [None, "municipality", "hospital"] if municipality is None else [None, "month"]:
                     asked = ["--from", start.isoformat(), "--to", end.isoformat()]
@@ -1323,6 +1324,7 @@ def check_region(renkei, stays, contacts, facilities, rule_sets, periods, step):
                                                group_by, judge, under)
                     if municipality:
                         expected["municipality"] = municipality
+                        expected["municipality_name"] = MUNICIPALITY_NAMES[municipality]
                     actual = json.loads(renkei.run(["survey", *asked], rules_id))
                     compare(expected, actual, where)
                     names = [(u["municipality"], u["rules"]["id"]) for u in actual["judged_under"]]

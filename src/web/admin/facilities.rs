@@ -116,8 +116,16 @@ pub async fn facility_page(
     done: Option<&str>,
 ) -> Result<HttpResponse, PageError> {
     let principal = visitor.principal().clone();
-    let FacilityPage { facility, windows, users } =
-        blocking(state, move |conn, _| admin::facility(conn, &principal, id)).await?;
+    let (FacilityPage { facility, windows, users }, municipalities) = blocking(state, move |conn, _| {
+        Ok((admin::facility(conn, &principal, id)?, admin::municipalities::list(conn)?))
+    })
+    .await?;
+    let municipality_name = municipalities
+        .iter()
+        .find(|m| facility.municipality.as_deref() == Some(m.code.as_str()))
+        .map(|m| m.name.clone());
+    let municipalities: Vec<Value> =
+        municipalities.into_iter().map(|m| context! { code => m.code, name => m.name }).collect();
     let windows: Vec<Value> = windows.into_iter().map(|(id, w)| context! { id, ..Value::from_serialize(&w) }).collect();
     let roles: Vec<(&str, &str, bool)> = Role::iter().map(|r| (r.as_str(), r.label(), r.fits(facility.kind))).collect();
     let users: Vec<Value> = users
@@ -135,7 +143,7 @@ pub async fn facility_page(
             ..context! {
                 facility => Value::from_serialize(&facility),
                 kind_label => facility.kind.label(),
-                windows, users, roles,
+                windows, users, roles, municipalities, municipality_name,
                 form => refused.form, values => refused.values, errors => refused.errors,
                 notice => notice(done),
             }
