@@ -1,6 +1,8 @@
-//! The demo city (連携市) that `renkei serve --demo` loads into an empty database: two
-//! hospitals, three care-side offices, the city, a user of each role, clients, stays, documents
-//! and a phone contact. Everything goes through the same use cases as the API, so the demo
+//! The demo region that `renkei serve --demo` loads into an empty database: a city (連携市) with
+//! the two hospitals and two towns without any, one of them (みどり町) on the 7-day rule, so that
+//! a nurse of the city's hospital sees stays judged by two handbooks; three care-side offices,
+//! the region's liaison centre, a user of each role, clients, stays, documents and a phone
+//! contact. Everything goes through the same use cases as the API, so the demo
 //! data is valid by construction. Dates are relative to today, so the demo always looks current.
 
 use chrono::{Duration, NaiveDate};
@@ -78,6 +80,16 @@ const FACILITIES: [(&str, &str, FacilityKind, &str, bool, &str, &str); 6] = [
     ),
 ];
 
+/// The municipalities of the demo region: code, name, their own rule set (none: the
+/// deployment's).
+const MUNICIPALITIES: [(&str, &str, Option<&str>); 3] =
+    [("DEMO-01", "連携市", None), ("DEMO-02", "みどり町", Some("seven-days")), ("DEMO-03", "あさひ村", None)];
+
+/// Where each facility is; the region's liaison centre (the coordinator's) is placed in none, so
+/// that its coordinator sees the whole region.
+const PLACES: [(&str, &str); 4] =
+    [("DEMO-H1", "DEMO-01"), ("DEMO-H2", "DEMO-01"), ("DEMO-C1", "DEMO-01"), ("DEMO-C2", "DEMO-02")];
+
 const USERS: [(&str, &str, &str, Role); 7] = [
     ("DEMO-H1", "看護 ゆかり", "nurse@hospital1.example", Role::DischargeNurse),
     ("DEMO-H2", "相談 まこと", "msw@hospital2.example", Role::DischargeNurse),
@@ -105,9 +117,9 @@ pub fn prepare(conn: &mut DbConnection, public_url: &str) -> anyhow::Result<Stri
     };
     let mut lines = vec![
         if loaded_now {
-            "デモ: 連携市のデモデータを読み込みました。"
+            "デモ: 連携市と周辺の町村（みどり町・あさひ村）のデモデータを読み込みました。"
         } else {
-            "デモ: 連携市のデモデータはすでに読み込まれています。"
+            "デモ: 連携市と周辺の町村のデモデータはすでに読み込まれています。"
         }
         .to_owned(),
     ];
@@ -163,9 +175,10 @@ fn load(conn: &mut DbConnection, notifier: &crate::notify::Notifier) -> Result<(
         )?;
         principals.push(Principal::of_user(conn, user.id)?);
     }
-    let [nurse1, nurse2, cm1, cm2, ..] = principals.as_slice() else {
+    let [nurse1, nurse2, cm1, cm2, .., admin] = principals.as_slice() else {
         return Err(AppError::Unexpected(anyhow::anyhow!("demo users missing")));
     };
+    region(conn, admin)?;
     let schemas = crate::documents::exchange::schema_registry()?;
     let today = calendar::today();
     let day = |offset: i64| today + Duration::days(offset);
@@ -188,7 +201,12 @@ fn load(conn: &mut DbConnection, notifier: &crate::notify::Notifier) -> Result<(
         cm2,
         person("南 ふみ", "ミナミ フミ", "1944-12-24", Sex::Female, "0100000003", "要支援2"),
     )?;
-    clients::register(conn, cm2, person("青葉 茂", "アオバ シゲル", "1939-05-05", Sex::Male, "0100000004", "要介護1"))?;
+    // 茂 lives in あさひ村, whose own rules are none: the deployment's judge his stays.
+    let shigeru = NewClient {
+        municipality: Some("DEMO-03".into()),
+        ..person("青葉 茂", "アオバ シゲル", "1939-05-05", Sex::Male, "0100000004", "要介護1")
+    };
+    clients::register(conn, cm2, shigeru)?;
 
     // 1. The hospital registers 花子's admission today; her care manager sends the admission
     //    sheet the same day (入院時情報連携加算（Ⅰ）), and the hospital acknowledges it.
@@ -309,8 +327,9 @@ fn load(conn: &mut DbConnection, notifier: &crate::notify::Notifier) -> Result<(
         about_stay(DocumentKind::DischargeRecord, office1, sent.episode_id, record),
     )?;
 
-    // 3. ふみ stayed 20 days at 連携市民病院; the hospital phoned her care manager three days
-    //    before her discharge two days ago.
+    // 3. ふみ (of みどり町, on the 7-day rule) stayed 20 days at 連携市民病院; the hospital phoned
+    //    her care manager three days before her discharge two days ago: late under her town's
+    //    rule, as the hospital's list of stays shows beside 花子's 5-day rule.
     let stay = episodes::register_admission(conn, nurse1, admission(&fumi, day(-20)))?;
     contacts::record(
         conn,
@@ -363,6 +382,23 @@ fn load(conn: &mut DbConnection, notifier: &crate::notify::Notifier) -> Result<(
     let notice = admission_notice(&registered, day(-1), false);
     let centre = facility_id(conn, "DEMO-S1")?;
     documents::send(conn, &schemas, notifier, nurse1, about_stay(DocumentKind::AdmissionNotice, centre, stay, notice))?;
+    Ok(())
+}
+
+/// The region: its municipalities with their rules, and where each facility is.
+fn region(conn: &mut DbConnection, admin: &Principal) -> Result<(), AppError> {
+    for (code, name, rules) in MUNICIPALITIES {
+        let input = crate::municipalities::MunicipalityInput {
+            name: name.into(),
+            rules: rules.map(str::to_owned),
+            rules_from: None,
+        };
+        crate::admin::municipalities::save(conn, admin, code, &input)?;
+    }
+    for (facility, municipality) in PLACES {
+        let id = facility_id(conn, facility)?;
+        crate::admin::municipalities::place_facility(conn, admin, id, Some(municipality))?;
+    }
     Ok(())
 }
 

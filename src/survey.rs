@@ -263,6 +263,21 @@ pub struct SurveyResult {
     pub without_care_manager: beyond_rates::WithoutCareManager,
 }
 
+impl SurveyResult {
+    /// The days ahead a discharge contact is on time, when every stay was judged by the same
+    /// number; none when a region's rules differ (the figures then say 期限 instead).
+    pub fn notice_days(&self) -> Option<i64> {
+        let mut days = self.judged_under.iter().map(|u| u.rules.discharge_notice_min_days);
+        let first = days.next().unwrap_or(self.rules.discharge_notice_min_days);
+        days.all(|n| n == first).then_some(first)
+    }
+
+    /// 「5日前」, or 「期限」 when the rules differ: the heading of the on-time figures.
+    pub fn on_time_words(&self) -> String {
+        self.notice_days().map_or_else(|| "期限".to_owned(), |n| format!("{n}日前"))
+    }
+}
+
 fn rate(part: i64, whole: i64) -> Option<f64> {
     (whole > 0).then(|| part as f64 / whole as f64)
 }

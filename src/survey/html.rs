@@ -9,12 +9,12 @@ use super::periods::wareki;
 use super::{ReportData, SurveyResult};
 
 fn figures_table(result: &SurveyResult) -> String {
-    let n = result.rules.discharge_notice_min_days;
+    let n = result.on_time_words();
     let mut rows = vec![("全体".to_owned(), &result.admission, &result.discharge)];
     rows.extend(result.groups.iter().map(|g| (g.label.clone(), &g.admission, &g.discharge)));
     let mut html = format!(
         "<table><thead><tr><th>区分</th><th>入院 対象</th><th>入院時情報提供</th><th>提供率</th><th>対象外</th>\
-         <th>退院 対象</th><th>退院連絡</th><th>連絡率</th><th>{n}日前まで</th><th>期限内率</th><th>日付不明</th><th>死亡</th><th>対象外</th><th>入院中</th></tr></thead><tbody>"
+         <th>退院 対象</th><th>退院連絡</th><th>連絡率</th><th>{n}まで</th><th>期限内率</th><th>日付不明</th><th>死亡</th><th>対象外</th><th>入院中</th></tr></thead><tbody>"
     );
     for (label, a, d) in rows {
         let _ = write!(
@@ -134,14 +134,14 @@ pub fn render(data: &ReportData) -> String {
 table{{border-collapse:collapse;font-size:13px}}th,td{{border:1px solid #ccc;padding:3px 6px;text-align:right}}thead th{{background:#f3f3f3}}\
 tbody th{{text-align:left;font-weight:normal}}caption{{text-align:left;font-weight:600;padding:4px 0}}svg{{display:block;max-width:100%;height:auto}}\
 @page{{size:A4;margin:15mm}}@media print{{h2{{break-after:avoid}}table,svg{{break-inside:avoid}}}}h2{{margin-top:2em;font-size:1.1em}}@media print{{body{{margin:0}}}}</style></head><body>\
-<h1>入退院連絡状況調査</h1><p>期間: {period}<br>ルール: {rules}（{rules_id} 版{version}、退院連絡は退院の{n}日前まで）</p>\
+<h1>入退院連絡状況調査</h1><p>期間: {period}<br>ルール: {rules}（{rules_id} 版{version}、退院連絡は退院の{n}まで）</p>\
 <h2>集計</h2>{table}<h2>医療機関別 退院連絡の時期</h2>{bars}<h2>月別 連絡率</h2>{months}<h2>年度別 連絡率</h2>{years}\
 <h2>連絡の方法・伝達スピード・参加状況</h2>{beyond}\
 <p><small>率は対象件数に対する割合。日付不明・対象外・死亡・入院中は率の計算とは別に示す。</small></p></body></html>",
         rules = escape(&main.rules.title),
         rules_id = escape(&main.rules.id),
         version = main.rules.version,
-        n = main.rules.discharge_notice_min_days,
+        n = main.notice_days().map_or_else(|| "各市町村のルールの期限".to_owned(), |n| format!("{n}日前")),
         table = figures_table(main),
         bars = charts.lead_time_by_hospital,
         months = charts.rates_by_month,

@@ -168,7 +168,7 @@ fn beyond_rates_rows(result: &SurveyResult) -> Vec<Vec<String>> {
 
 /// Japanese headers, one row for the whole and one per group; then the figures beyond the rates.
 pub fn csv(result: &SurveyResult, encoding: Encoding) -> Result<Vec<u8>, AppError> {
-    let n = result.rules.discharge_notice_min_days;
+    let n = result.on_time_words();
     let headers = [
         "区分コード".to_owned(),
         "区分".into(),
@@ -184,8 +184,8 @@ pub fn csv(result: &SurveyResult, encoding: Encoding) -> Result<Vec<u8>, AppErro
         "退院_対象件数".into(),
         "退院_連絡あり".into(),
         "退院連絡率(%)".into(),
-        format!("退院_{n}日前までに連絡"),
-        format!("退院{n}日前連絡率(%)"),
+        format!("退院_{n}までに連絡"),
+        format!("退院{n}連絡率(%)"),
         "退院_8日以上前".into(),
         "退院_5〜7日前".into(),
         "退院_2〜4日前".into(),

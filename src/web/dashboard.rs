@@ -147,6 +147,7 @@ pub async fn show(
                 period => period_label(main),
                 rules => Value::from_serialize(&main.rules),
                 municipality_name => main.municipality_name.clone(),
+                on_time => main.on_time_words(),
                 rules_by_municipality => rules_by_municipality(main),
                 total => lines.first().map(Value::from_serialize),
                 groups => query.group_by.and(lines.get(1..)).map(Value::from_serialize),

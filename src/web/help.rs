@@ -39,6 +39,8 @@ pub const PICTURES: &[(&str, &[u8])] = &[
     ("dashboard.png", include_bytes!("../../docs/screenshots/dashboard.png")),
     ("admin.png", include_bytes!("../../docs/screenshots/admin.png")),
     ("facility.png", include_bytes!("../../docs/screenshots/facility.png")),
+    ("stays.png", include_bytes!("../../docs/screenshots/stays.png")),
+    ("municipalities.png", include_bytes!("../../docs/screenshots/municipalities.png")),
 ];
 
 /// A chapter as HTML: the guide's links between chapters and to its pictures pointed at the

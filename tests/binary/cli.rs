@@ -154,6 +154,20 @@ async fn serve_demo_loads_a_city_and_prints_tokens_that_work() {
     assert_eq!(inbox[0]["kind_label"], "入院時情報提供書", "{inbox}");
     let tokens = lines.iter().filter(|l| l.contains(" renkei_")).count();
     assert_eq!(tokens, 8, "seven users and the curl line: {lines:?}");
+    // A small region: the city's hospital has stays of the city and of みどり町, on the 7-day rule.
+    let towns = get_json(port, "/api/v1/municipalities", &token).await;
+    let rules: Vec<(&str, Option<&str>)> = towns
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["name"].as_str().unwrap(), m["rules"][0]["rules"].as_str()))
+        .collect();
+    assert_eq!(rules, [("連携市", None), ("みどり町", Some("seven-days.v1")), ("あさひ村", None)]);
+    let stays = get_json(port, "/api/v1/episodes", &token).await;
+    let mut places: Vec<&str> = stays.as_array().unwrap().iter().filter_map(|s| s["municipality"].as_str()).collect();
+    places.sort_unstable();
+    places.dedup();
+    assert_eq!(places, ["DEMO-01", "DEMO-02"], "{stays}");
     server.kill().await.unwrap();
 
     // Started again on the same database: the demo is found, not loaded twice.

@@ -129,7 +129,9 @@ pub(super) const PAGES: &[Page] = &[
         follow: &[],
         show: None,
     },
+    Page { name: "stays", user: Some(NURSE), path: "/episodes", follow: &[], show: None },
     Page { name: "admin", user: Some(ADMIN), path: "/admin", follow: &[], show: None },
+    Page { name: "municipalities", user: Some(ADMIN), path: "/admin/municipalities", follow: &[], show: None },
     Page {
         name: "facility",
         user: Some(ADMIN),

@@ -689,7 +689,7 @@ CSV_COLUMNS = [  # the CSV's Japanese header, and the figure under it
     ("入院_連絡なし", "admission/timing/none"), ("入院_対象外", "admission/excluded"),
     ("退院_対象件数", "discharge/cohort"), ("退院_連絡あり", "discharge/contacted"),
     ("退院連絡率(%)", "discharge/rate%"),
-    ("退院_{n}日前までに連絡", "discharge/on_time"), ("退院{n}日前連絡率(%)", "discharge/on_time_rate%"),
+    ("退院_{n}までに連絡", "discharge/on_time"), ("退院{n}連絡率(%)", "discharge/on_time_rate%"),
     ("退院_8日以上前", "discharge/lead_time/8+"), ("退院_5〜7日前", "discharge/lead_time/5-7"),
     ("退院_2〜4日前", "discharge/lead_time/2-4"), ("退院_前日", "discharge/lead_time/1"),
     ("退院_当日", "discharge/lead_time/0"), ("退院_退院後", "discharge/lead_time/after"),
@@ -723,7 +723,8 @@ def compare_csv(expected, data, n, where):
         sys.exit(f"{where}: the CSV has no byte order mark, so Excel would not read it as UTF-8")
     rows = list(csv.reader(io.StringIO(data[3:].decode("utf-8"))))
     empty = None  # an empty line: Renkei's CSV writer writes it as `""`, Excel shows it empty either way
-    wanted = [[name.format(n=n) for name, _ in CSV_COLUMNS]]
+    # N days ahead (「5日前」), or the rules' deadline (「期限」) when a region's rules differ in N
+    wanted = [[name.format(n="期限" if n is None else f"{n}日前") for name, _ in CSV_COLUMNS]]
     for key, label, figures in [("", "全体", expected)] + [(g["key"], g["label"], g) for g in expected["groups"]]:
         wanted.append([key, label] + [csv_cell(figures, path) for _, path in CSV_COLUMNS[2:]])
     wanted += [empty, SPEED_HEADER]
@@ -1344,7 +1345,10 @@ def check_region(renkei, stays, contacts, facilities, rule_sets, periods, step):
                             if got != wanted and days:
                                 sys.exit(f"{where}: group {group['key']} reports rules {got}, expected {wanted}")
                         data = renkei.run(["survey", *asked, "--format", "csv"], rules_id)
-                        compare_csv(expected, data, headline["discharge_notice_min_days"], where + " --format csv")
+                        days = {(rule_sets[name] if name else deployment)["discharge_notice_min_days"]
+                                for _, _, _, name in spans}
+                        n = days.pop() if len(days) == 1 else None
+                        compare_csv(expected, data, n, where + " --format csv")
                     compared += 1
     return compared
 
