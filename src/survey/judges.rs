@@ -115,7 +115,8 @@ struct Span {
 
 impl Span {
     /// The SQL that picks this span's stays (`e`). The code was checked when it was stored
-    /// (`municipalities::code_problem`: letters, digits, `-` and `_`), and is checked again here.
+    /// (`municipalities::code_problem`: letters, digits, `-` and `_`); its quotes would be
+    /// doubled here besides.
     fn condition(&self) -> String {
         let code = self.code.replace('\'', "''");
         let mut condition = format!("COALESCE(e.municipality_code, '') = '{code}'");
@@ -136,8 +137,10 @@ pub fn of(
     municipality: Option<&str>,
     period_end: NaiveDate,
 ) -> Result<Judges, AppError> {
+    let names: BTreeMap<String, String> =
+        municipalities::store::all(conn)?.into_iter().map(|m| (m.code, m.name)).collect();
     if let Some(code) = municipality
-        && !municipalities::store::all(conn)?.iter().any(|m| m.code == code)
+        && !names.contains_key(code)
     {
         return Err(AppError::invalid("/municipality", "unknown", format!("市町村コード {code} は登録されていません")));
     }
@@ -156,8 +159,6 @@ pub fn of(
         None => deployment.clone(),
     };
     let mut under = judged_under(&spans, deployment, municipality);
-    let names: BTreeMap<String, String> =
-        municipalities::store::all(conn)?.into_iter().map(|m| (m.code, m.name)).collect();
     for entry in &mut under {
         entry.municipality_name = entry.municipality.as_ref().and_then(|code| names.get(code).cloned());
     }
@@ -175,7 +176,6 @@ fn passes(spans: &[Span], deployment: &RuleSet, municipality: Option<&str>) -> V
     let others: Vec<&Span> = spans.iter().filter(|s| s.rules.name() != deployment.name()).collect();
     let mut passes = Vec::new();
     let mut names: Vec<String> = others.iter().map(|s| s.rules.name()).collect();
-    names.dedup();
     names.sort();
     names.dedup();
     for name in names {
