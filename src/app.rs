@@ -96,7 +96,7 @@ impl Application {
             }
             Delivery::Elsewhere => (None, "メールは別の renkei worker が送信します".to_owned()),
         };
-        let sign_ins = shell::limits::SignInFailures::new(settings.lockout_after_failed_sign_ins);
+        let sign_ins = crate::auth::lockout::Lockout { limit: settings.lockout_after_failed_sign_ins };
         let site = shell::SiteSettings::new(settings)?;
         let setup_code = site.setup_code.clone();
         let state = web::Data::new(AppState {

@@ -2,6 +2,7 @@
 //! SHA-256 hash), passwords and sign-in sessions for people using the pages; each resolves to
 //! the [`Principal`] that acts.
 
+pub mod lockout;
 pub mod password;
 pub mod session;
 pub mod store;

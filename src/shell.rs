@@ -34,8 +34,8 @@ pub struct AppState {
     pub rules: Arc<crate::survey::rules::RuleSet>,
     /// Queues mail and wakes this process's delivery worker.
     pub notifier: crate::notify::Notifier,
-    /// Failed sign-ins per address and account, for the lockout.
-    pub sign_ins: limits::SignInFailures,
+    /// The lockout after failed sign-ins per address and account (counted in the database).
+    pub sign_ins: crate::auth::lockout::Lockout,
     /// What the doors need of the configuration.
     pub site: SiteSettings,
     /// On SQLite, the writes of requests that arrive together share one commit.

@@ -8,4 +8,5 @@ mod crash;
 mod mail;
 mod migrations;
 mod region;
+mod servers;
 mod survey;

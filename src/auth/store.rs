@@ -141,3 +141,33 @@ pub fn delete_sessions(conn: &mut DbConnection, user_id: Option<Uuid>) -> QueryR
         None => diesel::delete(web_sessions::table.filter(web_sessions::expires_at.le(calendar::now()))).execute(conn),
     }
 }
+
+/// How many sign-ins failed for `key` since `since`, and when the oldest of them was.
+pub fn failures_since(
+    conn: &mut DbConnection,
+    key: &str,
+    since: chrono::NaiveDateTime,
+) -> QueryResult<(i64, Option<chrono::NaiveDateTime>)> {
+    use crate::db::schema::sign_in_failures as failures;
+    failures::table
+        .filter(failures::key.eq(key))
+        .filter(failures::failed_at.gt(since))
+        .select((diesel::dsl::count_star(), diesel::dsl::min(failures::failed_at)))
+        .first(conn)
+}
+
+/// Records a failed sign-in for `key` at `at`, and forgets its failures from before `forget_before`.
+pub fn record_failure(
+    conn: &mut DbConnection,
+    key: &str,
+    at: chrono::NaiveDateTime,
+    forget_before: chrono::NaiveDateTime,
+) -> QueryResult<()> {
+    use crate::db::schema::sign_in_failures as failures;
+    diesel::delete(failures::table.filter(failures::key.eq(key)).filter(failures::failed_at.le(forget_before)))
+        .execute(conn)?;
+    diesel::insert_into(failures::table)
+        .values((failures::id.eq(crate::db::new_id().to_string()), failures::key.eq(key), failures::failed_at.eq(at)))
+        .execute(conn)?;
+    Ok(())
+}

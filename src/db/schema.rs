@@ -390,3 +390,11 @@ diesel::table! {
 
 diesel::joinable!(municipality_rules -> municipalities (municipality_code));
 diesel::allow_tables_to_appear_in_same_query!(municipalities, municipality_rules);
+
+diesel::table! {
+    sign_in_failures (id) {
+        id -> Text,
+        key -> Text,
+        failed_at -> Timestamp,
+    }
+}

@@ -44,12 +44,15 @@ impl FromRequest for CurrentUser {
                 return Ok(CurrentUser(principal));
             }
             let address = request.peer_addr().map(|a| a.ip());
-            state.sign_ins.check(address)?;
             let secret = token.clone();
             let mut entry = RequestInfo::of(&request).entry(None, Action::SignIn, 200);
             let principal = blocking(&state, move |conn, state| {
+                // An address locked out after failed sign-ins (on any server) is not looked up.
+                let keys: Vec<String> = address.map(auth::lockout::address_key).into_iter().collect();
+                let (lockout, now) = (state.sign_ins, crate::calendar::now());
+                lockout.check(conn, &keys, now)?;
                 // Each resolution of a token from the database is a sign-in, and each unknown or
-                // revoked token a failed one: both are audited.
+                // revoked token a failed one: both are audited, and a failed one counted.
                 let principal = auth::authenticate(conn, &secret)?;
                 entry.user = principal.as_ref().map(|p| p.user_id);
                 entry.facility = principal.as_ref().map(|p| p.facility_id);
@@ -58,12 +61,18 @@ impl FromRequest for CurrentUser {
                 }
                 // A write like any other: on SQLite in the commit of the writes arriving with it,
                 // never beside them (a lone write waits in SQLite's busy handler, up to seconds).
-                state.commits.write(conn, move |conn| Ok::<_, AppError>(audit::record(conn, &entry)?))?;
+                let failed = principal.is_none();
+                state.commits.write(conn, move |conn| {
+                    audit::record(conn, &entry)?;
+                    if failed {
+                        lockout.failed(conn, &keys, now)?;
+                    }
+                    Ok::<_, AppError>(())
+                })?;
                 Ok(principal)
             })
             .await?;
             let Some(principal) = principal else {
-                state.sign_ins.failed(address);
                 return Err(AppError::Unauthorized);
             };
             state.tokens.put(&token, principal.clone());

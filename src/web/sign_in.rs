@@ -91,11 +91,14 @@ pub async fn submit(
     let password = fields.0.iter().find(|(n, _)| n == "password").map(|(_, v)| v.clone()).unwrap_or_default();
     let next = safe_next(fields.get("next"));
     let address = request.peer_addr().map(|a| a.ip());
-    state.sign_ins.check(address)?;
-    state.sign_ins.check_account(&email)?;
     let mut entry = RequestInfo::of(&request).entry(None, Action::SignIn, 303);
     let (lifetime, account) = (state.site.session_lifetime, email.clone());
     let outcome = blocking(&state, move |conn, state| {
+        // The address and the account, each locked out after failed sign-ins on any server.
+        let mut keys: Vec<String> = address.map(crate::auth::lockout::address_key).into_iter().collect();
+        keys.push(crate::auth::lockout::account_key(&account));
+        let (lockout, now) = (state.sign_ins, crate::calendar::now());
+        lockout.check(conn, &keys, now)?;
         let outcome = session::sign_in(conn, &account, &password, lifetime)?;
         match &outcome {
             SignIn::Opened(opened) => {
@@ -107,7 +110,14 @@ pub async fn submit(
                 (entry.user, entry.action, entry.status) = (Some(*user), Action::SignInFailed, 403)
             }
         }
-        state.commits.write(conn, move |conn| Ok::<_, crate::error::AppError>(crate::audit::record(conn, &entry)?))?;
+        let failed = matches!(outcome, SignIn::Refused { .. });
+        state.commits.write(conn, move |conn| {
+            crate::audit::record(conn, &entry)?;
+            if failed {
+                lockout.failed(conn, &keys, now)?;
+            }
+            Ok::<_, crate::error::AppError>(())
+        })?;
         Ok(outcome)
     })
     .await?;
@@ -127,8 +137,6 @@ pub async fn submit(
             sign_in_page(&state, StatusCode::FORBIDDEN, next, Some(message), &email, false)
         }
         SignIn::Refused { .. } => {
-            state.sign_ins.failed(address);
-            state.sign_ins.failed_account(&email);
             let message = "メールアドレスまたはパスワードが違います";
             sign_in_page(&state, StatusCode::UNAUTHORIZED, next, Some(message), &email, false)
         }
@@ -191,10 +199,20 @@ pub async fn setup_submit(
 ) -> Result<HttpResponse, PageError> {
     let fields = posted.fields;
     let address = request.peer_addr().map(|a| a.ip());
-    state.sign_ins.check(address)?;
     let code = fields.get("setup_code").unwrap_or_default().to_uppercase();
-    if code != state.site.setup_code {
-        state.sign_ins.failed(address);
+    let right = code == state.site.setup_code;
+    // The address is locked out after wrong codes, as after failed sign-ins, on any server.
+    blocking(&state, move |conn, state| {
+        let keys: Vec<String> = address.map(crate::auth::lockout::address_key).into_iter().collect();
+        let (lockout, now) = (state.sign_ins, crate::calendar::now());
+        lockout.check(conn, &keys, now)?;
+        if !right {
+            state.commits.write(conn, move |conn| lockout.failed(conn, &keys, now))?;
+        }
+        Ok(())
+    })
+    .await?;
+    if !right {
         let error = crate::error::FieldError::new(
             "/setup_code",
             "setup_code",
