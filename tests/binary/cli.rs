@@ -8,7 +8,8 @@ use tokio::process::Child;
 use crate::support::cli::{command as renkei, run};
 use crate::support::{TestDatabase, free_port};
 
-async fn create_user(database: &TestDatabase, role: &str) -> (i32, String, String) {
+/// `renkei admin create-user` of 看護 花子 at the facility 0110000001, with `role`.
+pub(super) async fn create_user(database: &TestDatabase, role: &str) -> (i32, String, String) {
     let args = [
         "admin",
         "create-user",

@@ -14,19 +14,7 @@ async fn a_lockout_on_one_server_is_refused_on_the_other() {
     let database = TestDatabase::new();
     let facility = ["admin", "create-facility", "--code", "0110000001", "--name", "連携病院", "--kind", "hospital"];
     assert_eq!(run(&database, &facility).await.0, 0);
-    let user = [
-        "admin",
-        "create-user",
-        "--facility",
-        "0110000001",
-        "--name",
-        "看護 花子",
-        "--email",
-        "hanako@hospital.example.jp",
-        "--role",
-        "discharge_nurse",
-    ];
-    assert_eq!(run(&database, &user).await.0, 0);
+    assert_eq!(super::cli::create_user(&database, "discharge_nurse").await.0, 0);
     let (_, stdout, _) = run(&database, &["admin", "create-token", "--email", "hanako@hospital.example.jp"]).await;
     let token = stdout.lines().last().unwrap().trim().to_owned();
     let env = [("LOCKOUT_AFTER_FAILED_SIGN_INS", "3"), ("RATE_LIMIT_PER_MINUTE", "6000")];
