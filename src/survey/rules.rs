@@ -115,8 +115,15 @@ pub fn is_known(name: &str) -> bool {
         .any(|(published, _)| published == &name || published.split_once(".v").is_some_and(|(id, _)| id == name))
 }
 
-/// Loads and validates every published rule set.
+/// Every published rule set, loaded and validated once per process (they are compiled in: the
+/// stays list, the reminders and the survey pick a stay's rules often).
 pub fn load_all() -> anyhow::Result<Vec<RuleSet>> {
+    static LOADED: std::sync::OnceLock<Result<Vec<RuleSet>, String>> = std::sync::OnceLock::new();
+    LOADED.get_or_init(|| validate_all().map_err(|e| e.to_string())).clone().map_err(|e| anyhow::anyhow!(e))
+}
+
+/// Loads and validates every published rule set.
+fn validate_all() -> anyhow::Result<Vec<RuleSet>> {
     let schema: serde_json::Value = serde_json::from_str(HANDBOOK_SCHEMA)?;
     let validator = jsonschema::draft202012::options()
         .should_validate_formats(true)
