@@ -6,6 +6,10 @@
 # command), and beside it the plain SQL aggregate over the same rows.
 #   tests/bench-survey.sh [EPISODES]                           # SQLite
 #   tests/with-postgres.sh tests/bench-survey.sh [EPISODES]    # PostgreSQL
+# REGION=1 then makes the same stays a region's: eight municipalities (four on the deployment's
+# rules, one on the 7-day rule, one on it until fiscal 2021, one on the paper survey's, one with
+# none), the facilities spread over them and each stay of its care office's, and times the
+# survey again (the whole judged by four rule sets, by municipality, one municipality alone).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 episodes="${1:-1000000}"
@@ -72,4 +76,20 @@ echo "| $engine | renkei survey --from 2016-04-01 --to 2026-03-31 --group-by mon
 echo "| $engine | renkei survey --from 2016-04-01 --to 2026-03-31 --group-by hospital | $(best_of_3 "$bin" survey --from 2016-04-01 --to 2026-03-31 --group-by hospital) |"
 echo "| $engine | renkei survey --from 2016-04-01 --to 2026-03-31 --group-by hospital_in_city | $(best_of_3 "$bin" survey --from 2016-04-01 --to 2026-03-31 --group-by hospital_in_city) |"
 echo "| $engine | plain SQL aggregate, the same decade | $(best_of_3 plain "$(aggregate "$first_day" "$to_day")") |"
+if [ "${REGION:-}" = 1 ]; then
+  printf 'code,name,rules,rules_from\nR01,一市,,\nR02,二町,,\nR03,三町,,\nR04,四村,,\nR05,五町,seven-days,\nR06,六町,seven-days,\nR06,六町,default,2021-04-01\nR07,七村,paper-survey,\nR08,八村,,\n' \
+    > "$work/municipalities.csv"
+  "$bin" import municipalities "$work/municipalities.csv" >/dev/null
+  # Each facility in one of the eight (by its place in the file), each stay in its care office's.
+  places=$(python3 -c "
+import csv
+rows = list(csv.DictReader(open('$work/data/facilities.csv', encoding='utf-8-sig')))
+print(' '.join(f\"WHEN '{r['code']}' THEN 'R0{i % 8 + 1}'\" for i, r in enumerate(rows)))")
+  plain "UPDATE facilities SET municipality_code = CASE code $places END"
+  plain "UPDATE episodes SET municipality_code = (SELECT f.municipality_code FROM facilities f WHERE f.id = episodes.care_office_id)"
+  echo "| $engine | region: renkei survey --fiscal-year 2025 | $(best_of_3 "$bin" survey --fiscal-year 2025) |"
+  echo "| $engine | region: renkei survey --from 2016-04-01 --to 2026-03-31 | $(best_of_3 "$bin" survey --from 2016-04-01 --to 2026-03-31) |"
+  echo "| $engine | region: … --group-by municipality | $(best_of_3 "$bin" survey --from 2016-04-01 --to 2026-03-31 --group-by municipality) |"
+  echo "| $engine | region: … --municipality R06 | $(best_of_3 "$bin" survey --from 2016-04-01 --to 2026-03-31 --municipality R06) |"
+fi
 if [ "$engine" = PostgreSQL ]; then psql "$TEST_DATABASE_URL" -qc "DROP DATABASE $name WITH (FORCE)"; fi
