@@ -315,9 +315,6 @@ impl<'b, R> Checked<'b, R> {
     }
 }
 
-/// Checks each stay: its fields, that its facilities are registered and of the right kind, that
-/// its episode_ref is not used twice in the file. Makes each good row ready to be written
-/// (`stays::StaysRead`).
 /// What the stays of a file may name: the facilities and the municipalities registered.
 #[derive(Clone, Copy)]
 struct Known<'f> {
@@ -325,6 +322,9 @@ struct Known<'f> {
     municipalities: &'f std::collections::BTreeSet<String>,
 }
 
+/// Checks each stay: its fields, that its facilities and its municipality are registered and
+/// the facilities of the right kind, that its episode_ref is not used twice in the file. Makes
+/// each good row ready to be written (`stays::StaysRead`).
 fn check_episodes<'f>(
     records: impl Iterator<Item = Result<(u64, csv::StringRecord), ImportError>>,
     Known { facilities, municipalities }: Known<'f>,

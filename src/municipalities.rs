@@ -126,7 +126,12 @@ pub fn require_known(
     if store::exists(conn, code)? {
         return Ok(());
     }
-    Err(crate::error::AppError::invalid(pointer, "exists", format!("市町村コード {code} は登録されていません")))
+    Err(unknown(code, pointer))
+}
+
+/// The refusal of a municipality that is not registered (422 at `pointer`, in Japanese).
+pub fn unknown(code: &str, pointer: &str) -> crate::error::AppError {
+    crate::error::AppError::invalid(pointer, "exists", format!("市町村コード {code} は登録されていません"))
 }
 
 #[cfg(test)]

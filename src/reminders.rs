@@ -61,8 +61,10 @@ pub fn run(
     timing: Timing,
     now: NaiveDateTime,
 ) -> Result<usize, AppError> {
-    Ok(admission_sheets(conn, notifier, rules, now)?
-        + discharge_notices(conn, notifier, rules, now)?
+    // Each stay by its own municipality's rules (`RuleBook::for_stay`), read once per pass.
+    let book = RuleBook::load(conn, rules)?;
+    Ok(admission_sheets(conn, notifier, &book, now)?
+        + discharge_notices(conn, notifier, &book, now)?
         + acknowledgements(conn, notifier, timing, now)?)
 }
 
@@ -84,15 +86,14 @@ fn decide_once(
 fn admission_sheets(
     conn: &mut DbConnection,
     notifier: &Notifier,
-    rules: &RuleSet,
+    book: &RuleBook,
     now: NaiveDateTime,
 ) -> Result<usize, AppError> {
     let today = calendar::japan_date(now);
     let awaiting = crate::episodes::store::awaiting_admission_info(conn, today - Duration::days(LOOK_BACK_DAYS))?;
     let ids: Vec<Uuid> = awaiting.iter().map(|s| s.id).collect();
     let decided = store::decided(conn, Topic::AdmissionInfoDue, &ids)?;
-    let offices = crate::business_calendar::Offices::load(conn, rules)?;
-    let book = RuleBook::load(conn, rules)?;
+    let offices = crate::business_calendar::Offices::load(conn, book.deployment())?;
     let mut queued = 0;
     for stay in awaiting.into_iter().filter(|s| !decided.contains(&s.id)) {
         let rules = book.for_stay(stay.municipality.as_deref(), stay.admitted_on);
@@ -129,12 +130,11 @@ fn due_on(deadline: NaiveDate, now: NaiveDateTime) -> bool {
 fn discharge_notices(
     conn: &mut DbConnection,
     notifier: &Notifier,
-    rules: &RuleSet,
+    book: &RuleBook,
     now: NaiveDateTime,
 ) -> Result<usize, AppError> {
     let today = calendar::japan_date(now);
     // Each stay by its own rules: the candidates for the longest notice any of them wants.
-    let book = RuleBook::load(conn, rules)?;
     let longest = today + Duration::days(book.longest_notice());
     let awaiting = crate::episodes::store::awaiting_discharge_contact(conn, today, longest)?;
     let mut queued = 0;

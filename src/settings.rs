@@ -101,7 +101,7 @@ impl Settings {
 
         let handbook_rules = get("HANDBOOK_RULES")?.unwrap_or_else(|| crate::survey::rules::DEFAULT.into());
         if !crate::survey::rules::is_known(&handbook_rules) {
-            let known: Vec<&str> = crate::survey::rules::PUBLISHED.iter().map(|(name, _)| *name).collect();
+            let known = crate::survey::rules::names();
             return Err(fail(
                 "HANDBOOK_RULES",
                 format!("\"{handbook_rules}\" というルールはありません（{}）", known.join(", ")),

@@ -68,8 +68,7 @@ pub fn save(
     input: &MunicipalityInput,
 ) -> Result<MunicipalityView, AppError> {
     require_admin(principal, "市町村の登録")?;
-    let published: Vec<&str> = rules::PUBLISHED.iter().map(|(name, _)| *name).collect();
-    let read = input.read(code, rules::is_known, &published).map_err(AppError::Invalid)?;
+    let read = input.read(code, rules::is_known, &rules::names()).map_err(AppError::Invalid)?;
     crate::db::write(conn, |conn| {
         municipalities::store::import(conn, std::slice::from_ref(&read))?;
         list(conn)?

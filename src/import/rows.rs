@@ -244,7 +244,7 @@ pub fn municipality(values: &[&str]) -> Result<crate::municipalities::ImportedMu
         rules: text("rules"),
         rules_from: text("rules_from"),
     };
-    let published: Vec<&str> = crate::survey::rules::PUBLISHED.iter().map(|(name, _)| *name).collect();
+    let published = crate::survey::rules::names();
     input.read(f.raw("code"), crate::survey::rules::is_known, &published).map_err(|errors| {
         errors.into_iter().map(|e| format!("{}: {}", e.pointer.trim_start_matches('/'), e.message)).collect()
     })

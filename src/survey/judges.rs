@@ -38,6 +38,11 @@ impl RuleBook {
         Ok(Self { deployment: deployment.clone(), histories })
     }
 
+    /// The deployment's rules (HANDBOOK_RULES), which judge the stays no history covers.
+    pub fn deployment(&self) -> &RuleSet {
+        &self.deployment
+    }
+
     /// The rules a stay of `municipality` admitted on `admitted_on` is judged by: its
     /// municipality's in force that day, else the deployment's.
     pub fn for_stay(&self, municipality: Option<&str>, admitted_on: NaiveDate) -> &RuleSet {
@@ -142,7 +147,7 @@ pub fn of(
     if let Some(code) = municipality
         && !names.contains_key(code)
     {
-        return Err(AppError::invalid("/municipality", "unknown", format!("市町村コード {code} は登録されていません")));
+        return Err(municipalities::unknown(code, "/municipality"));
     }
     let spans: Vec<Span> = RuleBook::load(conn, deployment)?
         .spans()

@@ -18,6 +18,11 @@ pub const PUBLISHED: &[(&str, &str)] = &[
     ("seven-days.v1", include_str!("../../schemas/handbook/rules/seven-days.v1.json")),
 ];
 
+/// The names of the published rule sets (`default.v1`, …), as messages list them.
+pub fn names() -> Vec<&'static str> {
+    PUBLISHED.iter().map(|(name, _)| *name).collect()
+}
+
 /// The rule set used when HANDBOOK_RULES is not set.
 pub const DEFAULT: &str = "default";
 
@@ -153,12 +158,11 @@ fn validate_all() -> anyhow::Result<Vec<RuleSet>> {
 /// The rule set named `name`: `id.vN`, or `id` for its newest version.
 pub fn select(name: &str) -> anyhow::Result<RuleSet> {
     let all = load_all()?;
-    all.iter().filter(|r| r.name() == name || r.id == name).max_by_key(|r| r.version).cloned().ok_or_else(|| {
-        anyhow::anyhow!(
-            "ルール {name} はありません。使えるもの: {}",
-            PUBLISHED.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
-        )
-    })
+    all.iter()
+        .filter(|r| r.name() == name || r.id == name)
+        .max_by_key(|r| r.version)
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("ルール {name} はありません。使えるもの: {}", names().join(", ")))
 }
 
 #[cfg(test)]

@@ -203,7 +203,12 @@ pub fn import<'f, R, E: From<diesel::result::Error>>(
                             continue;
                         }
                         Some(stored) if stay.same_as(stored) => outcome.unchanged += 1,
-                        Some((id, ..)) => changed.push((id.clone(), stay.new)),
+                        Some(stored) => {
+                            // A file that names no municipality leaves the stay's as it is.
+                            let mut wanted = stay.new;
+                            wanted.municipality_code = wanted.municipality_code.or_else(|| stored.10.clone());
+                            changed.push((stored.0.clone(), wanted));
+                        }
                     }
                     stored_before.extend(stay.counted);
                 }
@@ -213,7 +218,7 @@ pub fn import<'f, R, E: From<diesel::result::Error>>(
                     daily::adjust(conn, -1, Stays::Listed(&ids))?;
                 }
                 for (id, wanted) in changed {
-                    diesel::update(episodes::table.find(&id))
+                    diesel::update(episodes::table.find(id))
                         .set((
                             episodes::hospital_id.eq(wanted.hospital_id.as_str()),
                             episodes::care_office_id.eq(wanted.care_office_id.as_ref().map(Id::as_str)),
@@ -227,13 +232,9 @@ pub fn import<'f, R, E: From<diesel::result::Error>>(
                             episodes::destination.eq(wanted.destination),
                             episodes::excluded.eq(wanted.excluded),
                             episodes::updated_at.eq(wanted.updated_at.value),
+                            episodes::municipality_code.eq(wanted.municipality_code),
                         ))
                         .execute(conn)?;
-                    if wanted.municipality_code.is_some() {
-                        diesel::update(episodes::table.find(&id))
-                            .set(episodes::municipality_code.eq(wanted.municipality_code))
-                            .execute(conn)?;
-                    }
                     outcome.updated += 1;
                 }
                 if !ids.is_empty() && !large {
